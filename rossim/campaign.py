@@ -1,0 +1,476 @@
+"""The SimPy model of one replication of the assembly campaign.
+
+Simulated time is float days since the scenario's start (``simulation.start``, 00:00 UTC).
+One call of :func:`simulate` runs one replication with one :class:`numpy.random.Generator` and
+returns a :class:`Replication`: the event log, the milestones, the crew-capacity and crew-aboard
+step functions, and counts.
+
+What happens, in order, for each module: it becomes ready (planned date + slip); it waits for
+its target module to be docked and reserves its docking port (ports are items of a
+:class:`simpy.FilterStore`); it queues for its launch vehicle and launch site
+(:class:`simpy.PriorityResource`, crew flights first), respecting the vehicle's cadence, the
+pad's turnaround, stand-downs after failures and pad outages; it takes the next daily launch
+opportunity, possibly scrubbed; it launches (success with the vehicle's probability, drawn once
+per replication when the scenario gives a distribution); a loss frees the port and triggers the
+rebuild policy (rebuild after a delay, or drop the module from the plan); after the rendezvous
+it tries to dock (each attempt succeeds with a probability, failed attempts are retried after a
+delay; a module that runs out of attempts counts as lost); once docked its ports open, and after
+commissioning it adds its berths, life support and power to the station.
+
+Crews ride crew ships. A crew "slot" ``j`` is one ship's worth of crew (seats ``s``): slot 0 flies
+once the station can hold ``min_crew``, slot ``j`` once it can hold more than ``j * s``; each
+flight carries what the station can then hold (up to the seats). In permanent mode a
+replacement is launched to arrive ``handover_overlap_days`` before the increment ends; the
+arriving crew replaces the departing one at docking (the departing ship stays docked for the
+overlap), and a crew whose replacement is late stays until its ship's docked life runs out. In
+visiting mode a crew stays ``visit_days``, leaves, and the next visit flies ``days_between_visits``
+later. A failed crew launch is an abort: the crew is safe and the flight is retried.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from . import clock
+from .scenario import Scenario
+from .station import ModuleContribution, Station
+
+__all__ = ["Plan", "Replication", "simulate", "MILESTONES", "EVENT_KINDS"]
+
+#: Milestones every replication reports (days since start; NaN if not reached in the horizon).
+MILESTONES = ("first_crew", "capacity_2", "capacity_4", "phase_1_complete", "phase_2_complete")
+
+EVENT_KINDS = (
+    "ready", "launch", "launch_failure", "scrub", "pad_outage", "docked", "docking_failed",
+    "commissioned", "module_lost", "rebuild", "dropped", "departed", "crew_arrived",
+    "crew_departed", "crew_aborted", "cargo_docked", "cargo_undocked", "phase_complete", "milestone",
+)
+
+# Priorities in the launch queues (lower flies first).
+_PRIORITY_CREW, _PRIORITY_MODULE, _PRIORITY_CARGO = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A scenario compiled to plain numbers once, shared by every replication."""
+
+    scenario: Scenario
+    horizon_days: float
+    ready_days: dict[str, float]
+    departs_days: dict[str, float]
+    phase_modules: tuple[tuple[str, ...], ...]
+    phase_targets: tuple[int, ...]
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> "Plan":
+        start = scenario.simulation.start
+        ready = {k: clock.days_between(start, m.ready) for k, m in scenario.modules.items()
+                 if m.ready is not None}
+        departs = {k: clock.days_between(start, m.departs) for k, m in scenario.modules.items()
+                   if m.departs is not None}
+        phases = tuple(tuple(scenario.phase_modules(p)) for p in scenario.phases)
+        return cls(scenario, scenario.simulation.horizon_days, ready, departs, phases,
+                   tuple(p.crew_target for p in scenario.phases))
+
+
+@dataclass
+class Replication:
+    """Outcome of one replication. Times are days since the scenario start."""
+
+    index: int
+    events: list[tuple[float, str, str, str]]
+    milestones: dict[str, float]
+    module_ready: dict[str, float]
+    module_docked: dict[str, float]
+    module_lost: dict[str, int]
+    capacity_t: np.ndarray
+    capacity: np.ndarray
+    crew_aboard: np.ndarray
+    person_days: float
+    fraction_crewed: float
+    launches: int
+    losses: int
+    horizon_days: float
+
+
+class _Launcher:
+    """A launch vehicle or a launch site: a priority queue plus the times it is next usable."""
+
+    __slots__ = ("queue", "next_free", "blocked_until", "gap_days")
+
+    def __init__(self, env, gap_days: float):
+        self.queue = simpy.PriorityResource(env, capacity=1)
+        self.next_free = 0.0
+        self.blocked_until = 0.0
+        self.gap_days = gap_days
+
+    def usable_from(self) -> float:
+        return max(self.next_free, self.blocked_until)
+
+
+class _Model:
+    def __init__(self, plan: Plan, rng: np.random.Generator, index: int):
+        self.plan, self.rng, self.index = plan, rng, index
+        sc = plan.scenario
+        self.sc = sc
+        self.env = env = simpy.Environment()
+        self.events: list[tuple[float, str, str, str]] = []
+        self.station = Station(plan.phase_targets, sc.station.power_base_kw, sc.station.power_per_crew_kw)
+        self.ports = simpy.FilterStore(env)
+        self.dead_ports: set[str] = set()
+        self.vehicles = {k: _Launcher(env, v.min_days_between_flights) for k, v in sc.launch_vehicles.items()}
+        self.sites = {k: _Launcher(env, s.turnaround_days) for k, s in sc.launch_sites.items()}
+        self.p_success = {k: float(np.clip(v.success_probability.sample(rng), 0.0, 1.0))
+                          for k, v in sc.launch_vehicles.items()}
+        self.docked = {k: env.event() for k in sc.modules}
+        self.module_ready: dict[str, float] = {}
+        self.module_docked: dict[str, float] = {}
+        self.module_lost = {k: 0 for k in sc.modules}
+        self.dropped: set[str] = set()
+        self.commissioned: set[str] = set()
+        self.milestones = {m: math.nan for m in MILESTONES}
+        self.launches = self.losses = 0
+        self.crew_aboard = 0
+        self.changed = env.event()
+        self.first_crew = env.event()
+        self.cap_t: list[float] = [0.0]
+        self.cap: list[int] = [0]
+        self.aboard: list[int] = [0]
+
+    # ------------------------------------------------------------------ bookkeeping
+    def log(self, kind: str, subject: str, detail: str = "") -> None:
+        self.events.append((self.env.now, kind, subject, detail))
+
+    def update(self) -> None:
+        """Record capacity and crew after any change; fire milestones; wake waiting crews."""
+        now = self.env.now
+        cap = self.station.capacity()
+        if self.crew_aboard > cap:
+            raise AssertionError(f"crew aboard {self.crew_aboard} exceeds capacity {cap} at day {now:.2f}")
+        if self.cap_t[-1] == now:
+            self.cap[-1], self.aboard[-1] = cap, self.crew_aboard
+        else:
+            self.cap_t.append(now)
+            self.cap.append(cap)
+            self.aboard.append(self.crew_aboard)
+        ms = self.milestones
+        for name, reached in (("capacity_2", cap >= 2), ("capacity_4", cap >= 4),
+                              ("first_crew", self.crew_aboard > 0)):
+            if reached and math.isnan(ms[name]):
+                ms[name] = now
+                self.log("milestone", name)
+                if name == "first_crew":
+                    self.first_crew.succeed()
+        if not self.changed.triggered:
+            self.changed.succeed()
+            self.changed = self.env.event()
+
+    def check_phases(self) -> None:
+        st = self.station
+        while st.phases_complete < len(self.plan.phase_modules):
+            needed = set(self.plan.phase_modules[st.phases_complete]) - self.dropped
+            if not needed <= self.commissioned:
+                break
+            st.phases_complete += 1
+            number = self.sc.phases[st.phases_complete - 1].number
+            self.log("phase_complete", f"phase_{number}")
+            key = f"phase_{number}_complete"
+            if key in self.milestones and math.isnan(self.milestones[key]):
+                self.milestones[key] = self.env.now
+        self.update()
+
+    # ------------------------------------------------------------------ launches
+    def launch(self, vehicle_id: str, site_id: str, subject: str, priority: int):
+        """Process: queue for vehicle and site, wait for a usable day, fly. Returns success."""
+        env, rng = self.env, self.rng
+        vehicle, site = self.vehicles[vehicle_id], self.sites[site_id]
+        site_spec = self.sc.launch_sites[site_id]
+        with vehicle.queue.request(priority=priority) as rv:
+            yield rv
+            with site.queue.request(priority=priority) as rs:
+                yield rs
+                while True:
+                    t = max(env.now, vehicle.usable_from(), site.usable_from())
+                    t = math.ceil(t - 1e-9)  # daily launch opportunity at 00:00 UTC
+                    if t > env.now:
+                        yield env.timeout(t - env.now)
+                    if env.now < max(vehicle.usable_from(), site.usable_from()):
+                        continue  # grounded or pad damaged while we waited
+                    if site_spec.scrub_probability and rng.random() < site_spec.scrub_probability:
+                        self.log("scrub", subject, site_id)
+                        yield env.timeout(1.0)
+                        continue
+                    break
+                self.launches += 1
+                success = rng.random() < self.p_success[vehicle_id]
+                vehicle.next_free = env.now + vehicle.gap_days
+                site.next_free = env.now + site.gap_days
+                if site_spec.outage_probability and rng.random() < site_spec.outage_probability:
+                    days = site_spec.outage_days.sample(rng)
+                    site.blocked_until = env.now + days
+                    self.log("pad_outage", site_id, f"{days:.0f} days")
+                if success:
+                    self.log("launch", subject, f"{vehicle_id} from {site_id}")
+                else:
+                    self.losses += 1
+                    days = self.sc.launch_vehicles[vehicle_id].stand_down_days_after_failure.sample(rng)
+                    vehicle.blocked_until = max(vehicle.blocked_until, env.now + days)
+                    self.log("launch_failure", subject, f"{vehicle_id} from {site_id}; stand-down {days:.0f} days")
+        return success
+
+    # ------------------------------------------------------------------ modules
+    def module(self, mid: str):
+        env, rng, m = self.env, self.rng, self.sc.modules[mid]
+        ready = self.plan.ready_days[mid] + m.slip_days.sample(rng)
+        if ready > env.now:
+            yield env.timeout(ready - env.now)
+        self.module_ready[mid] = env.now
+        self.log("ready", mid)
+        while True:
+            if m.docks_to is not None:
+                target = m.docks_to.split(".", 1)[0]
+                yield self.docked[target]
+                port = yield self.ports.get(lambda p, want=m.docks_to: p == want)
+            ok = yield env.process(self.launch(m.launch_vehicle, m.launch_site, mid, _PRIORITY_MODULE))
+            if ok:
+                yield env.timeout(m.rendezvous_days.sample(rng))
+                for attempt in range(m.max_docking_attempts):
+                    if rng.random() < m.docking_success_probability:
+                        break
+                    self.log("docking_failed", mid, f"attempt {attempt + 1}")
+                    if attempt + 1 < m.max_docking_attempts:
+                        yield env.timeout(m.docking_retry_days.sample(rng))
+                else:
+                    ok = False
+            if ok:
+                break
+            if m.docks_to is not None:
+                self.ports.put(port)
+            self.module_lost[mid] += 1
+            self.log("module_lost", mid)
+            if m.on_loss == "drop":
+                self.dropped.add(mid)
+                self.log("dropped", mid)
+                self.check_phases()
+                return
+            yield env.timeout(m.rebuild_days.sample(rng))
+            self.log("rebuild", mid)
+        self.dock_module(mid)
+        yield env.timeout(m.commissioning_days.sample(rng))
+        self.commission(mid)
+
+    def dock_module(self, mid: str) -> None:
+        self.module_docked[mid] = self.env.now
+        self.log("docked", mid, self.sc.modules[mid].docks_to or "")
+        for p in self.sc.modules[mid].ports:
+            self.ports.put(f"{mid}.{p}")
+        self.docked[mid].succeed()
+
+    def commission(self, mid: str) -> None:
+        m = self.sc.modules[mid]
+        self.station.commission(mid, ModuleContribution(m.berths, m.life_support_crew, m.power_kw))
+        self.commissioned.add(mid)
+        self.log("commissioned", mid)
+        self.check_phases()
+
+    def departure(self, mid: str, at_days: float):
+        yield self.env.timeout(at_days)
+        if mid not in self.commissioned:
+            return
+        self.station.remove(mid)
+        self.commissioned.discard(mid)
+        prefix = f"{mid}."
+        self.dead_ports.update(f"{mid}.{p}" for p in self.sc.modules[mid].ports)
+        self.ports.items[:] = [p for p in self.ports.items if not p.startswith(prefix)]
+        self.log("departed", mid)
+        overflow = self.crew_aboard - self.station.capacity()
+        for slot in sorted(self.slots, reverse=True):
+            if overflow <= 0:
+                break
+            crew = self.slots[slot]
+            cut = min(crew.n, overflow)
+            crew.n -= cut
+            overflow -= cut
+            self.crew_aboard -= cut
+            self.log("crew_departed", crew.ship_id, f"{cut} crew leave with the departing module's capacity")
+        self.update()
+
+    def release_port(self, port: str) -> None:
+        if port not in self.dead_ports:
+            self.ports.put(port)
+
+    # ------------------------------------------------------------------ crew
+    def crew_slot(self, j: int):
+        env, rng, policy = self.env, self.rng, self.sc.crew
+        ship = self.sc.crew_ships[policy.ship]
+        st = self.station
+        visiting = policy.mode == "visiting"
+        flight = 0
+        current: _Crew | None = None
+
+        def wanted() -> int:
+            free = st.habitable_capacity() - j * ship.seats
+            if j == 0 and st.habitable_capacity() < policy.min_crew:
+                return 0
+            return max(0, min(ship.seats, free))
+
+        while True:
+            while wanted() <= 0:
+                yield self.changed
+            flight += 1
+            ship_id = f"{policy.ship}#{j}.{flight}"
+            port = yield self.ports.get(lambda p: p in ship.ports)
+            ok = yield env.process(self.launch(ship.launch_vehicle, ship.launch_site, ship_id, _PRIORITY_CREW))
+            if not ok:
+                self.release_port(port)
+                self.log("crew_aborted", ship_id, "launch failure; crew safe")
+                continue
+            yield env.timeout(ship.rendezvous_days.sample(rng))
+            if current is not None and current.n:
+                self.crew_aboard -= current.n
+                self.log("crew_departed", current.ship_id, f"{current.n} crew (handover)")
+                current.n = 0
+                current.replaced.succeed()
+            others = self.crew_aboard
+            st.dock_crew_ship(ship.seats)
+            n = max(0, min(wanted(), st.habitable_capacity() - others))
+            crew = _Crew(ship_id, n, port, env.event(), env.now)
+            self.crew_aboard += n
+            self.slots[j] = crew
+            self.log("crew_arrived", ship_id, f"{n} crew")
+            self.update()
+            life = ship.docked_life_days
+            stay = policy.visit_days.sample(rng) if visiting else policy.increment_days.sample(rng)
+            stay = min(stay, life)
+            if visiting:
+                env.process(self.crew_departs(crew, ship.seats, stay, 0.0))
+                yield env.timeout(stay + policy.days_between_visits.sample(rng))
+                current = None
+            else:
+                env.process(self.crew_departs(crew, ship.seats, life, policy.handover_overlap_days))
+                lead = stay - policy.handover_overlap_days - ship.rendezvous_days.expected()
+                if lead > 0:
+                    yield env.timeout(lead)
+                current = crew
+
+    def crew_departs(self, crew: "_Crew", seats: int, life_days: float, overlap_days: float):
+        """The crew leaves at the end of its stay, or hands over; the ship undocks after."""
+        env = self.env
+        result = yield crew.replaced | env.timeout(life_days)
+        if crew.replaced in result:
+            remaining = life_days - (env.now - crew.docked_at)
+            yield env.timeout(max(0.0, min(overlap_days, remaining)))
+        elif crew.n:
+            self.crew_aboard -= crew.n
+            self.log("crew_departed", crew.ship_id, f"{crew.n} crew")
+            crew.n = 0
+            crew.replaced.succeed()
+        self.station.undock_crew_ship(seats)
+        self.release_port(crew.port)
+        self.update()
+
+    # ------------------------------------------------------------------ cargo
+    def cargo(self, cid: str):
+        env, rng, c = self.env, self.rng, self.sc.cargo_ships[cid]
+        if c.first_flight == "first_crew":
+            yield self.first_crew
+        else:
+            first = clock.days_between(self.sc.simulation.start, c.first_flight)
+            if first > env.now:
+                yield env.timeout(first - env.now)
+        interval = 365.25 / c.flights_per_year
+        flight = 0
+        while True:
+            next_at = env.now + interval
+            flight += 1
+            ship_id = f"{cid}#{flight}"
+            port = yield self.ports.get(lambda p: p in c.ports)
+            ok = yield env.process(self.launch(c.launch_vehicle, c.launch_site, ship_id, _PRIORITY_CARGO))
+            if ok:
+                yield env.timeout(c.rendezvous_days.sample(rng))
+                self.log("cargo_docked", ship_id, port)
+                env.process(self.cargo_undocks(ship_id, port, c.docked_days.sample(rng)))
+            else:
+                self.release_port(port)
+            if next_at > env.now:
+                yield env.timeout(next_at - env.now)
+
+    def cargo_undocks(self, ship_id: str, port: str, days: float):
+        yield self.env.timeout(days)
+        self.log("cargo_undocked", ship_id, port)
+        self.release_port(port)
+
+    # ------------------------------------------------------------------ run
+    def run(self) -> Replication:
+        env, sc = self.env, self.sc
+        self.slots: dict[int, _Crew] = {}
+        for mid, m in sc.modules.items():
+            if m.present_at_start:
+                self.dock_module(mid)
+                self.commission(mid)
+        for mid, m in sc.modules.items():
+            if not m.present_at_start:
+                env.process(self.module(mid))
+            if mid in self.plan.departs_days:
+                env.process(self.departure(mid, self.plan.departs_days[mid]))
+        if sc.crew is not None:
+            ship = sc.crew_ships[sc.crew.ship]
+            if sc.crew.crew_at_start:
+                self._crew_at_start(ship)
+            max_slots = max(self.plan.phase_targets)
+            for j in range(math.ceil(max_slots / ship.seats)):
+                env.process(self.crew_slot(j))
+        for cid in sc.cargo_ships:
+            env.process(self.cargo(cid))
+        self.update()
+        env.run(until=self.plan.horizon_days)
+        return self._result()
+
+    def _crew_at_start(self, ship) -> None:
+        port = next((p for p in self.ports.items if p in ship.ports), None)
+        if port is None:
+            return
+        self.ports.items.remove(port)
+        self.station.dock_crew_ship(ship.seats)
+        n = min(self.sc.crew.crew_at_start, self.station.habitable_capacity())
+        crew = _Crew(f"{self.sc.crew.ship}#start", n, port, self.env.event(), 0.0)
+        self.slots[0] = crew
+        self.crew_aboard += n
+        self.log("crew_arrived", crew.ship_id, f"{n} crew (aboard at start)")
+        self.env.process(self.crew_departs(crew, ship.seats, ship.docked_life_days / 2, 0.0))
+
+    def _result(self) -> Replication:
+        h = self.plan.horizon_days
+        t = np.array(self.cap_t + [h])
+        aboard = np.array(self.aboard, dtype=float)
+        dt = np.diff(t)
+        return Replication(
+            index=self.index, events=self.events, milestones=dict(self.milestones),
+            module_ready=self.module_ready, module_docked=self.module_docked,
+            module_lost=self.module_lost,
+            capacity_t=np.array(self.cap_t), capacity=np.array(self.cap, dtype=np.int16),
+            crew_aboard=np.array(self.aboard, dtype=np.int16),
+            person_days=float(np.dot(aboard, dt)),
+            fraction_crewed=float(dt[aboard > 0].sum() / h),
+            launches=self.launches, losses=self.losses, horizon_days=h,
+        )
+
+
+@dataclass(slots=True)
+class _Crew:
+    ship_id: str
+    n: int
+    port: str
+    replaced: simpy.Event
+    docked_at: float = 0.0
+
+
+def simulate(plan: Plan | Scenario, rng: np.random.Generator, index: int = 0) -> Replication:
+    """Run one replication of the campaign with the random stream ``rng``."""
+    if isinstance(plan, Scenario):
+        plan = Plan.from_scenario(plan)
+    return _Model(plan, rng, index).run()

@@ -1,0 +1,181 @@
+"""Monte Carlo ensembles of the campaign: independent random streams, executors, summaries.
+
+Replication ``i`` always draws from ``Generator(PCG64(SeedSequence(seed).spawn(n)[i]))``, so an
+ensemble gives the same bytes whatever the number of workers and however replications are
+chunked between them. Workers are local processes (:class:`concurrent.futures.ProcessPoolExecutor`);
+any executor with ``submit`` (e.g. a ``dask.distributed`` client's) can be passed instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from . import clock
+from .campaign import MILESTONES, Plan, Replication, simulate
+from .scenario import Scenario
+
+__all__ = ["Ensemble", "run", "streams", "quantiles", "QUANTILES"]
+
+#: The quantiles reported everywhere: 10 %, median, 90 %.
+QUANTILES = (0.10, 0.50, 0.90)
+
+
+def streams(seed: int, n: int) -> list[np.random.SeedSequence]:
+    """The independent seed sequences of replications 0..n-1."""
+    return np.random.SeedSequence(seed).spawn(n)
+
+
+def _run_chunk(scenario: Scenario, seed: int, n: int, indices: range) -> list[Replication]:
+    plan = Plan.from_scenario(scenario)
+    seqs = streams(seed, n)
+    return [simulate(plan, np.random.Generator(np.random.PCG64(seqs[i])), i) for i in indices]
+
+
+@dataclass
+class Ensemble:
+    """The replications of one scenario, in index order, with summaries."""
+
+    scenario: Scenario
+    seed: int
+    replications: list[Replication]
+
+    @property
+    def n(self) -> int:
+        return len(self.replications)
+
+    @property
+    def start(self) -> dt.date:
+        return self.scenario.simulation.start
+
+    def milestone_days(self, name: str) -> np.ndarray:
+        """Days since start at which each replication reached ``name`` (NaN: not in horizon)."""
+        return np.array([r.milestones[name] for r in self.replications], dtype=float)
+
+    def values(self, name: str) -> np.ndarray:
+        return np.array([getattr(r, name) for r in self.replications], dtype=float)
+
+    def probability_by(self, name: str, date: dt.date) -> float:
+        """Share of replications reaching milestone ``name`` on or before ``date``."""
+        days = self.milestone_days(name)
+        limit = clock.days_between(self.start, date) + 1.0  # through the end of that day
+        return float(np.mean(np.nan_to_num(days, nan=np.inf) < limit))
+
+    def summary(self) -> dict:
+        """The stable summary written to ``summary.json``."""
+        sim = self.scenario.simulation
+        out = {
+            "scenario": self.scenario.name,
+            "title": self.scenario.scenario.title,
+            "replications": self.n,
+            "seed": self.seed,
+            "start": sim.start.isoformat(),
+            "horizon": sim.horizon.isoformat(),
+            "deadline": sim.deadline.isoformat(),
+            "milestones": {},
+        }
+        for name in MILESTONES:
+            days = self.milestone_days(name)
+            q = quantiles(days, censored=True)
+            entry = {f"p{round(p * 100)}": clock.iso_date(self.start, v) for p, v in zip(QUANTILES, q)}
+            entry.update({f"p{round(p * 100)}_days": _num(v) for p, v in zip(QUANTILES, q)})
+            entry["probability"] = float(np.mean(np.isfinite(days)))
+            entry["probability_by_deadline"] = self.probability_by(name, sim.deadline)
+            out["milestones"][name] = entry
+        for name in ("person_days", "fraction_crewed", "launches", "losses"):
+            q = quantiles(self.values(name))
+            out[name] = {f"p{round(p * 100)}": _num(v) for p, v in zip(QUANTILES, q)}
+            out[name]["mean"] = float(np.mean(self.values(name)))
+        out["modules"] = {}
+        for mid in self.scenario.modules:
+            docked = np.array([r.module_docked.get(mid, math.nan) for r in self.replications])
+            q = quantiles(docked, censored=True)
+            out["modules"][mid] = {
+                **{f"docked_p{round(p * 100)}": clock.iso_date(self.start, v) for p, v in zip(QUANTILES, q)},
+                "probability_docked": float(np.mean(np.isfinite(docked))),
+                "mean_losses": float(np.mean([r.module_lost[mid] for r in self.replications])),
+            }
+        return out
+
+    def capacity_bands(self) -> dict[str, np.ndarray]:
+        """Capacity and crew aboard on a regular grid: 10/50/90 % bands and means.
+
+        Returns arrays of shape (G,) keyed ``day``, ``capacity_p10`` ... ``crew_aboard_mean``.
+        """
+        step = self.scenario.simulation.capacity_step_days
+        horizon = self.replications[0].horizon_days if self.replications else 0.0
+        grid = np.arange(0.0, horizon + 1e-9, step)
+        cap = np.empty((self.n, grid.size))
+        crew = np.empty((self.n, grid.size))
+        for k, r in enumerate(self.replications):
+            idx = np.searchsorted(r.capacity_t, grid, side="right") - 1
+            cap[k] = r.capacity[idx]
+            crew[k] = r.crew_aboard[idx]
+        out = {"day": grid}
+        for name, m in (("capacity", cap), ("crew_aboard", crew)):
+            q = np.quantile(m, QUANTILES, axis=0, method="inverted_cdf")
+            for p, row in zip(QUANTILES, q):
+                out[f"{name}_p{round(p * 100)}"] = row
+            out[f"{name}_mean"] = m.mean(axis=0)
+        return out
+
+
+def quantiles(values: np.ndarray, censored: bool = False) -> np.ndarray:
+    """10/50/90 % quantiles. ``censored``: NaN means "later than the horizon" (sorted last);
+    a quantile that falls among those is NaN, never an interpolation with a reached value."""
+    values = np.asarray(values, dtype=float)
+    if values.size == 0:
+        return np.full(len(QUANTILES), np.nan)
+    if censored:
+        q = np.quantile(np.nan_to_num(values, nan=np.inf), QUANTILES, method="inverted_cdf")
+        return np.where(np.isfinite(q), q, np.nan)
+    return np.quantile(values, QUANTILES)
+
+
+def _num(v: float) -> float | None:
+    return None if not np.isfinite(v) else float(v)
+
+
+def run(scenario: Scenario, n: int | None = None, seed: int | None = None, workers: int | None = None,
+        executor: Executor | None = None, progress: Callable[[int, int], None] | None = None) -> Ensemble:
+    """Run ``n`` replications of ``scenario`` (defaults from ``[simulation]``).
+
+    ``workers``: local processes (default: all cores; 1 runs in this process). ``executor``: an
+    executor to use instead. ``progress(done, total)`` is called as chunks finish.
+    """
+    n = scenario.simulation.replications if n is None else n
+    seed = scenario.simulation.seed if seed is None else seed
+    workers = os.cpu_count() or 1 if workers is None else workers
+    chunk = max(1, min(250, math.ceil(n / (max(workers, 1) * 8))))
+    chunks = [range(i, min(i + chunk, n)) for i in range(0, n, chunk)]
+    results: list[list[Replication]] = [None] * len(chunks)  # type: ignore[list-item]
+    done = 0
+    if executor is None and workers <= 1:
+        for k, idx in enumerate(chunks):
+            results[k] = _run_chunk(scenario, seed, n, idx)
+            done += len(idx)
+            if progress:
+                progress(done, n)
+    else:
+        own = executor is None
+        ex = executor or ProcessPoolExecutor(max_workers=workers)
+        try:
+            futures = {ex.submit(_run_chunk, scenario, seed, n, idx): k for k, idx in enumerate(chunks)}
+            from concurrent.futures import as_completed
+
+            for fut in as_completed(futures):
+                k = futures[fut]
+                results[k] = fut.result()
+                done += len(chunks[k])
+                if progress:
+                    progress(done, n)
+        finally:
+            if own:
+                ex.shutdown()
+    return Ensemble(scenario, seed, [r for part in results for r in part])

@@ -1,0 +1,97 @@
+"""The station's configuration and its crew-capacity rules.
+
+Plain bookkeeping, no SimPy and no randomness: the campaign model tells a :class:`Station` what
+was commissioned, which crew ships are docked and which phase is complete; the station answers
+how many people it can hold, and which rule is the binding one.
+
+The crew capacity is the minimum of five limits:
+
+==================  =================================================================
+``berths``          sum of the berths of the commissioned modules
+``life_support``    sum of the life-support crew ratings of the commissioned modules
+``return_seats``    seats of the docked crew ships (the lifeboat rule)
+``power``           floor((power_kw - power_base_kw) / power_per_crew_kw)
+``phase``           the crew target of the latest completed phase (before any phase is
+                    complete: the first phase's target)
+==================  =================================================================
+
+:meth:`Station.habitable_capacity` leaves out the lifeboat rule: it is what a crew-rotation
+planner fills, since a crew brings its own return seats.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+__all__ = ["ModuleContribution", "Station", "RULES"]
+
+RULES = ("berths", "life_support", "return_seats", "power", "phase")
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleContribution:
+    """What a commissioned module adds to the station's limits."""
+
+    berths: int = 0
+    life_support_crew: int = 0
+    power_kw: float = 0.0
+
+
+@dataclass(slots=True)
+class Station:
+    """Commissioned modules, docked crew ships and completed phases; the capacity rules.
+
+    >>> s = Station(phase_targets=(2, 4), power_base_kw=6.0, power_per_crew_kw=2.0)
+    >>> s.commission("nem", ModuleContribution(berths=2, life_support_crew=2, power_kw=18.0))
+    >>> s.habitable_capacity(), s.capacity()          # no crew ship docked: no lifeboat
+    (2, 0)
+    >>> s.dock_crew_ship(3); s.capacity()
+    2
+    """
+
+    phase_targets: tuple[int, ...]
+    power_base_kw: float = 0.0
+    power_per_crew_kw: float = 0.0
+    modules: dict[str, ModuleContribution] = field(default_factory=dict)
+    return_seats: int = 0
+    phases_complete: int = 0
+
+    def commission(self, name: str, contribution: ModuleContribution) -> None:
+        self.modules[name] = contribution
+
+    def remove(self, name: str) -> None:
+        self.modules.pop(name, None)
+
+    def dock_crew_ship(self, seats: int) -> None:
+        self.return_seats += seats
+
+    def undock_crew_ship(self, seats: int) -> None:
+        self.return_seats -= seats
+
+    def limits(self) -> dict[str, int]:
+        """Each rule's limit on the crew (the capacity is their minimum)."""
+        berths = sum(m.berths for m in self.modules.values())
+        life = sum(m.life_support_crew for m in self.modules.values())
+        power_kw = sum(m.power_kw for m in self.modules.values())
+        if self.power_per_crew_kw > 0:
+            power = max(0, math.floor((power_kw - self.power_base_kw) / self.power_per_crew_kw + 1e-9))
+        else:
+            power = berths if power_kw >= self.power_base_kw else 0
+        phase = self.phase_targets[max(self.phases_complete - 1, 0)] if self.phase_targets else 0
+        return {"berths": berths, "life_support": life, "return_seats": self.return_seats,
+                "power": power, "phase": phase}
+
+    def habitable_capacity(self) -> int:
+        """Capacity without the lifeboat rule: what crew rotations aim to fill."""
+        lim = self.limits()
+        return min(lim["berths"], lim["life_support"], lim["power"], lim["phase"])
+
+    def capacity(self) -> int:
+        """Crew the station can hold now: the minimum over all rules."""
+        return min(self.limits().values())
+
+    def binding_rule(self) -> str:
+        """The name of the rule that sets the capacity (first in :data:`RULES` on ties)."""
+        lim = self.limits()
+        return min(RULES, key=lambda r: lim[r])
