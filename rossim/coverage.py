@@ -132,9 +132,9 @@ def footprint_central_angle_rad(half_angle_deg, altitude_km, radius_km: float = 
     """
     eta = np.radians(np.asarray(half_angle_deg, dtype=float))
     rho = radius_km / (radius_km + np.asarray(altitude_km, dtype=float))
+    beyond = np.sin(eta) >= rho  # the cone's edge misses the Earth: the horizon bounds the footprint
     cos_eps = np.clip(np.sin(eta) / rho, -1.0, 1.0)
-    lam = 0.5 * np.pi - eta - np.arccos(cos_eps)
-    lam = np.minimum(lam, np.arccos(rho))
+    lam = np.where(beyond, np.arccos(rho), 0.5 * np.pi - eta - np.arccos(cos_eps))
     return lam if lam.ndim else float(lam)
 
 
@@ -265,8 +265,8 @@ def _sort_and_merge(cell, start, end):
     new = np.ones(cell.size, dtype=bool)
     new[1:] = (cell[1:] != cell[:-1]) | (start[1:] > running_end[:-1])
     first = np.flatnonzero(new)
-    last = np.r_[first[1:], cell.size] - 1
-    return cell[first], start[first], running_end[last]
+    # The offset running maximum only decides the groups; their ends are taken exactly.
+    return cell[first], start[first], np.maximum.reduceat(end, first)
 
 
 def _unit(v):
@@ -326,8 +326,8 @@ def _search_radius_rad(half_rad, ratio, step_angle_max):
     horizon bound ``arccos(r_cell / r_sat)`` is widened by the largest ellipsoid-normal tilt. Half the
     largest ground-relative step angle covers the motion to the nearer sample.
     """
-    s = min(ratio * np.sin(half_rad), 1.0)
-    gamma_cone = np.arcsin(s) - half_rad
+    s = ratio * np.sin(half_rad)
+    gamma_cone = np.arcsin(s) - half_rad if s < 1.0 else np.inf  # s >= 1: the cone's edge misses the Earth
     gamma_horizon = np.arccos(min(1.0 / ratio, 1.0)) + _MAX_NORMAL_TILT_RAD
     return min(gamma_cone, gamma_horizon) + 0.5 * step_angle_max + _SEARCH_PAD_RAD
 
