@@ -36,8 +36,9 @@ Method (cost grows with passes x cells in the swath, not samples x cells):
    samples are independent).
 3. An access *starts* at an in-view candidate whose previous sample is out of view, and *ends* at one
    whose next sample is out of view. The crossing time is the root, inside the bracketing step, of the
-   quadratic through the three margins (linear when a neighbour is missing). Measured against a
-   0.05 s brute force at 20 s steps (``bench/coverage.py``): see ``ACCESS_TIME_TOL_S``.
+   quadratic through the bracket and the sample on its other side (or the one beyond the bracket
+   when that is missing, e.g. at the span's start; linear when both are). Measured against a
+   0.05 s brute force (``bench/coverage.py``): see ``ACCESS_TIME_TOL_S``.
 4. Grazing passes, where the footprint edge sweeps over a cell between two samples that are both out of
    view: at each candidate whose margin is a local maximum over (k-1, k, k+1) but negative, the
    quadratic through the three margins is checked; if its vertex is positive the two roots are an
@@ -100,9 +101,10 @@ DEFAULT_STEP_S = 20.0
 #: A step longer than this many times the median step is a data gap: it splits intervals.
 GAP_FACTOR = 3.0
 #: Bound on the error of access start/end times at the default step for a station in low Earth
-#: orbit (quadratic root of the margin). Measured max error against a 0.05 s brute force over 6 h
-#: and 400 cells: see bench/coverage.py output; the bound is kept at 0.5 s, several times the measured
-#: worst case, so that a change in the method that costs accuracy is caught by the tests.
+#: orbit (quadratic root of the margin). Measured against a 0.05 s brute force (bench/coverage.py,
+#: 242 accesses of 300 cells along one orbit, sgp4 at 400 km): worst 0.11 s at 20 s steps (0.04 s at
+#: 10 s, 0.50 s at 30 s). The bound is 0.5 s, about 4x the worst measured at 20 s, tight enough that
+#: a change of method that costs accuracy (a linear fit errs by up to 1.2 s) fails the tests.
 ACCESS_TIME_TOL_S = 0.5
 
 _SECONDS_PER_DAY = 86400.0
@@ -293,7 +295,7 @@ def _margin(sx, sy, sz, s2, cx, cy, cz, c2, sec2_half, horizon=None):
     quadratic in time, so 3-point fits find the crossings to a fraction of a second:
     ``tan^2(off_nadir)`` is (ground distance / height)^2 over a flat Earth, exactly quadratic for a
     straight track, whereas the angle itself has a kink at nadir (tried first: 1.3 s worst error at
-    20 s steps, against 0.19 s with this margin); ``sin(elevation)`` is the station's height above
+    20 s steps, against 0.11 s with this margin); ``sin(elevation)`` is the station's height above
     the cell's tangent plane over a slowly varying distance. Plain element-wise arithmetic, so a
     pair's margin is bit-identical whichever batch it is computed in.
     """
@@ -332,23 +334,19 @@ def _search_radius_rad(half_rad, ratio, step_angle_max):
     return min(gamma_cone, gamma_horizon) + 0.5 * step_angle_max + _SEARCH_PAD_RAD
 
 
-def _bracket_root(t0, t1, t2, m0, m1, m2, left):
-    """Zero crossing of the margin inside one step, from three samples.
+def _bracket_root(a, b, ma, mb, c, mc):
+    """Zero crossing of the margin inside the step [a, b], from three samples.
 
-    Samples (t0, m0), (t1, m1), (t2, m2) (arrays (P,)); the crossing is in [t0, t1] where ``left`` is
-    True, else in [t1, t2]. Uses the quadratic through the three points; where a point is NaN or the
-    quadratic has no root in the bracket, the line through the bracket's end points.
+    Bracket (a, ma), (b, mb) with opposite signs and a third sample (c, mc) outside it, either side
+    (arrays (P,)). The root in [a, b] of the quadratic through the three points; where the third
+    point is NaN or the quadratic has no root in the bracket, of the line through the bracket's ends.
     """
-    a = np.where(left, t0, t1)
-    b = np.where(left, t1, t2)
-    ma = np.where(left, m0, m1)
-    mb = np.where(left, m1, m2)
     h = b - a
     with np.errstate(divide="ignore", invalid="ignore"):
         x_lin = h * ma / (ma - mb)
-        # Quadratic p(x) = ma + s x + A x (x - h), x = t - a; A = second divided difference.
+        # p(x) = ma + s x + A x (x - h), x = t - a; s, A: first and second divided differences.
         s = (mb - ma) / h
-        curv = ((m2 - m1) / (t2 - t1) - (m1 - m0) / (t1 - t0)) / (t2 - t0)
+        curv = ((mc - mb) / (c - b) - s) / (c - a)
         qb = s - curv * h
         disc = np.maximum(qb * qb - 4.0 * curv * ma, 0.0)
         q = -0.5 * (qb + np.copysign(np.sqrt(disc), qb))
@@ -517,6 +515,24 @@ class _PairGeometry:
         return _margin(sx, sy, sz, self.s2[k], cx, cy, cz, c2, self.sec2_half, hor)
 
 
+def _third_point(rows, k_sel, offset, t, geo, cg, linked, t_default, m_default, missing):
+    """Third sample for a bracket fit: the default neighbour, or, for the ``missing`` ones (pair
+    indices ``rows``), sample ``k + offset`` (offset -2 or +2) when linked to the bracket (else NaN)."""
+    tc = t_default.copy()
+    mc = m_default.copy()
+    if rows.size:
+        n = t.size
+        kk = k_sel[missing]
+        k3 = np.clip(kk + offset, 0, n - 1)
+        step = np.clip(kk + offset // 2, 0, n - 1)  # the sample between the bracket and the third
+        ok = (kk + offset >= 0) & (kk + offset < n) & linked[np.minimum(step, k3)]
+        cells = tuple(None if col is None else tuple(x[rows] for x in col) for col in cg)
+        m3 = np.where(ok, geo.margin(k3, cells), np.nan)
+        tc[missing] = t[k3]
+        mc[missing] = m3
+    return tc, mc
+
+
 def _events_of_pairs(k, c, t, geo, linked):
     """Access events among candidate pairs (sample ``k``, cell ``c``) (P,).
 
@@ -537,12 +553,16 @@ def _events_of_pairs(k, c, t, geo, linked):
     inview = m_cur >= 0.0
     t0, t1, t2 = t[kp], t[k], t[kn]
 
+    # Starts: crossing in [k-1, k], third point k+1, or k-2 where k+1 is missing.
     s = np.flatnonzero(inview & ~(m_prev >= 0.0))
-    root = _bracket_root(t0[s], t1[s], t2[s], m_prev[s], m_cur[s], m_next[s], True)
+    tc, mc = _third_point(s[~has_next[s]], k[s], -2, t, geo, cg, linked, t2[s], m_next[s], ~has_next[s])
+    root = _bracket_root(t0[s], t1[s], m_prev[s], m_cur[s], tc, mc)
     start_t = np.where(has_prev[s], root, t1[s])
 
+    # Ends: crossing in [k, k+1], third point k-1, or k+2 where k-1 is missing (e.g. the span start).
     e = np.flatnonzero(inview & ~(m_next >= 0.0))
-    root = _bracket_root(t0[e], t1[e], t2[e], m_prev[e], m_cur[e], m_next[e], False)
+    tc, mc = _third_point(e[~has_prev[e]], k[e], +2, t, geo, cg, linked, t0[e], m_prev[e], ~has_prev[e])
+    root = _bracket_root(t1[e], t2[e], m_cur[e], m_next[e], tc, mc)
     end_t = np.where(has_next[e], root, t1[e])
 
     # Grazing: a negative local maximum of the margin (NaN neighbours compare False: no fit).

@@ -237,6 +237,22 @@ def test_grazing_pass_between_samples_is_found():
     assert abs(acc.end_days[0] - ref[2][0]) * DAY_S < 0.5
 
 
+def test_access_in_progress_at_the_span_start():
+    # A cell under the station 25 s before the span starts: its access ends ~8 s into the span, inside
+    # the first step, which has no sample before it (the fit uses the sample after the bracket).
+    sub = circular_orbit_ecef_km(np.array([-25.0 / DAY_S]))[0]
+    lat = np.array([np.degrees(np.arcsin(sub[2] / np.linalg.norm(sub)))])
+    lon = np.array([np.degrees(np.arctan2(sub[1], sub[0]))])
+    cells = Cells(lat, lon, geodetic_to_ecef_km(lat, lon), np.ones(1))
+    fine = np.arange(0.0, 120.0 + 1e-9, 0.05) / DAY_S
+    ref = brute_accesses(fine, circular_orbit_ecef_km(fine), cells, 30.0)
+    coarse = np.arange(0.0, 120.0 + 1e-9, 20.0) / DAY_S
+    acc = access_intervals(coarse, circular_orbit_ecef_km(coarse), cells.ecef_km, 30.0)
+    assert len(acc) == 1 and acc.start_days[0] == 0.0
+    assert 0.0 < ref[2][0] * DAY_S < 20.0
+    assert abs(acc.end_days[0] - ref[2][0]) * DAY_S <= ACCESS_TIME_TOL_S
+
+
 def test_nan_samples_and_gaps_break_intervals():
     cells = patch(40.0, 56.0, 1.5, 20.0, 60.0, 4.0)
     t = np.arange(0.0, 6 * 3600.0 + 1e-9, 20.0) / DAY_S
