@@ -541,3 +541,23 @@ def test_lighting_constraints(russia_grid):
         clock.time_at(EPOCH, acc.mid_days), russia_grid.lat_deg[acc.cell], russia_grid.lon_deg[acc.cell]
     )
     assert np.all(elev >= 10.0)
+
+
+def test_northern_sea_route_longest_gap():
+    from rossim import regions
+    from rossim.orbit import Orbit
+
+    corridor = regions.equal_area_grid(regions.nsr_corridor(100.0), 50.0)
+    inst = Instrument("cam", 30.0)
+    iss = coverage.analyze(Orbit.from_elements(EPOCH, 400.0, 51.6, raan_deg=0.0), corridor, inst, EPOCH, 2.0)
+    # The whole route lies north of 66 deg: never seen from 51.6 deg, the gap is the whole span.
+    assert iss.percent_area_observed == 0.0 and iss.longest_gap_h == pytest.approx(48.0)
+    assert iss.summary()["revisit_mean_h"] is None
+    sso = coverage.analyze(
+        Orbit.from_elements(EPOCH, 400.0, sun_synchronous=True, ltan_h=10.5), corridor, inst, EPOCH, 2.0
+    )
+    # A polar orbit crosses the route's latitudes on every revolution and the route spans ~110 deg of
+    # longitude: some part of it is seen every few revolutions (measured 6.3 h over 3 days).
+    assert sso.percent_area_observed > 90.0
+    assert sso.longest_gap_h < 12.0
+    assert sso.longest_gap_h <= np.nanmin(sso.cell_max_gap_with_edges_h) + 1e-9
