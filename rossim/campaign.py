@@ -50,6 +50,9 @@ EVENT_KINDS = (
     "crew_departed", "crew_aborted", "cargo_docked", "cargo_undocked", "phase_complete", "milestone",
 )
 
+#: Times closer than this (about 0.1 ms) are the same instant: guards float round-off.
+_EPS_DAYS = 1e-9
+
 # Priorities in the launch queues (lower flies first).
 _PRIORITY_CREW, _PRIORITY_MODULE, _PRIORITY_CARGO = 0, 1, 2
 
@@ -194,11 +197,11 @@ class _Model:
             with site.queue.request(priority=priority) as rs:
                 yield rs
                 while True:
-                    t = max(env.now, vehicle.usable_from(), site.usable_from())
-                    t = math.ceil(t - 1e-9)  # daily launch opportunity at 00:00 UTC
+                    usable = max(vehicle.usable_from(), site.usable_from())
+                    t = math.ceil(max(env.now, usable) - _EPS_DAYS)  # daily opportunity, 00:00 UTC
                     if t > env.now:
                         yield env.timeout(t - env.now)
-                    if env.now < max(vehicle.usable_from(), site.usable_from()):
+                    if env.now + _EPS_DAYS < max(vehicle.usable_from(), site.usable_from()):
                         continue  # grounded or pad damaged while we waited
                     if site_spec.scrub_probability and rng.random() < site_spec.scrub_probability:
                         self.log("scrub", subject, site_id)

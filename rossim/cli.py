@@ -1,0 +1,217 @@
+"""The ``rossim`` command line: argument parsing, progress display and exit codes.
+
+Exit codes: 0 success, 2 bad input (one line on stderr naming file, field and what was
+expected), 1 an unexpected internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .errors import InputError
+
+__all__ = ["main"]
+
+_err = Console(stderr=True)
+_out = Console()
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2
+        raise InputError(message, source=self.prog)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return v
+
+
+def _nonneg_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return v
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="rossim", description="Planner-simulator for the assembly of the Russian "
+                "Orbital Service Station (ROSS).")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def scenario_args(sp, many=False):
+        if many:
+            sp.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario TOML files or run folders")
+        else:
+            sp.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
+        sp.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                        help="override one scenario field by its dotted path (repeatable)")
+
+    sp = sub.add_parser("run", help="run the campaign ensemble of a scenario")
+    scenario_args(sp)
+    sp.add_argument("-n", "--replications", type=_positive_int, help="replications (default: scenario)")
+    sp.add_argument("--seed", type=_nonneg_int, help="random seed (default: scenario)")
+    sp.add_argument("--workers", type=_positive_int, help="worker processes (default: all cores)")
+    sp.add_argument("--out", type=Path, help="output folder (default: runs/<scenario name>)")
+    sp.add_argument("--no-report", action="store_true", help="do not write report.html")
+
+    sp = sub.add_parser("validate", help="check a scenario file without running it")
+    scenario_args(sp)
+
+    sp = sub.add_parser("coverage", help="coverage of Russia, the Arctic and the Northern Sea Route")
+    scenario_args(sp)
+    sp.add_argument("--days", type=_float, help="span in days (default: scenario [coverage].days)")
+    sp.add_argument("--resolution-km", type=_float, help="grid resolution (default: scenario)")
+    g = sp.add_mutually_exclusive_group()
+    g.add_argument("--instrument", help="one instrument of the scenario (default: all)")
+    g.add_argument("--half-angle-deg", type=_float, help="ad-hoc nadir instrument, no lighting constraint")
+    sp.add_argument("--out", type=Path, help="output folder (default: runs/<scenario name>-coverage)")
+
+    sp = sub.add_parser("compare", help="compare scenarios side by side")
+    scenario_args(sp, many=True)
+    sp.add_argument("-n", "--replications", type=_positive_int)
+    sp.add_argument("--seed", type=_nonneg_int)
+    sp.add_argument("--workers", type=_positive_int)
+    sp.add_argument("--days", type=_float, help="coverage span in days")
+    sp.add_argument("--resolution-km", type=_float, help="coverage grid resolution")
+    sp.add_argument("--out", type=Path, default=Path("runs/compare"))
+    sp.add_argument("--svg", action="store_true", help="also write SVG figures")
+
+    sp = sub.add_parser("report", help="write report.html for a run folder")
+    sp.add_argument("run_dir", type=Path)
+    sp.add_argument("--svg", action="store_true", help="also write SVG figures")
+    return p
+
+
+def _progress(label: str):
+    return Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=_err, transient=True, disable=not _err.is_terminal)
+
+
+def _load(args):
+    from . import scenario
+
+    return scenario.load(args.scenario, args.overrides)
+
+
+# ------------------------------------------------------------------------------ commands
+
+
+def cmd_validate(args) -> int:
+    sc = _load(args)
+    inc = sc.orbit.resolved_inclination_deg()
+    _out.print(f"{args.scenario}: OK — {sc.scenario.title or sc.name}: {len(sc.modules)} modules, "
+               f"{len(sc.phases)} phases, orbit {inc:.2f} deg")
+    return 0
+
+
+def run_ensemble(sc, n=None, seed=None, workers=None, label=None):
+    from . import ensemble
+
+    n = n or sc.simulation.replications
+    with _progress(label or f"{sc.name}: replications") as bar:
+        task = bar.add_task("run", total=n)
+        return ensemble.run(sc, n=n, seed=seed, workers=workers,
+                            progress=lambda done, total: bar.update(task, completed=done))
+
+
+def cmd_run(args) -> int:
+    from . import results
+
+    sc = _load(args)
+    ens = run_ensemble(sc, args.replications, args.seed, args.workers)
+    out = args.out or Path("runs") / sc.name
+    with results.output_dir(out) as tmp:
+        results.write_campaign(tmp, ens, args.overrides)
+        if not args.no_report:
+            from . import report
+
+            report.write_run_report(tmp)
+    _print_summary(ens.summary())
+    _out.print(f"wrote {out}/")
+    return 0
+
+
+def _print_summary(summary: dict) -> None:
+    t = Table(title=f"{summary['title'] or summary['scenario']} — {summary['replications']} replications, "
+                    f"seed {summary['seed']}")
+    t.add_column("milestone")
+    t.add_column("p10")
+    t.add_column("median")
+    t.add_column("p90")
+    t.add_column("P(by horizon)", justify="right")
+    t.add_column(f"P(by {summary['deadline']})", justify="right")
+    for name, m in summary["milestones"].items():
+        t.add_row(name, m["p10"] or "—", m["p50"] or "—", m["p90"] or "—",
+                  f"{m['probability']:.0%}", f"{m['probability_by_deadline']:.0%}")
+    for name in ("person_days", "fraction_crewed", "launches", "losses"):
+        q = summary[name]
+        fmt = "{:.0%}" if name == "fraction_crewed" else "{:,.0f}"
+        t.add_row(name, *(fmt.format(q[k]) for k in ("p10", "p50", "p90")), "", "")
+    _out.print(t)
+
+
+def cmd_coverage(args) -> int:
+    from . import coverage_run
+
+    sc = _load(args)
+    out = args.out or Path("runs") / f"{sc.name}-coverage"
+    summary = coverage_run.run(sc, out, days=args.days, resolution_km=args.resolution_km,
+                               instrument=args.instrument, half_angle_deg=args.half_angle_deg,
+                               progress=_progress)
+    coverage_run.print_summary(summary, _out)
+    _out.print(f"wrote {out}/")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from . import compare
+
+    return compare.main(args, _out, _progress, run_ensemble)
+
+
+def cmd_report(args) -> int:
+    from . import report
+
+    if not (args.run_dir / "summary.json").is_file() and not (args.run_dir / "comparison.json").is_file():
+        raise InputError("not a rossim run folder (no summary.json or comparison.json)", source=str(args.run_dir))
+    path = report.write_report(args.run_dir, svg=args.svg)
+    _out.print(f"wrote {path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        return {"run": cmd_run, "validate": cmd_validate, "coverage": cmd_coverage,
+                "compare": cmd_compare, "report": cmd_report}[args.command](args)
+    except InputError as exc:
+        print(f"rossim: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rossim: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

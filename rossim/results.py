@@ -1,0 +1,137 @@
+"""Result files: what a run writes, and how, atomically.
+
+A run's output folder is built complete under a temporary name next to its destination and then
+renamed into place, so a folder that already holds results is either left as it was (if anything
+fails) or replaced whole — never half-written.
+
+Files of a campaign run (``rossim run``):
+
+=====================  =====================================================================
+``summary.json``       stable keys: ``milestones.<name>.{p10,p50,p90}`` (ISO dates, null if not
+                       reached) and ``.probability``; ``person_days``, ``fraction_crewed``,
+                       ``launches``, ``losses`` as ``{p10,p50,p90,mean}``
+``replications.csv``   one row per replication: milestone days and dates, counts, module dates
+``events.csv``         every replication's event log, with a ``replication`` column
+``capacity.csv``       crew capacity and crew aboard on a regular grid: 10/50/90 % and mean
+``scenario.toml``      the scenario text as run, with the ``--set`` overrides in a header
+=====================  =====================================================================
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
+
+from . import clock
+from .campaign import MILESTONES
+from .ensemble import Ensemble
+
+__all__ = ["output_dir", "write_json", "write_csv", "write_campaign", "read_summary"]
+
+
+@contextlib.contextmanager
+def output_dir(path: str | Path) -> Iterator[Path]:
+    """Yield a fresh temporary folder; on success it replaces ``path`` whole (rename).
+
+    On an exception the temporary folder is removed and ``path`` is untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    tmp.chmod(0o755)
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = None
+    if path.exists():
+        old = path.with_name(f".{path.name}.old-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(path, old)
+    os.replace(tmp, path)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return "" if not np.isfinite(v) else f"{v:.6g}" if abs(v) < 1e5 else f"{v:.1f}"
+    return str(v)
+
+
+def write_campaign(folder: Path, ensemble: Ensemble, overrides: Sequence[str] = ()) -> None:
+    """Write the campaign files of ``ensemble`` into ``folder`` (see the module docstring)."""
+    sc = ensemble.scenario
+    start = sc.simulation.start
+    summary = ensemble.summary()
+    summary["overrides"] = list(overrides)
+    write_json(folder / "summary.json", summary)
+
+    mods = list(sc.modules)
+    header = ["replication"]
+    for m in MILESTONES:
+        header += [f"{m}_day", f"{m}_date"]
+    header += ["person_days", "fraction_crewed", "launches", "losses"]
+    header += [f"{m}_docked_date" for m in mods] + [f"{m}_ready_date" for m in mods]
+    header += [f"{m}_losses" for m in mods]
+    rows = []
+    for r in ensemble.replications:
+        row = [r.index]
+        for m in MILESTONES:
+            d = r.milestones[m]
+            row += [_fmt(d), clock.iso_date(start, d) or ""]
+        row += [_fmt(r.person_days), _fmt(r.fraction_crewed), r.launches, r.losses]
+        row += [clock.iso_date(start, r.module_docked.get(m, np.nan)) or "" for m in mods]
+        row += [clock.iso_date(start, r.module_ready.get(m, np.nan)) or "" for m in mods]
+        row += [r.module_lost[m] for m in mods]
+        rows.append(row)
+    write_csv(folder / "replications.csv", header, rows)
+
+    with open(folder / "events.csv", "w", newline="", encoding="utf-8") as f:
+        buf = io.StringIO()
+        f.write("replication,day,date,kind,subject,detail\n")
+        for r in ensemble.replications:
+            w = csv.writer(buf)
+            for t, kind, subject, detail in r.events:
+                w.writerow((r.index, f"{t:.4f}", clock.iso_date(start, t), kind, subject, detail))
+            f.write(buf.getvalue())
+            buf.seek(0)
+            buf.truncate()
+
+    bands = ensemble.capacity_bands()
+    keys = [k for k in bands if k != "day"]
+    write_csv(folder / "capacity.csv", ["day", "date", *keys],
+              ([_fmt(d), clock.iso_date(start, d), *(_fmt(float(bands[k][i])) for k in keys)]
+               for i, d in enumerate(bands["day"])))
+
+    header_lines = [f"# rossim run of {sc.source}"]
+    header_lines += [f"# --set {o}" for o in overrides]
+    (folder / "scenario.toml").write_text("\n".join(header_lines) + "\n" + sc.source_text, encoding="utf-8")
+
+
+def read_summary(folder: str | Path) -> dict:
+    """Read a run folder's ``summary.json``."""
+    return json.loads((Path(folder) / "summary.json").read_text(encoding="utf-8"))
