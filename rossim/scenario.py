@@ -21,7 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from . import clock
-from .distributions import BetaRecord, Fixed, Uncertain
+from .distributions import Fixed, Uncertain
 from .errors import InputError
 
 __all__ = [
@@ -293,23 +293,20 @@ class Scenario(_Model):
 
 
 def load(path: str | Path, overrides: list[str] = ()) -> Scenario:
-    """Read, override (``PATH=VALUE`` strings) and validate a scenario file."""
+    """Read, override (``PATH=VALUE`` strings) and validate a scenario file.
+
+    A file may start with ``extends = "other.toml"`` (relative to itself): it is then read as the
+    other file's tables with its own tables merged over them, key by key (lists are replaced).
+    """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("no such scenario file", source=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the file ({exc})", source=str(path)) from None
+    text = _read_text(path)
     return loads(text, source=str(path), overrides=overrides)
 
 
 def loads(text: str, source: str = "<scenario>", overrides: list[str] = ()) -> Scenario:
     """Validate scenario TOML text; see :func:`load`."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"TOML syntax error: {exc}", source=source) from None
+    raw = _parse(text, source)
+    raw = _resolve_extends(raw, Path(source).parent, source, seen=(source,))
     raw = apply_overrides(raw, overrides, source)
     try:
         scenario = Scenario.model_validate(raw)
@@ -321,6 +318,47 @@ def loads(text: str, source: str = "<scenario>", overrides: list[str] = ()) -> S
         more = f" (and {len(problems) - 1} more problem{'s' * (len(problems) > 2)})" if len(problems) > 1 else ""
         raise InputError(message + more, source=source, field=field)
     return scenario.model_copy(update={"source": source, "source_text": text})
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("no such scenario file", source=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the file ({exc})", source=str(path)) from None
+
+
+def _parse(text: str, source: str) -> dict:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"TOML syntax error: {exc}", source=source) from None
+
+
+def _resolve_extends(raw: dict, folder: Path, source: str, seen: tuple[str, ...]) -> dict:
+    base = raw.pop("extends", None)
+    if base is None:
+        return raw
+    if not isinstance(base, str):
+        raise InputError("expected the path of a scenario file (a string)", source=source, field="extends")
+    path = folder / base
+    if str(path) in seen:
+        raise InputError(f"circular extends: {' -> '.join(seen + (str(path),))}", source=source, field="extends")
+    if not path.is_file():
+        raise InputError(f"no such scenario file {str(path)!r}", source=source, field="extends")
+    base_raw = _resolve_extends(_parse(_read_text(path), str(path)), path.parent, str(path), seen + (str(path),))
+    return _merge(base_raw, raw)
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 # Keys that exclude each other: an override of the first removes the second, so that
@@ -527,8 +565,6 @@ def _cross_check(s: Scenario) -> list[tuple[str, str]]:
     for mid, m in s.modules.items():
         if m.phase not in numbers:
             add(f"modules.{mid}.phase", f"no phase {m.phase}; phases are {numbers}")
-    for iid, ins in s.instruments.items():
-        pass  # geometry checked by the model itself
     if isinstance(s.orbit.epoch, dt.datetime) and s.orbit.epoch.tzinfo is not None \
             and s.orbit.epoch.utcoffset() != dt.timedelta(0):
         add("orbit.epoch", "give the epoch in UTC (Z)")
