@@ -153,7 +153,7 @@ class _Model:
         now = self.env.now
         cap = self.station.capacity()
         if self.crew_aboard > cap:
-            raise AssertionError(f"crew aboard {self.crew_aboard} exceeds capacity {cap} at day {now:.2f}")
+            self._shed_crew(self.crew_aboard - cap)
         if self.cap_t[-1] == now:
             self.cap[-1], self.aboard[-1] = cap, self.crew_aboard
         else:
@@ -290,17 +290,21 @@ class _Model:
         self.dead_ports.update(f"{mid}.{p}" for p in self.sc.modules[mid].ports)
         self.ports.items[:] = [p for p in self.ports.items if not p.startswith(prefix)]
         self.log("departed", mid)
-        overflow = self.crew_aboard - self.station.capacity()
+        self.update()
+
+    def _shed_crew(self, excess: int) -> None:
+        """Capacity fell below the crew aboard (a module left, a phase target is lower): the
+        excess crew leaves, from the last crew slot down; their ships stay docked as lifeboats."""
         for slot in sorted(self.slots, reverse=True):
-            if overflow <= 0:
+            if excess <= 0:
                 break
             crew = self.slots[slot]
-            cut = min(crew.n, overflow)
-            crew.n -= cut
-            overflow -= cut
-            self.crew_aboard -= cut
-            self.log("crew_departed", crew.ship_id, f"{cut} crew leave with the departing module's capacity")
-        self.update()
+            cut = min(crew.n, excess)
+            if cut:
+                crew.n -= cut
+                excess -= cut
+                self.crew_aboard -= cut
+                self.log("crew_departed", crew.ship_id, f"{cut} crew (capacity fell)")
 
     def release_port(self, port: str) -> None:
         if port not in self.dead_ports:

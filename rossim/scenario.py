@@ -421,7 +421,8 @@ _DIST_TAGS = {"fixed", "uniform", "triangular", "normal", "lognormal", "weibull"
 
 
 def _first_problem(exc: ValidationError, raw: dict, source: str) -> InputError:
-    errors = exc.errors()
+    # A misspelt key shows up twice, as an unknown key and as a missing one: report the first.
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
     err = errors[0]
     loc = [str(p) for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p in _DIST_TAGS))]
     field = ".".join(loc) or None

@@ -28,6 +28,9 @@ __all__ = ["ModuleContribution", "Station", "RULES"]
 
 RULES = ("berths", "life_support", "return_seats", "power", "phase")
 
+#: A limit no crew reaches (keeps the power rule an int for tiny per-crew loads).
+_UNLIMITED = 1_000_000
+
 
 @dataclass(frozen=True, slots=True)
 class ModuleContribution:
@@ -75,7 +78,8 @@ class Station:
         life = sum(m.life_support_crew for m in self.modules.values())
         power_kw = sum(m.power_kw for m in self.modules.values())
         if self.power_per_crew_kw > 0:
-            power = max(0, math.floor((power_kw - self.power_base_kw) / self.power_per_crew_kw + 1e-9))
+            crew = (power_kw - self.power_base_kw) / self.power_per_crew_kw
+            power = math.floor(max(0.0, min(crew, _UNLIMITED)) + 1e-9)
         else:
             power = berths if power_kw >= self.power_base_kw else 0
         phase = self.phase_targets[max(self.phases_complete - 1, 0)] if self.phase_targets else 0

@@ -1,0 +1,156 @@
+"""The campaign model against hand-computed dates and known probabilities."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rossim import campaign, scenario
+
+DATA = Path(__file__).parent / "data"
+TINY = DATA / "tiny.toml"
+
+
+def run(overrides=(), seed=0, path=TINY):
+    sc = scenario.load(path, list(overrides))
+    return campaign.simulate(sc, np.random.default_rng(seed))
+
+
+def kinds(rep, kind, subject=None):
+    return [t for t, k, s, _ in rep.events if k == kind and (subject is None or s == subject)]
+
+
+def test_hand_computed_dates():
+    """tiny.toml, every quantity fixed. By hand:
+    A ready day 9 (2030-01-10), launches the same day, docks at 9+2, commissioned at 11+5 = 16
+    (phase 1 complete); the first crew (2, the phase-1 target) launches at the next daily
+    opportunity, day 16, and docks 0.25 d later. B is ready at day 0 but waits for A to dock
+    (day 11); the heavy vehicle flies again only 30 days after day 9, so B launches day 39, docks
+    41, is commissioned 44 (phase 2). Slot 1 (crew beyond the 3 seats of one capsule) flies day 44
+    with one crew: capacity 4 at 44.25 (return seats 6, berths 4, life support 4, phase target 4).
+    Rotations every 100 days: slot 0 at 116, 216, 316 (+0.25), slot 1 at 144, 244, 344.
+    """
+    r = run()
+    assert r.milestones == {"first_crew": 16.25, "capacity_2": 16.25, "capacity_4": 44.25,
+                            "phase_1_complete": 16.0, "phase_2_complete": 44.0}
+    assert kinds(r, "launch", "a") == [9.0]
+    assert kinds(r, "launch", "b") == [39.0]
+    assert r.module_docked == {"a": 11.0, "b": 41.0}
+    assert kinds(r, "crew_arrived") == [16.25, 44.25, 116.25, 144.25, 216.25, 244.25, 316.25, 344.25]
+    # 2 crew x 28 d + 3 x 72 d + 4 x (365 - 116.25) d
+    assert r.person_days == pytest.approx(2 * 28 + 3 * 72 + 4 * 248.75)
+    assert r.launches == 10 and r.losses == 0
+    assert r.fraction_crewed == pytest.approx((365 - 16.25) / 365)
+
+
+def test_pad_turnaround_and_cadence_delay_launches():
+    # With 60 days between heavy flights, B (waiting since day 11) flies on day 9 + 60.
+    r = run(["launch_vehicles.heavy.min_days_between_flights=60"])
+    assert kinds(r, "launch", "b") == [69.0]
+    # A pad turnaround longer than the vehicle cadence becomes the binding one.
+    r = run(["launch_sites.pad.turnaround_days=45.5"])
+    assert kinds(r, "launch", "b") == [55.0]  # next daily opportunity after 9 + 45.5
+
+
+def test_nothing_docks_before_its_target():
+    # B is ready long before A; it must not launch, let alone dock, before A is docked.
+    r = run(["modules.a.ready=2030-03-01"])
+    assert kinds(r, "docked", "a")[0] < kinds(r, "launch", "b")[0] < kinds(r, "docked", "b")[0]
+
+
+def test_capacity_rules_bind_one_by_one():
+    # Life support of B zero: phase 2 allows 4, berths 4, but life support only 2.
+    r = run(["modules.b.life_support_crew=0"])
+    assert np.isnan(r.milestones["capacity_4"])
+    assert r.capacity.max() == 2 and r.crew_aboard.max() == 2
+    # Power: 10 kW, 3 kW per crew -> 3 crew at most.
+    r = run(["station.power_per_crew_kw=3.0"])
+    assert r.capacity.max() == 3 and np.isnan(r.milestones["capacity_4"])
+    # Lifeboat: a 1-seat capsule can never return more than the ships docked (3 ports -> 3).
+    r = run(["crew_ships.capsule.seats=1"])
+    assert r.capacity.max() == 3
+    # Phase target: with phase 2 at 3 crew, capacity stops at 3 although berths allow 4.
+    r = run(["phases.1.crew_target=3"])
+    assert r.capacity.max() == 3
+
+
+def test_crew_aboard_never_exceeds_capacity_in_shipped_scenarios():
+    for path in sorted(Path("scenarios").glob("*.toml")):
+        sc = scenario.load(path)
+        plan = campaign.Plan.from_scenario(sc)
+        for seed in range(5):
+            r = campaign.simulate(plan, np.random.default_rng(seed))
+            assert np.all(r.crew_aboard <= r.capacity), path
+            times = [e[0] for e in r.events]
+            assert times == sorted(times)
+
+
+def test_loss_and_rebuild():
+    """Vehicle success 0.5, rebuild 100 days: losses per module are geometric (mean 1) and each
+    relaunch comes 100 days after a loss (plus the next daily opportunity)."""
+    sc = scenario.load(TINY, ["launch_vehicles.heavy.success_probability=0.5",
+                              "launch_vehicles.heavy.min_days_between_flights=0",
+                              "modules.a.rebuild_days=100.0"])
+    plan = campaign.Plan.from_scenario(sc)
+    losses = []
+    for seed in range(400):
+        r = campaign.simulate(plan, np.random.default_rng(seed))
+        losses.append(r.module_lost["a"])
+        lost, launches = kinds(r, "module_lost", "a"), kinds(r, "launch", "a")
+        for t_lost, t_next in zip(lost, kinds(r, "rebuild", "a")):
+            assert t_next == pytest.approx(t_lost + 100.0)
+        if launches:
+            assert launches[0] == pytest.approx(9.0 + 100.0 * r.module_lost["a"])
+    # Geometric number of failures before a success, p = 0.5: mean 1, sd 1.41 -> se 0.07.
+    assert np.mean(losses) == pytest.approx(1.0, abs=0.25)
+
+
+def test_dropped_module_leaves_the_phase_without_it():
+    sc = scenario.load(TINY, ["launch_vehicles.heavy.success_probability=1.0",
+                              "modules.b.on_loss=drop", "modules.b.docking_success_probability=0.01",
+                              "modules.b.max_docking_attempts=1"])
+    found = False
+    for seed in range(20):
+        r = campaign.simulate(sc, np.random.default_rng(seed))
+        if "b" not in r.module_docked:
+            found = True
+            assert kinds(r, "dropped", "b")
+            # Phase 2 is then made of nothing left to wait for: complete when B is dropped.
+            assert r.milestones["phase_2_complete"] == kinds(r, "dropped", "b")[0]
+    assert found
+
+
+def test_docking_retries_take_the_retry_delay():
+    sc = scenario.load(TINY, ["modules.a.docking_success_probability=0.5", "modules.a.docking_retry_days=7.0",
+                              "modules.a.max_docking_attempts=10"])
+    for seed in range(30):
+        r = campaign.simulate(sc, np.random.default_rng(seed))
+        failures = len(kinds(r, "docking_failed", "a"))
+        assert r.module_docked["a"] == pytest.approx(11.0 + 7.0 * failures)
+
+
+def test_visiting_mode_alternates_visits_and_gaps():
+    r = run(["crew.mode=visiting", "crew.visit_days=30.0", "crew.days_between_visits=20.0",
+             "phases.1.crew_target=2", "modules.b.ready=2031-06-01"])
+    arrivals = kinds(r, "crew_arrived")
+    departures = kinds(r, "crew_departed")
+    assert arrivals[0] == 16.25
+    assert departures[0] == pytest.approx(46.25)
+    # Next visit: 50 days after arrival (30 + 20), at the next daily opportunity, +0.25 rendezvous.
+    assert arrivals[1] == pytest.approx(67.25)
+    assert r.fraction_crewed == pytest.approx(30 * len(departures) / 365, abs=30 / 365)
+
+
+def test_module_departure_removes_its_capacity():
+    r = run(["modules.b.departs=2030-06-01"])
+    day = 151.0  # 2030-06-01
+    assert kinds(r, "departed", "b") == [day]
+    after = r.capacity[np.searchsorted(r.capacity_t, day, side="right") - 1]
+    assert after <= 2
+    assert np.all(r.crew_aboard <= r.capacity)
+
+
+def test_pad_outage_blocks_the_site():
+    r = run(["launch_sites.pad.outage_probability=1.0", "launch_sites.pad.outage_days=100.0"])
+    # A flies day 9 and damages the pad for 100 days: B waits until day 109.
+    assert kinds(r, "launch", "b") == [109.0]
