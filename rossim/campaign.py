@@ -7,10 +7,9 @@ step functions, and counts.
 
 What happens, in order, for each module: it becomes ready (planned date + slip); it waits for
 its target module to be docked and reserves its docking port (ports are items of a
-:class:`simpy.FilterStore`); it queues for its launch vehicle and launch site
-(:class:`simpy.PriorityResource`, crew flights first), respecting the vehicle's cadence, the
-pad's turnaround, stand-downs after failures and pad outages; it takes the next daily launch
-opportunity, possibly scrubbed; it launches (success with the vehicle's probability, drawn once
+:class:`simpy.FilterStore`); it books its launch vehicle and launch site (first come, first
+served) at the first daily launch opportunity that respects the vehicle's cadence, the pad's
+turnaround, stand-downs after failures and pad outages; the launch may be scrubbed to the next day; it launches (success with the vehicle's probability, drawn once
 per replication when the scenario gives a distribution); a loss frees the port and triggers the
 rebuild policy (rebuild after a delay, or drop the module from the plan); after the rendezvous
 it tries to dock (each attempt succeeds with a probability, failed attempts are retried after a
@@ -53,8 +52,6 @@ EVENT_KINDS = (
 #: Times closer than this (about 0.1 ms) are the same instant: guards float round-off.
 _EPS_DAYS = 1e-9
 
-# Priorities in the launch queues (lower flies first).
-_PRIORITY_CREW, _PRIORITY_MODULE, _PRIORITY_CARGO = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -101,14 +98,13 @@ class Replication:
 
 
 class _Launcher:
-    """A launch vehicle or a launch site: a priority queue plus the times it is next usable."""
+    """A launch vehicle or a launch site: when it is next free (booked) and next usable."""
 
-    __slots__ = ("queue", "next_free", "blocked_until", "gap_days")
+    __slots__ = ("next_free", "blocked_until", "gap_days")
 
-    def __init__(self, env, gap_days: float):
-        self.queue = simpy.PriorityResource(env, capacity=1)
-        self.next_free = 0.0
-        self.blocked_until = 0.0
+    def __init__(self, gap_days: float):
+        self.next_free = 0.0       # booked until (cadence or turnaround after the last booking)
+        self.blocked_until = 0.0   # stand-down after a failure, or pad outage
         self.gap_days = gap_days
 
     def usable_from(self) -> float:
@@ -125,8 +121,8 @@ class _Model:
         self.station = Station(plan.phase_targets, sc.station.power_base_kw, sc.station.power_per_crew_kw)
         self.ports = simpy.FilterStore(env)
         self.dead_ports: set[str] = set()
-        self.vehicles = {k: _Launcher(env, v.min_days_between_flights) for k, v in sc.launch_vehicles.items()}
-        self.sites = {k: _Launcher(env, s.turnaround_days) for k, s in sc.launch_sites.items()}
+        self.vehicles = {k: _Launcher(v.min_days_between_flights) for k, v in sc.launch_vehicles.items()}
+        self.sites = {k: _Launcher(s.turnaround_days) for k, s in sc.launch_sites.items()}
         self.p_success = {k: float(np.clip(v.success_probability.sample(rng), 0.0, 1.0))
                           for k, v in sc.launch_vehicles.items()}
         self.docked = {k: env.event() for k in sc.modules}
@@ -139,6 +135,7 @@ class _Model:
         self.launches = self.losses = 0
         self.crew_aboard = 0
         self.changed = env.event()
+        self.last_habitable = 0
         self.first_crew = env.event()
         self.cap_t: list[float] = [0.0]
         self.cap: list[int] = [0]
@@ -168,7 +165,9 @@ class _Model:
                 self.log("milestone", name)
                 if name == "first_crew":
                     self.first_crew.succeed()
-        if not self.changed.triggered:
+        hab = self.station.habitable_capacity()
+        if hab != self.last_habitable:  # wake the crew slots waiting for room
+            self.last_habitable = hab
             self.changed.succeed()
             self.changed = self.env.event()
 
@@ -187,42 +186,45 @@ class _Model:
         self.update()
 
     # ------------------------------------------------------------------ launches
-    def launch(self, vehicle_id: str, site_id: str, subject: str, priority: int):
-        """Process: queue for vehicle and site, wait for a usable day, fly. Returns success."""
+    def launch(self, vehicle_id: str, site_id: str, subject: str):
+        """Book the vehicle and the pad, wait for the day, fly; ``yield from`` it. Returns success.
+
+        Bookings are first come, first served: a flight takes the first daily opportunity at
+        which both the vehicle (cadence, stand-down) and the pad (turnaround, outage) are free,
+        and holds them from then on. A failure or a pad outage discovered meanwhile moves the
+        later bookings when they come due; a scrub moves the flight by one day.
+        """
         env, rng = self.env, self.rng
         vehicle, site = self.vehicles[vehicle_id], self.sites[site_id]
         site_spec = self.sc.launch_sites[site_id]
-        with vehicle.queue.request(priority=priority) as rv:
-            yield rv
-            with site.queue.request(priority=priority) as rs:
-                yield rs
-                while True:
-                    usable = max(vehicle.usable_from(), site.usable_from())
-                    t = math.ceil(max(env.now, usable) - _EPS_DAYS)  # daily opportunity, 00:00 UTC
-                    if t > env.now:
-                        yield env.timeout(t - env.now)
-                    if env.now + _EPS_DAYS < max(vehicle.usable_from(), site.usable_from()):
-                        continue  # grounded or pad damaged while we waited
-                    if site_spec.scrub_probability and rng.random() < site_spec.scrub_probability:
-                        self.log("scrub", subject, site_id)
-                        yield env.timeout(1.0)
-                        continue
-                    break
-                self.launches += 1
-                success = rng.random() < self.p_success[vehicle_id]
-                vehicle.next_free = env.now + vehicle.gap_days
-                site.next_free = env.now + site.gap_days
-                if site_spec.outage_probability and rng.random() < site_spec.outage_probability:
-                    days = site_spec.outage_days.sample(rng)
-                    site.blocked_until = env.now + days
-                    self.log("pad_outage", site_id, f"{days:.0f} days")
-                if success:
-                    self.log("launch", subject, f"{vehicle_id} from {site_id}")
-                else:
-                    self.losses += 1
-                    days = self.sc.launch_vehicles[vehicle_id].stand_down_days_after_failure.sample(rng)
-                    vehicle.blocked_until = max(vehicle.blocked_until, env.now + days)
-                    self.log("launch_failure", subject, f"{vehicle_id} from {site_id}; stand-down {days:.0f} days")
+        t = env.now
+        while True:
+            t = math.ceil(max(t, vehicle.usable_from(), site.usable_from()) - _EPS_DAYS)  # 00:00 UTC
+            vehicle.next_free = t + vehicle.gap_days
+            site.next_free = t + site.gap_days
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            if env.now + _EPS_DAYS < max(vehicle.blocked_until, site.blocked_until):
+                continue  # grounded or pad damaged while we waited
+            if site_spec.scrub_probability and rng.random() < site_spec.scrub_probability:
+                self.log("scrub", subject, site_id)
+                t = env.now + 1.0
+                vehicle.next_free = site.next_free = t  # keep the next day for us
+                continue
+            break
+        self.launches += 1
+        success = rng.random() < self.p_success[vehicle_id]
+        if site_spec.outage_probability and rng.random() < site_spec.outage_probability:
+            days = site_spec.outage_days.sample(rng)
+            site.blocked_until = env.now + days
+            self.log("pad_outage", site_id, f"{days:.0f} days")
+        if success:
+            self.log("launch", subject, f"{vehicle_id} from {site_id}")
+        else:
+            self.losses += 1
+            days = self.sc.launch_vehicles[vehicle_id].stand_down_days_after_failure.sample(rng)
+            vehicle.blocked_until = max(vehicle.blocked_until, env.now + days)
+            self.log("launch_failure", subject, f"{vehicle_id} from {site_id}; stand-down {days:.0f} days")
         return success
 
     # ------------------------------------------------------------------ modules
@@ -238,7 +240,7 @@ class _Model:
                 target = m.docks_to.split(".", 1)[0]
                 yield self.docked[target]
                 port = yield self.ports.get(lambda p, want=m.docks_to: p == want)
-            ok = yield env.process(self.launch(m.launch_vehicle, m.launch_site, mid, _PRIORITY_MODULE))
+            ok = yield from self.launch(m.launch_vehicle, m.launch_site, mid)
             if ok:
                 yield env.timeout(m.rendezvous_days.sample(rng))
                 for attempt in range(m.max_docking_attempts):
@@ -331,7 +333,7 @@ class _Model:
             flight += 1
             ship_id = f"{policy.ship}#{j}.{flight}"
             port = yield self.ports.get(lambda p: p in ship.ports)
-            ok = yield env.process(self.launch(ship.launch_vehicle, ship.launch_site, ship_id, _PRIORITY_CREW))
+            ok = yield from self.launch(ship.launch_vehicle, ship.launch_site, ship_id)
             if not ok:
                 self.release_port(port)
                 self.log("crew_aborted", ship_id, "launch failure; crew safe")
@@ -396,7 +398,7 @@ class _Model:
             flight += 1
             ship_id = f"{cid}#{flight}"
             port = yield self.ports.get(lambda p: p in c.ports)
-            ok = yield env.process(self.launch(c.launch_vehicle, c.launch_site, ship_id, _PRIORITY_CARGO))
+            ok = yield from self.launch(c.launch_vehicle, c.launch_site, ship_id)
             if ok:
                 yield env.timeout(c.rendezvous_days.sample(rng))
                 self.log("cargo_docked", ship_id, port)

@@ -10,7 +10,8 @@ The crew capacity is the minimum of five limits:
 ``berths``          sum of the berths of the commissioned modules
 ``life_support``    sum of the life-support crew ratings of the commissioned modules
 ``return_seats``    seats of the docked crew ships (the lifeboat rule)
-``power``           floor((power_kw - power_base_kw) / power_per_crew_kw)
+``power``           floor((power_kw - power_base_kw) / power_per_crew_kw); unlimited
+                    when power_per_crew_kw is 0 and the base load is met
 ``phase``           the crew target of the latest completed phase (before any phase is
                     complete: the first phase's target)
 ==================  =================================================================
@@ -59,12 +60,17 @@ class Station:
     modules: dict[str, ModuleContribution] = field(default_factory=dict)
     return_seats: int = 0
     phases_complete: int = 0
+    _berths: int = 0
+    _life_support: int = 0
+    _power_crew: int = 0
 
     def commission(self, name: str, contribution: ModuleContribution) -> None:
         self.modules[name] = contribution
+        self._totals()
 
     def remove(self, name: str) -> None:
         self.modules.pop(name, None)
+        self._totals()
 
     def dock_crew_ship(self, seats: int) -> None:
         self.return_seats += seats
@@ -72,28 +78,34 @@ class Station:
     def undock_crew_ship(self, seats: int) -> None:
         self.return_seats -= seats
 
-    def limits(self) -> dict[str, int]:
-        """Each rule's limit on the crew (the capacity is their minimum)."""
-        berths = sum(m.berths for m in self.modules.values())
-        life = sum(m.life_support_crew for m in self.modules.values())
-        power_kw = sum(m.power_kw for m in self.modules.values())
+    def _totals(self) -> None:
+        """Module sums change only at commissioning and departure: keep them, not recompute."""
+        mods = self.modules.values()
+        self._berths = sum(m.berths for m in mods)
+        self._life_support = sum(m.life_support_crew for m in mods)
+        power_kw = sum(m.power_kw for m in mods)
         if self.power_per_crew_kw > 0:
             crew = (power_kw - self.power_base_kw) / self.power_per_crew_kw
-            power = math.floor(max(0.0, min(crew, _UNLIMITED)) + 1e-9)
+            self._power_crew = math.floor(max(0.0, min(crew, _UNLIMITED)) + 1e-9)
         else:
-            power = berths if power_kw >= self.power_base_kw else 0
-        phase = self.phase_targets[max(self.phases_complete - 1, 0)] if self.phase_targets else 0
-        return {"berths": berths, "life_support": life, "return_seats": self.return_seats,
-                "power": power, "phase": phase}
+            self._power_crew = _UNLIMITED if power_kw >= self.power_base_kw else 0
+
+    def _phase_target(self) -> int:
+        return self.phase_targets[max(self.phases_complete - 1, 0)] if self.phase_targets else 0
+
+    def limits(self) -> dict[str, int]:
+        """Each rule's limit on the crew (the capacity is their minimum)."""
+        return {"berths": self._berths, "life_support": self._life_support,
+                "return_seats": self.return_seats, "power": self._power_crew,
+                "phase": self._phase_target()}
 
     def habitable_capacity(self) -> int:
         """Capacity without the lifeboat rule: what crew rotations aim to fill."""
-        lim = self.limits()
-        return min(lim["berths"], lim["life_support"], lim["power"], lim["phase"])
+        return min(self._berths, self._life_support, self._power_crew, self._phase_target())
 
     def capacity(self) -> int:
         """Crew the station can hold now: the minimum over all rules."""
-        return min(self.limits().values())
+        return min(self.habitable_capacity(), self.return_seats)
 
     def binding_rule(self) -> str:
         """The name of the rule that sets the capacity (first in :data:`RULES` on ties)."""

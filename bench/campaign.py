@@ -1,0 +1,85 @@
+"""Benchmark: replications per second of the default scenario, against a bare SimPy loop.
+
+    python bench/campaign.py [N]
+
+Prints (1) replications/s in one process, (2) the ratio of the model's time to a bare SimPy loop
+that processes the same number of events (the cost of the model's own logic on top of SimPy's
+event machinery), and (3) the wall time of an N-replication ensemble on all cores (default
+N = 10,000, the goal being under 10 s on a 2-core machine).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import simpy
+
+from rossim import campaign, ensemble, scenario
+
+SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "ross_high_latitude.toml"
+
+
+def count_steps(plan, seqs) -> int:
+    """SimPy events processed by the model over the given streams."""
+    steps = 0
+    original = simpy.Environment.step
+
+    def counting(env):
+        nonlocal steps
+        steps += 1
+        original(env)
+
+    simpy.Environment.step = counting
+    try:
+        for i, seq in enumerate(seqs):
+            campaign.simulate(plan, np.random.Generator(np.random.PCG64(seq)), i)
+    finally:
+        simpy.Environment.step = original
+    return steps
+
+
+def bare_simpy(events: int) -> float:
+    """Seconds for SimPy to process ``events`` timeouts in one process (the floor)."""
+    env = simpy.Environment()
+
+    def ticker():
+        for _ in range(events):
+            yield env.timeout(1.0)
+
+    env.process(ticker())
+    t = time.perf_counter()
+    env.run()
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    n_total = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    sc = scenario.load(SCENARIO)
+    plan = campaign.Plan.from_scenario(sc)
+    n = 300
+    seqs = ensemble.streams(1, n)
+    campaign.simulate(plan, np.random.Generator(np.random.PCG64(seqs[0])), 0)  # warm up
+    t = time.perf_counter()
+    for i, seq in enumerate(seqs):
+        campaign.simulate(plan, np.random.Generator(np.random.PCG64(seq)), i)
+    model_s = time.perf_counter() - t
+    steps = count_steps(plan, seqs)
+    bare_s = bare_simpy(steps)
+    print(f"one process: {n / model_s:,.0f} replications/s ({1e3 * model_s / n:.2f} ms each, "
+          f"{steps / n:,.0f} SimPy events each)")
+    print(f"bare SimPy loop, same {steps:,} events: {bare_s:.3f} s -> model / bare = {model_s / bare_s:.1f}x")
+
+    workers = os.cpu_count() or 1
+    t = time.perf_counter()
+    ensemble.run(sc, n=n_total, seed=1, workers=workers)
+    wall = time.perf_counter() - t
+    print(f"ensemble of {n_total:,} on {workers} workers: {wall:.1f} s ({n_total / wall:,.0f} replications/s)"
+          f" -> goal 10,000 in < 10 s: {'met' if wall * 10_000 / n_total < 10 else 'not met'}")
+
+
+if __name__ == "__main__":
+    main()
