@@ -35,11 +35,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter,
 
 __all__ = [
     "Fixed", "Uniform", "Triangular", "Normal", "LogNormal", "Weibull", "Bernoulli", "BetaRecord",
-    "Distribution", "Uncertain", "as_distribution",
+    "BaseDistribution", "Distribution", "Uncertain", "as_distribution",
 ]
 
 
-class _Dist(BaseModel):
+class BaseDistribution(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     def sample(self, rng: np.random.Generator) -> float:  # pragma: no cover - abstract
@@ -54,7 +54,7 @@ class _Dist(BaseModel):
         raise NotImplementedError  # pragma: no cover - abstract
 
 
-class Fixed(_Dist):
+class Fixed(BaseDistribution):
     dist: Literal["fixed"] = "fixed"
     value: float
 
@@ -69,7 +69,7 @@ class Fixed(_Dist):
         return self.value
 
 
-class Uniform(_Dist):
+class Uniform(BaseDistribution):
     dist: Literal["uniform"]
     low: float
     high: float
@@ -91,7 +91,7 @@ class Uniform(_Dist):
         return (self.low + self.high) / 2
 
 
-class Triangular(_Dist):
+class Triangular(BaseDistribution):
     dist: Literal["triangular"]
     low: float
     mode: float
@@ -115,7 +115,7 @@ class Triangular(_Dist):
         return (self.low + self.mode + self.high) / 3
 
 
-class Normal(_Dist):
+class Normal(BaseDistribution):
     dist: Literal["normal"]
     mean: float
     sd: float = Field(ge=0)
@@ -133,7 +133,7 @@ class Normal(_Dist):
         return min(max(self.mean, self.low), self.high)
 
 
-class LogNormal(_Dist):
+class LogNormal(BaseDistribution):
     dist: Literal["lognormal"]
     median: float = Field(gt=0)
     sigma: float = Field(ge=0)
@@ -149,7 +149,7 @@ class LogNormal(_Dist):
         return self.median * math.exp(self.sigma ** 2 / 2)
 
 
-class Weibull(_Dist):
+class Weibull(BaseDistribution):
     dist: Literal["weibull"]
     shape: float = Field(gt=0)
     scale: float = Field(gt=0)
@@ -168,7 +168,7 @@ class Weibull(_Dist):
         return (1 - self.p_zero) * self.scale * math.gamma(1 + 1 / self.shape)
 
 
-class Bernoulli(_Dist):
+class Bernoulli(BaseDistribution):
     dist: Literal["bernoulli"]
     p: float = Field(ge=0, le=1)
 
@@ -183,7 +183,7 @@ class Bernoulli(_Dist):
         return self.p
 
 
-class BetaRecord(_Dist):
+class BetaRecord(BaseDistribution):
     dist: Literal["beta"]
     successes: float = Field(ge=0)
     failures: float = Field(ge=0)
@@ -208,9 +208,9 @@ Distribution = Annotated[
 ]
 
 
-def as_distribution(value: float | int | dict | _Dist) -> _Dist:
+def as_distribution(value: float | int | dict | BaseDistribution) -> BaseDistribution:
     """A bare number becomes :class:`Fixed`; a table is parsed by its ``dist`` key."""
-    if isinstance(value, _Dist):
+    if isinstance(value, BaseDistribution):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return Fixed(value=float(value))

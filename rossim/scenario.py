@@ -21,7 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from . import clock
-from .distributions import Fixed, Uncertain
+from .distributions import BaseDistribution, Fixed, Uncertain
 from .errors import InputError
 
 __all__ = [
@@ -482,6 +482,16 @@ def _cross_check(s: Scenario) -> list[tuple[str, str]]:
 
     inclination = s.orbit.resolved_inclination_deg()
 
+    # Durations: never negative; a crew's stay must be positive (or rotations would not advance).
+    for path, value in _distributions(s):
+        lo, _ = value.bounds()
+        key = path.rsplit(".", 1)[-1]
+        if key.endswith("_days") and key in _POSITIVE_DURATIONS and not lo > 0:
+            add(path, f"expected a duration > 0 days (the smallest value this can take is {lo:g})")
+        elif key.endswith("_days") and not lo >= 0:
+            add(path, f"expected a duration >= 0 days (the smallest value this can take is {lo:g}; "
+                "give a normal distribution a 'low' bound)")
+
     for vid, v in s.launch_vehicles.items():
         for j, site in enumerate(v.sites):
             ref(f"launch_vehicles.{vid}.sites.{j}", site, s.launch_sites, "launch site")
@@ -574,6 +584,24 @@ def _cross_check(s: Scenario) -> list[tuple[str, str]]:
     if not math.isfinite(inclination):
         add("orbit", "no sun-synchronous solution for this altitude")
     return problems
+
+
+_POSITIVE_DURATIONS = {"increment_days", "visit_days"}
+
+
+def _distributions(model: BaseModel, prefix: str = ""):
+    """(dotted path, distribution) for every uncertain field in the scenario."""
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        path = f"{prefix}{name}"
+        if isinstance(value, BaseDistribution):
+            yield path, value
+        elif isinstance(value, BaseModel):
+            yield from _distributions(value, path + ".")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, BaseModel):
+                    yield from _distributions(item, f"{path}.{key}.")
 
 
 def _docking_cycle(s: Scenario) -> list[str] | None:

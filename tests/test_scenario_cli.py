@@ -76,6 +76,18 @@ def test_bad_scenarios(tmp_path, capsys, old, new, needles):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("override,needle", [
+    ("crew.increment_days=0.0", "duration > 0"),
+    ("crew.visit_days=-1.0", "duration > 0"),
+    ("modules.a.rendezvous_days=-2.0", "duration >= 0"),
+    ('modules.a.commissioning_days={ dist = "normal", mean = 5.0, sd = 2.0 }', "'low' bound"),
+    ('modules.b.slip_days={ dist = "uniform", low = -10.0, high = 5.0 }', "duration >= 0"),
+])
+def test_durations_must_not_be_negative(capsys, override, needle):
+    field = override.split("=", 1)[0]
+    check_error(capsys, ["validate", str(TINY), "--set", override], field, needle)
+
+
 def test_toml_syntax_error_names_the_line(tmp_path, capsys):
     path = edit(tmp_path, "seats = 3", "seats == 3")
     line = check_error(capsys, ["validate", str(path)], str(path), "TOML syntax error")
