@@ -387,6 +387,11 @@ class Orbit:
         return math.degrees(self.satrec.nodeo) % 360.0
 
     @property
+    def raan_rate_deg_per_day(self) -> float:
+        """SGP4's secular drift of the node (J2, J2^2 and J4 terms), deg/day."""
+        return math.degrees(self.satrec.nodedot) * 1440.0
+
+    @property
     def eccentricity(self) -> float:
         """Mean eccentricity at epoch."""
         return self.satrec.ecco
