@@ -21,7 +21,7 @@ from . import clock
 from .campaign import MILESTONES, Plan, Replication, simulate
 from .scenario import Scenario
 
-__all__ = ["Ensemble", "run", "streams", "quantiles", "QUANTILES"]
+__all__ = ["Ensemble", "run", "stream", "streams", "quantiles", "QUANTILES"]
 
 #: The quantiles reported everywhere: 10 %, median, 90 %.
 QUANTILES = (0.10, 0.50, 0.90)
@@ -29,13 +29,19 @@ QUANTILES = (0.10, 0.50, 0.90)
 
 def streams(seed: int, n: int) -> list[np.random.SeedSequence]:
     """The independent seed sequences of replications 0..n-1."""
-    return np.random.SeedSequence(seed).spawn(n)
+    return [stream(seed, i) for i in range(n)]
+
+
+def stream(seed: int, i: int) -> np.random.SeedSequence:
+    """The seed sequence of replication ``i``: the same as ``SeedSequence(seed).spawn(n)[i]``
+    (NumPy's ``spawn`` gives child ``i`` the spawn key ``(i,)``), built without spawning the
+    ``i`` before it, so a chunk of replications costs nothing for the replications it skips."""
+    return np.random.SeedSequence(seed, spawn_key=(i,))
 
 
 def _run_chunk(scenario: Scenario, seed: int, n: int, indices: range) -> list[Replication]:
     plan = Plan.from_scenario(scenario)
-    seqs = streams(seed, n)
-    return [simulate(plan, np.random.Generator(np.random.PCG64(seqs[i])), i) for i in indices]
+    return [simulate(plan, np.random.Generator(np.random.PCG64(stream(seed, i))), i) for i in indices]
 
 
 @dataclass
