@@ -1,0 +1,722 @@
+"""Scenarios side by side: run folders read back, the comparison table, ``rossim compare``.
+
+A *run folder* is what ``rossim run`` writes (see :mod:`rossim.results`): ``summary.json``,
+``replications.csv``, ``capacity.csv``, ``events.csv``, ``scenario.toml``; this module adds
+``person_days_by_year.csv`` (person-days aboard per replication and calendar year, integrated
+exactly from each replication's crew-aboard step function) and may hold a ``coverage/`` folder
+(what ``rossim coverage`` writes: ``coverage_summary.json`` ...).
+
+:func:`read_run` reads and checks one folder (:class:`RunFolder`); :func:`compare_runs` builds the
+comparison (:class:`Comparison`): one row per metric and statistic, one value per scenario, the
+difference of each scenario against the first (the *reference*) and which of the two is better.
+Every number in the comparison is taken or computed from the run folders' files, never
+re-rounded: milestone quantiles are the ``summary.json`` dates, probabilities are shares of the
+``replications.csv`` rows, person-days come from ``person_days_by_year.csv``, coverage figures are
+``coverage_summary.json`` values.
+
+Signs: ``delta`` is always *scenario minus reference*, in the row's unit (days for dates,
+percentage points are not used: shares stay fractions 0..1). ``better`` names the better scenario
+of the pair by the row's rule (``better_if``): earlier dates, higher probabilities, person-days and
+coverage, lower revisit times and losses; rows with no rule (launches) name none.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import importlib.util
+import json
+import math
+import re
+import shutil
+import tomllib
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import clock
+from .campaign import MILESTONES
+from .errors import InputError
+
+__all__ = [
+    "RunFolder", "Row", "Comparison", "read_run", "compare_runs", "write_comparison",
+    "person_days_by_year", "write_run_extras", "REGIONS", "main",
+]
+
+#: Coverage regions compared, in order (keys of ``coverage_summary.json``'s ``regions``).
+REGIONS = ("russia", "arctic", "nsr")
+REGION_NAMES = {"russia": "Russia", "arctic": "Arctic zone", "nsr": "Northern Sea Route"}
+MILESTONE_NAMES = {
+    "first_crew": "First crew aboard",
+    "capacity_2": "Crew capacity ≥ 2",
+    "capacity_4": "Crew capacity ≥ 4",
+    "phase_1_complete": "Phase 1 complete",
+    "phase_2_complete": "Phase 2 complete",
+}
+PERSON_DAYS_FILE = "person_days_by_year.csv"
+_QUANTILES = (0.10, 0.50, 0.90)
+#: Keys ``summary.json`` must have for a folder to be read (written by rossim 0.1).
+_SUMMARY_KEYS = ("scenario", "replications", "start", "horizon", "deadline", "milestones",
+                 "person_days", "fraction_crewed", "launches", "losses", "modules")
+
+
+# ------------------------------------------------------------------------------ person-days
+
+
+def person_days_by_year(start: dt.date, horizon_days: float, t_days: np.ndarray,
+                        aboard: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """Person-days aboard in each calendar year of ``[start, start + horizon_days)``.
+
+    ``t_days`` (K,) are the times (days since ``start``, ascending, first 0) from which the crew
+    aboard is ``aboard`` (K,) until the next time (a step function, as
+    :attr:`rossim.campaign.Replication.crew_aboard`). Returns the years and the (Y,) integrals.
+    """
+    t = np.asarray(t_days, dtype=float)
+    a = np.asarray(aboard, dtype=float)
+    end = clock.datetime_at(start, horizon_days)
+    last_year = (end - dt.timedelta(microseconds=1)).year
+    years = list(range(start.year, last_year + 1))
+    bounds = np.array([clock.days_between(start, dt.date(y, 1, 1)) for y in years[1:]], dtype=float)
+    bounds = np.concatenate([[0.0], np.clip(bounds, 0.0, horizon_days), [horizon_days]])
+    knots = np.append(t, horizon_days)
+    cum = np.concatenate([[0.0], np.cumsum(a * np.diff(knots))])  # integral up to each knot
+    i = np.clip(np.searchsorted(t, bounds, side="right") - 1, 0, t.size - 1)
+    integral = cum[i] + a[i] * (bounds - t[i])
+    return years, np.diff(integral)
+
+
+def _ensemble_person_days(ens) -> tuple[list[int], np.ndarray]:
+    """(years, (n, Y) person-days) of every replication of an :class:`~rossim.ensemble.Ensemble`."""
+    start = ens.scenario.simulation.start
+    horizon = ens.scenario.simulation.horizon_days
+    rows = []
+    years: list[int] = []
+    for r in ens.replications:
+        years, v = person_days_by_year(start, horizon, r.capacity_t, r.crew_aboard)
+        rows.append(v)
+    return years, np.array(rows).reshape(len(rows), len(years))
+
+
+def _write_person_days(folder: Path, years: list[int], values: np.ndarray) -> None:
+    from . import results
+
+    results.write_csv(folder / PERSON_DAYS_FILE, ["replication", *(f"person_days_{y}" for y in years)],
+                      ([i, *(repr(float(x)) for x in row)] for i, row in enumerate(values)))
+
+
+def write_run_extras(folder: Path, ensemble) -> None:
+    """Write what compare and report add to a run folder: ``person_days_by_year.csv``."""
+    years, values = _ensemble_person_days(ensemble)
+    _write_person_days(Path(folder), years, values)
+
+
+_CREW_DETAIL = re.compile(r"^(\d+) crew")
+
+
+def _person_days_from_events(path: Path, start: dt.date, horizon_days: float,
+                             n: int) -> tuple[list[int], np.ndarray]:
+    """Person-days per replication and year rebuilt from ``events.csv`` crew arrivals and
+    departures (for run folders written without ``person_days_by_year.csv``). Event times are
+    stored to 1e-4 day, so integrals agree with the exact ones to about 1e-3 person-days per change."""
+    changes: list[list[tuple[float, int]]] = [[] for _ in range(n)]
+    with open(path, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            kind = row["kind"]
+            if kind not in ("crew_arrived", "crew_departed"):
+                continue
+            m = _CREW_DETAIL.match(row["detail"])
+            if not m:
+                continue
+            k = int(row["replication"])
+            if 0 <= k < n:
+                sign = 1 if kind == "crew_arrived" else -1
+                changes[k].append((float(row["day"]), sign * int(m.group(1))))
+    out = []
+    years: list[int] = []
+    for ch in changes:
+        t = np.array([0.0] + [c[0] for c in ch])
+        a = np.cumsum([0] + [c[1] for c in ch])
+        years, v = person_days_by_year(start, horizon_days, t, a)
+        out.append(v)
+    if not changes:
+        years, _ = person_days_by_year(start, horizon_days, np.zeros(1), np.zeros(1))
+    return years, np.array(out).reshape(len(out), len(years))
+
+
+# ------------------------------------------------------------------------------ run folders
+
+
+@dataclasses.dataclass(eq=False)
+class RunFolder:
+    """One run folder read back. ``replications``: the CSV columns as lists of strings;
+    ``capacity``: ``day`` and band columns as float arrays (G,), ``date`` as datetime64[D];
+    ``person_days``: years and (n, Y) person-days; ``coverage``: ``coverage_summary.json`` or None."""
+
+    path: Path
+    label: str
+    summary: dict
+    replications: dict[str, list[str]]
+    capacity: dict[str, np.ndarray] | None
+    scenario_text: str
+    meta: dict[str, Any]
+    person_days_years: list[int]
+    person_days: np.ndarray
+    coverage: dict | None = None
+    coverage_dir: Path | None = None
+
+    @property
+    def name(self) -> str:
+        return self.summary["scenario"]
+
+    @property
+    def title(self) -> str:
+        return self.summary.get("title") or self.meta.get("title") or self.name
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date.fromisoformat(self.summary["start"])
+
+    @property
+    def horizon(self) -> dt.date:
+        return dt.date.fromisoformat(self.summary["horizon"])
+
+    @property
+    def deadline(self) -> dt.date:
+        return dt.date.fromisoformat(self.summary["deadline"])
+
+    @property
+    def n(self) -> int:
+        return len(self.replications["replication"])
+
+    @property
+    def modules(self) -> list[str]:
+        return list(self.summary["modules"])
+
+    def dates(self, column: str) -> np.ndarray:
+        """A date column of ``replications.csv`` as datetime64[D] (NaT where empty)."""
+        return np.array([v or "NaT" for v in self.replications[column]], dtype="datetime64[D]")
+
+    def milestone_days(self, name: str) -> np.ndarray:
+        """Whole days from the start to the date each replication reached ``name`` (NaN: not in
+        the horizon), from the ``<name>_date`` column."""
+        d = self.dates(f"{name}_date")
+        days = (d - np.datetime64(self.start, "D")).astype(float)
+        days[np.isnat(d)] = np.nan
+        return days
+
+    def probability_by(self, name: str, date: dt.date) -> float:
+        """Share of replications reaching ``name`` on or before ``date`` (the same as
+        :meth:`rossim.ensemble.Ensemble.probability_by`, from the stored dates)."""
+        d = self.dates(f"{name}_date")
+        return float(np.mean(~np.isnat(d) & (d <= np.datetime64(date, "D"))))
+
+    def module_info(self) -> dict[str, dict]:
+        """Module tables of ``scenario.toml`` (name, phase, present_at_start, departs), when readable."""
+        mods = self.meta.get("modules") or {}
+        return {m: (mods.get(m) if isinstance(mods.get(m), dict) else {}) for m in self.modules}
+
+    def coverage_instruments(self) -> list[str]:
+        if not self.coverage:
+            return []
+        regions = self.coverage.get("regions") or {}
+        first = regions.get("russia") or next(iter(regions.values()), {})
+        return [k for k, v in first.items() if isinstance(v, dict)]
+
+
+def _read_csv_columns(path: Path) -> dict[str, list[str]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.reader(f)
+        header = next(reader, None)
+        if header is None:
+            raise InputError("incompatible run folder: empty file", source=str(path))
+        cols: dict[str, list[str]] = {h: [] for h in header}
+        for row in reader:
+            for h, v in zip(header, row):
+                cols[h].append(v)
+    return cols
+
+
+def _find_coverage(folder: Path) -> tuple[dict | None, Path | None]:
+    for d in (folder / "coverage", folder):
+        p = d / "coverage_summary.json"
+        if p.is_file():
+            try:
+                return json.loads(p.read_text(encoding="utf-8")), d
+            except (OSError, json.JSONDecodeError) as exc:
+                raise InputError(f"unreadable coverage summary ({exc})", source=str(p)) from None
+    return None, None
+
+
+def read_run(folder: str | Path, label: str | None = None) -> RunFolder:
+    """Read and check the run folder ``folder``; bad or incompatible folders raise InputError."""
+    folder = Path(folder)
+    src = str(folder)
+    if not folder.is_dir():
+        raise InputError("no such run folder", source=src)
+    sp = folder / "summary.json"
+    if not sp.is_file():
+        raise InputError("not a rossim run folder (no summary.json)", source=src)
+    try:
+        summary = json.loads(sp.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"unreadable summary.json ({exc})", source=src) from None
+    if not isinstance(summary, dict):
+        raise InputError("incompatible run folder: summary.json is not a table", source=src)
+    missing = [k for k in _SUMMARY_KEYS if k not in summary]
+    if missing:
+        raise InputError(f"incompatible run folder: summary.json lacks {', '.join(missing)} "
+                         "(written by another rossim version?)", source=src)
+    have = list(summary["milestones"]) if isinstance(summary["milestones"], dict) else []
+    if set(have) != set(MILESTONES):
+        raise InputError(f"incompatible run folder: milestones {', '.join(have) or 'none'}; this rossim "
+                         f"reports {', '.join(MILESTONES)}", source=src)
+    rp = folder / "replications.csv"
+    if not rp.is_file():
+        raise InputError("incompatible run folder: no replications.csv", source=src)
+    reps = _read_csv_columns(rp)
+    need = ["replication", *(f"{m}_date" for m in MILESTONES)]
+    need += [f"{m}_{k}" for m in summary["modules"] for k in ("docked_date", "ready_date", "losses")]
+    lacking = [c for c in need if c not in reps]
+    if lacking:
+        raise InputError(f"incompatible run folder: replications.csv lacks column {lacking[0]}", source=src)
+    n = len(reps["replication"])
+    if n != summary["replications"]:
+        raise InputError(f"incompatible run folder: replications.csv has {n} rows, summary.json says "
+                         f"{summary['replications']}", source=src)
+    capacity = None
+    cp = folder / "capacity.csv"
+    if cp.is_file():
+        cols = _read_csv_columns(cp)
+        capacity = {k: np.array([float(x) if x else np.nan for x in v]) for k, v in cols.items() if k != "date"}
+        capacity["date"] = np.array(cols.get("date", []), dtype="datetime64[D]")
+    text = ""
+    meta: dict[str, Any] = {}
+    tp = folder / "scenario.toml"
+    if tp.is_file():
+        text = tp.read_text(encoding="utf-8")
+        try:
+            raw = tomllib.loads(text)
+            meta = dict(raw.get("scenario") or {})
+            meta["modules"] = raw.get("modules") or {}
+        except tomllib.TOMLDecodeError:
+            meta = {}
+    start = dt.date.fromisoformat(summary["start"])
+    horizon_days = clock.days_between(start, dt.date.fromisoformat(summary["horizon"]))
+    pp = folder / PERSON_DAYS_FILE
+    if pp.is_file():
+        cols = _read_csv_columns(pp)
+        ykeys = [k for k in cols if k.startswith("person_days_")]
+        years = [int(k.removeprefix("person_days_")) for k in ykeys]
+        pdays = np.array([[float(cols[k][i]) for k in ykeys] for i in range(len(cols["replication"]))])
+        pdays = pdays.reshape(len(cols["replication"]), len(years))
+    elif (folder / "events.csv").is_file():
+        years, pdays = _person_days_from_events(folder / "events.csv", start, horizon_days, n)
+    else:
+        years, pdays = [], np.zeros((n, 0))
+    coverage, cov_dir = _find_coverage(folder)
+    return RunFolder(folder, label or summary["scenario"], summary, reps, capacity, text, meta,
+                     years, pdays, coverage, cov_dir)
+
+
+# ------------------------------------------------------------------------------ comparison
+
+
+@dataclasses.dataclass
+class Row:
+    """One metric and statistic across scenarios.
+
+    ``unit``: ``date`` (values ISO dates or None = after the horizon; deltas in days), ``share``
+    (0..1), ``person-days``, ``count``, ``percent`` (of area), ``h`` (hours). ``better_if``:
+    ``earlier``, ``higher``, ``lower`` or ``""`` (no preference). ``deltas[i]``: scenario i minus
+    the reference (None for the reference or when undefined); ``better[i]``: the label of the
+    better of (reference, scenario i), ``"same"``, or ``""`` when undefined."""
+
+    key: str
+    statistic: str
+    label: str
+    unit: str
+    better_if: str
+    values: list
+    deltas: list = dataclasses.field(default_factory=list)
+    better: list = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class Comparison:
+    runs: list[RunFolder]
+    rows: list[Row]
+    deadline: dt.date
+    instrument: str | None
+
+    @property
+    def labels(self) -> list[str]:
+        return [r.label for r in self.runs]
+
+    def row(self, key: str, statistic: str) -> Row:
+        for r in self.rows:
+            if r.key == key and r.statistic == statistic:
+                return r
+        raise KeyError((key, statistic))
+
+    def to_json(self) -> dict:
+        ref = self.runs[0].label
+        cov = {}
+        for r in self.runs:
+            c = r.coverage or {}
+            cov[r.label] = {k: c.get(k) for k in ("days", "resolution_km", "start") if k in c}
+        return {
+            "reference": ref,
+            "scenarios": [{"label": r.label, "scenario": r.name, "title": r.title, "folder": r.path.name,
+                           "replications": r.n, "seed": r.summary.get("seed"), "start": r.summary["start"],
+                           "horizon": r.summary["horizon"], "overrides": r.summary.get("overrides", [])}
+                          for r in self.runs],
+            "deadline": self.deadline.isoformat(),
+            "coverage_instrument": self.instrument,
+            "coverage_settings": cov,
+            "sign": "delta = scenario minus reference (days for dates); better = the better scenario "
+                    "of the pair by better_if",
+            "rows": [{"key": r.key, "statistic": r.statistic, "label": r.label, "unit": r.unit,
+                      "better_if": r.better_if,
+                      "values": dict(zip(self.labels, r.values)),
+                      "delta_vs_reference": dict(zip(self.labels[1:], r.deltas[1:])),
+                      "better": dict(zip(self.labels[1:], r.better[1:]))} for r in self.rows],
+        }
+
+
+def _num(v) -> float | None:
+    if v is None:
+        return None
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def _pair(row: Row, a, b, la: str, lb: str):
+    """(delta, better) of b against the reference a."""
+    if row.unit == "date":
+        da = dt.date.fromisoformat(a) if a else None
+        db = dt.date.fromisoformat(b) if b else None
+        if da is None and db is None:
+            return None, ""
+        if da is None or db is None:  # None: later than that scenario's horizon
+            return None, (la if db is None else lb)
+        d = (db - da).days
+        return d, ("same" if d == 0 else la if d > 0 else lb)
+    if a is None or b is None:
+        return None, ""
+    d = b - a
+    if not row.better_if:
+        return d, ""
+    if d == 0:
+        return d, "same"
+    b_wins = d > 0 if row.better_if == "higher" else d < 0
+    return d, (lb if b_wins else la)
+
+
+def _instrument(runs: Sequence[RunFolder]) -> str | None:
+    """The coverage instrument compared: ``radar`` (all-weather, day and night) if every scenario
+    with coverage has it, else the first instrument they all have."""
+    sets = [r.coverage_instruments() for r in runs if r.coverage]
+    if not sets:
+        return None
+    common = [i for i in sets[0] if all(i in s for s in sets[1:])]
+    if "radar" in common:
+        return "radar"
+    return common[0] if common else None
+
+
+def compare_runs(runs: Sequence[RunFolder], deadline: dt.date | None = None) -> Comparison:
+    """The comparison table of ``runs`` (the first is the reference)."""
+    if not runs:
+        raise InputError("nothing to compare")
+    runs = list(runs)
+    deadline = deadline or runs[0].deadline
+    rows: list[Row] = []
+
+    def add(key, stat, label, unit, better_if, values):
+        rows.append(Row(key, stat, label, unit, better_if, list(values)))
+
+    for m in MILESTONES:
+        name = MILESTONE_NAMES[m]
+        for stat, what in (("p50", "median"), ("p10", "10 %"), ("p90", "90 %")):
+            add(m, stat, f"{name}: {what} date", "date", "earlier",
+                [r.summary["milestones"][m][stat] for r in runs])
+        add(m, "probability", f"{name}: P(within horizon)", "share", "higher",
+            [_num(r.summary["milestones"][m]["probability"]) for r in runs])
+        add(m, "p_by_deadline", f"{name}: P(by {deadline.isoformat()})", "share", "higher",
+            [r.probability_by(m, deadline) for r in runs])
+    for key, label, unit, better_if, stats in (
+        ("person_days", "Person-days aboard (whole run)", "person-days", "higher", ("p50", "p10", "p90", "mean")),
+        ("fraction_crewed", "Fraction of time crewed", "share", "higher", ("p50", "p10", "p90")),
+        ("launches", "Launches", "count", "", ("p50", "mean")),
+        ("losses", "Losses (launch failures)", "count", "lower", ("p50", "p90", "mean")),
+    ):
+        for stat in stats:
+            add(key, stat, f"{label}: {'mean' if stat == 'mean' else stat}", unit, better_if,
+                [_num(r.summary[key][stat]) for r in runs])
+    years = sorted({y for r in runs for y in r.person_days_years})
+    for y in years:
+        vals = []
+        for r in runs:
+            if y in r.person_days_years and r.person_days.shape[0]:
+                vals.append(float(np.mean(r.person_days[:, r.person_days_years.index(y)])))
+            else:
+                vals.append(None)
+        add(f"person_days_{y}", "mean", f"Person-days aboard in {y}: mean", "person-days", "higher", vals)
+
+    instrument = _instrument(runs)
+    if instrument is not None:
+        for region in REGIONS:
+            for key, what, unit, better_if in (
+                ("percent_area_observed", "area observed", "percent", "higher"),
+                ("revisit_mean_h", "mean revisit (area-weighted)", "h", "lower"),
+                ("revisit_max_h", "max revisit", "h", "lower"),
+            ):
+                vals = []
+                for r in runs:
+                    try:
+                        vals.append(_num(r.coverage["regions"][region][instrument][key]))
+                    except (KeyError, TypeError):
+                        vals.append(None)
+                add(f"coverage_{region}", key, f"{REGION_NAMES[region]}: {what} ({instrument})",
+                    unit, better_if, vals)
+
+    labels = [r.label for r in runs]
+    for row in rows:
+        row.deltas = [None]
+        row.better = [""]
+        for i in range(1, len(runs)):
+            d, b = _pair(row, row.values[0], row.values[i], labels[0], labels[i])
+            row.deltas.append(d)
+            row.better.append(b)
+    return Comparison(runs, rows, deadline, instrument)
+
+
+def _csv_value(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return repr(v)
+    return str(v)
+
+
+def write_comparison(folder: Path, comp: Comparison) -> None:
+    """Write ``comparison.json`` and ``comparison.csv`` (one row per metric and statistic; one
+    value column per scenario; ``delta_<s>_vs_<ref>`` and ``better_<s>_vs_<ref>`` per other one)."""
+    from . import results
+
+    results.write_json(folder / "comparison.json", comp.to_json())
+    labels = comp.labels
+    ref = labels[0]
+    header = ["metric", "statistic", "label", "unit", "better_if", *labels]
+    for lb in labels[1:]:
+        header += [f"delta_{lb}_vs_{ref}", f"better_{lb}_vs_{ref}"]
+    rows = []
+    for r in comp.rows:
+        row = [r.key, r.statistic, r.label, r.unit, r.better_if, *(_csv_value(v) for v in r.values)]
+        for i in range(1, len(labels)):
+            row += [_csv_value(r.deltas[i]), r.better[i]]
+        rows.append(row)
+    results.write_csv(folder / "comparison.csv", header, rows)
+
+
+# ------------------------------------------------------------------------------ display
+
+
+def format_value(row: Row, v) -> str:
+    """A value as shown in tables (rounded for reading; files hold the exact numbers)."""
+    if v is None:
+        return "after horizon" if row.unit == "date" else "—"
+    if row.unit == "date":
+        return v
+    if row.unit == "share":
+        return f"{v:.1%}"
+    if row.unit == "percent":
+        return f"{v:.1f} %"
+    if row.unit == "h":
+        return f"{v:,.1f} h"
+    if row.unit == "count":
+        return f"{v:,.2f}" if row.statistic == "mean" else f"{v:,.0f}"
+    return f"{v:,.0f}"
+
+
+_QUANTUM = {"share": 0.001, "percent": 0.1, "h": 0.1, "person-days": 1.0}
+
+
+def format_delta(row: Row, i: int) -> str:
+    """The delta of scenario ``i`` as shown: the difference of the values *as shown*, so that a
+    table never shows 22.0 % vs 29.0 % with a delta of +6.9 pp."""
+    a, b, d = row.values[0], row.values[i], row.deltas[i]
+    if d is None:
+        return ""
+    if row.unit == "date":
+        return f"{d:+,d} d"
+    q = _QUANTUM.get(row.unit)
+    if row.unit == "count":
+        q = 0.01 if row.statistic == "mean" else 1.0
+    shown = round(b / q) * q - round(a / q) * q
+    if row.unit == "share":
+        return f"{shown * 100:+.1f} pp"
+    if row.unit == "percent":
+        return f"{shown:+.1f} pp"
+    if row.unit == "h":
+        return f"{shown:+,.1f} h"
+    if row.unit == "count" and row.statistic == "mean":
+        return f"{shown:+,.2f}"
+    return f"{shown:+,.0f}"
+
+
+def table_rows(comp: Comparison, compact: bool = True) -> list[tuple[Row, list[str], list[str]]]:
+    """(row, shown values, shown deltas+better) for tables; ``compact`` drops 10/90 % date rows
+    (they are folded into the median's cell as a range)."""
+    out = []
+    for row in comp.rows:
+        if compact and row.unit == "date" and row.statistic in ("p10", "p90"):
+            continue
+        vals = []
+        for i, v in enumerate(row.values):
+            s = format_value(row, v)
+            if compact and row.unit == "date" and row.statistic == "p50":
+                lo = comp.row(row.key, "p10").values[i]
+                hi = comp.row(row.key, "p90").values[i]
+                s += f" [{lo or '…'} – {hi or 'after horizon'}]"
+            vals.append(s)
+        ds = []
+        for i in range(1, len(row.values)):
+            ds.append(format_delta(row, i))
+            ds.append(row.better[i])
+        out.append((row, vals, ds))
+    return out
+
+
+def print_table(comp: Comparison, console) -> None:
+    from rich.table import Table
+
+    ref = comp.labels[0]
+    t = Table(title=f"Comparison against {ref} (delta = scenario − {ref}; dates: median [10 % – 90 %])")
+    t.add_column("metric")
+    for lb in comp.labels:
+        t.add_column(lb)
+    for lb in comp.labels[1:]:
+        t.add_column(f"Δ {lb}", justify="right")
+        t.add_column("better")
+    for row, vals, ds in table_rows(comp):
+        t.add_row(row.label.replace(": median date", ""), *vals, *ds)
+    console.print(t)
+
+
+# ------------------------------------------------------------------------------ rossim compare
+
+
+@dataclasses.dataclass
+class _Input:
+    source: str
+    scenario: Any = None      # a validated Scenario
+    folder: Path | None = None
+    label: str = ""
+
+
+def _resolve(text: str, overrides: list[str]) -> _Input:
+    from . import scenario
+
+    path = Path(text)
+    if path.is_dir():
+        run = read_run(path)  # checks it now, before anything runs
+        return _Input(text, folder=path, label=run.name)
+    if path.is_file():
+        if path.suffix.lower() != ".toml":
+            raise InputError("neither a scenario TOML file nor a run folder", source=text)
+        sc = scenario.load(path, overrides)
+        return _Input(text, scenario=sc, label=sc.name)
+    if path.suffix.lower() == ".toml":
+        raise InputError("no such scenario file", source=text)
+    raise InputError("no such scenario file or run folder", source=text)
+
+
+def _safe(label: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", label).strip("._") or "scenario"
+
+
+def _unique_labels(inputs: list[_Input]) -> list[str]:
+    labels = [_safe(i.label) for i in inputs]
+    if len(set(labels)) == len(labels):
+        return labels
+    out = []
+    for k, (inp, lb) in enumerate(zip(inputs, labels)):
+        if labels.count(lb) > 1:
+            lb = f"{lb}-{k + 1}"
+        out.append(lb)
+    return out
+
+
+def _coverage_available() -> bool:
+    return importlib.util.find_spec("rossim.coverage_run") is not None
+
+
+def _run_coverage(sc, out: Path, days: float | None, resolution_km: float | None, progress) -> None:
+    from . import coverage_run
+
+    coverage_run.run(sc, out, days=days, resolution_km=resolution_km, progress=progress)
+
+
+def _scenario_of_folder(folder: Path):
+    """The scenario a run folder was made from, if its scenario.toml still loads (else None)."""
+    from . import scenario
+
+    p = folder / "scenario.toml"
+    if not p.is_file():
+        return None
+    try:
+        overrides = json.loads((folder / "summary.json").read_text(encoding="utf-8")).get("overrides", [])
+        return scenario.loads(p.read_text(encoding="utf-8"), source=str(p), overrides=overrides)
+    except (InputError, OSError, ValueError):
+        return None
+
+
+def main(args, console, progress_factory, run_ensemble) -> int:
+    """``rossim compare``: run or reuse each scenario, compare, write figures and reports."""
+    from . import report, results
+
+    inputs = [_resolve(s, list(args.overrides)) for s in args.scenarios]
+    labels = _unique_labels(inputs)
+    scs = [i.scenario for i in inputs if i.scenario is not None]
+    # One coverage span and grid for all: the shortest span and coarsest grid of the scenarios.
+    days = getattr(args, "days", None) or (min(s.coverage.days for s in scs) if scs else None)
+    res = getattr(args, "resolution_km", None) or (max(s.coverage.resolution_km for s in scs) if scs else None)
+    coverage = _coverage_available()
+    out = Path(args.out)
+    with results.output_dir(out) as tmp:
+        runs = []
+        for inp, label in zip(inputs, labels):
+            sub = tmp / label
+            if inp.scenario is not None:
+                sc = inp.scenario
+                ens = run_ensemble(sc, args.replications, args.seed, args.workers, f"{label}: replications")
+                sub.mkdir()
+                results.write_campaign(sub, ens, list(args.overrides))
+                write_run_extras(sub, ens)
+                if coverage and sc.instruments:
+                    _run_coverage(sc, sub / "coverage", days, res, progress_factory)
+            else:
+                shutil.copytree(inp.folder, sub, ignore=shutil.ignore_patterns(
+                    "report.html", "fig_*.png", "fig_*.svg", ".*"))
+                if not (sub / PERSON_DAYS_FILE).is_file() and (sub / "events.csv").is_file():
+                    r = read_run(sub)
+                    _write_person_days(sub, r.person_days_years, r.person_days)
+                if coverage and _find_coverage(sub)[0] is None:
+                    sc = _scenario_of_folder(sub)
+                    if sc is not None and sc.instruments:
+                        _run_coverage(sc, sub / "coverage", days, res, progress_factory)
+            runs.append(read_run(sub, label))
+        comp = compare_runs(runs)
+        write_comparison(tmp, comp)
+        svg = bool(getattr(args, "svg", False))
+        for r in runs:
+            report.write_report(r.path, svg=svg)
+        report.write_report(tmp, svg=svg)
+    print_table(comp, console)
+    if not coverage:
+        console.print("coverage: not available in this rossim (no rossim.coverage_run); compared without it")
+    console.print(f"wrote {out}/")
+    return 0

@@ -1,0 +1,416 @@
+"""Figures of runs and comparisons (matplotlib ``Figure`` objects, Agg, no pyplot state).
+
+Each function takes plain data (the small dataclasses below, numpy arrays, dates) and returns a
+:class:`matplotlib.figure.Figure`; :func:`save` writes it as PNG (and SVG). One colour per
+scenario, in input order (:data:`COLORS`, the Okabe-Ito palette, readable by colour-blind
+readers). Dates are drawn as dates; legends sit outside the data.
+
+Figures:
+
+1. :func:`capacity_figure`: crew capacity and crew aboard over time (median, 10-90 % band),
+   median phase-complete dates as vertical lines.
+2. :func:`timeline_figure`: assembly timeline, one bar per module from the median ready date to
+   the median docking date, 10-90 % whiskers of docking, share of replications with a loss.
+3. :func:`milestone_cdf_figure`: empirical CDFs of milestone dates; replications that never
+   reach a milestone leave the curve below 100 % at the horizon.
+4. :func:`coverage_maps_figure`: per-cell coverage maps side by side on one colour scale.
+5. :func:`coverage_time_figure`: percent of a region observed vs elapsed hours.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib
+import matplotlib.dates as mdates
+import matplotlib.ticker
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.transforms import blended_transform_factory
+
+__all__ = [
+    "COLORS", "DPI", "WIDTH_IN", "Bands", "ModuleBar", "MilestoneSample", "CoverageCurve", "CoverageMap",
+    "capacity_figure", "timeline_figure", "milestone_cdf_figure", "coverage_time_figure",
+    "coverage_maps_figure", "save", "color",
+]
+
+#: Okabe-Ito colours (Okabe & Ito 2008, "Color Universal Design"), yellow left out (poor on white).
+COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+#: Pixels per inch of the PNGs; every figure is WIDTH_IN wide: 1100 px.
+DPI = 110
+WIDTH_IN = 10.0
+_RC = {"font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "legend.fontsize": 9,
+       "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3}
+
+
+def color(i: int) -> str:
+    return COLORS[i % len(COLORS)]
+
+
+def _figure(height_in: float) -> Figure:
+    fig = Figure(figsize=(WIDTH_IN, height_in), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _d64(values) -> np.ndarray:
+    """Dates (date, ISO string, None) to datetime64[D] (NaT for None)."""
+    out = []
+    for v in values:
+        if v is None or (isinstance(v, float) and not np.isfinite(v)):
+            out.append(np.datetime64("NaT", "D"))
+        else:
+            out.append(np.datetime64(v, "D"))
+    return np.array(out, dtype="datetime64[D]")
+
+
+def _num(d) -> float:
+    """A date as a matplotlib date number."""
+    return float(mdates.date2num(np.datetime64(d, "D")))
+
+
+def _date_axis(ax) -> None:
+    loc = mdates.AutoDateLocator(minticks=4, maxticks=12)
+    ax.xaxis.set_major_locator(loc)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc, show_offset=False))
+
+
+def save(fig: Figure, path: str | Path, svg: bool = False) -> list[Path]:
+    """Write ``fig`` as ``path`` (PNG) and, with ``svg``, next to it as SVG. Returns the paths."""
+    path = Path(path)
+    fig.savefig(path, dpi=DPI, format="png", metadata={"Software": "rossim"})
+    out = [path]
+    if svg:
+        p = path.with_suffix(".svg")
+        fig.savefig(p, format="svg", metadata={"Date": None})
+        out.append(p)
+    return out
+
+
+# ------------------------------------------------------------------------------ 1. capacity
+
+
+def _flat_steps(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A step function as its flat pieces only (NaN between them): a median that flips between
+    two levels week by week reads as two broken lines instead of a solid block of risers."""
+    xn = mdates.date2num(np.asarray(x))
+    y = np.asarray(y, dtype=float)
+    if y.size == 0:
+        return xn, y
+    cut = np.flatnonzero(np.diff(y) != 0) + 1
+    starts = np.concatenate([[0], cut])
+    ends = np.concatenate([cut, [y.size - 1]])
+    px = np.column_stack([xn[starts], xn[ends], np.full(starts.size, np.nan)]).ravel()
+    py = np.column_stack([y[starts], y[starts], np.full(starts.size, np.nan)]).ravel()
+    return px, py
+
+
+@dataclasses.dataclass
+class Bands:
+    """One scenario's capacity bands (G,) on dates (G,) datetime64[D]; ``phase_dates``: phase
+    label -> median completion date (None: after the horizon)."""
+
+    label: str
+    dates: np.ndarray
+    capacity: tuple[np.ndarray, np.ndarray, np.ndarray]
+    crew: tuple[np.ndarray, np.ndarray, np.ndarray]
+    phase_dates: dict[str, dt.date | str | None]
+    capacity_mean: np.ndarray | None = None
+    crew_mean: np.ndarray | None = None
+
+
+def capacity_figure(bands: Sequence[Bands], title: str | None = None) -> Figure:
+    """Crew capacity (top) and crew aboard (bottom) over time, median and 10-90 % band."""
+    with matplotlib.rc_context(_RC):
+        fig = _figure(6.6)
+        ax_cap, ax_crew = fig.subplots(2, 1, sharex=True)
+        top = 1.0
+        for i, b in enumerate(bands):
+            c = color(i)
+            x = b.dates
+            for ax, (lo, mid, hi), what in ((ax_cap, b.capacity, "capacity"), (ax_crew, b.crew, "aboard")):
+                ax.fill_between(x, lo, hi, step="post", color=c, alpha=0.18, linewidth=0)
+                sx, sy = _flat_steps(x, mid)
+                ax.plot(sx, sy, color=c, linewidth=2.2, solid_capstyle="butt", label=f"{b.label}: median")
+                top = max(top, float(np.nanmax(hi)) if np.size(hi) else 1.0)
+            for ax, mean in ((ax_cap, b.capacity_mean), (ax_crew, b.crew_mean)):
+                if mean is not None:
+                    ax.plot(x, mean, color=c, linewidth=1.0, linestyle=(0, (4, 2)), alpha=0.9,
+                            label=f"{b.label}: mean")
+        for ax in (ax_cap, ax_crew):
+            ax.set_ylim(0, top + 1.2)
+            ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        # Median phase-complete dates, labelled at the top of the capacity panel.
+        for i, b in enumerate(bands):
+            c = color(i)
+            for k, (phase, when) in enumerate(b.phase_dates.items()):
+                if when is None:
+                    continue
+                xd = np.datetime64(when, "D")
+                for ax in (ax_cap, ax_crew):
+                    ax.axvline(xd, color=c, linestyle="--", linewidth=1.0, alpha=0.8)
+                tr = blended_transform_factory(ax_cap.transData, ax_cap.transAxes)
+                ax_cap.text(xd, 0.97 - 0.09 * i, f" {phase}", transform=tr, color=c, fontsize=8.5,
+                            va="top", ha="left")
+        ax_cap.set_ylabel("crew capacity (people)")
+        ax_crew.set_ylabel("crew aboard (people)")
+        ax_crew.set_xlabel("date (UTC)")
+        ax_cap.set_title("Crew capacity (berths, life support, return seats, power, phase cap): median, "
+                         "mean, 10–90 % of replications (band)", loc="left")
+        ax_crew.set_title("Crew aboard: median, mean, 10–90 % (band); dashed verticals: median "
+                          "phase-complete dates", loc="left")
+        ax_crew.xaxis_date()
+        _date_axis(ax_crew)
+        handles, labels = ax_cap.get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels)), frameon=False)
+        fig.suptitle(title or "Crew capacity and crew aboard over time", fontweight="bold")
+    return fig
+
+
+# ------------------------------------------------------------------------------ 2. timeline
+
+
+@dataclasses.dataclass
+class ModuleBar:
+    """One module's median ready date, docking dates (10/50/90 %, None: after the horizon),
+    share of replications where it docked, share with at least one loss."""
+
+    name: str
+    ready: dt.date | str | None
+    docked: tuple
+    probability_docked: float
+    loss_share: float
+    present_at_start: bool = False
+    departs: dt.date | str | None = None
+
+
+def timeline_figure(groups: Sequence[tuple[str, Sequence[ModuleBar], dt.date]],
+                    title: str | None = None) -> Figure:
+    """Assembly timeline; ``groups``: (scenario label, modules, horizon) per scenario."""
+    n_bars = sum(len(g[1]) for g in groups)
+    height = max(4.0, 1.4 + 0.36 * n_bars + 0.5 * len(groups))
+    with matplotlib.rc_context(_RC):
+        fig = _figure(height)
+        axes = fig.subplots(len(groups), 1, sharex=True, squeeze=False,
+                            height_ratios=[max(1, len(g[1])) for g in groups])[:, 0]
+        lo_all, hi_all = np.inf, -np.inf
+        for gi, ((label, bars, horizon), ax) in enumerate(zip(groups, axes)):
+            c = color(gi)
+            h_num = _num(horizon)
+            hi_all = max(hi_all, h_num)
+            ys = np.arange(len(bars))[::-1]
+            for y, m in zip(ys, bars):
+                d10, d50, d90 = (_num(d) if d else None for d in m.docked)
+                if m.present_at_start:
+                    x0 = d50 if d50 is not None else None
+                    if x0 is not None:
+                        x1 = _num(m.departs) if m.departs else h_num
+                        ax.barh(y, x1 - x0, left=x0, height=0.5, color=c, alpha=0.15, edgecolor=c, hatch="//")
+                        note = "present at start" + (f", leaves {m.departs}" if m.departs else "")
+                        ax.text(x0, y + 0.33, note, fontsize=8, va="bottom", color="0.25")
+                        lo_all = min(lo_all, x0)
+                    continue
+                r = _num(m.ready) if m.ready else None
+                if r is not None:
+                    lo_all = min(lo_all, r)
+                    end = d50 if d50 is not None else h_num
+                    ax.barh(y, max(end - r, 1.0), left=r, height=0.5, color=c, alpha=0.35,
+                            edgecolor=c, hatch=None if d50 is not None else "//")
+                if d50 is not None:
+                    lo_all = min(lo_all, d50)
+                    xlo = d10 if d10 is not None else d50
+                    xhi = d90 if d90 is not None else h_num
+                    ax.errorbar([d50], [y], xerr=[[d50 - xlo], [xhi - d50]], fmt="D", color=c, ms=6,
+                                ecolor="0.2", elinewidth=1.2, capsize=4, zorder=3)
+                    if d90 is None:  # 90 % beyond the horizon: an arrow says so
+                        ax.annotate("", xy=(h_num, y), xytext=(h_num - 1, y),
+                                    arrowprops=dict(arrowstyle="->", color="0.2"))
+                notes = []
+                if d50 is None:
+                    notes.append("median docking after horizon")
+                if m.loss_share > 0:
+                    notes.append(f"lost at least once in {m.loss_share:.0%}")
+                if m.probability_docked < 1:
+                    notes.append(f"never docked in {1 - m.probability_docked:.0%}")
+                if notes:
+                    xt = (d90 if d90 is not None else h_num) if d50 is not None else h_num
+                    ax.text(xt + 20, y, "  " + "; ".join(notes), va="center", fontsize=8,
+                            color="#8B0000" if m.loss_share > 0 or m.probability_docked < 1 else "0.25")
+            ax.set_yticks(ys, [_short(m.name) for m in bars])
+            ax.set_ylim(-0.7, len(bars) - 0.3)
+            ax.grid(axis="y", visible=False)
+            ax.axvline(h_num, color="0.4", linewidth=1.0, linestyle=":")
+            ax.set_title(label, loc="left", color=c, fontweight="bold")
+        span = hi_all - lo_all if np.isfinite(lo_all) else 3650.0
+        axes[-1].set_xlim(lo_all - 0.03 * span if np.isfinite(lo_all) else hi_all - 3650, hi_all + 0.30 * span)
+        axes[-1].xaxis_date()
+        _date_axis(axes[-1])
+        axes[-1].set_xlabel("date (UTC); dotted line: simulation horizon")
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Patch
+
+        handles = [Patch(facecolor="0.6", alpha=0.5, label="median ready → median docked"),
+                   Line2D([], [], marker="D", color="0.2", linestyle="-", label="docking: median, 10–90 %")]
+        fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+        fig.suptitle(title or "Assembly timeline: module ready and docking dates (median, 10–90 %)",
+                     fontweight="bold")
+    return fig
+
+
+def _short(name: str, width: int = 34) -> str:
+    return name if len(name) <= width else name[: width - 1] + "…"
+
+
+# ------------------------------------------------------------------------------ 3. milestone CDFs
+
+
+@dataclasses.dataclass
+class MilestoneSample:
+    """One scenario's milestone days (days since ``start``; NaN: not reached by the horizon)."""
+
+    label: str
+    start: dt.date
+    horizon: dt.date
+    days: dict[str, np.ndarray]
+
+
+def milestone_cdf_figure(samples: Sequence[MilestoneSample], milestones: Sequence[tuple[str, str]],
+                         deadline: dt.date | None = None, title: str | None = None) -> Figure:
+    """Empirical CDFs of the milestone dates, one panel per (key, display name) in ``milestones``."""
+    with matplotlib.rc_context(_RC):
+        fig = _figure(5.0)
+        axes = fig.subplots(1, len(milestones), sharey=True, squeeze=False)[0]
+        for ax, (key, name) in zip(axes, milestones):
+            x_right = np.datetime64("1900-01-01", "D")
+            x_left = np.datetime64("2999-01-01", "D")
+            for i, s in enumerate(samples):
+                c = color(i)
+                d = np.asarray(s.days[key], dtype=float)
+                n = d.size
+                reached = np.sort(d[np.isfinite(d)])
+                start = np.datetime64(s.start, "D")
+                horizon = np.datetime64(s.horizon, "D")
+                x = start + np.round(reached).astype("timedelta64[D]")
+                y = np.arange(1, reached.size + 1) / max(n, 1) * 100
+                x0 = x[0] if reached.size else horizon
+                xs = np.concatenate([[x0], x, [horizon]])
+                ys = np.concatenate([[0.0], y, [y[-1] if y.size else 0.0]])
+                ax.step(xs, ys, where="post", color=c, linewidth=1.8, label=s.label)
+                final = ys[-1]
+                ax.plot([horizon], [final], marker="o", color=c, ms=5)
+                if final < 100:  # the replications that never reach it: a bracket up to 100 %
+                    ax.plot([horizon, horizon], [final, 100], color=c, linewidth=3, alpha=0.35,
+                            solid_capstyle="butt")
+                    ax.annotate(f"never by\nhorizon:\n{100 - final:.0f} %", xy=(horizon, final),
+                                xytext=(5, -4 - 30 * i), textcoords="offset points", ha="left", va="top",
+                                fontsize=8, color=c)
+                x_right = max(x_right, horizon)
+                x_left = min(x_left, xs[0])
+            if deadline is not None:
+                xd = np.datetime64(deadline, "D")
+                ax.axvline(xd, color="0.3", linestyle="--", linewidth=1.0)
+                tr = blended_transform_factory(ax.transData, ax.transAxes)
+                ax.text(xd, 0.99, f" deadline\n {deadline.isoformat()}", transform=tr, fontsize=8,
+                        va="top", ha="left", color="0.3")
+            ax.axhline(100, color="0.5", linewidth=0.8)
+            ax.set_ylim(0, 105)
+            if deadline is not None:
+                x_left = min(x_left, np.datetime64(deadline, "D"))
+            room = max(int((x_right - x_left).astype(int) * 0.14), 60)
+            ax.set_xlim(x_left - np.timedelta64(room // 4, "D"), x_right + np.timedelta64(room, "D"))
+            ax.set_title(f"{name}: share of replications reaching it by each date", loc="left", fontsize=10)
+            ax.set_xlabel("date (UTC)")
+            _date_axis(ax)
+        axes[0].set_ylabel("replications reached (%)")
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels)), frameon=False)
+        fig.suptitle(title or "When milestones are reached (empirical CDF; a plateau below 100 % = "
+                     "some replications never reach it)", fontweight="bold")
+    return fig
+
+
+# ------------------------------------------------------------------------------ 4-5. coverage
+
+
+@dataclasses.dataclass
+class CoverageCurve:
+    """Percent of a region observed at least once by each elapsed time (hours)."""
+
+    label: str
+    instrument: str
+    hours: np.ndarray
+    percent: np.ndarray
+    span_h: float | None = None
+
+
+def coverage_time_figure(curves: Sequence[CoverageCurve], region: str = "Russia",
+                         title: str | None = None) -> Figure:
+    """Percent of ``region`` observed vs elapsed hours: colour per scenario, line style per instrument."""
+    styles = ("-", "--", ":", "-.")
+    with matplotlib.rc_context(_RC):
+        fig = _figure(5.0)
+        ax = fig.subplots()
+        labels = list(dict.fromkeys(c.label for c in curves))
+        instruments = list(dict.fromkeys(c.instrument for c in curves))
+        xmax = 0.0
+        for c in curves:
+            col = color(labels.index(c.label))
+            ls = styles[instruments.index(c.instrument) % len(styles)]
+            h = np.asarray(c.hours, dtype=float)
+            p = np.asarray(c.percent, dtype=float)
+            end = c.span_h if c.span_h is not None else (h[-1] if h.size else 0.0)
+            xs = np.concatenate([[0.0], h, [end]])
+            ys = np.concatenate([[0.0], p, [p[-1] if p.size else 0.0]])
+            ax.step(xs, ys, where="post", color=col, linestyle=ls, linewidth=1.8,
+                    label=f"{c.label} — {c.instrument}")
+            xmax = max(xmax, end)
+        ax.set_xlim(0, xmax or 1.0)
+        ax.set_ylim(0, 102)
+        ax.set_xlabel("elapsed time since the start of the coverage span (hours)")
+        ax.set_ylabel(f"area of {region} observed at least once (%)")
+        ax.axhline(100, color="0.5", linewidth=0.8)
+        fig.legend(loc="outside lower center", ncols=min(3, max(1, len(curves))), frameon=False)
+        fig.suptitle(title or f"Coverage of {region} over time: share of its area seen at least once",
+                     fontweight="bold")
+    return fig
+
+
+@dataclasses.dataclass
+class CoverageMap:
+    """Per-cell values of one scenario on one instrument: cell centres and a value (e.g. mean revisit, h)."""
+
+    label: str
+    lon_deg: np.ndarray
+    lat_deg: np.ndarray
+    value: np.ndarray
+
+
+def coverage_maps_figure(maps: Sequence[CoverageMap], quantity: str, vmin: float, vmax: float,
+                         title: str | None = None, cmap: str = "viridis_r") -> Figure:
+    """Scatter maps of per-cell values side by side, on one colour scale ``[vmin, vmax]``; cells
+    with no value (never observed) are drawn as grey crosses. Plain lon/lat axes (no projection)."""
+    with matplotlib.rc_context(_RC):
+        fig = _figure(4.2 if len(maps) <= 2 else 6.0)
+        ncol = min(2, len(maps))
+        nrow = int(np.ceil(len(maps) / ncol))
+        axes = fig.subplots(nrow, ncol, squeeze=False, sharex=True, sharey=True)
+        sc = None
+        for ax, m in zip(axes.flat, maps):
+            v = np.asarray(m.value, dtype=float)
+            ok = np.isfinite(v)
+            if (~ok).any():
+                ax.scatter(m.lon_deg[~ok], m.lat_deg[~ok], s=6, marker="x", color="0.6", linewidths=0.6)
+            sc = ax.scatter(m.lon_deg[ok], m.lat_deg[ok], c=v[ok], s=8, cmap=cmap, vmin=vmin, vmax=vmax)
+            ax.set_title(m.label, loc="left", fontsize=10)
+            ax.set_xlabel("longitude (deg E)")
+            ax.set_ylabel("latitude (deg N)")
+        for ax in list(axes.flat)[len(maps):]:
+            ax.set_visible(False)
+        if sc is not None:
+            fig.colorbar(sc, ax=axes, label=quantity, shrink=0.9)
+        fig.suptitle(title or f"Coverage maps ({quantity}); grey crosses: never observed", fontweight="bold")
+    return fig

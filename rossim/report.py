@@ -1,0 +1,463 @@
+"""The figures of a run or comparison folder, and its self-contained ``report.html``.
+
+:func:`write_report` writes the figures (``fig_*.png``, and ``.svg`` with ``svg=True``) into a
+run folder (``summary.json``) or comparison folder (``comparison.json``) and then ``report.html``:
+one page that works offline: figures embedded as base64 PNG data URIs, inline CSS, no links, no
+scripts. A run's page holds the scenario's name, title and description, the key-figures table,
+every figure of the folder (its own and the coverage maps) and the scenario file as run. A
+comparison's page holds the comparison table with deltas, the comparison figures and a section
+per scenario.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from . import figures
+from .campaign import MILESTONES
+from .compare import (MILESTONE_NAMES, REGION_NAMES, REGIONS, Comparison, RunFolder, compare_runs,
+                      format_value, read_run, table_rows)
+from .errors import InputError
+
+__all__ = ["write_report", "write_run_report", "run_figures", "comparison_figures", "coverage_curve"]
+
+#: Milestones shown as distributions (figure 3).
+CDF_MILESTONES = (("capacity_4", "Crew capacity ≥ 4"), ("phase_2_complete", "Phase 2 complete"))
+
+
+# ------------------------------------------------------------------------------ data -> figure inputs
+
+
+def _bands(run: RunFolder) -> figures.Bands | None:
+    cap = run.capacity
+    if not cap or "capacity_p50" not in cap or cap["date"].size == 0:
+        return None
+    phases = {f"phase {k} complete": run.summary["milestones"][f"phase_{k}_complete"]["p50"] for k in (1, 2)}
+    return figures.Bands(
+        run.label, cap["date"],
+        tuple(cap[f"capacity_p{q}"] for q in (10, 50, 90)),
+        tuple(cap[f"crew_aboard_p{q}"] for q in (10, 50, 90)),
+        phases, cap.get("capacity_mean"), cap.get("crew_aboard_mean"))
+
+
+def _censored_median_date(run: RunFolder, column: str) -> str | None:
+    """Median of a date column, NaT sorted last (None if the median falls among them)."""
+    d = run.dates(column)
+    if d.size == 0:
+        return None
+    days = (d - np.datetime64(run.start, "D")).astype(float)
+    days[np.isnat(d)] = np.inf
+    q = np.quantile(days, 0.5, method="inverted_cdf")
+    return None if not np.isfinite(q) else str(np.datetime64(run.start, "D") + int(q))
+
+
+def _module_bars(run: RunFolder) -> list[figures.ModuleBar]:
+    info = run.module_info()
+    bars = []
+    for mid in run.modules:
+        m = run.summary["modules"][mid]
+        meta = info.get(mid, {})
+        losses = np.array([int(x or 0) for x in run.replications[f"{mid}_losses"]])
+        departs = meta.get("departs")
+        bars.append(figures.ModuleBar(
+            name=meta.get("name") or mid,
+            ready=_censored_median_date(run, f"{mid}_ready_date"),
+            docked=(m.get("docked_p10"), m.get("docked_p50"), m.get("docked_p90")),
+            probability_docked=float(m.get("probability_docked", 1.0)),
+            loss_share=float(np.mean(losses > 0)) if losses.size else 0.0,
+            present_at_start=bool(meta.get("present_at_start", False)),
+            departs=departs.isoformat() if isinstance(departs, dt.date) else None))
+    return bars
+
+
+def _milestone_sample(run: RunFolder) -> figures.MilestoneSample:
+    return figures.MilestoneSample(run.label, run.start, run.horizon,
+                                   {m: run.milestone_days(m) for m, _ in CDF_MILESTONES})
+
+
+def coverage_curve(cov: dict, region: str, instrument: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """(hours, percent) of the coverage-over-time curve of ``region`` and ``instrument`` in a
+    ``coverage_summary.json`` dict, or None. Accepts the curve under the instrument's entry
+    (``curve`` as ``{hours, percent}`` or ``[[h, pct], ...]``, or ``curve_hours``/``curve_percent``)."""
+    try:
+        entry = cov["regions"][region][instrument]
+    except (KeyError, TypeError):
+        return None
+    cands = [entry.get("curve"), entry.get("coverage_over_time"), entry]
+    for c in cands:
+        if isinstance(c, dict):
+            for hk, pk in (("hours", "percent"), ("curve_hours", "curve_percent"), ("elapsed_h", "percent"),
+                           ("time_h", "percent"), ("hours", "percent_area_observed")):
+                if hk in c and pk in c and isinstance(c[hk], list):
+                    return np.asarray(c[hk], dtype=float), np.asarray(c[pk], dtype=float)
+        if isinstance(c, list) and c and isinstance(c[0], (list, tuple)) and len(c[0]) == 2:
+            a = np.asarray(c, dtype=float)
+            return a[:, 0], a[:, 1]
+    return None
+
+
+def _coverage_span_h(cov: dict) -> float | None:
+    for k, scale in (("span_h", 1.0), ("hours", 1.0), ("days", 24.0), ("span_days", 24.0)):
+        v = cov.get(k)
+        if isinstance(v, (int, float)):
+            return float(v) * scale
+    return None
+
+
+def _coverage_curves(runs: Sequence[RunFolder], instruments: Sequence[str] | None,
+                     region: str = "russia") -> list[figures.CoverageCurve]:
+    out = []
+    for r in runs:
+        if not r.coverage:
+            continue
+        for inst in (instruments or r.coverage_instruments()):
+            c = coverage_curve(r.coverage, region, inst)
+            if c is not None:
+                out.append(figures.CoverageCurve(r.label, inst, c[0], c[1], _coverage_span_h(r.coverage)))
+    return out
+
+
+def _coverage_cells(run: RunFolder, instrument: str, quantity: str) -> figures.CoverageMap | None:
+    """Per-cell values from ``coverage_cells.csv`` (columns lon/lat and ``<quantity>`` for the
+    instrument, e.g. ``revisit_mean_h_radar`` or an ``instrument`` column)."""
+    if run.coverage_dir is None:
+        return None
+    p = run.coverage_dir / "coverage_cells.csv"
+    if not p.is_file():
+        return None
+    import csv
+
+    with open(p, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        return None
+    keys = rows[0].keys()
+    lon_k = next((k for k in keys if k.startswith("lon")), None)
+    lat_k = next((k for k in keys if k.startswith("lat")), None)
+    if "instrument" in keys:
+        rows = [r for r in rows if r["instrument"] == instrument]
+        val_k = quantity if quantity in keys else None
+    else:
+        val_k = next((k for k in (f"{quantity}_{instrument}", f"{instrument}_{quantity}") if k in keys), None)
+    if not (lon_k and lat_k and val_k and rows):
+        return None
+
+    def f(x):
+        try:
+            return float(x)
+        except ValueError:
+            return np.nan
+
+    return figures.CoverageMap(run.label, np.array([f(r[lon_k]) for r in rows]),
+                               np.array([f(r[lat_k]) for r in rows]), np.array([f(r[val_k]) for r in rows]))
+
+
+# ------------------------------------------------------------------------------ figures of a folder
+
+
+def _save(fig, folder: Path, name: str, svg: bool) -> Path:
+    path = folder / f"{name}.png"
+    figures.save(fig, path, svg=svg)
+    return path
+
+
+def _coverage_maps(runs: Sequence[RunFolder], instrument: str, folder: Path, svg: bool,
+                   name: str) -> Path | None:
+    """Comparison coverage maps on one colour scale: :mod:`rossim.maps` when available, else a
+    plain lon/lat scatter of ``coverage_cells.csv``."""
+    quantity = "revisit_mean_h"
+    maps = [m for m in (_coverage_cells(r, instrument, quantity) for r in runs) if m is not None]
+    if len(maps) < 1:
+        return None
+    vals = np.concatenate([m.value[np.isfinite(m.value)] for m in maps] or [np.zeros(0)])
+    if vals.size == 0:
+        return None
+    vmin, vmax = float(np.nanmin(vals)), float(np.nanmax(vals))
+    fig = figures.coverage_maps_figure(
+        maps, f"mean revisit ({instrument}), hours", vmin, vmax if vmax > vmin else vmin + 1.0,
+        title=f"Mean revisit time per cell ({instrument}), same colour scale for every scenario")
+    return _save(fig, folder, name, svg)
+
+
+def run_figures(run: RunFolder, folder: Path, svg: bool = False) -> list[tuple[str, Path]]:
+    """Write the figures of one run folder; returns (caption, path) pairs."""
+    out = []
+    b = _bands(run)
+    title = run.title
+    if b is not None:
+        fig = figures.capacity_figure([b], title=f"Crew capacity and crew aboard — {title}")
+        out.append(("Crew capacity and crew aboard over time (median, 10–90 % band, median phase-complete "
+                    "dates).", _save(fig, folder, "fig_capacity", svg)))
+    fig = figures.timeline_figure([(run.label, _module_bars(run), run.horizon)],
+                                  title=f"Assembly timeline — {title}")
+    out.append(("Assembly timeline: median ready → median docked per module; whiskers: 10–90 % of the "
+                "docking date; red notes: share of replications with a loss.", _save(fig, folder, "fig_timeline", svg)))
+    fig = figures.milestone_cdf_figure([_milestone_sample(run)], CDF_MILESTONES, run.deadline,
+                                       title=f"When milestones are reached — {title}")
+    out.append(("Empirical CDFs of milestone dates; a curve ending below 100 % at the horizon means some "
+                "replications never reach it.", _save(fig, folder, "fig_milestones", svg)))
+    curves = _coverage_curves([run], None)
+    if curves:
+        fig = figures.coverage_time_figure(curves, "Russia", title=f"Coverage of Russia over time — {title}")
+        out.append(("Share of Russia's area observed at least once vs elapsed hours, per instrument.",
+                    _save(fig, folder, "fig_coverage_time", svg)))
+    return out
+
+
+def comparison_figures(comp: Comparison, folder: Path, svg: bool = False) -> list[tuple[str, Path]]:
+    """Write the figures of a comparison folder; returns (caption, path) pairs."""
+    runs = comp.runs
+    names = " vs ".join(r.label for r in runs)
+    out = []
+    bands = [b for b in (_bands(r) for r in runs) if b is not None]
+    if bands:
+        fig = figures.capacity_figure(bands, title=f"Crew capacity and crew aboard — {names}")
+        out.append(("Crew capacity and crew aboard over time, one colour per scenario (median, 10–90 % band, "
+                    "median phase-complete dates dashed).", _save(fig, folder, "fig_capacity", svg)))
+    fig = figures.timeline_figure([(r.label, _module_bars(r), r.horizon) for r in runs],
+                                  title=f"Assembly timeline — {names}")
+    out.append(("Assembly timelines: median ready → median docked per module; whiskers: 10–90 % of the "
+                "docking date; red notes: share of replications with a loss.", _save(fig, folder, "fig_timeline", svg)))
+    fig = figures.milestone_cdf_figure([_milestone_sample(r) for r in runs], CDF_MILESTONES, comp.deadline,
+                                       title=f"When milestones are reached — {names}")
+    out.append(("Empirical CDFs of milestone dates per scenario; plateaus below 100 % are replications that "
+                "never reach the milestone within the horizon.", _save(fig, folder, "fig_milestones", svg)))
+    if comp.instrument:
+        p = _coverage_maps(runs, comp.instrument, folder, svg, "fig_coverage_maps")
+        if p is not None:
+            out.append((f"Coverage maps ({comp.instrument}) on one colour scale.", p))
+        curves = _coverage_curves(runs, None)
+        if curves:
+            fig = figures.coverage_time_figure(curves, "Russia", title=f"Coverage of Russia over time — {names}")
+            out.append(("Share of Russia's area observed at least once vs elapsed hours; colour: scenario, "
+                        "line style: instrument.", _save(fig, folder, "fig_coverage_time", svg)))
+    return out
+
+
+# ------------------------------------------------------------------------------ HTML
+
+_CSS = """
+body{font-family:-apple-system,"Segoe UI",Roboto,"DejaVu Sans",Arial,sans-serif;max-width:1180px;margin:2em auto;
+padding:0 1em;color:#1a1a1a;line-height:1.45}
+h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:2px solid #0072B2;padding-bottom:.2em;margin-top:1.8em}
+h3{margin-top:1.4em}.sub{color:#555;margin-top:0}
+table{border-collapse:collapse;margin:.8em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.25em .55em;
+text-align:right;vertical-align:top}th{background:#eef3f8}td:first-child,th:first-child{text-align:left}
+tr:nth-child(even) td{background:#fafafa}.better{font-weight:bold;color:#006400}
+figure{margin:1.2em 0}figure img{max-width:100%;border:1px solid #ddd}figcaption{color:#444;font-size:.9em}
+pre{background:#f6f6f6;border:1px solid #ddd;padding:.8em;overflow-x:auto;font-size:.8em;white-space:pre}
+.note{color:#555;font-size:.9em}details{margin:.6em 0}summary{cursor:pointer;font-weight:bold}
+"""
+
+_e = html.escape
+
+
+def _data_uri(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _figure_html(caption: str, path: Path) -> str:
+    return (f'<figure><img alt="{_e(caption)}" src="{_data_uri(path)}">'
+            f"<figcaption>{_e(caption)} <span class=\"note\">({_e(path.name)})</span></figcaption></figure>")
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], classes: Sequence[Sequence[str]] | None = None) -> str:
+    h = "".join(f"<th>{_e(x)}</th>" for x in header)
+    body = []
+    for k, r in enumerate(rows):
+        cells = []
+        for j, x in enumerate(r):
+            cls = classes[k][j] if classes else ""
+            cells.append(f'<td class="{cls}">{_e(str(x))}</td>' if cls else f"<td>{_e(str(x))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{h}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _pct(v) -> str:
+    return "—" if v is None else f"{v:.1%}"
+
+
+def _n(v, fmt="{:,.0f}") -> str:
+    return "—" if v is None else fmt.format(v)
+
+
+def _key_figures(run: RunFolder) -> str:
+    s = run.summary
+    rows = []
+    for m in MILESTONES:
+        e = s["milestones"][m]
+        rows.append([MILESTONE_NAMES.get(m, m), e["p10"] or "after horizon", e["p50"] or "after horizon",
+                     e["p90"] or "after horizon", _pct(e["probability"]), _pct(e["probability_by_deadline"])])
+    out = [f"<h3>Milestones ({run.n} replications)</h3>",
+           _table(["milestone", "10 %", "median", "90 %", f"P(by horizon {s['horizon']})",
+                   f"P(by {s['deadline']})"], rows)]
+    rows = []
+    for key, name, fmt in (("person_days", "person-days aboard", "{:,.0f}"),
+                           ("fraction_crewed", "fraction of time crewed", "{:.1%}"),
+                           ("launches", "launches", "{:,.0f}"), ("losses", "losses (launch failures)", "{:,.1f}")):
+        q = s[key]
+        rows.append([name, *(_n(q.get(k), fmt) for k in ("p10", "p50", "p90", "mean"))])
+    out += ["<h3>Totals over the run</h3>", _table(["quantity", "10 %", "median", "90 %", "mean"], rows)]
+    if run.person_days_years:
+        pd_ = run.person_days
+        rows = []
+        for j, y in enumerate(run.person_days_years):
+            v = pd_[:, j]
+            q = np.quantile(v, (0.1, 0.5, 0.9)) if v.size else [np.nan] * 3
+            rows.append([str(y), *(f"{x:,.0f}" for x in q), f"{v.mean():,.1f}" if v.size else "—"])
+        out += ["<h3>Person-days aboard by calendar year</h3>",
+                _table(["year", "10 %", "median", "90 %", "mean"], rows)]
+    rows = []
+    info = run.module_info()
+    for mid, m in s["modules"].items():
+        rows.append([info.get(mid, {}).get("name") or mid, m.get("docked_p10") or "after horizon",
+                     m.get("docked_p50") or "after horizon", m.get("docked_p90") or "after horizon",
+                     _pct(m.get("probability_docked")), _n(m.get("mean_losses"), "{:.2f}")])
+    out += ["<h3>Modules: docking dates</h3>",
+            _table(["module", "10 %", "median", "90 %", "P(docked)", "mean losses"], rows)]
+    if run.coverage:
+        out.append(_coverage_table(run))
+    return "\n".join(out)
+
+
+def _coverage_table(run: RunFolder) -> str:
+    cov = run.coverage or {}
+    keys = [("percent_area_observed", "area observed (%)", "{:.1f}"), ("time_to_50pct_h", "50 % after (h)", "{:,.1f}"),
+            ("time_to_90pct_h", "90 % after (h)", "{:,.1f}"), ("revisit_mean_h", "mean revisit (h)", "{:,.1f}"),
+            ("revisit_p95_h", "95 % revisit (h)", "{:,.1f}"), ("revisit_max_h", "max revisit (h)", "{:,.1f}"),
+            ("longest_gap_h", "longest gap (h)", "{:,.1f}")]
+    rows = []
+    for region in REGIONS:
+        for inst in run.coverage_instruments():
+            try:
+                e = cov["regions"][region][inst]
+            except (KeyError, TypeError):
+                continue
+            rows.append([REGION_NAMES.get(region, region), inst,
+                         *(_n(e.get(k), f) if isinstance(e.get(k), (int, float)) or e.get(k) is None else str(e.get(k))
+                           for k, _, f in keys)])
+    span = _coverage_span_h(cov)
+    note = f" over {span / 24:g} days" if span else ""
+    return (f"<h3>Coverage{_e(note)}</h3>"
+            + _table(["region", "instrument", *(n for _, n, _ in keys)], rows))
+
+
+def _page(title: str, body: str) -> str:
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>\n{body}\n"
+            f"<p class=\"note\">Written by rossim on {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC. "
+            "Self-contained: figures embedded, no external resources.</p></body></html>\n")
+
+
+def _scenario_header(run: RunFolder, level: int = 1) -> str:
+    meta = run.meta
+    parts = [f"<h{level}>{_e(run.title)}</h{level}>",
+             f'<p class="sub">scenario <b>{_e(run.name)}</b>'
+             + (f" — plan: {_e(meta['plan'])}" if meta.get("plan") else "") + "</p>"]
+    if meta.get("description"):
+        parts.append(f"<p>{_e(str(meta['description']).strip())}</p>")
+    s = run.summary
+    ov = s.get("overrides") or []
+    parts.append(f'<p class="note">{run.n} replications, seed {_e(str(s.get("seed")))}, simulated '
+                 f'{_e(s["start"])} to {_e(s["horizon"])}'
+                 + (f"; overrides: {_e(', '.join(ov))}" if ov else "") + ".</p>")
+    return "\n".join(parts)
+
+
+def _extra_pngs(folder: Path, run: RunFolder | None, done: set[Path]) -> list[tuple[str, Path]]:
+    """PNGs in the folder (and its coverage folder) not drawn by this module, e.g. coverage maps."""
+    dirs = [folder]
+    if run is not None and run.coverage_dir is not None and run.coverage_dir != folder:
+        dirs.append(run.coverage_dir)
+    out = []
+    for d in dirs:
+        for p in sorted(d.glob("*.png")):
+            if p.resolve() not in done:
+                cap = (f"Coverage map: {p.stem.removeprefix('map_')}" if p.stem.startswith("map_")
+                       else p.stem.replace("_", " "))
+                out.append((cap, p))
+    return out
+
+
+def write_run_report(folder: str | Path, svg: bool = False) -> Path:
+    """Figures and ``report.html`` of a run folder; returns the report's path."""
+    folder = Path(folder)
+    run = read_run(folder)
+    figs = run_figures(run, folder, svg)
+    figs += _extra_pngs(folder, run, {p.resolve() for _, p in figs})
+    body = [_scenario_header(run), "<h2>Key figures</h2>", _key_figures(run), "<h2>Figures</h2>",
+            *(_figure_html(c, p) for c, p in figs),
+            "<h2>Scenario file (as run)</h2>", f"<pre>{_e(run.scenario_text)}</pre>"]
+    path = folder / "report.html"
+    path.write_text(_page(f"rossim — {run.title}", "\n".join(body)), encoding="utf-8")
+    return path
+
+
+def _comparison_table(comp: Comparison) -> str:
+    labels = comp.labels
+    header = ["metric", *labels]
+    for lb in labels[1:]:
+        header += [f"Δ {lb} − {labels[0]}", "better"]
+    rows, classes = [], []
+    for row, vals, ds in table_rows(comp):
+        rows.append([row.label.replace(": median date", ": median [10 % – 90 %]"), *vals, *ds])
+        cls = [""] * (1 + len(vals))
+        for i in range(1, len(labels)):
+            cls += ["", "better" if row.better[i] not in ("", "same") else ""]
+        classes.append(cls)
+    return _table(header, rows, classes)
+
+
+def _comparison_report(folder: Path, svg: bool) -> Path:
+    import json
+
+    try:
+        data = json.loads((folder / "comparison.json").read_text(encoding="utf-8"))
+        entries = data["scenarios"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"unreadable comparison.json ({exc})", source=str(folder)) from None
+    runs = [read_run(folder / e["folder"], e["label"]) for e in entries]
+    comp = compare_runs(runs, dt.date.fromisoformat(data["deadline"]))
+    figs = comparison_figures(comp, folder, svg)
+    figs += _extra_pngs(folder, None, {p.resolve() for _, p in figs})
+    names = " vs ".join(comp.labels)
+    body = [f"<h1>Comparison: {_e(names)}</h1>",
+            f'<p class="sub">Reference: <b>{_e(comp.labels[0])}</b>. Δ = scenario − reference (days for dates, '
+            "percentage points for shares); <i>better</i> names the better scenario on that metric: earlier "
+            "dates, higher probabilities, person-days and coverage, lower revisit times and losses.</p>",
+            _table(["scenario", "title", "replications", "seed", "simulated"],
+                   [[r.label, r.title, str(r.n), str(r.summary.get("seed")),
+                     f"{r.summary['start']} – {r.summary['horizon']}"] for r in runs])]
+    if comp.instrument:
+        spans = {r.label: _coverage_span_h(r.coverage) for r in runs if r.coverage}
+        span_txt = ", ".join(f"{k}: {v / 24:g} d" for k, v in spans.items() if v)
+        body.append(f'<p class="note">Coverage figures for instrument <b>{_e(comp.instrument)}</b>'
+                    + (f" (span {_e(span_txt)})" if span_txt else "") + ".</p>")
+    body += ["<h2>Comparison table</h2>", _comparison_table(comp),
+             '<p class="note">Dates: median [10 % – 90 %] of the replications; exact values of every row, '
+             "including the 10 % and 90 % dates' deltas, are in comparison.csv and comparison.json.</p>",
+             "<h2>Figures</h2>", *(_figure_html(c, p) for c, p in figs)]
+    for r in runs:
+        body += [f"<h2>Scenario: {_e(r.label)}</h2>", _scenario_header(r, level=3), _key_figures(r),
+                 f'<p class="note">This scenario\'s own report with its figures is {_e(r.path.name)}/report.html '
+                 "in this folder.</p>",
+                 f"<details><summary>Scenario file (as run)</summary><pre>{_e(r.scenario_text)}</pre></details>"]
+    path = folder / "report.html"
+    path.write_text(_page(f"rossim — comparison {names}", "\n".join(body)), encoding="utf-8")
+    return path
+
+
+def write_report(folder: str | Path, svg: bool = False) -> Path:
+    """Figures and ``report.html`` of a run folder or a comparison folder."""
+    folder = Path(folder)
+    if (folder / "comparison.json").is_file():
+        return _comparison_report(folder, svg)
+    if (folder / "summary.json").is_file():
+        return write_run_report(folder, svg)
+    raise InputError("not a rossim run folder (no summary.json or comparison.json)", source=str(folder))
