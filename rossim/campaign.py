@@ -6,8 +6,8 @@ returns a :class:`Replication`: the event log, the milestones, the crew-capacity
 step functions, and counts.
 
 What happens, in order, for each module: it becomes ready (planned date + slip); it waits for
-its target module to be docked and reserves its docking port (ports are items of a
-:class:`simpy.FilterStore`); it books its launch vehicle and launch site (first come, first
+its target module to be docked and reserves its docking port (first come, first served among
+the flights wanting that port: :class:`_Ports`); it books its launch vehicle and launch site (first come, first
 served) at the first daily launch opportunity that respects the vehicle's cadence, the pad's
 turnaround, stand-downs after failures and pad outages; the launch may be scrubbed to the next day; it launches (success with the vehicle's probability, drawn once
 per replication when the scenario gives a distribution); a loss frees the port and triggers the
@@ -111,6 +111,67 @@ class _Launcher:
         return max(self.next_free, self.blocked_until)
 
 
+class _Ports:
+    """The free docking ports and the flights waiting for one, first come, first served.
+
+    The same rules and the same order as a :class:`simpy.FilterStore` of port names (a flight
+    takes the first free port it may use, in the order the ports were freed; freed ports go to
+    the waiting flights in the order they started waiting), without its get and put events:
+    those were a quarter of the SimPy events of a replication. A flight that finds a port free
+    takes it at once when nothing else is due at this instant (a get event would resume it
+    straight away); otherwise it gets an already-succeeded event and resumes, as with the store,
+    after the processes due before it, e.g. a waiting flight just handed a port, which came first
+    and so must book its launch first.
+    """
+
+    __slots__ = ("env", "free", "waiting")
+
+    def __init__(self, env: simpy.Environment):
+        self.env = env
+        self.free: list[str] = []
+        self.waiting: list[tuple[frozenset[str], simpy.Event]] = []
+
+    def take(self, allowed: frozenset[str]) -> str | None:
+        """The first free port in ``allowed``, reserved now; None if none is free or if other
+        events are due at this instant (the caller then gets its port through :meth:`wait`)."""
+        if self.env.peek() <= self.env.now:
+            return None
+        return self.take_free(allowed)
+
+    def wait(self, allowed: frozenset[str]) -> simpy.Event:
+        """An event that succeeds with a port in ``allowed``: now (resuming the caller after the
+        flights served before it) if one is free, else when one is freed for this flight."""
+        event = self.env.event()
+        port = self.take_free(allowed)
+        if port is None:
+            self.waiting.append((allowed, event))
+        else:
+            event.succeed(port)
+        return event
+
+    def take_free(self, allowed: frozenset[str]) -> str | None:
+        """The first free port in ``allowed``, reserved now whatever else is due (set-up)."""
+        for port in self.free:
+            if port in allowed:
+                self.free.remove(port)
+                return port
+        return None
+
+    def put(self, *ports: str) -> None:
+        """Free ``ports`` (all at once: a docking module opens several), then serve the waiting
+        flights in the order they came, each the first free port it may use."""
+        self.free.extend(ports)
+        if self.waiting:
+            still = []
+            for allowed, event in self.waiting:
+                port = self.take_free(allowed)
+                if port is None:
+                    still.append((allowed, event))
+                else:
+                    event.succeed(port)
+            self.waiting = still
+
+
 class _Model:
     def __init__(self, plan: Plan, rng: np.random.Generator, index: int):
         self.plan, self.rng, self.index = plan, rng, index
@@ -119,7 +180,7 @@ class _Model:
         self.env = env = simpy.Environment()
         self.events: list[tuple[float, str, str, str]] = []
         self.station = Station(plan.phase_targets, sc.station.power_base_kw, sc.station.power_per_crew_kw)
-        self.ports = simpy.FilterStore(env)
+        self.ports = _Ports(env)
         self.dead_ports: set[str] = set()
         self.vehicles = {k: _Launcher(v.min_days_between_flights) for k, v in sc.launch_vehicles.items()}
         self.sites = {k: _Launcher(s.turnaround_days) for k, s in sc.launch_sites.items()}
@@ -239,7 +300,10 @@ class _Model:
             if m.docks_to is not None:
                 target = m.docks_to.split(".", 1)[0]
                 yield self.docked[target]
-                port = yield self.ports.get(lambda p, want=m.docks_to: p == want)
+                wanted_port = frozenset((m.docks_to,))
+                port = self.ports.take(wanted_port)
+                if port is None:
+                    port = yield self.ports.wait(wanted_port)
             ok = yield from self.launch(m.launch_vehicle, m.launch_site, mid)
             if ok:
                 yield env.timeout(m.rendezvous_days.sample(rng))
@@ -271,8 +335,7 @@ class _Model:
     def dock_module(self, mid: str) -> None:
         self.module_docked[mid] = self.env.now
         self.log("docked", mid, self.sc.modules[mid].docks_to or "")
-        for p in self.sc.modules[mid].ports:
-            self.ports.put(f"{mid}.{p}")
+        self.ports.put(*[f"{mid}.{p}" for p in self.sc.modules[mid].ports])
         self.docked[mid].succeed()
 
     def commission(self, mid: str) -> None:
@@ -290,7 +353,7 @@ class _Model:
         self.commissioned.discard(mid)
         prefix = f"{mid}."
         self.dead_ports.update(f"{mid}.{p}" for p in self.sc.modules[mid].ports)
-        self.ports.items[:] = [p for p in self.ports.items if not p.startswith(prefix)]
+        self.ports.free[:] = [p for p in self.ports.free if not p.startswith(prefix)]
         self.log("departed", mid)
         self.update()
 
@@ -318,6 +381,7 @@ class _Model:
         ship = self.sc.crew_ships[policy.ship]
         st = self.station
         visiting = policy.mode == "visiting"
+        ship_ports = frozenset(ship.ports)
         flight = 0
         current: _Crew | None = None
 
@@ -332,7 +396,9 @@ class _Model:
                 yield self.changed
             flight += 1
             ship_id = f"{policy.ship}#{j}.{flight}"
-            port = yield self.ports.get(lambda p: p in ship.ports)
+            port = self.ports.take(ship_ports)
+            if port is None:
+                port = yield self.ports.wait(ship_ports)
             ok = yield from self.launch(ship.launch_vehicle, ship.launch_site, ship_id)
             if not ok:
                 self.release_port(port)
@@ -392,12 +458,15 @@ class _Model:
             if first > env.now:
                 yield env.timeout(first - env.now)
         interval = 365.25 / c.flights_per_year
+        cargo_ports = frozenset(c.ports)
         flight = 0
         while True:
             next_at = env.now + interval
             flight += 1
             ship_id = f"{cid}#{flight}"
-            port = yield self.ports.get(lambda p: p in c.ports)
+            port = self.ports.take(cargo_ports)
+            if port is None:
+                port = yield self.ports.wait(cargo_ports)
             ok = yield from self.launch(c.launch_vehicle, c.launch_site, ship_id)
             if ok:
                 yield env.timeout(c.rendezvous_days.sample(rng))
@@ -440,10 +509,9 @@ class _Model:
         return self._result()
 
     def _crew_at_start(self, ship) -> None:
-        port = next((p for p in self.ports.items if p in ship.ports), None)
+        port = self.ports.take_free(frozenset(ship.ports))
         if port is None:
             return
-        self.ports.items.remove(port)
         self.station.dock_crew_ship(ship.seats)
         n = min(self.sc.crew.crew_at_start, self.station.habitable_capacity())
         crew = _Crew(f"{self.sc.crew.ship}#start", n, port, self.env.event(), 0.0)
