@@ -177,7 +177,7 @@ def _print_summary(summary: dict) -> None:
 def cmd_coverage(args) -> int:
     from . import coverage_run
 
-    sc = _load(args)
+    sc = coverage_run.load_scenario(args.scenario, args.overrides)
     out = args.out or Path("runs") / f"{sc.name}-coverage"
     summary = coverage_run.run(sc, out, days=args.days, resolution_km=args.resolution_km,
                                instrument=args.instrument, half_angle_deg=args.half_angle_deg,

@@ -1,0 +1,580 @@
+"""A scenario's coverage run: Russia, the Arctic zone and the Northern Sea Route, per instrument.
+
+The library entry behind ``rossim coverage``. :func:`run` builds the station's orbit and the
+instruments from a :class:`~rossim.scenario.Scenario`, grids the three regions, finds every cell's
+accesses with :func:`rossim.coverage.analyze`, and writes an output folder atomically
+(:func:`rossim.results.output_dir`). :func:`print_summary` prints the figures of merit as a table.
+
+Efficiency: the three regions' grids are joined into one grid, so each instrument takes one
+:func:`~rossim.coverage.analyze` call; the orbit is propagated once for the whole run (a small
+wrapper hands ``analyze`` the same track again for every instrument). Cells are independent in the
+access search, so splitting the joint accesses by region and taking
+:func:`~rossim.coverage.figures_of_merit` of each part gives the same figures as one ``analyze``
+per region (checked in ``tests/test_coverage_cli.py``).
+
+Files written (``runs/<scenario>-coverage`` by default):
+
+======================  ====================================================================
+``coverage_summary.json``  stable keys: ``regions.<region>.<instrument>.{percent_area_observed,
+                        time_to_50pct_h, time_to_90pct_h, time_to_99pct_h, revisit_mean_h,
+                        revisit_p95_h, revisit_max_h, longest_gap_h}`` (null where never
+                        reached), with ``accesses_total``, ``cells``, ``area_km2``, ``bands``
+                        (5-degree latitude bands) and ``curve`` (``hours``, ``percent``: the
+                        area observed at least once, on <= 500 evenly spaced times); top level
+                        ``scenario``, ``title``, ``source``, ``orbit``, ``span``,
+                        ``resolution_km``, ``step_s``, ``nsr_corridor_width_km``, ``instruments``
+``coverage_cells.csv``  one row per region, instrument and cell: ``region, instrument, lat_deg,
+                        lon_deg, area_km2, accesses, first_access_h, revisit_mean_h,
+                        revisit_max_h`` (empty where undefined)
+``ground_track.csv``    every sample of the run: ``time_utc, lat_deg, lon_deg, height_km, sunlit``
+``map_<instrument>.png``  mean revisit per cell over Russia (:mod:`rossim.maps`)
+======================  ====================================================================
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import math
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import clock, coverage, regions, results
+from .coverage import CoverageResult, Instrument
+from .errors import InputError
+from .orbit import Orbit
+
+__all__ = [
+    "REGIONS",
+    "FIGURES",
+    "MAX_DAYS",
+    "CURVE_POINTS",
+    "load_scenario",
+    "build_orbit",
+    "build_instruments",
+    "region_grids",
+    "analyze_regions",
+    "run",
+    "print_summary",
+]
+
+#: Region keys of the output, in order.
+REGIONS = ("russia", "arctic", "nsr")
+#: The figures of merit under ``regions.<region>.<instrument>`` (hours, percent).
+FIGURES = (
+    "percent_area_observed",
+    "time_to_50pct_h",
+    "time_to_90pct_h",
+    "time_to_99pct_h",
+    "revisit_mean_h",
+    "revisit_p95_h",
+    "revisit_max_h",
+    "longest_gap_h",
+)
+#: Longest span accepted. A year at the 20 s default step is 1.6 M samples (~150 MB of track and
+#: search arrays); longer spans are better run as several shorter ones.
+MAX_DAYS = 366.0
+#: Points of the coverage-over-time curve written to the summary (evenly spaced in time).
+CURVE_POINTS = 500
+
+_HOURS_PER_DAY = 24.0
+_LAT_BAND_DEG = 5.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs: orbit, instruments, span, grids
+# ---------------------------------------------------------------------------------------------
+
+
+def load_scenario(path: str | Path, overrides: list[str] = ()):
+    """Load a scenario for a coverage run: :func:`rossim.scenario.load`, except that ``orbit.*``
+    overrides are applied to the validated orbit afterwards.
+
+    Coverage uses the orbit, the instruments and the coverage settings only, so a what-if orbit
+    (``--set orbit.inclination_deg=51.6`` on a sun-synchronous plan) must not fail the campaign's
+    cross-checks (launch sites that cannot reach it, payloads). The rest of the scenario is
+    loaded and checked as usual; the new orbit is checked against the orbit schema
+    (:class:`rossim.scenario.OrbitSpec`), and by :class:`rossim.orbit.Orbit` when built.
+    """
+    from pydantic import ValidationError
+
+    from . import scenario
+
+    orbit_overrides = [o for o in overrides if o.partition("=")[0].strip().split(".")[0] == "orbit"]
+    other = [o for o in overrides if o not in orbit_overrides]
+    sc = scenario.load(path, other)
+    if not orbit_overrides:
+        return sc
+    raw = {"orbit": sc.orbit.model_dump(mode="python", exclude_none=True)}
+    raw = scenario.apply_overrides(raw, orbit_overrides, sc.source)
+    try:
+        orbit = scenario.OrbitSpec.model_validate(raw["orbit"])
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(["orbit", *(str(p) for p in err["loc"])])
+        msg = err["msg"].removeprefix("Value error, ")
+        msg = msg[:1].lower() + msg[1:]
+        if "input" in err and not isinstance(err["input"], dict):
+            msg += f", got {err['input']!r}"
+        raise InputError(msg, source=sc.source, field=field) from None
+    return sc.model_copy(update={"orbit": orbit})
+
+
+def build_orbit(sc) -> Orbit:
+    """The station's :class:`~rossim.orbit.Orbit` from ``sc.orbit`` (mean elements or a TLE).
+
+    Raises :class:`InputError` (field ``orbit.<name>``, the scenario file as source) for orbits
+    that cannot exist (perigee below 150 km, hyperbolic, no sun-synchronous solution).
+    """
+    spec = sc.orbit
+    try:
+        if spec.tle is not None:
+            return Orbit.from_tle(*spec.tle)
+        return Orbit.from_elements(
+            sc.orbit_epoch(),
+            spec.altitude_km,
+            spec.inclination_deg,
+            sun_synchronous=spec.sun_synchronous,
+            raan_deg=spec.raan_deg,
+            ltan_h=spec.ltan_h,
+            eccentricity=spec.eccentricity,
+            arg_perigee_deg=spec.arg_perigee_deg,
+            mean_anomaly_deg=spec.mean_anomaly_deg,
+        )
+    except InputError as exc:
+        field = f"orbit.{exc.field}" if exc.field else "orbit"
+        raise InputError(exc.message, source=exc.source or sc.source, field=field) from None
+
+
+def _adhoc_name(half_angle_deg: float) -> str:
+    return f"nadir_{half_angle_deg:g}deg"
+
+
+def build_instruments(sc, orbit: Orbit, instrument: str | None = None,
+                      half_angle_deg: float | None = None) -> list[Instrument]:
+    """The instruments of a run.
+
+    ``half_angle_deg``: one ad-hoc nadir cone ``nadir_<A>deg`` with no lighting constraint;
+    ``instrument``: that one scenario instrument; neither: all the scenario's instruments, in
+    file order. A swath is turned into a half-angle at the orbit's altitude.
+    """
+    if half_angle_deg is not None:
+        a = float(half_angle_deg)
+        if not (math.isfinite(a) and 0.0 < a < 90.0):
+            raise InputError(f"must be in (0, 90) degrees off nadir, got {half_angle_deg}",
+                             field="--half-angle-deg")
+        return [Instrument(_adhoc_name(a), a)]
+    specs = dict(sc.instruments)
+    if instrument is not None:
+        if instrument not in specs:
+            valid = ", ".join(specs) or "none defined; use --half-angle-deg"
+            raise InputError(f"no instrument named {instrument!r} in the scenario (valid: {valid})",
+                             source=sc.source, field="--instrument")
+        specs = {instrument: specs[instrument]}
+    if not specs:
+        raise InputError("the scenario defines no instruments; give --half-angle-deg",
+                         source=sc.source, field="instruments")
+    out = []
+    for name, spec in specs.items():
+        constraints = dict(min_sun_elevation_deg=spec.min_sun_elevation_deg, station_sunlit=spec.station_sunlit)
+        try:
+            if spec.swath_km is not None:
+                out.append(Instrument.from_swath(name, spec.swath_km, orbit.altitude_km, **constraints))
+            else:
+                out.append(Instrument(name, spec.half_angle_deg, **constraints))
+        except InputError as exc:
+            raise InputError(exc.message, source=sc.source, field=f"instruments.{name}") from None
+    return out
+
+
+def _checked_days(days) -> float:
+    try:
+        d = float(days)
+    except (TypeError, ValueError):
+        raise InputError(f"must be a number of days, got {days!r}", field="coverage.days (--days)") from None
+    if not (math.isfinite(d) and 0.0 < d <= MAX_DAYS):
+        raise InputError(f"must be > 0 and at most {MAX_DAYS:g} days, got {days!r}",
+                         field="coverage.days (--days)")
+    return d
+
+
+def _checked_resolution(resolution_km) -> float:
+    try:
+        r = float(resolution_km)
+    except (TypeError, ValueError):
+        r = math.nan
+    if not (math.isfinite(r) and r > 0.0):
+        raise InputError(f"must be a positive number of kilometres, got {resolution_km!r}",
+                         field="coverage.resolution_km (--resolution-km)")
+    return r
+
+
+def region_grids(resolution_km: float, nsr_corridor_width_km: float = 100.0) -> dict[str, regions.Grid]:
+    """Equal-area grids of ``russia``, ``arctic`` and ``nsr`` (corridor of the given total width).
+
+    Raises :class:`InputError` (field ``coverage.resolution_km``) for a grid finer than
+    :data:`rossim.regions.MAX_GRID_CELLS` cells over Russia.
+    """
+    made = {
+        "russia": regions.russia(),
+        "arctic": regions.arctic_zone(),
+        "nsr": regions.nsr_corridor(nsr_corridor_width_km),
+    }
+    try:
+        return {name: regions.equal_area_grid(made[name], resolution_km) for name in REGIONS}
+    except InputError as exc:
+        if exc.field == "resolution_km":
+            raise InputError(exc.message, field="coverage.resolution_km (--resolution-km)") from None
+        raise
+
+
+# ---------------------------------------------------------------------------------------------
+# The analysis
+# ---------------------------------------------------------------------------------------------
+
+
+class _OnePropagation:
+    """An orbit that propagates once: ``propagate(t)`` with the same times returns the same Track.
+
+    ``coverage.analyze`` builds its sample times from (start, days, step) alone, so every
+    instrument of a run asks for the same times.
+    """
+
+    def __init__(self, orbit: Orbit):
+        self.orbit = orbit
+        self.tt: np.ndarray | None = None
+        self.track = None
+
+    def propagate(self, t):
+        tt = np.atleast_1d(np.asarray(t.tt, dtype=float))
+        if self.tt is None or self.tt.shape != tt.shape or not np.array_equal(self.tt, tt):
+            self.track = self.orbit.propagate(t)
+            self.tt = tt
+        return self.track
+
+
+def _joint_grid(grids: dict[str, regions.Grid]) -> tuple[regions.Grid, dict[str, slice]]:
+    parts, start = {}, 0
+    for name, g in grids.items():
+        parts[name] = slice(start, start + len(g))
+        start += len(g)
+    cat = [np.concatenate([getattr(g, k) for g in grids.values()]) for k in ("lat_deg", "lon_deg", "area_km2")]
+    ecef = np.concatenate([g.ecef_km for g in grids.values()])
+    res = next(iter(grids.values())).resolution_km
+    return regions.Grid(cat[0], cat[1], cat[2], ecef, res, "+".join(grids)), parts
+
+
+def _split(result: CoverageResult, grids: dict[str, regions.Grid], parts: dict[str, slice]) -> dict[str, CoverageResult]:
+    acc = result.accesses
+    out = {}
+    for name, sl in parts.items():
+        g = grids[name]
+        inside = (acc.cell >= sl.start) & (acc.cell < sl.stop)
+        sub = coverage.Accesses(acc.cell[inside] - sl.start, acc.start_days[inside], acc.end_days[inside], len(g))
+        fom = coverage.figures_of_merit(sub, g.area_km2, result.span_days, lat_deg=g.lat_deg, band_deg=_LAT_BAND_DEG)
+        out[name] = dataclasses.replace(fom, lon_deg=np.asarray(g.lon_deg, dtype=float), track=result.track)
+    return out
+
+
+@contextlib.contextmanager
+def _no_progress(label: str):
+    class _Bar:
+        def add_task(self, *a, **k):
+            return 0
+
+        def update(self, *a, **k):
+            pass
+
+    yield _Bar()
+
+
+def analyze_regions(
+    orbit: Orbit,
+    grids: dict[str, regions.Grid],
+    instruments: list[Instrument],
+    start: dt.date | dt.datetime,
+    days: float,
+    step_s: float = coverage.DEFAULT_STEP_S,
+    progress: Callable[[str], Any] | None = None,
+) -> tuple[dict[str, dict[str, CoverageResult]], Any]:
+    """Coverage of every grid by every instrument: ``({region: {instrument: result}}, track)``.
+
+    One propagation for the whole call and one access search per instrument over the joined grids
+    (see the module docstring). ``track`` is the :class:`rossim.orbit.Track` of the samples.
+    ``progress(label)`` returns a context manager with ``add_task``/``update`` (a rich Progress).
+    """
+    progress = progress or _no_progress
+    joint, parts = _joint_grid(grids)
+    prop = _OnePropagation(orbit)
+    out: dict[str, dict[str, CoverageResult]] = {name: {} for name in grids}
+    for inst in instruments:
+        with progress(f"coverage: {inst.name}") as bar:
+            task = bar.add_task(inst.name, total=None)
+
+            def tick(done, total, bar=bar, task=task):
+                bar.update(task, completed=done, total=total)
+
+            whole = coverage.analyze(prop, joint, inst, start, days, step_s=step_s, progress=tick)
+        for name, res in _split(whole, grids, parts).items():
+            out[name][inst.name] = res
+    if prop.track is None:  # no instrument: still propagate for the ground track
+        n = int(np.ceil(days * 86400.0 / step_s - 1e-9)) + 1
+        prop.propagate(clock.time_at(start, np.linspace(0.0, float(days), max(n, 2))))
+    return out, prop.track
+
+
+# ---------------------------------------------------------------------------------------------
+# Summary
+# ---------------------------------------------------------------------------------------------
+
+
+def _num(x, digits: int = 6):
+    x = float(x)
+    return round(x, digits) if math.isfinite(x) else None
+
+
+def _curve(res: CoverageResult, points: int = CURVE_POINTS) -> dict[str, list]:
+    """Percent of the area observed at least once, at ``points`` evenly spaced times over the span."""
+    days = np.linspace(0.0, res.span_days, points)
+    i = np.searchsorted(res.curve_days, days, side="right")
+    pct = np.where(i > 0, res.curve_percent[np.maximum(i - 1, 0)] if res.curve_percent.size else 0.0, 0.0)
+    return {"hours": [round(float(h), 4) for h in days * _HOURS_PER_DAY],
+            "percent": [round(float(p), 4) for p in pct]}
+
+
+def _bands(res: CoverageResult) -> list[dict]:
+    b = res.bands or {}
+    keys = ("lat_lo_deg", "lat_hi_deg", "cells", "area_km2", "percent_observed", "revisit_mean_h")
+    n = len(b.get("cells", ()))
+    rows = []
+    for i in range(n):
+        row = {}
+        for k in keys:
+            v = b[k][i]
+            row[k] = int(v) if k == "cells" else _num(v, 4)
+        rows.append(row)
+    return rows
+
+
+def _region_summary(res: CoverageResult) -> dict:
+    s = res.summary()
+    out = {k: s[k] for k in FIGURES}
+    out.update(accesses_total=s["accesses_total"], cells=s["cells"], area_km2=round(s["area_km2"], 1))
+    out["bands"] = _bands(res)
+    out["curve"] = _curve(res)
+    return out
+
+
+def _orbit_info(sc, orbit: Orbit) -> dict:
+    spec = sc.orbit
+    info = {
+        "altitude_km": _num(orbit.altitude_km, 3),
+        "inclination_deg": _num(orbit.inclination_deg, 4),
+        "eccentricity": _num(orbit.eccentricity, 7),
+        "period_min": _num(orbit.period_s / 60.0, 4),
+        "sun_synchronous": bool(spec.sun_synchronous),
+        "epoch": orbit.epoch.isoformat(),
+        "raan_deg": _num(orbit.raan_deg, 4),
+    }
+    if spec.ltan_h is not None:
+        info["ltan_h"] = spec.ltan_h
+    if spec.tle is not None:
+        info["tle"] = list(spec.tle)
+    return info
+
+
+def _instrument_info(sc, inst: Instrument, orbit: Orbit) -> dict:
+    spec = sc.instruments.get(inst.name)
+    lam = inst.footprint_central_angle_rad(orbit.altitude_km)
+    return {
+        "half_angle_deg": _num(inst.half_angle_deg, 4),
+        "swath_km": spec.swath_km if spec is not None else None,
+        "footprint_radius_km": _num(lam * coverage.EARTH_MEAN_RADIUS_KM, 1),
+        "min_sun_elevation_deg": inst.min_sun_elevation_deg,
+        "station_sunlit": inst.station_sunlit,
+        "source": "scenario" if spec is not None else "--half-angle-deg",
+    }
+
+
+def _describe_orbit(info: dict) -> str:
+    plane = f"LTAN {_hhmm(info['ltan_h'])}" if "ltan_h" in info else f"RAAN {info['raan_deg']:.1f}°"
+    sso = " (SSO)" if info["sun_synchronous"] else ""
+    return f"{info['altitude_km']:.0f} km, {info['inclination_deg']:.1f}°{sso}, {plane}"
+
+
+def _hhmm(hours: float) -> str:
+    m = int(round(hours * 60.0)) % (24 * 60)
+    return f"{m // 60:02d}:{m % 60:02d}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Files
+# ---------------------------------------------------------------------------------------------
+
+
+def _fmt(v) -> str:
+    v = float(v)
+    return f"{v:.6g}" if math.isfinite(v) else ""
+
+
+def _cell_rows(results_by_region: dict[str, dict[str, CoverageResult]]):
+    for region, by_inst in results_by_region.items():
+        for inst, r in by_inst.items():
+            first_h = r.first_access_days * _HOURS_PER_DAY
+            cols = (r.lat_deg, r.lon_deg, r.area_km2, first_h, r.cell_revisit_mean_h, r.cell_revisit_max_h)
+            text = [[_fmt(v) for v in col] for col in cols]
+            for i in range(r.area_km2.size):
+                yield (region, inst, text[0][i], text[1][i], text[2][i], int(r.access_count[i]),
+                       text[3][i], text[4][i], text[5][i])
+
+
+def _write_ground_track(path: Path, start, track, step_days: np.ndarray) -> None:
+    from . import sunlight
+
+    t = clock.time_at(start, step_days)
+    lit = np.asarray(sunlight.is_sunlit(t, track.itrs_km), dtype=bool)
+    ok = np.isfinite(track.lat_deg)
+    t0 = np.datetime64(clock.as_utc(start).replace(tzinfo=None), "ms")
+    stamps = np.datetime_as_string(t0 + np.round(step_days * 86_400_000.0).astype("timedelta64[ms]"), unit="s")
+    rows = ((f"{s}Z", f"{la:.4f}", f"{lo:.4f}", f"{h:.3f}", int(li)) if g else (f"{s}Z", "", "", "", "")
+            for s, la, lo, h, li, g in zip(stamps, track.lat_deg, track.lon_deg, track.height_km, lit, ok))
+    results.write_csv(path, ("time_utc", "lat_deg", "lon_deg", "height_km", "sunlit"), rows)
+
+
+def _safe_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "instrument"
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry point
+# ---------------------------------------------------------------------------------------------
+
+
+def run(
+    sc,
+    out: str | Path,
+    *,
+    days: float | None = None,
+    resolution_km: float | None = None,
+    instrument: str | None = None,
+    half_angle_deg: float | None = None,
+    progress: Callable[[str], Any] | None = None,
+    maps: bool = True,
+    map_vmax_h: float | None = None,
+) -> dict:
+    """Run the coverage of scenario ``sc`` and write the folder ``out`` (replaced whole, atomically).
+
+    ``days`` / ``resolution_km`` override ``sc.coverage``; ``instrument`` / ``half_angle_deg`` pick
+    the instruments (see :func:`build_instruments`); ``progress(label)`` returns a rich-like Progress
+    context manager; ``maps=False`` skips the PNGs; ``map_vmax_h`` fixes the top of the maps' colour
+    scale (hours) so that maps of several runs compare. Every input is checked before anything is
+    computed or written: bad input raises :class:`InputError` and leaves ``out`` untouched.
+
+    Returns the summary written to ``coverage_summary.json``.
+    """
+    cov = sc.coverage
+    days = _checked_days(cov.days if days is None else days)
+    resolution_km = _checked_resolution(cov.resolution_km if resolution_km is None else resolution_km)
+    orbit = build_orbit(sc)
+    instruments = build_instruments(sc, orbit, instrument, half_angle_deg)
+    if cov.start is not None:
+        start = clock.as_utc(cov.start)
+    elif sc.orbit.tle is not None:
+        start = orbit.epoch
+    else:
+        start = sc.orbit_epoch()
+    grids = region_grids(resolution_km, cov.nsr_corridor_width_km)
+
+    by_region, track = analyze_regions(orbit, grids, instruments, start, days, cov.step_s, progress)
+    any_result = by_region["russia"][instruments[0].name]
+    sample_days = any_result.track.days
+
+    orbit_info = _orbit_info(sc, orbit)
+    summary = {
+        "scenario": sc.name,
+        "title": sc.scenario.title or sc.name,
+        "source": sc.source,
+        "orbit": orbit_info,
+        "span": {"start": start.isoformat(), "end": clock.datetime_at(start, days).isoformat(), "days": days},
+        "resolution_km": resolution_km,
+        "step_s": float(sample_days[1] - sample_days[0]) * 86400.0 if sample_days.size > 1 else cov.step_s,
+        "nsr_corridor_width_km": cov.nsr_corridor_width_km,
+        "instruments": {i.name: _instrument_info(sc, i, orbit) for i in instruments},
+        "regions": {r: {i: _region_summary(res) for i, res in by_region[r].items()} for r in REGIONS},
+    }
+    summary["step_s"] = round(summary["step_s"], 6)
+
+    with results.output_dir(out) as tmp:
+        results.write_json(tmp / "coverage_summary.json", summary)
+        results.write_csv(tmp / "coverage_cells.csv",
+                          ("region", "instrument", "lat_deg", "lon_deg", "area_km2", "accesses",
+                           "first_access_h", "revisit_mean_h", "revisit_max_h"),
+                          _cell_rows(by_region))
+        _write_ground_track(tmp / "ground_track.csv", start, track, sample_days)
+        if maps:
+            _write_maps(tmp, summary, by_region["russia"], instruments, progress, map_vmax_h)
+    return summary
+
+
+def _write_maps(folder: Path, summary: dict, russia: dict[str, CoverageResult], instruments, progress,
+                vmax_h) -> None:
+    from . import maps
+
+    info, span = summary["orbit"], summary["span"]
+    with (progress or _no_progress)("maps") as bar:
+        task = bar.add_task("maps", total=len(instruments))
+        for k, inst in enumerate(instruments):
+            name = summary["scenario"]
+            head = summary["title"] if summary["title"] == name else f"{summary['title']} [{name}]"
+            title = (f"{head}\n{inst.name} ({_describe_instrument(summary['instruments'][inst.name])})"
+                     f" · orbit {_describe_orbit(info)} · {span['start'][:16].replace('T', ' ')} UTC"
+                     f" + {span['days']:g} d · {summary['resolution_km']:g} km cells")
+            fig = maps.coverage_map(russia[inst.name], title=title, vmax=vmax_h)
+            maps.save(fig, folder / f"map_{_safe_name(inst.name)}.png")
+            bar.update(task, completed=k + 1)
+
+
+def _describe_instrument(info: dict) -> str:
+    parts = [f"±{info['half_angle_deg']:g}° off nadir"]
+    if info["min_sun_elevation_deg"] is not None:
+        parts.append(f"sun ≥ {info['min_sun_elevation_deg']:g}°")
+    if info["station_sunlit"] is not None:
+        parts.append("station sunlit" if info["station_sunlit"] else "station in shadow")
+    if len(parts) == 1:
+        parts.append("day and night")
+    return ", ".join(parts)
+
+
+def _h(v) -> str:
+    if v is None:
+        return "—"
+    return f"{v:.1f}" if v < 100 else f"{v:,.0f}"
+
+
+def print_summary(summary: dict, console) -> None:
+    """Print the figures of merit of a :func:`run` summary as a rich table on ``console``."""
+    from rich import box
+    from rich.table import Table
+
+    span = summary["span"]
+    t = Table(title=f"{summary['title']}\norbit {_describe_orbit(summary['orbit'])} · "
+                    f"{span['start'][:10]} + {span['days']:g} d · {summary['resolution_km']:g} km cells",
+              caption="times in hours. tNN: until NN % of the area was observed at least once; revisit: "
+                      "time between a cell's accesses (area mean, p95, max); gap: longest time with no "
+                      "cell of the region observed",
+              box=box.SIMPLE_HEAD, padding=(0, 0), show_edge=False)
+    t.add_column("region", no_wrap=True)
+    t.add_column("instrument", no_wrap=True)
+    t.add_column("observed\n%", justify="right", no_wrap=True)
+    for col in ("t50", "t90", "t99", "revisit\nmean", "revisit\np95", "revisit\nmax", "gap"):
+        t.add_column(col, justify="right", no_wrap=True)
+    for region, by_inst in summary["regions"].items():
+        for inst, s in by_inst.items():
+            pct = s["percent_area_observed"]
+            t.add_row(region, inst, "—" if pct is None else f"{pct:.1f}", *(_h(s[k]) for k in FIGURES[1:]))
+    console.print(t)

@@ -1,0 +1,322 @@
+"""Coverage maps of Russia: a cell figure of merit (mean revisit, or time of first access) as colour.
+
+Offline by construction: world land and Russia's outline come from the Natural Earth files shipped
+in ``rossim/data`` (via :mod:`rossim.regions` and ``importlib.resources``), never from cartopy's
+downloading features. Figures are plain :class:`matplotlib.figure.Figure` objects rendered by Agg:
+no pyplot, no global state.
+
+What a map shows (Lambert conformal conic, central meridian 100°E, standard parallels 52° and
+72°N: the usual projection for the whole of Russia, Kaliningrad to Chukotka across the antimeridian):
+
+* each cell of the coverage grid coloured by its value, drawn as a raster of the map's own pixels
+  (each pixel inside Russia takes the value of the nearest cell centre), so no reprojection
+  artefacts and a grid of any resolution looks right;
+* cells never observed in a distinct grey, cells observed only once (no revisit defined) in pink;
+* Russia's outline, world land as context, the Northern Sea Route track, the first day of the
+  station's ground track;
+* a colour bar with units, whose range the caller can fix (``vmin``/``vmax``) so maps of several
+  scenarios compare.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["MAP_SIZE_IN", "MAP_DPI", "NEVER_COLOR", "ONCE_COLOR", "QUANTITIES", "coverage_map", "save",
+           "nice_ceiling"]
+
+#: Figure size (inches) and resolution: 1,560 x 900 pixels.
+MAP_SIZE_IN = (13.0, 7.5)
+MAP_DPI = 120
+#: Never observed: a mid grey that no colour of the colour map comes close to.
+NEVER_COLOR = "#8c8c8c"
+#: Observed once only (so no revisit time): a light pink, outside viridis' blue-green-yellow.
+ONCE_COLOR = "#f2b6cf"
+#: What the colour can show: cell attribute, colour-bar label.
+QUANTITIES = {
+    "revisit_mean": "mean revisit time per cell (h)",
+    "first_access": "time of first observation since the span's start (h)",
+}
+
+_CMAP = "viridis_r"  # short revisit / early access = bright
+_OCEAN = "#e3edf5"
+_LAND = "#f1eee6"
+_LAND_EDGE = "#bdb6a8"
+_NSR_COLOR = "#d62728"
+_TRACK_COLOR = "#1a1a1a"
+_OUTLINE = "#303030"
+#: Width of the map's raster in pixels (about the axes' width at MAP_DPI).
+_RASTER_WIDTH_PX = 1100
+#: Latitude below which the ground track is not drawn (well south of the map's frame; the conic
+#: projection is cut off at 30°S).
+_TRACK_MIN_LAT_DEG = 20.0
+#: Map frame margin around Russia's projected bounding box (fraction of its size).
+_MARGIN = 0.02
+
+_DATA = resources.files("rossim") / "data"
+
+
+def _projection():
+    import cartopy.crs as ccrs
+
+    return ccrs.LambertConformal(central_longitude=100.0, standard_parallels=(52.0, 72.0))
+
+
+def nice_ceiling(x: float) -> float:
+    """The smallest of 1, 1.5, 2, 3, 5, 7.5 x 10^k that is >= ``x`` (> 0)."""
+    if not np.isfinite(x) or x <= 0:
+        return 1.0
+    k = np.floor(np.log10(x))
+    for m in (1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 10.0):
+        if m * 10**k >= x * (1 - 1e-12):
+            return float(m * 10**k)
+    return float(10 ** (k + 1))
+
+
+@functools.lru_cache(maxsize=1)
+def _frame():
+    """Projected extent (x0, x1, y0, y1) holding all of Russia, and the raster's pixel centres:
+    lon/lat (ny, nx) and a mask of pixels inside Russia."""
+    import cartopy.crs as ccrs
+    import shapely
+
+    from . import regions
+
+    proj = _projection()
+    geom = regions.russia().geometry
+    xy = shapely.get_coordinates(shapely.get_exterior_ring(shapely.get_parts(geom)))
+    p = proj.transform_points(ccrs.PlateCarree(), xy[:, 0], xy[:, 1])
+    x0, x1 = p[:, 0].min(), p[:, 0].max()
+    y0, y1 = p[:, 1].min(), p[:, 1].max()
+    dx, dy = (x1 - x0) * _MARGIN, (y1 - y0) * _MARGIN
+    x0, x1, y0, y1 = x0 - dx, x1 + dx, y0 - dy, y1 + dy
+    nx = _RASTER_WIDTH_PX
+    ny = int(round(nx * (y1 - y0) / (x1 - x0)))
+    xs = x0 + (np.arange(nx) + 0.5) * (x1 - x0) / nx
+    ys = y0 + (np.arange(ny) + 0.5) * (y1 - y0) / ny
+    gx, gy = np.meshgrid(xs, ys)
+    ll = ccrs.PlateCarree().transform_points(proj, gx.ravel(), gy.ravel())
+    lon, lat = ll[:, 0].reshape(ny, nx), ll[:, 1].reshape(ny, nx)
+    inside = regions.russia().contains(lon.ravel(), lat.ravel()).reshape(ny, nx)
+    return (x0, x1, y0, y1), lon, lat, inside
+
+
+@functools.lru_cache(maxsize=1)
+def _world_land():
+    """Projected path of the world's land north of 25°N (matplotlib Path in map coordinates)."""
+    import shapely
+
+    data = json.loads((_DATA / "world_land_ne50m.geojson").read_text(encoding="utf-8"))
+    geoms = [shapely.geometry.shape(f["geometry"]) for f in data["features"]]
+    return _projected_path(geoms, min_lat_deg=25.0)
+
+
+@functools.lru_cache(maxsize=4)
+def _outline_path(region_name: str, geometry_wkb: bytes):
+    import shapely
+
+    return _projected_path([shapely.from_wkb(geometry_wkb)], min_lat_deg=-30.0)
+
+
+def _projected_path(geoms, min_lat_deg: float):
+    """One compound matplotlib Path of polygons (lon/lat degrees) in the map's projection.
+
+    The polygons are first cut along the projection's own cut, the meridian opposite the central
+    one (80°W), and south of ``min_lat_deg``, so that projecting vertex by vertex is exact up to
+    the straight edges between vertices (<= a few km apart at 1:50m). Rings keep RFC 7946
+    orientation (exteriors counter-clockwise, holes clockwise) through the conformal projection, so
+    the non-zero fill rule leaves holes open.
+    """
+    import cartopy.crs as ccrs
+    import shapely
+    from matplotlib.path import Path as MplPath
+
+    cut = 100.0 - 180.0  # -80
+    eps = 1e-6
+    window = shapely.union(shapely.box(cut + eps, min_lat_deg, 180.0, 90.0),
+                           shapely.box(-180.0, min_lat_deg, cut - eps, 90.0))
+    parts = shapely.get_parts(shapely.intersection(np.asarray(geoms, dtype=object), window))
+    parts = [p for p in shapely.get_parts(parts) if shapely.get_type_id(p) == 3 and p.area > 0]
+    parts = shapely.orient_polygons(np.asarray(parts, dtype=object), exterior_cw=False)
+    proj = _projection()
+    src = ccrs.PlateCarree()
+    rings = [np.asarray(r.coords)[:, :2] for poly in parts for r in [poly.exterior, *poly.interiors]]
+    rings = [r for r in rings if len(r) >= 4]
+    if not rings:
+        return MplPath(np.zeros((0, 2)))
+    lonlat = np.concatenate(rings)
+    verts = proj.transform_points(src, lonlat[:, 0], lonlat[:, 1])[:, :2]
+    codes = np.full(len(verts), MplPath.LINETO, dtype=np.uint8)
+    ends = np.cumsum([len(r) for r in rings])
+    codes[ends - 1] = MplPath.CLOSEPOLY
+    codes[np.r_[0, ends[:-1]]] = MplPath.MOVETO
+    return MplPath(verts, codes)
+
+
+def _unit(lat_deg, lon_deg):
+    la, lo = np.radians(lat_deg), np.radians(lon_deg)
+    return np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], axis=-1)
+
+
+def _cell_values(result, quantity):
+    if quantity == "revisit_mean":
+        return np.asarray(result.cell_revisit_mean_h, dtype=float)
+    if quantity == "first_access":
+        return np.asarray(result.first_access_days, dtype=float) * 24.0
+    raise ValueError(f"quantity must be one of {', '.join(QUANTITIES)}, got {quantity!r}")
+
+
+def _raster(result, values, norm, cmap, region):
+    """RGBA image (ny, nx, 4) of the map's frame: nearest cell's colour inside the region."""
+    from scipy.spatial import cKDTree
+
+    from . import regions
+
+    _, lon, lat, inside = _frame()
+    if region is not None and region is not regions.russia():
+        inside = region.contains(lon.ravel(), lat.ravel()).reshape(lon.shape)
+    rgba = np.zeros(lon.shape + (4,))
+    if result.lat_deg is None or result.lon_deg is None or result.area_km2.size == 0:
+        return rgba
+    tree = cKDTree(_unit(result.lat_deg, result.lon_deg))
+    _, nearest = tree.query(_unit(lat[inside], lon[inside]), k=1)
+    v = values[nearest]
+    colors = cmap(norm(v))
+    once = ~np.isfinite(v)
+    never = np.asarray(result.access_count)[nearest] == 0
+    from matplotlib.colors import to_rgba
+
+    colors[once] = to_rgba(ONCE_COLOR)
+    colors[never] = to_rgba(NEVER_COLOR)
+    rgba[inside] = colors
+    return rgba
+
+
+def _track_segments(track, days):
+    """Projected polylines (list of (n, 2)) of the ground track over its first ``days``, broken where
+    it leaves the northern frame or wraps around the projection's cut (80°W)."""
+    import cartopy.crs as ccrs
+
+    sel = np.asarray(track.days) <= track.days[0] + days
+    lon = np.asarray(track.lon_deg, dtype=float)[sel]
+    lat = np.asarray(track.lat_deg, dtype=float)[sel]
+    ok = np.isfinite(lon) & np.isfinite(lat) & (lat >= _TRACK_MIN_LAT_DEG)
+    p = np.full((lon.size, 2), np.nan)
+    if ok.any():
+        p[ok] = _projection().transform_points(ccrs.PlateCarree(), lon[ok], lat[ok])[:, :2]
+    rel = (lon - 100.0 + 180.0) % 360.0  # longitude from the map's cut, [0, 360)
+    ok &= np.isfinite(p).all(axis=1)
+    brk = ~ok | np.r_[True, np.abs(np.diff(rel)) > 180.0]  # a new piece starts here (or no point)
+    pieces = np.split(np.arange(lon.size), np.flatnonzero(brk))
+    return [p[i[ok[i]]] for i in pieces if ok[i].sum() >= 2]
+
+
+def coverage_map(
+    result,
+    *,
+    title: str,
+    quantity: str = "revisit_mean",
+    vmin: float | None = None,
+    vmax: float | None = None,
+    region=None,
+    track_days: float = 1.0,
+    show_nsr: bool = True,
+):
+    """A map of Russia coloured by a cell figure of merit of ``result``.
+
+    ``result``: a :class:`rossim.coverage.CoverageResult` with cell coordinates (as
+    ``coverage.analyze`` makes it), normally of Russia's grid; ``quantity``: ``"revisit_mean"``
+    (hours between accesses, per cell) or ``"first_access"`` (hours from the span's start);
+    ``vmin``/``vmax``: the colour scale (hours; default 0 and a round number at or above the
+    95th percentile of the cells' values), fix them to compare maps; ``region``: the
+    :class:`rossim.regions.Region` whose inside is painted (default Russia); ``track_days``: how
+    much of ``result.track`` to draw (0 for none). Returns a :class:`matplotlib.figure.Figure`
+    of :data:`MAP_SIZE_IN` at :data:`MAP_DPI` (save it with :func:`save`).
+    """
+    import cartopy.crs as ccrs
+    from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.collections import LineCollection
+    from matplotlib.colors import Normalize
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch, PathPatch
+    import shapely
+
+    from . import regions
+
+    values = _cell_values(result, quantity)
+    finite = values[np.isfinite(values)]
+    lo = 0.0 if vmin is None else float(vmin)
+    hi = vmax
+    if hi is None:
+        hi = nice_ceiling(float(np.percentile(finite, 95))) if finite.size else 1.0
+    hi = float(hi)
+    if not hi > lo:
+        hi = lo + 1.0
+    norm = Normalize(lo, hi, clip=True)
+    cmap = colormaps[_CMAP]
+
+    proj = _projection()
+    extent, _, _, _ = _frame()
+    fig = Figure(figsize=MAP_SIZE_IN, dpi=MAP_DPI)
+    ax = fig.add_axes((0.01, 0.06, 0.87, 0.80), projection=proj)
+    ax.set_extent(extent, crs=proj)
+    ax.set_facecolor(_OCEAN)
+
+    ax.add_artist(PathPatch(_world_land(), facecolor=_LAND, edgecolor=_LAND_EDGE, linewidth=0.3,
+                           transform=ax.transData, zorder=1))
+    rgba = _raster(result, values, norm, cmap, region)
+    ax.imshow(rgba, origin="lower", extent=extent, transform=proj, interpolation="nearest", zorder=2)
+    reg = region or regions.russia()
+    ax.add_artist(PathPatch(_outline_path(reg.name, shapely.to_wkb(reg.geometry)), facecolor="none",
+                           edgecolor=_OUTLINE, linewidth=0.6, transform=ax.transData, zorder=3))
+    ax.gridlines(xlocs=np.arange(-180, 181, 20), ylocs=np.arange(40, 90, 10), color="#606060",
+                 linewidth=0.3, alpha=0.5, linestyle=":", zorder=3)
+
+    handles = [
+        Patch(facecolor=NEVER_COLOR, edgecolor=_OUTLINE, linewidth=0.4, label="never observed"),
+    ]
+    if quantity == "revisit_mean":
+        handles.append(Patch(facecolor=ONCE_COLOR, edgecolor=_OUTLINE, linewidth=0.4,
+                             label="observed once (no revisit)"))
+    if show_nsr:
+        segments = []
+        for line in getattr(regions.nsr_route(), "geoms", [regions.nsr_route()]):
+            lon, lat = np.asarray(line.coords).T
+            segments.append(proj.transform_points(ccrs.PlateCarree(), lon, lat)[:, :2])
+        ax.add_collection(LineCollection(segments, colors=_NSR_COLOR, linewidths=2.0, capstyle="round",
+                                         transform=ax.transData, zorder=5))
+        handles.append(Line2D([], [], color=_NSR_COLOR, linewidth=2.0, label="Northern Sea Route"))
+    if track_days > 0 and result.track is not None and np.size(result.track.days):
+        ax.add_collection(LineCollection(_track_segments(result.track, track_days), colors=_TRACK_COLOR,
+                                         linewidths=0.5, alpha=0.55, transform=ax.transData, zorder=4))
+        span = f"{track_days * 24:g} h" if track_days < 2 else f"{track_days:g} d"
+        handles.append(Line2D([], [], color=_TRACK_COLOR, linewidth=0.8, alpha=0.7,
+                              label=f"ground track, first {span}"))
+    handles.append(Line2D([], [], color=_OUTLINE, linewidth=0.8, label="Russia (Natural Earth 1:50m)"))
+    ax.legend(handles=handles, loc="lower left", fontsize=8.5, framealpha=0.92)
+
+    cax = fig.add_axes((0.90, 0.14, 0.018, 0.64))
+    observed_max = float(finite.max()) if finite.size else hi
+    extend = "max" if observed_max > hi else "neither"
+    if finite.size and finite.min() < lo:
+        extend = "both" if extend == "max" else "min"
+    cb = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), cax=cax, extend=extend)
+    cb.set_label(QUANTITIES[quantity], fontsize=10)
+    fig.suptitle(title, fontsize=11.5, y=0.975)
+    fig.text(0.99, 0.01, "Made with Natural Earth. Projection: Lambert conformal conic, 100°E, "
+             "parallels 52°N / 72°N", ha="right", va="bottom", fontsize=7, color="#555555")
+    return fig
+
+
+def save(fig, path: str | Path) -> Path:
+    """Write ``fig`` as a PNG of exactly its size (no tight cropping), Agg renderer."""
+    path = Path(path)
+    fig.savefig(path, dpi=MAP_DPI, format="png", metadata={"Software": "rossim"})
+    return path
