@@ -406,45 +406,60 @@ class _Model:
                 continue
             yield env.timeout(ship.rendezvous_days.sample(rng))
             if current is not None and current.n:
-                self.crew_aboard -= current.n
-                self.log("crew_departed", current.ship_id, f"{current.n} crew (handover)")
-                current.n = 0
-                current.replaced.succeed()
+                self.hand_over(current)
             others = self.crew_aboard
             st.dock_crew_ship(ship.seats)
             n = max(0, min(wanted(), st.habitable_capacity() - others))
-            crew = _Crew(ship_id, n, port, env.event(), env.now)
+            life = ship.docked_life_days
+            stay = policy.visit_days.sample(rng) if visiting else policy.increment_days.sample(rng)
+            stay = min(stay, life)
+            if visiting:  # the crew leaves after its visit, its ship with it
+                crew = _Crew(ship_id, n, port, env.now, ship.seats, stay, 0.0)
+            else:  # the crew stays until relieved, at the latest when its ship must leave
+                crew = _Crew(ship_id, n, port, env.now, ship.seats, life, policy.handover_overlap_days)
             self.crew_aboard += n
             self.slots[j] = crew
             self.log("crew_arrived", ship_id, f"{n} crew")
             self.update()
-            life = ship.docked_life_days
-            stay = policy.visit_days.sample(rng) if visiting else policy.increment_days.sample(rng)
-            stay = min(stay, life)
+            self.after(crew.life_days, self.life_ends, crew)
             if visiting:
-                env.process(self.crew_departs(crew, ship.seats, stay, 0.0))
                 yield env.timeout(stay + policy.days_between_visits.sample(rng))
                 current = None
             else:
-                env.process(self.crew_departs(crew, ship.seats, life, policy.handover_overlap_days))
                 lead = stay - policy.handover_overlap_days - ship.rendezvous_days.expected()
                 if lead > 0:
                     yield env.timeout(lead)
                 current = crew
 
-    def crew_departs(self, crew: "_Crew", seats: int, life_days: float, overlap_days: float):
-        """The crew leaves at the end of its stay, or hands over; the ship undocks after."""
-        env = self.env
-        result = yield crew.replaced | env.timeout(life_days)
-        if crew.replaced in result:
-            remaining = life_days - (env.now - crew.docked_at)
-            yield env.timeout(max(0.0, min(overlap_days, remaining)))
-        elif crew.n:
+    def after(self, days: float, action, *args) -> None:
+        """Call ``action(*args)`` in ``days``: a Timeout with a callback, one SimPy event where a
+        process doing the same costs three (start, timeout, end); for one-shot actions."""
+        self.env.timeout(days).callbacks.append(lambda _event: action(*args))
+
+    def hand_over(self, crew: "_Crew") -> None:
+        """A replacement crew has docked: ``crew`` leaves it the station now; its ship undocks
+        after the handover overlap, or when its docked life runs out if that comes first."""
+        self.crew_aboard -= crew.n
+        self.log("crew_departed", crew.ship_id, f"{crew.n} crew (handover)")
+        crew.n = 0
+        crew.relieved = True
+        remaining = crew.life_days - (self.env.now - crew.docked_at)
+        self.after(max(0.0, min(crew.overlap_days, remaining)), self.undock_crew_ship, crew)
+
+    def life_ends(self, crew: "_Crew") -> None:
+        """``crew.life_days`` after docking: the crew leaves (unless relieved or already sent
+        home by a fall in capacity) and its ship undocks."""
+        if crew.relieved:
+            return  # hand_over has scheduled the undocking
+        if crew.n:
             self.crew_aboard -= crew.n
             self.log("crew_departed", crew.ship_id, f"{crew.n} crew")
             crew.n = 0
-            crew.replaced.succeed()
-        self.station.undock_crew_ship(seats)
+        crew.relieved = True
+        self.undock_crew_ship(crew)
+
+    def undock_crew_ship(self, crew: "_Crew") -> None:
+        self.station.undock_crew_ship(crew.seats)
         self.release_port(crew.port)
         self.update()
 
@@ -471,14 +486,13 @@ class _Model:
             if ok:
                 yield env.timeout(c.rendezvous_days.sample(rng))
                 self.log("cargo_docked", ship_id, port)
-                env.process(self.cargo_undocks(ship_id, port, c.docked_days.sample(rng)))
+                self.after(c.docked_days.sample(rng), self.cargo_undocks, ship_id, port)
             else:
                 self.release_port(port)
             if next_at > env.now:
                 yield env.timeout(next_at - env.now)
 
-    def cargo_undocks(self, ship_id: str, port: str, days: float):
-        yield self.env.timeout(days)
+    def cargo_undocks(self, ship_id: str, port: str) -> None:
         self.log("cargo_undocked", ship_id, port)
         self.release_port(port)
 
@@ -514,11 +528,11 @@ class _Model:
             return
         self.station.dock_crew_ship(ship.seats)
         n = min(self.sc.crew.crew_at_start, self.station.habitable_capacity())
-        crew = _Crew(f"{self.sc.crew.ship}#start", n, port, self.env.event(), 0.0)
+        crew = _Crew(f"{self.sc.crew.ship}#start", n, port, 0.0, ship.seats, ship.docked_life_days / 2, 0.0)
         self.slots[0] = crew
         self.crew_aboard += n
         self.log("crew_arrived", crew.ship_id, f"{n} crew (aboard at start)")
-        self.env.process(self.crew_departs(crew, ship.seats, ship.docked_life_days / 2, 0.0))
+        self.after(crew.life_days, self.life_ends, crew)
 
     def _result(self) -> Replication:
         h = self.plan.horizon_days
@@ -539,11 +553,18 @@ class _Model:
 
 @dataclass(slots=True)
 class _Crew:
+    """A crew and its ship: aboard since ``docked_at``, ``n`` people (0 once gone), leaves at
+    ``docked_at + life_days`` unless relieved earlier; the ship leaves ``overlap_days`` after
+    a handover (never past ``life_days``)."""
+
     ship_id: str
     n: int
     port: str
-    replaced: simpy.Event
-    docked_at: float = 0.0
+    docked_at: float
+    seats: int
+    life_days: float
+    overlap_days: float
+    relieved: bool = False
 
 
 def simulate(plan: Plan | Scenario, rng: np.random.Generator, index: int = 0) -> Replication:
