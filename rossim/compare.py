@@ -48,6 +48,7 @@ __all__ = [
 #: Coverage regions compared, in order (keys of ``coverage_summary.json``'s ``regions``).
 REGIONS = ("russia", "arctic", "nsr")
 REGION_NAMES = {"russia": "Russia", "arctic": "Arctic zone", "nsr": "Northern Sea Route"}
+_SHORT_REGION = {"russia": "Russia", "arctic": "Arctic", "nsr": "NSR"}
 MILESTONE_NAMES = {
     "first_crew": "First crew aboard",
     "capacity_2": "Crew capacity ≥ 2",
@@ -331,7 +332,9 @@ class Row:
     (0..1), ``person-days``, ``count``, ``percent`` (of area), ``h`` (hours). ``better_if``:
     ``earlier``, ``higher``, ``lower`` or ``""`` (no preference). ``deltas[i]``: scenario i minus
     the reference (None for the reference or when undefined); ``better[i]``: the label of the
-    better of (reference, scenario i), ``"same"``, or ``""`` when undefined."""
+    better of (reference, scenario i), ``"same"``, or ``""`` when undefined. ``never[i]``: the value
+    is None because it never happened (e.g. a revisit time of a region never observed twice), which
+    counts as worse than any value; ``short``: the label in terminal tables."""
 
     key: str
     statistic: str
@@ -339,6 +342,8 @@ class Row:
     unit: str
     better_if: str
     values: list
+    short: str = ""
+    never: list = dataclasses.field(default_factory=list)
     deltas: list = dataclasses.field(default_factory=list)
     better: list = dataclasses.field(default_factory=list)
 
@@ -392,8 +397,9 @@ def _num(v) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def _pair(row: Row, a, b, la: str, lb: str):
-    """(delta, better) of b against the reference a."""
+def _pair(row: Row, i: int, la: str, lb: str):
+    """(delta, better) of scenario i against the reference (0)."""
+    a, b = row.values[0], row.values[i]
     if row.unit == "date":
         da = dt.date.fromisoformat(a) if a else None
         db = dt.date.fromisoformat(b) if b else None
@@ -404,6 +410,11 @@ def _pair(row: Row, a, b, la: str, lb: str):
         d = (db - da).days
         return d, ("same" if d == 0 else la if d > 0 else lb)
     if a is None or b is None:
+        never = row.never or [False] * len(row.values)
+        if a is None and b is not None and never[0] and row.better_if:
+            return None, lb
+        if b is None and a is not None and never[i] and row.better_if:
+            return None, la
         return None, ""
     d = b - a
     if not row.better_if:
@@ -434,27 +445,29 @@ def compare_runs(runs: Sequence[RunFolder], deadline: dt.date | None = None) -> 
     deadline = deadline or runs[0].deadline
     rows: list[Row] = []
 
-    def add(key, stat, label, unit, better_if, values):
-        rows.append(Row(key, stat, label, unit, better_if, list(values)))
+    def add(key, stat, label, unit, better_if, values, short="", never=None):
+        rows.append(Row(key, stat, label, unit, better_if, list(values), short or label,
+                        list(never) if never is not None else [False] * len(runs)))
 
     for m in MILESTONES:
         name = MILESTONE_NAMES[m]
         for stat, what in (("p50", "median"), ("p10", "10 %"), ("p90", "90 %")):
             add(m, stat, f"{name}: {what} date", "date", "earlier",
-                [r.summary["milestones"][m][stat] for r in runs])
+                [r.summary["milestones"][m][stat] for r in runs], short=f"{name} ({what})")
         add(m, "probability", f"{name}: P(within horizon)", "share", "higher",
-            [_num(r.summary["milestones"][m]["probability"]) for r in runs])
+            [_num(r.summary["milestones"][m]["probability"]) for r in runs], short="  P(within horizon)")
         add(m, "p_by_deadline", f"{name}: P(by {deadline.isoformat()})", "share", "higher",
-            [r.probability_by(m, deadline) for r in runs])
-    for key, label, unit, better_if, stats in (
-        ("person_days", "Person-days aboard (whole run)", "person-days", "higher", ("p50", "p10", "p90", "mean")),
-        ("fraction_crewed", "Fraction of time crewed", "share", "higher", ("p50", "p10", "p90")),
-        ("launches", "Launches", "count", "", ("p50", "mean")),
-        ("losses", "Losses (launch failures)", "count", "lower", ("p50", "p90", "mean")),
+            [r.probability_by(m, deadline) for r in runs], short=f"  P(by {deadline.isoformat()})")
+    for key, label, short, unit, better_if, stats in (
+        ("person_days", "Person-days aboard (whole run)", "person-days", "person-days", "higher",
+         ("p50", "p10", "p90", "mean")),
+        ("fraction_crewed", "Fraction of time crewed", "time crewed", "share", "higher", ("p50", "p10", "p90")),
+        ("launches", "Launches", "launches", "count", "", ("p50", "mean")),
+        ("losses", "Losses (launch failures)", "losses", "count", "lower", ("p50", "p90", "mean")),
     ):
         for stat in stats:
-            add(key, stat, f"{label}: {'mean' if stat == 'mean' else stat}", unit, better_if,
-                [_num(r.summary[key][stat]) for r in runs])
+            add(key, stat, f"{label}: {stat}", unit, better_if,
+                [_num(r.summary[key][stat]) for r in runs], short=f"{short} {stat}")
     years = sorted({y for r in runs for y in r.person_days_years})
     for y in years:
         vals = []
@@ -463,31 +476,33 @@ def compare_runs(runs: Sequence[RunFolder], deadline: dt.date | None = None) -> 
                 vals.append(float(np.mean(r.person_days[:, r.person_days_years.index(y)])))
             else:
                 vals.append(None)
-        add(f"person_days_{y}", "mean", f"Person-days aboard in {y}: mean", "person-days", "higher", vals)
+        add(f"person_days_{y}", "mean", f"Person-days aboard in {y}: mean", "person-days", "higher", vals,
+            short=f"person-days {y} (mean)")
 
     instrument = _instrument(runs)
     if instrument is not None:
         for region in REGIONS:
-            for key, what, unit, better_if in (
-                ("percent_area_observed", "area observed", "percent", "higher"),
-                ("revisit_mean_h", "mean revisit (area-weighted)", "h", "lower"),
-                ("revisit_max_h", "max revisit", "h", "lower"),
+            for key, what, short, unit, better_if in (
+                ("percent_area_observed", "area observed", "% seen", "percent", "higher"),
+                ("revisit_mean_h", "mean revisit (area-weighted)", "revisit mean", "h", "lower"),
+                ("revisit_max_h", "max revisit", "revisit max", "h", "lower"),
             ):
-                vals = []
+                vals, never = [], []
                 for r in runs:
-                    try:
-                        vals.append(_num(r.coverage["regions"][region][instrument][key]))
-                    except (KeyError, TypeError):
-                        vals.append(None)
+                    entry = ((r.coverage or {}).get("regions") or {}).get(region, {}).get(instrument)
+                    v = _num(entry.get(key)) if isinstance(entry, dict) else None
+                    vals.append(v)
+                    # a region entry whose revisit is null: never observed twice (worse than any value)
+                    never.append(v is None and isinstance(entry, dict) and key in entry)
                 add(f"coverage_{region}", key, f"{REGION_NAMES[region]}: {what} ({instrument})",
-                    unit, better_if, vals)
+                    unit, better_if, vals, short=f"{_SHORT_REGION[region]} {short}", never=never)
 
     labels = [r.label for r in runs]
     for row in rows:
         row.deltas = [None]
         row.better = [""]
         for i in range(1, len(runs)):
-            d, b = _pair(row, row.values[0], row.values[i], labels[0], labels[i])
+            d, b = _pair(row, i, labels[0], labels[i])
             row.deltas.append(d)
             row.better.append(b)
     return Comparison(runs, rows, deadline, instrument)
@@ -567,9 +582,9 @@ def format_delta(row: Row, i: int) -> str:
     return f"{shown:+,.0f}"
 
 
-def table_rows(comp: Comparison, compact: bool = True) -> list[tuple[Row, list[str], list[str]]]:
-    """(row, shown values, shown deltas+better) for tables; ``compact`` drops 10/90 % date rows
-    (they are folded into the median's cell as a range)."""
+def table_rows(comp: Comparison, compact: bool = True, sep: str = " ") -> list[tuple[Row, list[str], list[str]]]:
+    """(row, shown values, shown delta and better per other scenario) for tables; ``compact``
+    folds the 10/90 % date rows into the median's cell as a range, after ``sep``."""
     out = []
     for row in comp.rows:
         if compact and row.unit == "date" and row.statistic in ("p10", "p90"):
@@ -580,7 +595,7 @@ def table_rows(comp: Comparison, compact: bool = True) -> list[tuple[Row, list[s
             if compact and row.unit == "date" and row.statistic == "p50":
                 lo = comp.row(row.key, "p10").values[i]
                 hi = comp.row(row.key, "p90").values[i]
-                s += f" [{lo or '…'} – {hi or 'after horizon'}]"
+                s += f"{sep}[{lo or '> horizon'} – {hi or '> horizon'}]"
             vals.append(s)
         ds = []
         for i in range(1, len(row.values)):
@@ -591,19 +606,27 @@ def table_rows(comp: Comparison, compact: bool = True) -> list[tuple[Row, list[s
 
 
 def print_table(comp: Comparison, console) -> None:
+    """The comparison side by side (dates: median, then the 10-90 % range below it)."""
     from rich.table import Table
 
     ref = comp.labels[0]
-    t = Table(title=f"Comparison against {ref} (delta = scenario − {ref}; dates: median [10 % – 90 %])")
-    t.add_column("metric")
+    t = Table(title=f"Scenarios compared with {ref} (Δ = scenario − {ref})", title_justify="left")
+    t.add_column("metric", no_wrap=True)
     for lb in comp.labels:
-        t.add_column(lb)
+        t.add_column(lb, min_width=25)
     for lb in comp.labels[1:]:
-        t.add_column(f"Δ {lb}", justify="right")
-        t.add_column("better")
-    for row, vals, ds in table_rows(comp):
-        t.add_row(row.label.replace(": median date", ""), *vals, *ds)
-    console.print(t)
+        t.add_column(f"Δ {lb}", justify="right", no_wrap=True)
+        t.add_column("better", no_wrap=True, min_width=max(len(x) for x in comp.labels))
+    for row, vals, ds in table_rows(comp, sep="\n"):
+        short = row.short.replace(" (median)", "")
+        t.add_row(short, *vals, *ds, end_section=row.key.startswith("person_days_") is False
+                  and row.statistic == "p_by_deadline")
+    note = (f"dates: median and [10 % – 90 %] of replications; all rows exact in comparison.csv")
+    if comp.instrument:
+        note += f"; coverage: {comp.instrument}"
+    width = console.width if console.is_terminal else max(console.width, 132)
+    console.print(t, width=width, crop=False)
+    console.print(note, width=width, crop=False)
 
 
 # ------------------------------------------------------------------------------ rossim compare

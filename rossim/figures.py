@@ -13,7 +13,7 @@ Figures:
    the median docking date, 10-90 % whiskers of docking, share of replications with a loss.
 3. :func:`milestone_cdf_figure`: empirical CDFs of milestone dates; replications that never
    reach a milestone leave the curve below 100 % at the horizon.
-4. :func:`coverage_maps_figure`: per-cell coverage maps side by side on one colour scale.
+4. coverage maps: drawn by :func:`rossim.maps.coverage_map` (one colour scale across scenarios).
 5. :func:`coverage_time_figure`: percent of a region observed vs elapsed hours.
 """
 
@@ -33,9 +33,8 @@ from matplotlib.figure import Figure
 from matplotlib.transforms import blended_transform_factory
 
 __all__ = [
-    "COLORS", "DPI", "WIDTH_IN", "Bands", "ModuleBar", "MilestoneSample", "CoverageCurve", "CoverageMap",
-    "capacity_figure", "timeline_figure", "milestone_cdf_figure", "coverage_time_figure",
-    "coverage_maps_figure", "save", "color",
+    "COLORS", "DPI", "WIDTH_IN", "Bands", "ModuleBar", "MilestoneSample", "CoverageCurve",
+    "capacity_figure", "timeline_figure", "milestone_cdf_figure", "coverage_time_figure", "save", "color",
 ]
 
 #: Okabe-Ito colours (Okabe & Ito 2008, "Color Universal Design"), yellow left out (poor on white).
@@ -77,6 +76,17 @@ def _date_axis(ax) -> None:
     loc = mdates.AutoDateLocator(minticks=4, maxticks=12)
     ax.xaxis.set_major_locator(loc)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc, show_offset=False))
+
+
+def _trim_axis(ax, x_last) -> None:
+    """End the x axis (spine and ticks) at ``x_last``: nothing is simulated beyond the horizon."""
+    hi = _num(x_last)
+    lo = ax.get_xlim()[0]
+    ticks = [t for t in ax.xaxis.get_major_locator()() if lo <= t <= hi + 1e-9]
+    fmt = ax.xaxis.get_major_formatter()
+    ax.set_xticks(ticks)
+    ax.xaxis.set_major_formatter(fmt)
+    ax.spines["bottom"].set_bounds(lo, hi)
 
 
 def save(fig: Figure, path: str | Path, svg: bool = False) -> list[Path]:
@@ -233,22 +243,30 @@ def timeline_figure(groups: Sequence[tuple[str, Sequence[ModuleBar], dt.date]],
                 if d50 is None:
                     notes.append("median docking after horizon")
                 if m.loss_share > 0:
-                    notes.append(f"lost at least once in {m.loss_share:.0%}")
+                    notes.append(f"lost ≥ once: {m.loss_share:.0%}")
                 if m.probability_docked < 1:
-                    notes.append(f"never docked in {1 - m.probability_docked:.0%}")
-                if notes:
-                    xt = (d90 if d90 is not None else h_num) if d50 is not None else h_num
-                    ax.text(xt + 20, y, "  " + "; ".join(notes), va="center", fontsize=8,
+                    notes.append(f"never docked: {1 - m.probability_docked:.0%}")
+                if notes:  # a column of notes at the right, past the horizon
+                    tr = blended_transform_factory(ax.transAxes, ax.transData)
+                    ax.text(0.995, y, " · ".join(notes), transform=tr, va="center", ha="right", fontsize=8,
                             color="#8B0000" if m.loss_share > 0 or m.probability_docked < 1 else "0.25")
             ax.set_yticks(ys, [_short(m.name) for m in bars])
             ax.set_ylim(-0.7, len(bars) - 0.3)
             ax.grid(axis="y", visible=False)
             ax.axvline(h_num, color="0.4", linewidth=1.0, linestyle=":")
             ax.set_title(label, loc="left", color=c, fontweight="bold")
-        span = hi_all - lo_all if np.isfinite(lo_all) else 3650.0
-        axes[-1].set_xlim(lo_all - 0.03 * span if np.isfinite(lo_all) else hi_all - 3650, hi_all + 0.30 * span)
+        lo_all = lo_all if np.isfinite(lo_all) else hi_all - 3650.0
+        lo_all -= 0.03 * (hi_all - lo_all)
+        # The horizon at 68 % of the width: the notes' column fits to its right.
+        axes[-1].set_xlim(lo_all, lo_all + (hi_all - lo_all) / 0.68)
         axes[-1].xaxis_date()
         _date_axis(axes[-1])
+        years = mdates.YearLocator(base=2 if hi_all - lo_all > 8 * 365 else 1)
+        ticks = [t for t in years.tick_values(mdates.num2date(lo_all), mdates.num2date(hi_all)) if lo_all <= t <= hi_all]
+        axes[-1].set_xticks(ticks)
+        axes[-1].xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+        for ax in axes:
+            ax.spines["bottom"].set_bounds(lo_all, hi_all)
         axes[-1].set_xlabel("date (UTC); dotted line: simulation horizon")
         from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
@@ -285,6 +303,7 @@ def milestone_cdf_figure(samples: Sequence[MilestoneSample], milestones: Sequenc
         fig = _figure(5.0)
         axes = fig.subplots(1, len(milestones), sharey=True, squeeze=False)[0]
         for ax, (key, name) in zip(axes, milestones):
+            notes = []
             x_right = np.datetime64("1900-01-01", "D")
             x_left = np.datetime64("2999-01-01", "D")
             for i, s in enumerate(samples):
@@ -305,11 +324,15 @@ def milestone_cdf_figure(samples: Sequence[MilestoneSample], milestones: Sequenc
                 if final < 100:  # the replications that never reach it: a bracket up to 100 %
                     ax.plot([horizon, horizon], [final, 100], color=c, linewidth=3, alpha=0.35,
                             solid_capstyle="butt")
-                    ax.annotate(f"never by\nhorizon:\n{100 - final:.0f} %", xy=(horizon, final),
-                                xytext=(5, -4 - 30 * i), textcoords="offset points", ha="left", va="top",
-                                fontsize=8, color=c)
+                    notes.append((final, horizon, f"never by horizon: {100 - final:.0f} %", c))
                 x_right = max(x_right, horizon)
                 x_left = min(x_left, xs[0])
+            y_next = np.inf  # labels below their curve's end, stacked downwards without overlap
+            for final, horizon, text, c in sorted(notes, key=lambda n: -n[0]):
+                y = min(final - 2.0, y_next)
+                ax.annotate(text, xy=(horizon, y), xytext=(5, 0), textcoords="offset points", ha="left",
+                            va="top", fontsize=8, color=c)
+                y_next = y - 7.0
             if deadline is not None:
                 xd = np.datetime64(deadline, "D")
                 ax.axvline(xd, color="0.3", linestyle="--", linewidth=1.0)
@@ -320,11 +343,12 @@ def milestone_cdf_figure(samples: Sequence[MilestoneSample], milestones: Sequenc
             ax.set_ylim(0, 105)
             if deadline is not None:
                 x_left = min(x_left, np.datetime64(deadline, "D"))
-            room = max(int((x_right - x_left).astype(int) * 0.14), 60)
+            room = max(int((x_right - x_left).astype(int) * 0.24), 60)
             ax.set_xlim(x_left - np.timedelta64(room // 4, "D"), x_right + np.timedelta64(room, "D"))
             ax.set_title(f"{name}: share of replications reaching it by each date", loc="left", fontsize=10)
             ax.set_xlabel("date (UTC)")
             _date_axis(ax)
+            _trim_axis(ax, x_right)
         axes[0].set_ylabel("replications reached (%)")
         handles, labels = axes[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels)), frameon=False)
@@ -376,41 +400,4 @@ def coverage_time_figure(curves: Sequence[CoverageCurve], region: str = "Russia"
         fig.legend(loc="outside lower center", ncols=min(3, max(1, len(curves))), frameon=False)
         fig.suptitle(title or f"Coverage of {region} over time: share of its area seen at least once",
                      fontweight="bold")
-    return fig
-
-
-@dataclasses.dataclass
-class CoverageMap:
-    """Per-cell values of one scenario on one instrument: cell centres and a value (e.g. mean revisit, h)."""
-
-    label: str
-    lon_deg: np.ndarray
-    lat_deg: np.ndarray
-    value: np.ndarray
-
-
-def coverage_maps_figure(maps: Sequence[CoverageMap], quantity: str, vmin: float, vmax: float,
-                         title: str | None = None, cmap: str = "viridis_r") -> Figure:
-    """Scatter maps of per-cell values side by side, on one colour scale ``[vmin, vmax]``; cells
-    with no value (never observed) are drawn as grey crosses. Plain lon/lat axes (no projection)."""
-    with matplotlib.rc_context(_RC):
-        fig = _figure(4.2 if len(maps) <= 2 else 6.0)
-        ncol = min(2, len(maps))
-        nrow = int(np.ceil(len(maps) / ncol))
-        axes = fig.subplots(nrow, ncol, squeeze=False, sharex=True, sharey=True)
-        sc = None
-        for ax, m in zip(axes.flat, maps):
-            v = np.asarray(m.value, dtype=float)
-            ok = np.isfinite(v)
-            if (~ok).any():
-                ax.scatter(m.lon_deg[~ok], m.lat_deg[~ok], s=6, marker="x", color="0.6", linewidths=0.6)
-            sc = ax.scatter(m.lon_deg[ok], m.lat_deg[ok], c=v[ok], s=8, cmap=cmap, vmin=vmin, vmax=vmax)
-            ax.set_title(m.label, loc="left", fontsize=10)
-            ax.set_xlabel("longitude (deg E)")
-            ax.set_ylabel("latitude (deg N)")
-        for ax in list(axes.flat)[len(maps):]:
-            ax.set_visible(False)
-        if sc is not None:
-            fig.colorbar(sc, ax=axes, label=quantity, shrink=0.9)
-        fig.suptitle(title or f"Coverage maps ({quantity}); grey crosses: never observed", fontweight="bold")
     return fig

@@ -103,11 +103,10 @@ def coverage_curve(cov: dict, region: str, instrument: str) -> tuple[np.ndarray,
 
 
 def _coverage_span_h(cov: dict) -> float | None:
-    for k, scale in (("span_h", 1.0), ("hours", 1.0), ("days", 24.0), ("span_days", 24.0)):
-        v = cov.get(k)
-        if isinstance(v, (int, float)):
-            return float(v) * scale
-    return None
+    """The coverage span in hours (``span.days`` of ``coverage_summary.json``)."""
+    span = cov.get("span")
+    v = span.get("days") if isinstance(span, dict) else None
+    return float(v) * 24.0 if isinstance(v, (int, float)) else None
 
 
 def _coverage_curves(runs: Sequence[RunFolder], instruments: Sequence[str] | None,
@@ -123,39 +122,47 @@ def _coverage_curves(runs: Sequence[RunFolder], instruments: Sequence[str] | Non
     return out
 
 
-def _coverage_cells(run: RunFolder, instrument: str, quantity: str) -> figures.CoverageMap | None:
-    """Per-cell values from ``coverage_cells.csv`` (columns lon/lat and ``<quantity>`` for the
-    instrument, e.g. ``revisit_mean_h_radar`` or an ``instrument`` column)."""
-    if run.coverage_dir is None:
-        return None
-    p = run.coverage_dir / "coverage_cells.csv"
-    if not p.is_file():
-        return None
+def _coverage_result(run: RunFolder, instrument: str, region: str = "russia", track_days: float = 1.0):
+    """What :func:`rossim.maps.coverage_map` reads of a coverage result, rebuilt from the run's
+    ``coverage_cells.csv`` and ``ground_track.csv`` (cell coordinates, areas, access counts, mean
+    revisit and first access per cell; the first ``track_days`` of the ground track). None if absent."""
     import csv
+    from types import SimpleNamespace
 
-    with open(p, newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    if not rows:
+    d = run.coverage_dir
+    if d is None or not (d / "coverage_cells.csv").is_file():
         return None
-    keys = rows[0].keys()
-    lon_k = next((k for k in keys if k.startswith("lon")), None)
-    lat_k = next((k for k in keys if k.startswith("lat")), None)
-    if "instrument" in keys:
-        rows = [r for r in rows if r["instrument"] == instrument]
-        val_k = quantity if quantity in keys else None
-    else:
-        val_k = next((k for k in (f"{quantity}_{instrument}", f"{instrument}_{quantity}") if k in keys), None)
-    if not (lon_k and lat_k and val_k and rows):
+    cols: dict[str, list[float]] = {k: [] for k in ("lat_deg", "lon_deg", "area_km2", "accesses",
+                                                    "first_access_h", "revisit_mean_h")}
+    with open(d / "coverage_cells.csv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row.get("region") == region and row.get("instrument") == instrument:
+                for k in cols:
+                    cols[k].append(float(row[k]) if row.get(k) else np.nan)
+    if not cols["lat_deg"]:
         return None
-
-    def f(x):
-        try:
-            return float(x)
-        except ValueError:
-            return np.nan
-
-    return figures.CoverageMap(run.label, np.array([f(r[lon_k]) for r in rows]),
-                               np.array([f(r[lat_k]) for r in rows]), np.array([f(r[val_k]) for r in rows]))
+    a = {k: np.array(v) for k, v in cols.items()}
+    track = None
+    tp = d / "ground_track.csv"
+    if tp.is_file():
+        days, lat, lon = [], [], []
+        with open(tp, newline="", encoding="utf-8") as f:
+            t0 = None
+            for row in csv.DictReader(f):
+                t = dt.datetime.fromisoformat(row["time_utc"].replace("Z", "+00:00"))
+                t0 = t0 or t
+                x = (t - t0).total_seconds() / 86400.0
+                if x > track_days:
+                    break
+                days.append(x)
+                lat.append(float(row["lat_deg"]) if row["lat_deg"] else np.nan)
+                lon.append(float(row["lon_deg"]) if row["lon_deg"] else np.nan)
+        if days:
+            track = SimpleNamespace(days=np.array(days), lat_deg=np.array(lat), lon_deg=np.array(lon))
+    return SimpleNamespace(lat_deg=a["lat_deg"], lon_deg=a["lon_deg"], area_km2=a["area_km2"],
+                           access_count=np.nan_to_num(a["accesses"]).astype(int),
+                           cell_revisit_mean_h=a["revisit_mean_h"], first_access_days=a["first_access_h"] / 24.0,
+                           track=track)
 
 
 # ------------------------------------------------------------------------------ figures of a folder
@@ -167,22 +174,33 @@ def _save(fig, folder: Path, name: str, svg: bool) -> Path:
     return path
 
 
-def _coverage_maps(runs: Sequence[RunFolder], instrument: str, folder: Path, svg: bool,
-                   name: str) -> Path | None:
-    """Comparison coverage maps on one colour scale: :mod:`rossim.maps` when available, else a
-    plain lon/lat scatter of ``coverage_cells.csv``."""
-    quantity = "revisit_mean_h"
-    maps = [m for m in (_coverage_cells(r, instrument, quantity) for r in runs) if m is not None]
-    if len(maps) < 1:
-        return None
-    vals = np.concatenate([m.value[np.isfinite(m.value)] for m in maps] or [np.zeros(0)])
-    if vals.size == 0:
-        return None
-    vmin, vmax = float(np.nanmin(vals)), float(np.nanmax(vals))
-    fig = figures.coverage_maps_figure(
-        maps, f"mean revisit ({instrument}), hours", vmin, vmax if vmax > vmin else vmin + 1.0,
-        title=f"Mean revisit time per cell ({instrument}), same colour scale for every scenario")
-    return _save(fig, folder, name, svg)
+def _coverage_maps(runs: Sequence[RunFolder], instrument: str, folder: Path,
+                   svg: bool) -> list[tuple[str, Path]]:
+    """One map of Russia per scenario (:func:`rossim.maps.coverage_map`), mean revisit per cell of
+    ``instrument`` on one colour scale: 0 to the round number at or above the largest of the
+    scenarios' 95th percentiles (the scale each map would get alone, made common)."""
+    from . import maps
+
+    found = [(r, res) for r in runs if (res := _coverage_result(r, instrument)) is not None]
+    if not found:
+        return []
+    p95 = [float(np.percentile(v[np.isfinite(v)], 95)) for _, res in found
+           if np.isfinite(v := res.cell_revisit_mean_h).any()]
+    vmax = maps.nice_ceiling(max(p95)) if p95 else 1.0
+    out = []
+    for r, res in found:
+        span = _coverage_span_h(r.coverage or {})
+        span_txt = f" over {span / 24:g} days" if span else ""
+        fig = maps.coverage_map(res, title=f"{r.title}\n{instrument}: mean revisit per cell{span_txt} "
+                                f"(colour scale 0–{vmax:g} h, shared by every scenario of this comparison)",
+                                vmin=0.0, vmax=vmax)
+        path = folder / f"fig_map_{r.label}_{instrument}.png"
+        maps.save(fig, path)
+        if svg:
+            fig.savefig(path.with_suffix(".svg"), format="svg", metadata={"Date": None})
+        out.append((f"{r.label}: mean revisit per cell over Russia ({instrument}); colour scale shared "
+                    f"by all scenarios (0–{vmax:g} h).", path))
+    return out
 
 
 def run_figures(run: RunFolder, folder: Path, svg: bool = False) -> list[tuple[str, Path]]:
@@ -229,9 +247,7 @@ def comparison_figures(comp: Comparison, folder: Path, svg: bool = False) -> lis
     out.append(("Empirical CDFs of milestone dates per scenario; plateaus below 100 % are replications that "
                 "never reach the milestone within the horizon.", _save(fig, folder, "fig_milestones", svg)))
     if comp.instrument:
-        p = _coverage_maps(runs, comp.instrument, folder, svg, "fig_coverage_maps")
-        if p is not None:
-            out.append((f"Coverage maps ({comp.instrument}) on one colour scale.", p))
+        out += _coverage_maps(runs, comp.instrument, folder, svg)
         curves = _coverage_curves(runs, None)
         if curves:
             fig = figures.coverage_time_figure(curves, "Russia", title=f"Coverage of Russia over time — {names}")
