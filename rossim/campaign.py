@@ -64,6 +64,8 @@ class Plan:
     departs_days: dict[str, float]
     phase_modules: tuple[tuple[str, ...], ...]
     phase_targets: tuple[int, ...]
+    #: "vehicle from site", the launch events' detail, made once (and one string to pickle).
+    routes: dict[tuple[str, str], str]
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> "Plan":
@@ -73,8 +75,9 @@ class Plan:
         departs = {k: clock.days_between(start, m.departs) for k, m in scenario.modules.items()
                    if m.departs is not None}
         phases = tuple(tuple(scenario.phase_modules(p)) for p in scenario.phases)
+        routes = {(v, s): f"{v} from {s}" for v in scenario.launch_vehicles for s in scenario.launch_sites}
         return cls(scenario, scenario.simulation.horizon_days, ready, departs, phases,
-                   tuple(p.crew_target for p in scenario.phases))
+                   tuple(p.crew_target for p in scenario.phases), routes)
 
 
 @dataclass
@@ -98,14 +101,18 @@ class Replication:
 
 
 class _Launcher:
-    """A launch vehicle or a launch site: when it is next free (booked) and next usable."""
+    """A launch vehicle or a launch site: when it is next free (booked) and next usable, and
+    its spec's numbers that every launch reads (kept here to spare the look-ups)."""
 
-    __slots__ = ("next_free", "blocked_until", "gap_days")
+    __slots__ = ("next_free", "blocked_until", "gap_days", "scrub_p", "outage_p", "spec")
 
-    def __init__(self, gap_days: float):
+    def __init__(self, gap_days: float, spec, scrub_p: float = 0.0, outage_p: float = 0.0):
         self.next_free = 0.0       # booked until (cadence or turnaround after the last booking)
         self.blocked_until = 0.0   # stand-down after a failure, or pad outage
         self.gap_days = gap_days
+        self.spec = spec           # the LaunchVehicle or LaunchSite
+        self.scrub_p = scrub_p
+        self.outage_p = outage_p
 
     def usable_from(self) -> float:
         return max(self.next_free, self.blocked_until)
@@ -182,9 +189,10 @@ class _Model:
         self.station = Station(plan.phase_targets, sc.station.power_base_kw, sc.station.power_per_crew_kw)
         self.ports = _Ports(env)
         self.dead_ports: set[str] = set()
-        self.vehicles = {k: _Launcher(v.min_days_between_flights) for k, v in sc.launch_vehicles.items()}
-        self.sites = {k: _Launcher(s.turnaround_days) for k, s in sc.launch_sites.items()}
-        self.p_success = {k: float(np.clip(v.success_probability.sample(rng), 0.0, 1.0))
+        self.vehicles = {k: _Launcher(v.min_days_between_flights, v) for k, v in sc.launch_vehicles.items()}
+        self.sites = {k: _Launcher(s.turnaround_days, s, s.scrub_probability, s.outage_probability)
+                      for k, s in sc.launch_sites.items()}
+        self.p_success = {k: min(max(float(v.success_probability.sample(rng)), 0.0), 1.0)
                           for k, v in sc.launch_vehicles.items()}
         self.docked = {k: env.event() for k in sc.modules}
         self.module_ready: dict[str, float] = {}
@@ -193,6 +201,7 @@ class _Model:
         self.dropped: set[str] = set()
         self.commissioned: set[str] = set()
         self.milestones = {m: math.nan for m in MILESTONES}
+        self.unreached = {"capacity_2", "capacity_4", "first_crew"}  # the ones update() sets
         self.launches = self.losses = 0
         self.crew_aboard = 0
         self.changed = env.event()
@@ -209,7 +218,7 @@ class _Model:
     def update(self) -> None:
         """Record capacity and crew after any change; fire milestones; wake waiting crews."""
         now = self.env.now
-        cap = self.station.capacity()
+        hab, cap = self.station.capacities()
         if self.crew_aboard > cap:
             self._shed_crew(self.crew_aboard - cap)
         if self.cap_t[-1] == now:
@@ -218,15 +227,15 @@ class _Model:
             self.cap_t.append(now)
             self.cap.append(cap)
             self.aboard.append(self.crew_aboard)
-        ms = self.milestones
-        for name, reached in (("capacity_2", cap >= 2), ("capacity_4", cap >= 4),
-                              ("first_crew", self.crew_aboard > 0)):
-            if reached and math.isnan(ms[name]):
-                ms[name] = now
-                self.log("milestone", name)
-                if name == "first_crew":
-                    self.first_crew.succeed()
-        hab = self.station.habitable_capacity()
+        if self.unreached:  # milestones of capacity and crew still to come
+            for name, reached in (("capacity_2", cap >= 2), ("capacity_4", cap >= 4),
+                                  ("first_crew", self.crew_aboard > 0)):
+                if reached and name in self.unreached:
+                    self.unreached.discard(name)
+                    self.milestones[name] = now
+                    self.log("milestone", name)
+                    if name == "first_crew":
+                        self.first_crew.succeed()
         if hab != self.last_habitable:  # wake the crew slots waiting for room
             self.last_habitable = hab
             self.changed.succeed()
@@ -257,17 +266,17 @@ class _Model:
         """
         env, rng = self.env, self.rng
         vehicle, site = self.vehicles[vehicle_id], self.sites[site_id]
-        site_spec = self.sc.launch_sites[site_id]
         t = env.now
         while True:
-            t = math.ceil(max(t, vehicle.usable_from(), site.usable_from()) - _EPS_DAYS)  # 00:00 UTC
+            t = math.ceil(max(t, vehicle.next_free, vehicle.blocked_until,
+                              site.next_free, site.blocked_until) - _EPS_DAYS)  # 00:00 UTC
             vehicle.next_free = t + vehicle.gap_days
             site.next_free = t + site.gap_days
             if t > env.now:
                 yield env.timeout(t - env.now)
             if env.now + _EPS_DAYS < max(vehicle.blocked_until, site.blocked_until):
                 continue  # grounded or pad damaged while we waited
-            if site_spec.scrub_probability and rng.random() < site_spec.scrub_probability:
+            if site.scrub_p and rng.random() < site.scrub_p:
                 self.log("scrub", subject, site_id)
                 t = env.now + 1.0
                 vehicle.next_free = site.next_free = t  # keep the next day for us
@@ -275,17 +284,18 @@ class _Model:
             break
         self.launches += 1
         success = rng.random() < self.p_success[vehicle_id]
-        if site_spec.outage_probability and rng.random() < site_spec.outage_probability:
-            days = site_spec.outage_days.sample(rng)
+        if site.outage_p and rng.random() < site.outage_p:
+            days = site.spec.outage_days.sample(rng)
             site.blocked_until = env.now + days
             self.log("pad_outage", site_id, f"{days:.0f} days")
+        route = self.plan.routes[vehicle_id, site_id]
         if success:
-            self.log("launch", subject, f"{vehicle_id} from {site_id}")
+            self.log("launch", subject, route)
         else:
             self.losses += 1
-            days = self.sc.launch_vehicles[vehicle_id].stand_down_days_after_failure.sample(rng)
+            days = vehicle.spec.stand_down_days_after_failure.sample(rng)
             vehicle.blocked_until = max(vehicle.blocked_until, env.now + days)
-            self.log("launch_failure", subject, f"{vehicle_id} from {site_id}; stand-down {days:.0f} days")
+            self.log("launch_failure", subject, f"{route}; stand-down {days:.0f} days")
         return success
 
     # ------------------------------------------------------------------ modules
@@ -386,10 +396,10 @@ class _Model:
         current: _Crew | None = None
 
         def wanted() -> int:
-            free = st.habitable_capacity() - j * ship.seats
-            if j == 0 and st.habitable_capacity() < policy.min_crew:
+            hab = st.habitable_capacity()
+            if j == 0 and hab < policy.min_crew:
                 return 0
-            return max(0, min(ship.seats, free))
+            return max(0, min(ship.seats, hab - j * ship.seats))
 
         while True:
             while wanted() <= 0:

@@ -63,6 +63,7 @@ class Station:
     _berths: int = 0
     _life_support: int = 0
     _power_crew: int = 0
+    _module_limit: int = 0   # min of the three module rules, kept with them
 
     def commission(self, name: str, contribution: ModuleContribution) -> None:
         self.modules[name] = contribution
@@ -89,9 +90,12 @@ class Station:
             self._power_crew = math.floor(max(0.0, min(crew, _UNLIMITED)) + 1e-9)
         else:
             self._power_crew = _UNLIMITED if power_kw >= self.power_base_kw else 0
+        self._module_limit = min(self._berths, self._life_support, self._power_crew)
 
     def _phase_target(self) -> int:
-        return self.phase_targets[max(self.phases_complete - 1, 0)] if self.phase_targets else 0
+        if not self.phase_targets:
+            return 0
+        return self.phase_targets[self.phases_complete - 1] if self.phases_complete > 0 else self.phase_targets[0]
 
     def limits(self) -> dict[str, int]:
         """Each rule's limit on the crew (the capacity is their minimum)."""
@@ -101,11 +105,16 @@ class Station:
 
     def habitable_capacity(self) -> int:
         """Capacity without the lifeboat rule: what crew rotations aim to fill."""
-        return min(self._berths, self._life_support, self._power_crew, self._phase_target())
+        return min(self._module_limit, self._phase_target())
 
     def capacity(self) -> int:
         """Crew the station can hold now: the minimum over all rules."""
         return min(self.habitable_capacity(), self.return_seats)
+
+    def capacities(self) -> tuple[int, int]:
+        """``(habitable_capacity(), capacity())`` at once (the campaign asks after every change)."""
+        hab = self.habitable_capacity()
+        return hab, min(hab, self.return_seats)
 
     def binding_rule(self) -> str:
         """The name of the rule that sets the capacity (first in :data:`RULES` on ties)."""
