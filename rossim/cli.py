@@ -181,7 +181,7 @@ def cmd_coverage(args) -> int:
     out = args.out or Path("runs") / f"{sc.name}-coverage"
     summary = coverage_run.run(sc, out, days=args.days, resolution_km=args.resolution_km,
                                instrument=args.instrument, half_angle_deg=args.half_angle_deg,
-                               progress=_progress)
+                               progress=_progress, overrides=args.overrides)
     coverage_run.print_summary(summary, _out)
     _out.print(f"wrote {out}/")
     return 0

@@ -21,7 +21,7 @@ Files written (``runs/<scenario>-coverage`` by default):
                         reached), with ``accesses_total``, ``cells``, ``area_km2``, ``bands``
                         (5-degree latitude bands) and ``curve`` (``hours``, ``percent``: the
                         area observed at least once, on <= 500 evenly spaced times); top level
-                        ``scenario``, ``title``, ``source``, ``orbit``, ``span``,
+                        ``scenario``, ``title``, ``source``, ``overrides``, ``orbit``, ``span``,
                         ``resolution_km``, ``step_s``, ``nsr_corridor_width_km``, ``instruments``
 ``coverage_cells.csv``  one row per region, instrument and cell: ``region, instrument, lat_deg,
                         lon_deg, area_km2, accesses, first_access_h, revisit_mean_h,
@@ -466,13 +466,15 @@ def run(
     progress: Callable[[str], Any] | None = None,
     maps: bool = True,
     map_vmax_h: float | None = None,
+    overrides: list[str] = (),
 ) -> dict:
     """Run the coverage of scenario ``sc`` and write the folder ``out`` (replaced whole, atomically).
 
     ``days`` / ``resolution_km`` override ``sc.coverage``; ``instrument`` / ``half_angle_deg`` pick
     the instruments (see :func:`build_instruments`); ``progress(label)`` returns a rich-like Progress
     context manager; ``maps=False`` skips the PNGs; ``map_vmax_h`` fixes the top of the maps' colour
-    scale (hours) so that maps of several runs compare. Every input is checked before anything is
+    scale (hours) so that maps of several runs compare; ``overrides``: the ``--set`` strings the
+    scenario was loaded with, recorded in the summary. Every input is checked before anything is
     computed or written: bad input raises :class:`InputError` and leaves ``out`` untouched.
 
     Returns the summary written to ``coverage_summary.json``.
@@ -499,6 +501,7 @@ def run(
         "scenario": sc.name,
         "title": sc.scenario.title or sc.name,
         "source": sc.source,
+        "overrides": list(overrides),
         "orbit": orbit_info,
         "span": {"start": start.isoformat(), "end": clock.datetime_at(start, days).isoformat(), "days": days},
         "resolution_km": resolution_km,

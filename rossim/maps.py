@@ -233,7 +233,7 @@ def coverage_map(
     ``coverage.analyze`` makes it), normally of Russia's grid; ``quantity``: ``"revisit_mean"``
     (hours between accesses, per cell) or ``"first_access"`` (hours from the span's start);
     ``vmin``/``vmax``: the colour scale (hours; default 0 and a round number at or above the
-    95th percentile of the cells' values), fix them to compare maps; ``region``: the
+    95th percentile of the cells' values, or the span if no cell has one), fix them to compare maps; ``region``: the
     :class:`rossim.regions.Region` whose inside is painted (default Russia); ``track_days``: how
     much of ``result.track`` to draw (0 for none). Returns a :class:`matplotlib.figure.Figure`
     of :data:`MAP_SIZE_IN` at :data:`MAP_DPI` (save it with :func:`save`).
@@ -255,7 +255,8 @@ def coverage_map(
     lo = 0.0 if vmin is None else float(vmin)
     hi = vmax
     if hi is None:
-        hi = nice_ceiling(float(np.percentile(finite, 95))) if finite.size else 1.0
+        span_h = float(result.span_days) * 24.0
+        hi = nice_ceiling(float(np.percentile(finite, 95)) if finite.size else span_h)
     hi = float(hi)
     if not hi > lo:
         hi = lo + 1.0

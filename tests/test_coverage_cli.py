@@ -1,0 +1,285 @@
+"""``rossim coverage``: files and keys, what-if orbits on every shipped scenario, physical bounds,
+bad input, atomic output folders; and the joined-grid analysis against one analysis per region.
+
+Fast settings throughout (1-3 days, 200 km cells): each run takes about a second.
+"""
+
+import csv
+import datetime as dt
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from PIL import Image
+
+from rossim import cli, coverage, coverage_run, maps, regions
+from rossim.orbit import Orbit
+
+SCENARIOS = sorted(Path("scenarios").glob("*.toml"))
+HIGH = Path("scenarios/ross_high_latitude.toml")
+FAST = ["--days", "1", "--resolution-km", "200"]
+ISS_WHAT_IF = ["--set", "orbit.altitude_km=400", "--set", "orbit.inclination_deg=51.6", "--half-angle-deg", "30"]
+
+CELL_COLUMNS = ["region", "instrument", "lat_deg", "lon_deg", "area_km2", "accesses", "first_access_h",
+                "revisit_mean_h", "revisit_max_h"]
+TRACK_COLUMNS = ["time_utc", "lat_deg", "lon_deg", "height_km", "sunlit"]
+
+#: Share of a map's pixels that must differ from the background for it not to be blank: Russia
+#: alone fills about a third of the frame.
+MIN_STD_RGB = 20.0
+
+
+def run_cli(capsys, *argv):
+    code = cli.main(["coverage", *map(str, argv)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "Traceback" not in captured.err
+    return captured.out
+
+
+def read_summary(folder):
+    return json.loads((folder / "coverage_summary.json").read_text(encoding="utf-8"))
+
+
+def read_csv(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def rgb(path):
+    with Image.open(path) as im:
+        assert im.format == "PNG"
+        return np.asarray(im.convert("RGB"))
+
+
+def share_of_color(pixels, hex_color):
+    target = np.array([int(hex_color[i:i + 2], 16) for i in (1, 3, 5)])
+    return float(np.all(pixels == target, axis=-1).mean())
+
+
+# ---------------------------------------------------------------------------------------------
+# Files
+
+
+@pytest.fixture(scope="module")
+def high_run(tmp_path_factory):
+    """The high-latitude scenario, both instruments, one day on 200 km cells."""
+    out = tmp_path_factory.mktemp("cov") / "high"
+    code = cli.main(["coverage", str(HIGH), *FAST, "--out", str(out)])
+    assert code == 0
+    return out
+
+
+def test_writes_every_file_with_its_keys_and_columns(high_run):
+    s = read_summary(high_run)
+    instruments = ["optical", "radar"]
+    assert set(s["regions"]) == set(coverage_run.REGIONS) == {"russia", "arctic", "nsr"}
+    for region in coverage_run.REGIONS:
+        assert list(s["regions"][region]) == instruments
+        for inst in instruments:
+            fig = s["regions"][region][inst]
+            for key in coverage_run.FIGURES:
+                assert key in fig, (region, inst, key)
+                assert fig[key] is None or isinstance(fig[key], float), (region, inst, key)
+            assert 0.0 <= fig["percent_area_observed"] <= 100.0
+            curve = fig["curve"]
+            assert 2 <= len(curve["hours"]) == len(curve["percent"]) <= 500
+            assert curve["hours"][0] == 0.0 and curve["hours"][-1] == pytest.approx(24.0)
+            assert np.all(np.diff(curve["percent"]) >= 0)
+            assert curve["percent"][-1] == pytest.approx(fig["percent_area_observed"], abs=1e-3)
+            bands = fig["bands"]
+            assert bands and {"lat_lo_deg", "lat_hi_deg", "cells", "area_km2", "percent_observed",
+                              "revisit_mean_h"} <= set(bands[0])
+            assert sum(b["cells"] for b in bands) == fig["cells"]
+    assert s["scenario"] == "ross_high_latitude"
+    assert s["span"] == {"start": "2027-01-01T00:00:00+00:00", "end": "2027-01-02T00:00:00+00:00", "days": 1.0}
+    assert s["resolution_km"] == 200.0
+    orbit = s["orbit"]
+    assert orbit["altitude_km"] == pytest.approx(372.0)
+    assert orbit["inclination_deg"] == pytest.approx(96.9, abs=0.1)
+    assert 90.0 < orbit["period_min"] < 93.0 and orbit["ltan_h"] == 13.5
+    assert s["instruments"]["optical"]["min_sun_elevation_deg"] == 10.0
+    assert s["instruments"]["radar"]["half_angle_deg"] == 30.0
+    # In the polar night no optical pass has the sun 10 deg up north of the Arctic Circle.
+    assert s["regions"]["arctic"]["optical"]["percent_area_observed"] == 0.0
+    assert s["regions"]["arctic"]["optical"]["time_to_50pct_h"] is None
+
+    cells = read_csv(high_run / "coverage_cells.csv")
+    assert list(cells[0]) == CELL_COLUMNS
+    n_cells = sum(s["regions"][r]["radar"]["cells"] for r in coverage_run.REGIONS)
+    assert len(cells) == 2 * n_cells
+    radar_russia = [c for c in cells if c["region"] == "russia" and c["instrument"] == "radar"]
+    area = sum(float(c["area_km2"]) for c in radar_russia)
+    assert area == pytest.approx(regions.russia().area_km2, rel=1e-4)
+    seen = sum(float(c["area_km2"]) for c in radar_russia if int(c["accesses"]) > 0)
+    assert 100 * seen / area == pytest.approx(s["regions"]["russia"]["radar"]["percent_area_observed"], rel=1e-4)
+
+    track = read_csv(high_run / "ground_track.csv")
+    assert list(track[0]) == TRACK_COLUMNS
+    assert len(track) == 24 * 3600 // 20 + 1  # 20 s steps, both ends
+    assert track[0]["time_utc"] == "2027-01-01T00:00:00Z" and track[-1]["time_utc"] == "2027-01-02T00:00:00Z"
+    heights = np.array([float(r["height_km"]) for r in track])
+    assert np.all((heights > 340) & (heights < 410))
+    assert {r["sunlit"] for r in track} == {"0", "1"}
+
+    for inst in instruments:
+        pixels = rgb(high_run / f"map_{inst}.png")
+        w, h = (round(x * maps.MAP_DPI) for x in maps.MAP_SIZE_IN)
+        assert pixels.shape == (h, w, 3)
+        assert pixels.reshape(-1, 3).std(axis=0).mean() > MIN_STD_RGB
+    # Optical in January: the polar night is never observed, drawn grey; radar sees nearly all.
+    assert share_of_color(rgb(high_run / "map_optical.png"), maps.NEVER_COLOR) > 0.05
+
+
+def test_summary_table_is_printed(capsys, tmp_path):
+    out = run_cli(capsys, HIGH, *FAST, "--instrument", "radar", "--out", tmp_path / "o")
+    for word in ("russia", "arctic", "nsr", "radar", "t50", "revisit"):
+        assert word in out
+    assert "optical" not in out
+    assert list(read_summary(tmp_path / "o")["instruments"]) == ["radar"]
+    assert sorted(p.name for p in (tmp_path / "o").glob("*.png")) == ["map_radar.png"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Physics
+
+
+#: Reach of a 30 deg cone from 51.6 deg at 400 km: 51.6 + 2.10 deg (geocentric, shared/data
+#: README) + 0.19 deg from geocentric to geodetic latitude.
+ISS_REACH_LAT_DEG = 51.6 + 2.10 + 0.19
+
+
+def _percent_of_russia_south_of(lat_deg):
+    rus = regions.russia()
+    part = shapely.intersection(rus.geometry, shapely.box(-180.0, -90.0, 180.0, lat_deg))
+    return 100.0 * regions.from_geometry(part, "south").area_km2 / rus.area_km2
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_iss_orbit_what_if_on_every_scenario(path, capsys, tmp_path):
+    run_cli(capsys, path, *ISS_WHAT_IF, *FAST, "--out", tmp_path / "o")
+    s = read_summary(tmp_path / "o")
+    assert s["orbit"]["inclination_deg"] == pytest.approx(51.6)
+    assert s["orbit"]["altitude_km"] == pytest.approx(400.0)
+    assert not s["orbit"]["sun_synchronous"]
+    assert s["overrides"] == ISS_WHAT_IF[1:4:2]
+    (name,) = s["regions"]["russia"]
+    assert name == "nadir_30deg"
+    assert s["instruments"][name]["min_sun_elevation_deg"] is None
+    figs = {r: s["regions"][r][name] for r in coverage_run.REGIONS}
+    assert figs["nsr"]["percent_area_observed"] == 0.0
+    assert figs["arctic"]["percent_area_observed"] == 0.0
+    assert figs["nsr"]["longest_gap_h"] == pytest.approx(24.0)
+    russia = figs["russia"]["percent_area_observed"]
+    # ~80 % of Russia lies north of the reach (19.2 % south of 53.70 deg, shared/data README); a
+    # cell counts whole when its centre is seen, so a 200 km grid may add up to half a row of cells
+    # north of the line.
+    half_row_deg = 0.5 * 200.0 / 111.0
+    assert 10.0 < russia <= 21.0
+    assert russia <= _percent_of_russia_south_of(ISS_REACH_LAT_DEG + half_row_deg)
+    # North of the reach every band is unseen.
+    for band in figs["russia"]["bands"]:
+        if band["lat_lo_deg"] >= ISS_REACH_LAT_DEG + half_row_deg:
+            assert band["percent_observed"] == 0.0
+    # ... and drawn grey: most of the map's Russia.
+    assert share_of_color(rgb(tmp_path / "o" / f"map_{name}.png"), maps.NEVER_COLOR) > 0.2
+
+
+def test_high_latitude_orbit_sees_russia_within_three_days(capsys, tmp_path):
+    run_cli(capsys, HIGH, "--instrument", "radar", "--days", "3", "--resolution-km", "250", "--out", tmp_path / "o")
+    s = read_summary(tmp_path / "o")
+    for region in coverage_run.REGIONS:
+        assert s["regions"][region]["radar"]["percent_area_observed"] > 90.0, region
+    t90 = s["regions"]["russia"]["radar"]["time_to_90pct_h"]
+    assert t90 is not None and t90 < 72.0
+
+
+def test_joined_grids_equal_one_analysis_per_region():
+    """The run's shortcut (one propagation, one search over the joined grids, split afterwards)
+    gives exactly what coverage.analyze gives region by region."""
+    epoch = dt.datetime(2027, 3, 1, tzinfo=dt.timezone.utc)
+    orbit = Orbit.from_elements(epoch, 372.0, sun_synchronous=True, ltan_h=13.5)
+    grids = coverage_run.region_grids(300.0, 100.0)
+    inst = coverage.Instrument("cam", 30.0, min_sun_elevation_deg=5.0)
+    joint, track = coverage_run.analyze_regions(orbit, grids, [inst], epoch, 0.5)
+    assert np.isfinite(track.itrs_km).all()
+    for name, grid in grids.items():
+        alone = coverage.analyze(orbit, grid, inst, epoch, 0.5)
+        mine = joint[name]["cam"]
+        assert len(alone.accesses) > 0
+        assert mine.summary() == alone.summary()
+        np.testing.assert_array_equal(mine.accesses.cell, alone.accesses.cell)
+        np.testing.assert_array_equal(mine.accesses.start_days, alone.accesses.start_days)
+        np.testing.assert_array_equal(mine.accesses.end_days, alone.accesses.end_days)
+        np.testing.assert_array_equal(mine.cell_revisit_mean_h, alone.cell_revisit_mean_h)
+        np.testing.assert_array_equal(mine.lon_deg, alone.lon_deg)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bad input
+
+
+BAD = [
+    (["--days", "0"], ["coverage.days", "--days", "> 0"]),
+    (["--days", "-2"], ["coverage.days", "-2"]),
+    (["--days", "nan"], ["coverage.days"]),
+    (["--resolution-km", "0"], ["resolution_km", "positive"]),
+    (["--resolution-km", "-50"], ["resolution_km"]),
+    (["--resolution-km", "1"], ["resolution_km", "5,000,000"]),
+    (["--instrument", "lidar"], ["--instrument", "lidar", "optical, radar"]),
+    (["--half-angle-deg", "95"], ["--half-angle-deg", "95"]),
+    (["--set", "orbit.altitude_km=100"], ["orbit.altitude_km", "150"]),
+    (["--set", "orbit.eccentricity=1.2"], ["orbit.eccentricity", "1.2"]),
+    (["--set", "orbit.eccentricity=0.1"], ["orbit.altitude_km", "perigee"]),
+    (["--set", "orbit.altitud_km=400"], ["orbit.altitud_km"]),
+]
+
+
+@pytest.mark.parametrize("argv, needles", BAD, ids=[" ".join(a) for a, _ in BAD])
+def test_bad_input_is_one_line_and_exit_2(argv, needles, capsys, tmp_path):
+    code = cli.main(["coverage", str(HIGH), *FAST[2:], *argv, "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+    assert not (tmp_path / "o").exists()
+    assert list(tmp_path.iterdir()) == []  # no temporary folder left behind
+
+
+# ---------------------------------------------------------------------------------------------
+# Atomic output
+
+
+def test_existing_folder_is_replaced_whole_or_left_alone(capsys, tmp_path):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "old.txt").write_text("from an earlier run")
+
+    assert cli.main(["coverage", str(HIGH), *FAST, "--days", "0", "--out", str(out)]) == 2
+    assert [p.name for p in out.iterdir()] == ["old.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
+
+    run_cli(capsys, HIGH, "--half-angle-deg", "20", *FAST, "--out", out)
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["coverage_cells.csv", "coverage_summary.json", "ground_track.csv", "map_nadir_20deg.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
+
+
+def test_curve_is_downsampled_to_at_most_500_points():
+    # A synthetic result: 10,000 cells first seen at random times.
+    rng = np.random.default_rng(7)
+    first = np.sort(rng.uniform(0.0, 30.0, 10_000))
+    acc = coverage.Accesses(np.arange(10_000), first, first + 1e-3, 10_000)
+    res = coverage.figures_of_merit(acc, np.ones(10_000), 30.0)
+    curve = coverage_run._curve(res)
+    assert len(curve["hours"]) == 500
+    np.testing.assert_allclose(curve["hours"], np.linspace(0.0, 720.0, 500), atol=1e-4)
+    expected = 100.0 * np.searchsorted(first, np.linspace(0.0, 30.0, 500), side="right") / 10_000
+    np.testing.assert_allclose(curve["percent"], expected, atol=1e-3)
+    assert math.isclose(curve["percent"][-1], 100.0)
