@@ -1,0 +1,393 @@
+"""rossim compare / report: numbers equal their sources, known differences, figures, report, bad input.
+
+Kept fast (< 30 s here): small ensembles (40 replications) and a coarse one-day coverage
+(300 km cells), one comparison shared by the tests of a module-scoped fixture.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import datetime as dt
+import io
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from rossim import cli, compare, coverage_run, ensemble, figures, results, scenario
+from rossim.campaign import MILESTONES
+
+SCENARIOS = Path(__file__).parent.parent / "scenarios"
+HL = SCENARIOS / "ross_high_latitude.toml"
+ISS = SCENARIOS / "ros_iss_orbit.toml"
+N = 40
+COVERAGE_ARGS = ["--days", "1", "--resolution-km", "300"]
+#: A figure counts as blank below this grey-level variance (a white page with a thin frame is ~20;
+#: every real figure here is > 1,000).
+MIN_PIXEL_VARIANCE = 200.0
+#: Person-days rebuilt from events.csv: event times are stored to 1e-4 day, each crew change
+#: moves an integral by at most 0.5e-4 day x 4 crew; a run has a few hundred changes.
+EVENTS_PERSON_DAYS_TOL = 0.1
+
+
+def one_line_error(capsys, argv, *needles) -> str:
+    code = cli.main([str(a) for a in argv])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+    return lines[0]
+
+
+# ------------------------------------------------------------------------------ fixtures
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory):
+    """``rossim compare`` of the two shipped plans (40 replications, one-day coverage)."""
+    out = tmp_path_factory.mktemp("cmp") / "compare"
+    code = cli.main(["compare", str(HL), str(ISS), "-n", str(N), "--workers", "1", *COVERAGE_ARGS,
+                     "--out", str(out)])
+    assert code == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def comparison(compared):
+    return json.loads((compared / "comparison.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def ensembles():
+    """The same ensembles, run directly (the comparison must equal what they say)."""
+    return {sc.name: ensemble.run(sc, n=N, workers=1) for sc in (scenario.load(HL), scenario.load(ISS))}
+
+
+def rows_by_key(data: dict) -> dict[tuple[str, str], dict]:
+    return {(r["key"], r["statistic"]): r for r in data["rows"]}
+
+
+# ------------------------------------------------------------------------------ numbers
+
+
+def test_comparison_equals_the_ensembles(comparison, ensembles):
+    rows = rows_by_key(comparison)
+    deadline = dt.date.fromisoformat(comparison["deadline"])
+    assert deadline == dt.date(2033, 12, 31)
+    for name, ens in ensembles.items():
+        summary = ens.summary()
+        for m in MILESTONES:
+            for stat in ("p10", "p50", "p90"):
+                assert rows[(m, stat)]["values"][name] == summary["milestones"][m][stat], (name, m, stat)
+            assert rows[(m, "probability")]["values"][name] == summary["milestones"][m]["probability"]
+            assert rows[(m, "p_by_deadline")]["values"][name] == ens.probability_by(m, deadline), (name, m)
+        for key in ("person_days", "fraction_crewed", "launches", "losses"):
+            for stat in ("p50", "mean"):
+                if (key, stat) in rows:
+                    assert rows[(key, stat)]["values"][name] == summary[key][stat]
+
+
+def _person_days_by_year_slow(start: dt.date, r) -> dict[int, float]:
+    """Slow twin: walk the crew-aboard steps interval by interval, splitting at New Year."""
+    out: dict[int, float] = {}
+    t = list(r.capacity_t) + [r.horizon_days]
+    for k in range(len(r.crew_aboard)):
+        a, b, crew = t[k], t[k + 1], float(r.crew_aboard[k])
+        while b > a:
+            day = start + dt.timedelta(days=a)
+            next_year = (dt.datetime(day.year + 1, 1, 1) - dt.datetime(start.year, start.month, start.day))
+            cut = min(b, next_year.total_seconds() / 86400.0)
+            out[day.year] = out.get(day.year, 0.0) + crew * (cut - a)
+            a = cut
+    return out
+
+
+def test_person_days_by_year(comparison, ensembles, compared):
+    rows = rows_by_key(comparison)
+    for name, ens in ensembles.items():
+        start = ens.scenario.simulation.start
+        years, values = compare._ensemble_person_days(ens)
+        # each replication's years add up to its whole-run person-days (computed by the campaign)
+        np.testing.assert_allclose(values.sum(axis=1), ens.values("person_days"), rtol=1e-12, atol=1e-9)
+        for r, row in zip(ens.replications[:5], values):
+            slow = _person_days_by_year_slow(start, r)
+            np.testing.assert_allclose(row, [slow.get(y, 0.0) for y in years], rtol=1e-12, atol=1e-9)
+        for j, y in enumerate(years):
+            assert rows[(f"person_days_{y}", "mean")]["values"][name] == float(np.mean(values[:, j]))
+        # rebuilt from events.csv (run folders written before person_days_by_year.csv existed)
+        run = compare.read_run(compared / name)
+        ey, ev = compare._person_days_from_events(compared / name / "events.csv", start,
+                                                  ens.scenario.simulation.horizon_days, ens.n)
+        assert ey == years == run.person_days_years
+        np.testing.assert_allclose(ev, values, atol=EVENTS_PERSON_DAYS_TOL)
+        np.testing.assert_array_equal(run.person_days, values)
+
+
+def test_coverage_rows_equal_coverage_runs(comparison, compared):
+    rows = rows_by_key(comparison)
+    assert comparison["coverage_instrument"] == "radar"
+    for path in (HL, ISS):
+        sc = scenario.load(path)
+        direct = coverage_run.run(sc, compared.parent / f"direct-{sc.name}", days=1, resolution_km=300, maps=False)
+        stored = json.loads((compared / sc.name / "coverage" / "coverage_summary.json").read_text())
+        for region in compare.REGIONS:
+            for key in ("percent_area_observed", "revisit_mean_h", "revisit_max_h"):
+                value = rows[(f"coverage_{region}", key)]["values"][sc.name]
+                assert value == stored["regions"][region]["radar"][key] == direct["regions"][region]["radar"][key]
+
+
+def test_deltas_and_better(comparison):
+    ref, other = comparison["reference"], comparison["scenarios"][1]["label"]
+    assert ref == "ross_high_latitude" and other == "ros_iss_orbit"
+    checked = 0
+    for r in comparison["rows"]:
+        a, b = r["values"][ref], r["values"][other]
+        d, better = r["delta_vs_reference"][other], r["better"][other]
+        if a is None or b is None:
+            assert d is None
+            continue
+        if r["unit"] == "date":
+            assert d == (dt.date.fromisoformat(b) - dt.date.fromisoformat(a)).days
+            want = "same" if d == 0 else (ref if d > 0 else other)
+        else:
+            assert d == b - a
+            if not r["better_if"]:
+                assert better == ""
+                continue
+            up = r["better_if"] == "higher"
+            want = "same" if d == 0 else (other if (d > 0) == up else ref)
+        assert better == want, r
+        checked += 1
+    assert checked > 30
+    # a region the 51.6-degree orbit never sees: its revisit is undefined, which is worse
+    arctic = rows_by_key(comparison)[("coverage_arctic", "revisit_mean_h")]
+    assert arctic["values"][other] is None and arctic["better"][other] == ref
+
+
+def test_csv_matches_json(compared, comparison):
+    with open(compared / "comparison.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == len(comparison["rows"])
+    for c, j in zip(rows, comparison["rows"]):
+        for label, v in j["values"].items():
+            if v is None:
+                assert c[label] == ""
+            elif isinstance(v, float):
+                assert float(c[label]) == v  # written exactly (repr), no re-rounding
+            else:
+                assert c[label] == str(v)
+        d = j["delta_vs_reference"]["ros_iss_orbit"]
+        key = "delta_ros_iss_orbit_vs_ross_high_latitude"
+        assert (c[key] == "") if d is None else (float(c[key]) == d)
+
+
+def _fixed(path: Path) -> list[str]:
+    """--set overrides that fix every distribution of the high-latitude scenario."""
+    raw = scenario._parse(path.read_text(), str(path))
+    sets = []
+    for m in raw["modules"]:
+        sets += [f"modules.{m}.slip_days=0", f"modules.{m}.docking_success_probability=1",
+                 f"modules.{m}.rendezvous_days=2", f"modules.{m}.commissioning_days=30",
+                 f"modules.{m}.rebuild_days=0"]
+    for v in raw["launch_vehicles"]:
+        sets += [f"launch_vehicles.{v}.success_probability=1", f"launch_vehicles.{v}.stand_down_days_after_failure=0"]
+    for s in raw["launch_sites"]:
+        sets += [f"launch_sites.{s}.scrub_probability=0", f"launch_sites.{s}.outage_probability=0",
+                 f"launch_sites.{s}.outage_days=0"]
+    for c in raw["crew_ships"]:
+        sets += [f"crew_ships.{c}.rendezvous_days=0.25"]
+    for c in raw["cargo_ships"]:
+        sets += [f"cargo_ships.{c}.rendezvous_days=0.25", f"cargo_ships.{c}.docked_days=180"]
+    sets += ["crew.visit_days=60", "crew.days_between_visits=32"]
+    return sets
+
+
+def test_known_difference_deterministic(tmp_path):
+    """Everything fixed; the base module ready 100 days later delays phase 1 by exactly 100 days."""
+    sets = _fixed(HL)
+    text = HL.read_text()
+    a = scenario.loads(text, str(HL), sets + ["scenario.name=fixed"])
+    b = scenario.loads(text, str(HL), sets + ["scenario.name=fixed_late_bm",
+                                              f"modules.bm.ready={a.modules['bm'].ready + dt.timedelta(days=100)}"])
+    runs = []
+    for sc in (a, b):
+        ens = ensemble.run(sc, n=6, workers=1)
+        days = ens.milestone_days("phase_1_complete")
+        assert np.all(days == days[0])  # deterministic: every replication the same
+        folder = tmp_path / sc.name
+        folder.mkdir()
+        results.write_campaign(folder, ens)
+        compare.write_run_extras(folder, ens)
+        runs.append(compare.read_run(folder))
+    comp = compare.compare_runs(runs)
+    for stat in ("p10", "p50", "p90"):
+        row = comp.row("phase_1_complete", stat)
+        assert row.deltas[1] == 100 and row.better[1] == "fixed"
+        for m in ("first_crew", "phase_2_complete"):
+            assert comp.row(m, stat).deltas[1] == 0 and comp.row(m, stat).better[1] == "same"
+    assert comp.row("phase_1_complete", "p_by_deadline").values == [1.0, 1.0]
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=200)
+    compare.print_table(comp, console)
+    line = next(s for s in console.file.getvalue().splitlines() if "Phase 1 complete" in s)
+    assert "+100 d" in line and "fixed " in line
+
+
+def test_reused_run_folders_give_the_same_numbers(compared, comparison, tmp_path, capsys):
+    """Run folders given instead of scenario files: the same comparison, from the files alone."""
+    hl = tmp_path / "hl"
+    shutil.copytree(compared / "ross_high_latitude", hl)
+    (hl / compare.PERSON_DAYS_FILE).unlink()  # an older folder: person-days rebuilt from events.csv
+    out = tmp_path / "again"
+    assert cli.main(["compare", str(hl), str(compared / "ros_iss_orbit"), "--out", str(out), *COVERAGE_ARGS]) == 0
+    again = json.loads((out / "comparison.json").read_text())
+    old = rows_by_key(comparison)
+    for key, r in rows_by_key(again).items():
+        if key[0].startswith("person_days_"):
+            for label, v in r["values"].items():
+                assert v == pytest.approx(old[key]["values"][label], abs=EVENTS_PERSON_DAYS_TOL)
+        else:
+            assert r["values"] == old[key]["values"], key
+    assert "Scenarios compared with ross_high_latitude" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------ figures and report
+
+COMPARISON_FIGURES = ["fig_capacity", "fig_timeline", "fig_milestones", "fig_coverage_time",
+                      "fig_map_ross_high_latitude_radar", "fig_map_ros_iss_orbit_radar"]
+RUN_FIGURES = ["fig_capacity", "fig_timeline", "fig_milestones", "fig_coverage_time"]
+
+
+def check_png(path: Path) -> tuple[int, int]:
+    with Image.open(path) as im:
+        im.verify()
+    with Image.open(path) as im:
+        assert im.format == "PNG"
+        grey = np.asarray(im.convert("L"), dtype=float)
+    assert grey.var() > MIN_PIXEL_VARIANCE, (path, grey.var())
+    return grey.shape[1], grey.shape[0]
+
+
+def check_report(folder: Path, names: list[str]) -> str:
+    page = (folder / "report.html").read_text()
+    uris = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    for name in names:
+        data = base64.b64encode((folder / f"{name}.png").read_bytes()).decode()
+        assert data in uris, name
+    text = re.sub(r'src="data:image/png;base64,[A-Za-z0-9+/=]+"', "", page).lower()  # base64 may spell "http"
+    assert "http" not in text
+    assert "<script" not in text and "<link" not in text and "href=" not in text
+    assert 'src="' not in text and "url(" not in text
+    return page
+
+
+def test_comparison_figures_and_report(compared):
+    pngs = sorted(p.stem for p in compared.glob("*.png"))
+    assert pngs == sorted(COMPARISON_FIGURES)
+    for name in COMPARISON_FIGURES:
+        w, h = check_png(compared / f"{name}.png")
+        if name.startswith("fig_map_"):
+            assert (w, h) == (1560, 900)  # rossim.maps' fixed size
+        else:
+            assert w == figures.WIDTH_IN * figures.DPI and 400 <= h <= 1000, (name, w, h)
+    page = check_report(compared, COMPARISON_FIGURES)
+    assert "Comparison table" in page and "ross_high_latitude" in page and "ros_iss_orbit" in page
+    for sc in (HL, ISS):  # each scenario's file, escaped, for the record
+        assert scenario.load(sc).scenario.title.replace("&", "&amp;") in page
+
+
+def test_scenario_reports_in_comparison(compared):
+    for name, path in (("ross_high_latitude", HL), ("ros_iss_orbit", ISS)):
+        folder = compared / name
+        for fig in RUN_FIGURES:
+            w, _ = check_png(folder / f"{fig}.png")
+            assert w == 1100
+        page = check_report(folder, RUN_FIGURES)
+        assert "Coverage map" in page  # the coverage run's own maps are embedded too
+        import html
+
+        assert html.escape(path.read_text()) in page  # the scenario file, escaped
+        description = scenario.load(path).scenario.description.strip()
+        assert html.escape(description) in page
+
+
+def test_run_writes_report_and_report_command_svg(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert cli.main(["run", str(HL), "-n", "30", "--workers", "1", "--out", str(out)]) == 0
+    assert (out / compare.PERSON_DAYS_FILE).is_file()
+    check_report(out, RUN_FIGURES[:3])
+    assert cli.main(["report", str(out), "--svg"]) == 0
+    assert "report.html" in capsys.readouterr().out
+    for name in RUN_FIGURES[:3]:
+        assert (out / f"{name}.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_figures_never_touch_pyplot(tmp_path):
+    """Figures are plain Figure objects: making a run's figures leaves pyplot unimported (no
+    global figure state, no backend switch in the user's session)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np; from rossim import figures; "
+            "f = figures.coverage_time_figure([figures.CoverageCurve('a', 'radar', np.array([1.0]), "
+            "np.array([5.0]), 2.0)]); figures.save(f, sys.argv[1]); "
+            "print('matplotlib.pyplot' in sys.modules, type(f).__module__)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "f.png")], capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out == ["False", "matplotlib.figure"]
+
+
+# ------------------------------------------------------------------------------ bad input
+
+
+def test_unknown_run_folder(tmp_path, capsys):
+    one_line_error(capsys, ["compare", HL, tmp_path / "nope", "--out", tmp_path / "o"], "nope",
+                   "no such scenario file or run folder")
+    assert not (tmp_path / "o").exists()
+
+
+def test_neither_toml_nor_folder(tmp_path, capsys):
+    p = tmp_path / "notes.txt"
+    p.write_text("hello")
+    one_line_error(capsys, ["compare", HL, p, "--out", tmp_path / "o"], "notes.txt", "neither")
+
+
+def test_folder_without_summary(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    one_line_error(capsys, ["compare", tmp_path / "empty", HL, "--out", tmp_path / "o"], "no summary.json")
+    one_line_error(capsys, ["report", tmp_path / "empty"], "not a rossim run folder")
+
+
+def test_scenario_failing_validation(tmp_path, capsys):
+    one_line_error(capsys, ["compare", HL, ISS, "--set", "modules.nem.mass_kg=-5", "--out", tmp_path / "o"],
+                   "modules.nem.mass_kg", "greater than 0")
+    assert not (tmp_path / "o").exists()
+
+
+def test_incompatible_run_folders(compared, tmp_path, capsys):
+    other = tmp_path / "other"
+    shutil.copytree(compared / "ros_iss_orbit", other)
+    summary = json.loads((other / "summary.json").read_text())
+    summary["milestones"]["phase_3_complete"] = summary["milestones"].pop("phase_2_complete")
+    (other / "summary.json").write_text(json.dumps(summary))
+    one_line_error(capsys, ["compare", compared / "ross_high_latitude", other, "--out", tmp_path / "o"],
+                   "incompatible run folder", "phase_3_complete")
+    old = tmp_path / "old"
+    shutil.copytree(compared / "ros_iss_orbit", old)
+    (old / "replications.csv").unlink()
+    one_line_error(capsys, ["compare", old, compared / "ross_high_latitude", "--out", tmp_path / "o"],
+                   "incompatible run folder", "replications.csv")
+    broken = tmp_path / "broken"
+    shutil.copytree(compared / "ros_iss_orbit", broken)
+    (broken / "summary.json").write_text("{not json")
+    one_line_error(capsys, ["compare", broken, HL, "--out", tmp_path / "o"], "summary.json")
+    assert not (tmp_path / "o").exists()
