@@ -67,6 +67,24 @@ def _projection():
     return ccrs.LambertConformal(central_longitude=100.0, standard_parallels=(52.0, 72.0))
 
 
+@functools.lru_cache(maxsize=2)
+def _transformer(inverse: bool):
+    """pyproj transformer lon/lat (deg) -> map x/y (m), or back (cartopy builds one per call)."""
+    import cartopy.crs as ccrs
+    from pyproj import Transformer
+
+    src, dst = ccrs.PlateCarree(), _projection()
+    if inverse:
+        src, dst = dst, src
+    return Transformer.from_crs(src, dst, always_xy=True)
+
+
+def _to_map(lon_deg, lat_deg) -> np.ndarray:
+    """(N, 2) map coordinates (m) of lon/lat points (inf where the projection has none)."""
+    x, y = _transformer(False).transform(np.asarray(lon_deg, dtype=float), np.asarray(lat_deg, dtype=float))
+    return np.column_stack([np.ravel(x), np.ravel(y)])
+
+
 def nice_ceiling(x: float) -> float:
     """The smallest of 1, 1.5, 2, 3, 5, 7.5 x 10^k that is >= ``x`` (> 0)."""
     if not np.isfinite(x) or x <= 0:
@@ -82,15 +100,13 @@ def nice_ceiling(x: float) -> float:
 def _frame():
     """Projected extent (x0, x1, y0, y1) holding all of Russia, and the raster's pixel centres:
     lon/lat (ny, nx) and a mask of pixels inside Russia."""
-    import cartopy.crs as ccrs
     import shapely
 
     from . import regions
 
-    proj = _projection()
     geom = regions.russia().geometry
     xy = shapely.get_coordinates(shapely.get_exterior_ring(shapely.get_parts(geom)))
-    p = proj.transform_points(ccrs.PlateCarree(), xy[:, 0], xy[:, 1])
+    p = _to_map(xy[:, 0], xy[:, 1])
     x0, x1 = p[:, 0].min(), p[:, 0].max()
     y0, y1 = p[:, 1].min(), p[:, 1].max()
     dx, dy = (x1 - x0) * _MARGIN, (y1 - y0) * _MARGIN
@@ -100,8 +116,7 @@ def _frame():
     xs = x0 + (np.arange(nx) + 0.5) * (x1 - x0) / nx
     ys = y0 + (np.arange(ny) + 0.5) * (y1 - y0) / ny
     gx, gy = np.meshgrid(xs, ys)
-    ll = ccrs.PlateCarree().transform_points(proj, gx.ravel(), gy.ravel())
-    lon, lat = ll[:, 0].reshape(ny, nx), ll[:, 1].reshape(ny, nx)
+    lon, lat = _transformer(True).transform(gx, gy)
     inside = regions.russia().contains(lon.ravel(), lat.ravel()).reshape(ny, nx)
     return (x0, x1, y0, y1), lon, lat, inside
 
@@ -132,7 +147,6 @@ def _projected_path(geoms, min_lat_deg: float):
     orientation (exteriors counter-clockwise, holes clockwise) through the conformal projection, so
     the non-zero fill rule leaves holes open.
     """
-    import cartopy.crs as ccrs
     import shapely
     from matplotlib.path import Path as MplPath
 
@@ -143,14 +157,12 @@ def _projected_path(geoms, min_lat_deg: float):
     parts = shapely.get_parts(shapely.intersection(np.asarray(geoms, dtype=object), window))
     parts = [p for p in shapely.get_parts(parts) if shapely.get_type_id(p) == 3 and p.area > 0]
     parts = shapely.orient_polygons(np.asarray(parts, dtype=object), exterior_cw=False)
-    proj = _projection()
-    src = ccrs.PlateCarree()
     rings = [np.asarray(r.coords)[:, :2] for poly in parts for r in [poly.exterior, *poly.interiors]]
     rings = [r for r in rings if len(r) >= 4]
     if not rings:
         return MplPath(np.zeros((0, 2)))
     lonlat = np.concatenate(rings)
-    verts = proj.transform_points(src, lonlat[:, 0], lonlat[:, 1])[:, :2]
+    verts = _to_map(lonlat[:, 0], lonlat[:, 1])
     codes = np.full(len(verts), MplPath.LINETO, dtype=np.uint8)
     ends = np.cumsum([len(r) for r in rings])
     codes[ends - 1] = MplPath.CLOSEPOLY
@@ -197,18 +209,28 @@ def _raster(result, values, norm, cmap, region):
     return rgba
 
 
+@functools.lru_cache(maxsize=1)
+def _graticule():
+    """Meridians every 20° and parallels every 10° (30°N to 80°N) as projected polylines."""
+    lat = np.linspace(30.0, 90.0, 61)
+    lon = np.linspace(-180.0, 180.0, 721)
+    lines = [_to_map(np.full_like(lat, m), lat) for m in np.arange(-180.0, 180.0, 20.0) if m != -80.0]
+    cut = (lon - 100.0 + 180.0) % 360.0  # split the parallels at the projection's cut, 80°W
+    order = np.argsort(cut)
+    lines += [_to_map(lon[order], np.full_like(lon, p)) for p in np.arange(30.0, 81.0, 10.0)]
+    return lines
+
+
 def _track_segments(track, days):
     """Projected polylines (list of (n, 2)) of the ground track over its first ``days``, broken where
     it leaves the northern frame or wraps around the projection's cut (80°W)."""
-    import cartopy.crs as ccrs
-
     sel = np.asarray(track.days) <= track.days[0] + days
     lon = np.asarray(track.lon_deg, dtype=float)[sel]
     lat = np.asarray(track.lat_deg, dtype=float)[sel]
     ok = np.isfinite(lon) & np.isfinite(lat) & (lat >= _TRACK_MIN_LAT_DEG)
     p = np.full((lon.size, 2), np.nan)
     if ok.any():
-        p[ok] = _projection().transform_points(ccrs.PlateCarree(), lon[ok], lat[ok])[:, :2]
+        p[ok] = _to_map(lon[ok], lat[ok])
     rel = (lon - 100.0 + 180.0) % 360.0  # longitude from the map's cut, [0, 360)
     ok &= np.isfinite(p).all(axis=1)
     brk = ~ok | np.r_[True, np.abs(np.diff(rel)) > 180.0]  # a new piece starts here (or no point)
@@ -238,15 +260,14 @@ def coverage_map(
     much of ``result.track`` to draw (0 for none). Returns a :class:`matplotlib.figure.Figure`
     of :data:`MAP_SIZE_IN` at :data:`MAP_DPI` (save it with :func:`save`).
     """
-    import cartopy.crs as ccrs
     from matplotlib import colormaps
     from matplotlib.cm import ScalarMappable
     from matplotlib.collections import LineCollection
     from matplotlib.colors import Normalize
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch, PathPatch
     import shapely
+    from matplotlib.patches import Patch, PathPatch
 
     from . import regions
 
@@ -277,8 +298,8 @@ def coverage_map(
     reg = region or regions.russia()
     ax.add_artist(PathPatch(_outline_path(reg.name, shapely.to_wkb(reg.geometry)), facecolor="none",
                            edgecolor=_OUTLINE, linewidth=0.6, transform=ax.transData, zorder=3))
-    ax.gridlines(xlocs=np.arange(-180, 181, 20), ylocs=np.arange(40, 90, 10), color="#606060",
-                 linewidth=0.3, alpha=0.5, linestyle=":", zorder=3)
+    ax.add_collection(LineCollection(_graticule(), colors="#606060", linewidths=0.3, alpha=0.5,
+                                     linestyles=":", transform=ax.transData, zorder=3), autolim=False)
 
     handles = [
         Patch(facecolor=NEVER_COLOR, edgecolor=_OUTLINE, linewidth=0.4, label="never observed"),
@@ -290,13 +311,13 @@ def coverage_map(
         segments = []
         for line in getattr(regions.nsr_route(), "geoms", [regions.nsr_route()]):
             lon, lat = np.asarray(line.coords).T
-            segments.append(proj.transform_points(ccrs.PlateCarree(), lon, lat)[:, :2])
+            segments.append(_to_map(lon, lat))
         ax.add_collection(LineCollection(segments, colors=_NSR_COLOR, linewidths=2.0, capstyle="round",
-                                         transform=ax.transData, zorder=5))
+                                         transform=ax.transData, zorder=5), autolim=False)
         handles.append(Line2D([], [], color=_NSR_COLOR, linewidth=2.0, label="Northern Sea Route"))
     if track_days > 0 and result.track is not None and np.size(result.track.days):
         ax.add_collection(LineCollection(_track_segments(result.track, track_days), colors=_TRACK_COLOR,
-                                         linewidths=0.5, alpha=0.55, transform=ax.transData, zorder=4))
+                                         linewidths=0.5, alpha=0.55, transform=ax.transData, zorder=4), autolim=False)
         span = f"{track_days * 24:g} h" if track_days < 2 else f"{track_days:g} d"
         handles.append(Line2D([], [], color=_TRACK_COLOR, linewidth=0.8, alpha=0.7,
                               label=f"ground track, first {span}"))
