@@ -35,6 +35,7 @@ import numpy as np
 import simpy
 
 from . import clock
+from .distributions import BaseDistribution, Fixed, Triangular, Uniform
 from .scenario import Scenario
 from .station import ModuleContribution, Station
 
@@ -51,6 +52,17 @@ EVENT_KINDS = (
 
 #: Times closer than this (about 0.1 ms) are the same instant: guards float round-off.
 _EPS_DAYS = 1e-9
+
+#: Uniform numbers drawn from a replication's Generator at a time (a replication uses ~400).
+_UNIFORM_BLOCK = 256
+
+
+def _uniforms(rng: np.random.Generator):
+    """Uniform numbers on [0, 1) from ``rng``, a block at a time: one NumPy call per block
+    instead of one per draw (``rng.random()`` costs ~0.4 us, ``next`` of this ~0.05 us). Still
+    a function of the replication's stream alone, so independent of workers and chunking."""
+    while True:
+        yield from rng.random(_UNIFORM_BLOCK).tolist()
 
 
 
@@ -141,9 +153,14 @@ class _Ports:
     def take(self, allowed: frozenset[str]) -> str | None:
         """The first free port in ``allowed``, reserved now; None if none is free or if other
         events are due at this instant (the caller then gets its port through :meth:`wait`)."""
-        if self.env.peek() <= self.env.now:
+        env = self.env
+        if env.peek() <= env.now:
             return None
-        return self.take_free(allowed)
+        for port in self.free:
+            if port in allowed:
+                self.free.remove(port)
+                return port
+        return None
 
     def wait(self, allowed: frozenset[str]) -> simpy.Event:
         """An event that succeeds with a port in ``allowed``: now (resuming the caller after the
@@ -192,7 +209,8 @@ class _Model:
         self.vehicles = {k: _Launcher(v.min_days_between_flights, v) for k, v in sc.launch_vehicles.items()}
         self.sites = {k: _Launcher(s.turnaround_days, s, s.scrub_probability, s.outage_probability)
                       for k, s in sc.launch_sites.items()}
-        self.p_success = {k: min(max(float(v.success_probability.sample(rng)), 0.0), 1.0)
+        self.uniform = _uniforms(rng).__next__
+        self.p_success = {k: min(max(float(self.draw(v.success_probability)), 0.0), 1.0)
                           for k, v in sc.launch_vehicles.items()}
         self.docked = {k: env.event() for k in sc.modules}
         self.module_ready: dict[str, float] = {}
@@ -212,6 +230,25 @@ class _Model:
         self.aboard: list[int] = [0]
 
     # ------------------------------------------------------------------ bookkeeping
+    def draw(self, dist: BaseDistribution) -> float:
+        """A sample of ``dist``. Fixed, uniform and triangular ones (nearly every draw of a
+        replication) are computed here from one of :func:`_uniforms`, by the same transforms
+        NumPy's ``Generator.uniform`` and ``Generator.triangular`` apply to one uniform double;
+        a call of those costs 1.2-1.6 us, this 0.3 us. Other kinds ask ``dist.sample``."""
+        kind = type(dist)
+        if kind is Fixed:
+            return dist.value
+        if kind is Triangular:
+            low, mode, high = dist.low, dist.mode, dist.high
+            base = high - low
+            u = self.uniform()
+            if u <= (mode - low) / base:
+                return low + math.sqrt(u * ((mode - low) * base))
+            return high - math.sqrt((1.0 - u) * ((high - mode) * base))
+        if kind is Uniform:
+            return dist.low + (dist.high - dist.low) * self.uniform()
+        return dist.sample(self.rng)
+
     def log(self, kind: str, subject: str, detail: str = "") -> None:
         self.events.append((self.env.now, kind, subject, detail))
 
@@ -227,19 +264,23 @@ class _Model:
             self.cap_t.append(now)
             self.cap.append(cap)
             self.aboard.append(self.crew_aboard)
-        if self.unreached:  # milestones of capacity and crew still to come
-            for name, reached in (("capacity_2", cap >= 2), ("capacity_4", cap >= 4),
-                                  ("first_crew", self.crew_aboard > 0)):
-                if reached and name in self.unreached:
-                    self.unreached.discard(name)
-                    self.milestones[name] = now
-                    self.log("milestone", name)
-                    if name == "first_crew":
-                        self.first_crew.succeed()
+        unreached = self.unreached
+        if cap >= 2 and "capacity_2" in unreached:
+            self.reach("capacity_2")
+        if cap >= 4 and "capacity_4" in unreached:
+            self.reach("capacity_4")
+        if self.crew_aboard > 0 and "first_crew" in unreached:
+            self.reach("first_crew")
+            self.first_crew.succeed()
         if hab != self.last_habitable:  # wake the crew slots waiting for room
             self.last_habitable = hab
             self.changed.succeed()
             self.changed = self.env.event()
+
+    def reach(self, milestone: str) -> None:
+        self.unreached.discard(milestone)
+        self.milestones[milestone] = self.env.now
+        self.log("milestone", milestone)
 
     def check_phases(self) -> None:
         st = self.station
@@ -264,7 +305,7 @@ class _Model:
         and holds them from then on. A failure or a pad outage discovered meanwhile moves the
         later bookings when they come due; a scrub moves the flight by one day.
         """
-        env, rng = self.env, self.rng
+        env, u, draw = self.env, self.uniform, self.draw
         vehicle, site = self.vehicles[vehicle_id], self.sites[site_id]
         t = env.now
         while True:
@@ -276,16 +317,16 @@ class _Model:
                 yield env.timeout(t - env.now)
             if env.now + _EPS_DAYS < max(vehicle.blocked_until, site.blocked_until):
                 continue  # grounded or pad damaged while we waited
-            if site.scrub_p and rng.random() < site.scrub_p:
+            if site.scrub_p and u() < site.scrub_p:
                 self.log("scrub", subject, site_id)
                 t = env.now + 1.0
                 vehicle.next_free = site.next_free = t  # keep the next day for us
                 continue
             break
         self.launches += 1
-        success = rng.random() < self.p_success[vehicle_id]
-        if site.outage_p and rng.random() < site.outage_p:
-            days = site.spec.outage_days.sample(rng)
+        success = u() < self.p_success[vehicle_id]
+        if site.outage_p and u() < site.outage_p:
+            days = draw(site.spec.outage_days)
             site.blocked_until = env.now + days
             self.log("pad_outage", site_id, f"{days:.0f} days")
         route = self.plan.routes[vehicle_id, site_id]
@@ -293,15 +334,15 @@ class _Model:
             self.log("launch", subject, route)
         else:
             self.losses += 1
-            days = vehicle.spec.stand_down_days_after_failure.sample(rng)
+            days = draw(vehicle.spec.stand_down_days_after_failure)
             vehicle.blocked_until = max(vehicle.blocked_until, env.now + days)
             self.log("launch_failure", subject, f"{route}; stand-down {days:.0f} days")
         return success
 
     # ------------------------------------------------------------------ modules
     def module(self, mid: str):
-        env, rng, m = self.env, self.rng, self.sc.modules[mid]
-        ready = self.plan.ready_days[mid] + m.slip_days.sample(rng)
+        env, u, draw, m = self.env, self.uniform, self.draw, self.sc.modules[mid]
+        ready = self.plan.ready_days[mid] + draw(m.slip_days)
         if ready > env.now:
             yield env.timeout(ready - env.now)
         self.module_ready[mid] = env.now
@@ -316,13 +357,13 @@ class _Model:
                     port = yield self.ports.wait(wanted_port)
             ok = yield from self.launch(m.launch_vehicle, m.launch_site, mid)
             if ok:
-                yield env.timeout(m.rendezvous_days.sample(rng))
+                yield env.timeout(draw(m.rendezvous_days))
                 for attempt in range(m.max_docking_attempts):
-                    if rng.random() < m.docking_success_probability:
+                    if u() < m.docking_success_probability:
                         break
                     self.log("docking_failed", mid, f"attempt {attempt + 1}")
                     if attempt + 1 < m.max_docking_attempts:
-                        yield env.timeout(m.docking_retry_days.sample(rng))
+                        yield env.timeout(draw(m.docking_retry_days))
                 else:
                     ok = False
             if ok:
@@ -336,10 +377,10 @@ class _Model:
                 self.log("dropped", mid)
                 self.check_phases()
                 return
-            yield env.timeout(m.rebuild_days.sample(rng))
+            yield env.timeout(draw(m.rebuild_days))
             self.log("rebuild", mid)
         self.dock_module(mid)
-        yield env.timeout(m.commissioning_days.sample(rng))
+        yield env.timeout(draw(m.commissioning_days))
         self.commission(mid)
 
     def dock_module(self, mid: str) -> None:
@@ -387,7 +428,7 @@ class _Model:
 
     # ------------------------------------------------------------------ crew
     def crew_slot(self, j: int):
-        env, rng, policy = self.env, self.rng, self.sc.crew
+        env, draw, policy = self.env, self.draw, self.sc.crew
         ship = self.sc.crew_ships[policy.ship]
         st = self.station
         visiting = policy.mode == "visiting"
@@ -414,14 +455,14 @@ class _Model:
                 self.release_port(port)
                 self.log("crew_aborted", ship_id, "launch failure; crew safe")
                 continue
-            yield env.timeout(ship.rendezvous_days.sample(rng))
+            yield env.timeout(draw(ship.rendezvous_days))
             if current is not None and current.n:
                 self.hand_over(current)
             others = self.crew_aboard
             st.dock_crew_ship(ship.seats)
             n = max(0, min(wanted(), st.habitable_capacity() - others))
             life = ship.docked_life_days
-            stay = policy.visit_days.sample(rng) if visiting else policy.increment_days.sample(rng)
+            stay = draw(policy.visit_days) if visiting else draw(policy.increment_days)
             stay = min(stay, life)
             if visiting:  # the crew leaves after its visit, its ship with it
                 crew = _Crew(ship_id, n, port, env.now, ship.seats, stay, 0.0)
@@ -433,7 +474,7 @@ class _Model:
             self.update()
             self.after(crew.life_days, self.life_ends, crew)
             if visiting:
-                yield env.timeout(stay + policy.days_between_visits.sample(rng))
+                yield env.timeout(stay + draw(policy.days_between_visits))
                 current = None
             else:
                 lead = stay - policy.handover_overlap_days - ship.rendezvous_days.expected()
@@ -475,7 +516,7 @@ class _Model:
 
     # ------------------------------------------------------------------ cargo
     def cargo(self, cid: str):
-        env, rng, c = self.env, self.rng, self.sc.cargo_ships[cid]
+        env, draw, c = self.env, self.draw, self.sc.cargo_ships[cid]
         if c.first_flight == "first_crew":
             yield self.first_crew
         else:
@@ -494,9 +535,9 @@ class _Model:
                 port = yield self.ports.wait(cargo_ports)
             ok = yield from self.launch(c.launch_vehicle, c.launch_site, ship_id)
             if ok:
-                yield env.timeout(c.rendezvous_days.sample(rng))
+                yield env.timeout(draw(c.rendezvous_days))
                 self.log("cargo_docked", ship_id, port)
-                self.after(c.docked_days.sample(rng), self.cargo_undocks, ship_id, port)
+                self.after(draw(c.docked_days), self.cargo_undocks, ship_id, port)
             else:
                 self.release_port(port)
             if next_at > env.now:

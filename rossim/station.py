@@ -113,7 +113,7 @@ class Station:
 
     def capacities(self) -> tuple[int, int]:
         """``(habitable_capacity(), capacity())`` at once (the campaign asks after every change)."""
-        hab = self.habitable_capacity()
+        hab = min(self._module_limit, self._phase_target())
         return hab, min(hab, self.return_seats)
 
     def binding_rule(self) -> str:
