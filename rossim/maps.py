@@ -255,9 +255,9 @@ def coverage_map(
     ``coverage.analyze`` makes it), normally of Russia's grid; ``quantity``: ``"revisit_mean"``
     (hours between accesses, per cell) or ``"first_access"`` (hours from the span's start);
     ``vmin``/``vmax``: the colour scale (hours; default 0 and a round number at or above the
-    95th percentile of the cells' values, or the span if no cell has one), fix them to compare maps; ``region``: the
-    :class:`rossim.regions.Region` whose inside is painted (default Russia); ``track_days``: how
-    much of ``result.track`` to draw (0 for none). Returns a :class:`matplotlib.figure.Figure`
+    95th percentile of the cells' values, or the span if no cell has one): fix them to compare
+    maps; ``region``: the :class:`rossim.regions.Region` whose inside is painted (default
+    Russia); ``track_days``: how much of ``result.track`` to draw (0 for none). Returns a :class:`matplotlib.figure.Figure`
     of :data:`MAP_SIZE_IN` at :data:`MAP_DPI` (save it with :func:`save`).
     """
     from matplotlib import colormaps

@@ -5,6 +5,7 @@ Fast settings throughout (1-3 days, 200 km cells): each run takes about a second
 """
 
 import csv
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -283,3 +284,54 @@ def test_curve_is_downsampled_to_at_most_500_points():
     expected = 100.0 * np.searchsorted(first, np.linspace(0.0, 30.0, 500), side="right") / 10_000
     np.testing.assert_allclose(curve["percent"], expected, atol=1e-3)
     assert math.isclose(curve["percent"][-1], 100.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Maps
+
+
+@pytest.fixture(scope="module")
+def synthetic_russia():
+    """Russia's 300 km grid with made-up accesses: cell i seen (i mod 4) times, 6 h apart."""
+    grid = regions.equal_area_grid(regions.russia(), 300.0)
+    m = len(grid)
+    counts = np.arange(m) % 4
+    cell = np.repeat(np.arange(m), counts)
+    k = np.arange(cell.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    start = 0.1 + 0.25 * k + 0.001 * (cell % 7)
+    acc = coverage.Accesses(cell, start, start + 1e-3, m)
+    res = coverage.figures_of_merit(acc, grid.area_km2, 2.0, lat_deg=grid.lat_deg)
+    return dataclasses.replace(res, lon_deg=np.asarray(grid.lon_deg))
+
+
+def test_map_frame_holds_all_of_russia():
+    (x0, x1, y0, y1), lon, lat, inside = maps._frame()
+    ends = {"Kaliningrad": (20.5, 54.7), "Cape Dezhnev": (-169.7, 66.1), "Franz Josef Land": (58.0, 81.5),
+            "Kurils": (156.0, 50.5), "Dagestan": (47.5, 41.5)}
+    for name, (lo, la) in ends.items():
+        x, y = maps._to_map([lo], [la])[0]
+        assert x0 < x < x1 and y0 < y < y1, name
+    assert inside.mean() > 0.25  # Russia fills the frame
+
+
+def test_map_colour_scale_can_be_fixed_and_shows_categories(synthetic_russia, tmp_path):
+    fig = maps.coverage_map(synthetic_russia, title="fixed", vmin=0.0, vmax=12.0, track_days=0)
+    cbar_ax = fig.axes[-1]
+    assert cbar_ax.get_ylim() == pytest.approx((0.0, 12.0))
+    assert "revisit" in cbar_ax.get_ylabel() and "(h)" in cbar_ax.get_ylabel()
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "never observed" in texts and "observed once (no revisit)" in texts
+    pixels = rgb(maps.save(fig, tmp_path / "m.png"))
+    # A quarter of the cells are never seen and another quarter seen once: both colours show.
+    assert share_of_color(pixels, maps.NEVER_COLOR) > 0.02
+    assert share_of_color(pixels, maps.ONCE_COLOR) > 0.02
+
+    auto = maps.coverage_map(synthetic_russia, title="auto", quantity="first_access", track_days=0)
+    assert "first observation" in auto.axes[-1].get_ylabel()
+    assert auto.axes[-1].get_ylim()[1] == maps.nice_ceiling(
+        np.percentile(synthetic_russia.first_access_days[synthetic_russia.access_count > 0] * 24, 95))
+
+
+def test_nice_ceiling():
+    assert [maps.nice_ceiling(x) for x in (0.8, 1.0, 1.2, 2.5, 4.0, 6.0, 9.0, 31.9, 120.0)] == \
+        [1.0, 1.0, 1.5, 3.0, 5.0, 7.5, 10.0, 50.0, 150.0]
