@@ -252,7 +252,9 @@ def coverage_map(
     """A map of Russia coloured by a cell figure of merit of ``result``.
 
     ``result``: a :class:`rossim.coverage.CoverageResult` with cell coordinates (as
-    ``coverage.analyze`` makes it), normally of Russia's grid; ``quantity``: ``"revisit_mean"``
+    ``coverage.analyze`` makes it), normally of Russia's grid, or any object with the (M,) arrays
+    ``lat_deg``, ``lon_deg``, ``area_km2``, ``access_count``, ``cell_revisit_mean_h``,
+    ``first_access_days`` and ``track`` (None or with ``days``, ``lat_deg``, ``lon_deg``); ``quantity``: ``"revisit_mean"``
     (hours between accesses, per cell) or ``"first_access"`` (hours from the span's start);
     ``vmin``/``vmax``: the colour scale (hours; default 0 and a round number at or above the
     95th percentile of the cells' values, or the span if no cell has one): fix them to compare
@@ -276,7 +278,7 @@ def coverage_map(
     lo = 0.0 if vmin is None else float(vmin)
     hi = vmax
     if hi is None:
-        span_h = float(result.span_days) * 24.0
+        span_h = 24.0 * float(getattr(result, "span_days", 1.0))
         hi = nice_ceiling(float(np.percentile(finite, 95)) if finite.size else span_h)
     hi = float(hi)
     if not hi > lo:
