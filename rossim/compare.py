@@ -42,7 +42,8 @@ from .errors import InputError
 
 __all__ = [
     "RunFolder", "Row", "Comparison", "read_run", "compare_runs", "write_comparison",
-    "person_days_by_year", "write_run_extras", "REGIONS", "main",
+    "person_days_by_year", "write_run_extras", "format_value", "format_delta", "table_rows", "print_table",
+    "REGIONS", "REGION_NAMES", "MILESTONE_NAMES", "PERSON_DAYS_FILE", "REVISIT_NOTE", "main",
 ]
 
 #: Coverage regions compared, in order (keys of ``coverage_summary.json``'s ``regions``).
@@ -57,6 +58,9 @@ MILESTONE_NAMES = {
     "phase_2_complete": "Phase 2 complete",
 }
 PERSON_DAYS_FILE = "person_days_by_year.csv"
+#: How to read revisit rows (shown with every comparison).
+REVISIT_NOTE = ("revisit times are over the cells observed at least twice: an orbit that sees little of a "
+                "region can show a short revisit over that small part; read them with the area observed")
 _QUANTILES = (0.10, 0.50, 0.90)
 #: Keys ``summary.json`` must have for a folder to be read (written by rossim 0.1).
 _SUMMARY_KEYS = ("scenario", "replications", "start", "horizon", "deadline", "milestones",
@@ -250,6 +254,42 @@ def _find_coverage(folder: Path) -> tuple[dict | None, Path | None]:
     return None, None
 
 
+_HEADER = re.compile(r"^# rossim run of (.+)$", re.M)
+
+
+def _original_source(text: str) -> Path | None:
+    """The scenario file a run folder's scenario.toml was copied from (its header line)."""
+    m = _HEADER.search(text)
+    return Path(m.group(1).strip()) if m else None
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _scenario_tables(path: Path, text: str, depth: int = 0) -> dict:
+    """The TOML tables of a stored scenario, its ``extends`` base merged under it when that file is
+    still found (next to the copy, or next to the original); best effort, for names and descriptions
+    shown in reports ({} when unreadable)."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return {}
+    base = raw.pop("extends", None)
+    if isinstance(base, str) and depth < 8:
+        origin = _original_source(text)
+        for cand in [path.parent / base] + ([origin.parent / base] if origin else []):
+            if cand.is_file():
+                try:
+                    return _merge(_scenario_tables(cand, cand.read_text(encoding="utf-8"), depth + 1), raw)
+                except (OSError, UnicodeDecodeError):
+                    break
+    return raw
+
+
 def read_run(folder: str | Path, label: str | None = None) -> RunFolder:
     """Read and check the run folder ``folder``; bad or incompatible folders raise InputError."""
     folder = Path(folder)
@@ -297,12 +337,9 @@ def read_run(folder: str | Path, label: str | None = None) -> RunFolder:
     tp = folder / "scenario.toml"
     if tp.is_file():
         text = tp.read_text(encoding="utf-8")
-        try:
-            raw = tomllib.loads(text)
-            meta = dict(raw.get("scenario") or {})
-            meta["modules"] = raw.get("modules") or {}
-        except tomllib.TOMLDecodeError:
-            meta = {}
+        raw = _scenario_tables(tp, text)
+        meta = dict(raw.get("scenario") or {})
+        meta["modules"] = raw.get("modules") or {}
     start = dt.date.fromisoformat(summary["start"])
     horizon_days = clock.days_between(start, dt.date.fromisoformat(summary["horizon"]))
     pp = folder / PERSON_DAYS_FILE
@@ -382,6 +419,7 @@ class Comparison:
             "coverage_settings": cov,
             "sign": "delta = scenario minus reference (days for dates); better = the better scenario "
                     "of the pair by better_if",
+            "notes": [REVISIT_NOTE] if self.instrument else [],
             "rows": [{"key": r.key, "statistic": r.statistic, "label": r.label, "unit": r.unit,
                       "better_if": r.better_if,
                       "values": dict(zip(self.labels, r.values)),
@@ -616,17 +654,24 @@ def print_table(comp: Comparison, console) -> None:
         t.add_column(lb, min_width=25)
     for lb in comp.labels[1:]:
         t.add_column(f"Δ {lb}", justify="right", no_wrap=True)
-        t.add_column("better", no_wrap=True, min_width=max(len(x) for x in comp.labels))
+        t.add_column("better", no_wrap=True, overflow="ellipsis")
     for row, vals, ds in table_rows(comp, sep="\n"):
         short = row.short.replace(" (median)", "")
         t.add_row(short, *vals, *ds, end_section=row.key.startswith("person_days_") is False
                   and row.statistic == "p_by_deadline")
-    note = (f"dates: median and [10 % – 90 %] of replications; all rows exact in comparison.csv")
+    note = "dates: median and [10 % – 90 %] of replications; every row exact in comparison.csv"
     if comp.instrument:
-        note += f"; coverage: {comp.instrument}"
-    width = console.width if console.is_terminal else max(console.width, 132)
-    console.print(t, width=width, crop=False)
-    console.print(note, width=width, crop=False)
+        note += f"\ncoverage ({comp.instrument}): {REVISIT_NOTE}"
+    # A terminal gets what fits; a file or pipe gets the table's natural width (no wrapping).
+    from rich.measure import Measurement
+
+    if not console.is_terminal:
+        from rich.console import Console
+
+        natural = Measurement.get(console, console.options.update(max_width=1000), t).maximum
+        console = Console(file=console.file, width=max(console.width, natural), highlight=False)
+    console.print(t)
+    console.print(note)
 
 
 # ------------------------------------------------------------------------------ rossim compare
@@ -692,9 +737,17 @@ def _scenario_of_folder(folder: Path):
         return None
     try:
         overrides = json.loads((folder / "summary.json").read_text(encoding="utf-8")).get("overrides", [])
-        return scenario.loads(p.read_text(encoding="utf-8"), source=str(p), overrides=overrides)
-    except (InputError, OSError, ValueError):
+        text = p.read_text(encoding="utf-8")
+    except (OSError, ValueError):
         return None
+    origin = _original_source(text)
+    # 'extends' is relative to the file: try the copy, then the original's place.
+    for source in [p] + ([origin] if origin else []):
+        try:
+            return scenario.loads(text, source=str(source), overrides=overrides)
+        except InputError:
+            continue
+    return None
 
 
 def main(args, console, progress_factory, run_ensemble) -> int:
@@ -708,6 +761,8 @@ def main(args, console, progress_factory, run_ensemble) -> int:
     days = getattr(args, "days", None) or (min(s.coverage.days for s in scs) if scs else None)
     res = getattr(args, "resolution_km", None) or (max(s.coverage.resolution_km for s in scs) if scs else None)
     coverage = _coverage_available()
+    if any(i.folder is not None for i in inputs) and (args.replications or args.seed is not None):
+        console.print("note: run folders are reused as they are; -n/--seed apply to scenario files only")
     out = Path(args.out)
     with results.output_dir(out) as tmp:
         runs = []

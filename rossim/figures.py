@@ -143,7 +143,8 @@ def capacity_figure(bands: Sequence[Bands], title: str | None = None) -> Figure:
             c = color(i)
             x = b.dates
             for ax, (lo, mid, hi), what in ((ax_cap, b.capacity, "capacity"), (ax_crew, b.crew, "aboard")):
-                ax.fill_between(x, lo, hi, step="post", color=c, alpha=0.18, linewidth=0)
+                ax.fill_between(x, lo, hi, step="post", color=c, alpha=0.18 if len(bands) <= 2 else 0.12,
+                                linewidth=0)
                 sx, sy = _flat_steps(x, mid)
                 ax.plot(sx, sy, color=c, linewidth=2.2, solid_capstyle="butt", label=f"{b.label}: median")
                 top = max(top, float(np.nanmax(hi)) if np.size(hi) else 1.0)
@@ -243,9 +244,9 @@ def timeline_figure(groups: Sequence[tuple[str, Sequence[ModuleBar], dt.date]],
                 if d50 is None:
                     notes.append("median docking after horizon")
                 if m.loss_share > 0:
-                    notes.append(f"lost ≥ once: {m.loss_share:.0%}")
+                    notes.append(f"lost ≥ once: {_share(m.loss_share)}")
                 if m.probability_docked < 1:
-                    notes.append(f"never docked: {1 - m.probability_docked:.0%}")
+                    notes.append(f"never docked: {_share(1 - m.probability_docked)}")
                 if notes:  # a column of notes at the right, past the horizon
                     tr = blended_transform_factory(ax.transAxes, ax.transData)
                     ax.text(0.995, y, " · ".join(notes), transform=tr, va="center", ha="right", fontsize=8,
@@ -277,6 +278,15 @@ def timeline_figure(groups: Sequence[tuple[str, Sequence[ModuleBar], dt.date]],
         fig.suptitle(title or "Assembly timeline: module ready and docking dates (median, 10–90 %)",
                      fontweight="bold")
     return fig
+
+
+def _share(x: float) -> str:
+    """A share as a whole percentage, never rounding a rare event to 0 % or a near-certain one to 100 %."""
+    if 0 < x < 0.005:
+        return "<1%"
+    if 0.995 <= x < 1:
+        return ">99%"
+    return f"{x:.0%}"
 
 
 def _short(name: str, width: int = 34) -> str:

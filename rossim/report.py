@@ -21,8 +21,8 @@ import numpy as np
 
 from . import figures
 from .campaign import MILESTONES
-from .compare import (MILESTONE_NAMES, REGION_NAMES, REGIONS, Comparison, RunFolder, compare_runs,
-                      format_value, read_run, table_rows)
+from .compare import (MILESTONE_NAMES, REGION_NAMES, REGIONS, REVISIT_NOTE, Comparison, RunFolder,
+                      compare_runs, read_run, table_rows)
 from .errors import InputError
 
 __all__ = ["write_report", "write_run_report", "run_figures", "comparison_figures", "coverage_curve"]
@@ -454,7 +454,7 @@ def _comparison_report(folder: Path, svg: bool) -> Path:
         spans = {r.label: _coverage_span_h(r.coverage) for r in runs if r.coverage}
         span_txt = ", ".join(f"{k}: {v / 24:g} d" for k, v in spans.items() if v)
         body.append(f'<p class="note">Coverage figures for instrument <b>{_e(comp.instrument)}</b>'
-                    + (f" (span {_e(span_txt)})" if span_txt else "") + ".</p>")
+                    + (f" (span {_e(span_txt)})" if span_txt else "") + f". Note: {_e(REVISIT_NOTE)}.</p>")
     body += ["<h2>Comparison table</h2>", _comparison_table(comp),
              '<p class="note">Dates: median [10 % – 90 %] of the replications; exact values of every row, '
              "including the 10 % and 90 % dates' deltas, are in comparison.csv and comparison.json.</p>",

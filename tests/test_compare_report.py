@@ -391,3 +391,14 @@ def test_incompatible_run_folders(compared, tmp_path, capsys):
     (broken / "summary.json").write_text("{not json")
     one_line_error(capsys, ["compare", broken, HL, "--out", tmp_path / "o"], "summary.json")
     assert not (tmp_path / "o").exists()
+
+
+def test_extends_scenario_keeps_names_and_description(tmp_path):
+    """A run of a scenario that extends another: its report still names modules and describes it."""
+    out = tmp_path / "angara"
+    assert cli.main(["run", str(SCENARIOS / "ross_angara_trouble.toml"), "-n", "5", "--workers", "1",
+                     "--no-report", "--out", str(out)]) == 0
+    run = compare.read_run(out)
+    assert run.module_info()["nem"]["name"] == "Science-power module (NEM)"  # from the base file
+    assert "less reliable" in run.meta["description"]  # from the variant itself
+    assert compare._scenario_of_folder(out).name == "ross_angara_trouble"
