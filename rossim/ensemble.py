@@ -9,6 +9,7 @@ any executor with ``submit`` (e.g. a ``dask.distributed`` client's) can be passe
 from __future__ import annotations
 
 import datetime as dt
+import marshal
 import math
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -42,6 +43,33 @@ def stream(seed: int, i: int) -> np.random.SeedSequence:
 def _run_chunk(scenario: Scenario, seed: int, n: int, indices: range) -> list[Replication]:
     plan = Plan.from_scenario(scenario)
     return [simulate(plan, np.random.Generator(np.random.PCG64(stream(seed, i))), i) for i in indices]
+
+
+def _run_chunk_packed(scenario: Scenario, seed: int, n: int, indices: range) -> bytes:
+    """:func:`_run_chunk` in a worker process, its replications packed for the trip back.
+
+    A replication is plain lists, tuples, dicts, floats, ints and strings (its event log is
+    most of it) plus three small arrays, sent as bytes: :mod:`marshal` writes and reads these
+    2-3x faster than pickling the dataclasses (pickling was ~7 % of a worker's time), and
+    keeps every value's type and bits. Both ends run the same interpreter: the workers are
+    this machine's processes, or an executor's workers, which must match the client's Python.
+    """
+    return marshal.dumps([
+        (r.index, r.events, r.milestones, r.module_ready, r.module_docked, r.module_lost,
+         r.capacity_t.tobytes(), r.capacity.tobytes(), r.crew_aboard.tobytes(),
+         r.person_days, r.fraction_crewed, r.launches, r.losses, r.horizon_days)
+        for r in _run_chunk(scenario, seed, n, indices)])
+
+
+def _unpack(packed: bytes) -> list[Replication]:
+    """The replications of :func:`_run_chunk_packed`."""
+    return [Replication(index, events, milestones, ready, docked, lost,
+                        np.frombuffer(cap_t, dtype=float).copy(),
+                        np.frombuffer(cap, dtype=np.int16).copy(),
+                        np.frombuffer(aboard, dtype=np.int16).copy(),
+                        person_days, fraction, launches, losses, horizon)
+            for (index, events, milestones, ready, docked, lost, cap_t, cap, aboard,
+                 person_days, fraction, launches, losses, horizon) in marshal.loads(packed)]
 
 
 @dataclass
@@ -172,12 +200,12 @@ def run(scenario: Scenario, n: int | None = None, seed: int | None = None, worke
         own = executor is None
         ex = executor or ProcessPoolExecutor(max_workers=workers)
         try:
-            futures = {ex.submit(_run_chunk, scenario, seed, n, idx): k for k, idx in enumerate(chunks)}
+            futures = {ex.submit(_run_chunk_packed, scenario, seed, n, idx): k for k, idx in enumerate(chunks)}
             from concurrent.futures import as_completed
 
             for fut in as_completed(futures):
                 k = futures[fut]
-                results[k] = fut.result()
+                results[k] = _unpack(fut.result())
                 done += len(chunks[k])
                 if progress:
                     progress(done, n)
