@@ -722,10 +722,23 @@ def _coverage_available() -> bool:
     return importlib.util.find_spec("rossim.coverage_run") is not None
 
 
-def _run_coverage(sc, out: Path, days: float | None, resolution_km: float | None, progress) -> None:
+def _run_coverage(sc, out: Path, days: float | None, resolution_km: float | None, progress,
+                  overrides: Sequence[str]) -> None:
     from . import coverage_run
 
-    coverage_run.run(sc, out, days=days, resolution_km=resolution_km, progress=progress)
+    coverage_run.run(sc, out, days=days, resolution_km=resolution_km, progress=progress,
+                     overrides=list(overrides))
+
+
+def _check_coverage_args(days: float | None, resolution_km: float | None) -> None:
+    """Check --days / --resolution-km before any ensemble runs (the coverage run checks them
+    again, but only after the replications would have been spent)."""
+    from . import coverage_run
+
+    if days is not None and not (0 < days <= coverage_run.MAX_DAYS):
+        raise InputError(f"expected a span in days in (0, {coverage_run.MAX_DAYS:g}], got {days:g}", field="--days")
+    if resolution_km is not None and not resolution_km > 0:
+        raise InputError(f"expected a grid resolution > 0 km, got {resolution_km:g}", field="--resolution-km")
 
 
 def _scenario_of_folder(folder: Path):
@@ -761,6 +774,8 @@ def main(args, console, progress_factory, run_ensemble) -> int:
     days = getattr(args, "days", None) or (min(s.coverage.days for s in scs) if scs else None)
     res = getattr(args, "resolution_km", None) or (max(s.coverage.resolution_km for s in scs) if scs else None)
     coverage = _coverage_available()
+    if coverage:
+        _check_coverage_args(getattr(args, "days", None), getattr(args, "resolution_km", None))
     if any(i.folder is not None for i in inputs) and (args.replications or args.seed is not None):
         console.print("note: run folders are reused as they are; -n/--seed apply to scenario files only")
     out = Path(args.out)
@@ -775,7 +790,7 @@ def main(args, console, progress_factory, run_ensemble) -> int:
                 results.write_campaign(sub, ens, list(args.overrides))
                 write_run_extras(sub, ens)
                 if coverage and sc.instruments:
-                    _run_coverage(sc, sub / "coverage", days, res, progress_factory)
+                    _run_coverage(sc, sub / "coverage", days, res, progress_factory, args.overrides)
             else:
                 shutil.copytree(inp.folder, sub, ignore=shutil.ignore_patterns(
                     "report.html", "fig_*.png", "fig_*.svg", ".*"))
@@ -785,7 +800,8 @@ def main(args, console, progress_factory, run_ensemble) -> int:
                 if coverage and _find_coverage(sub)[0] is None:
                     sc = _scenario_of_folder(sub)
                     if sc is not None and sc.instruments:
-                        _run_coverage(sc, sub / "coverage", days, res, progress_factory)
+                        _run_coverage(sc, sub / "coverage", days, res, progress_factory,
+                                      read_run(sub).summary.get("overrides", []))
             runs.append(read_run(sub, label))
         comp = compare_runs(runs)
         write_comparison(tmp, comp)

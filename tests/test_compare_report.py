@@ -373,6 +373,11 @@ def test_scenario_failing_validation(tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
+def test_bad_coverage_span_before_any_run(tmp_path, capsys):
+    one_line_error(capsys, ["compare", HL, ISS, "--days", "-1", "--out", tmp_path / "o"], "--days", "-1")
+    assert not (tmp_path / "o").exists()
+
+
 def test_incompatible_run_folders(compared, tmp_path, capsys):
     other = tmp_path / "other"
     shutil.copytree(compared / "ros_iss_orbit", other)
