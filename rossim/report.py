@@ -190,7 +190,7 @@ def _coverage_maps(runs: Sequence[RunFolder], instrument: str, folder: Path,
     out = []
     for r, res in found:
         span = _coverage_span_h(r.coverage or {})
-        span_txt = f" over {span / 24:g} days" if span else ""
+        span_txt = f" over {span / 24:g} day{'' if span == 24 else 's'}" if span else ""
         fig = maps.coverage_map(res, title=f"{r.title}\n{instrument}: mean revisit per cell{span_txt} "
                                 f"(colour scale 0–{vmax:g} h, shared by every scenario of this comparison)",
                                 vmin=0.0, vmax=vmax)
@@ -359,7 +359,7 @@ def _coverage_table(run: RunFolder) -> str:
                          *(_n(e.get(k), f) if isinstance(e.get(k), (int, float)) or e.get(k) is None else str(e.get(k))
                            for k, _, f in keys)])
     span = _coverage_span_h(cov)
-    note = f" over {span / 24:g} days" if span else ""
+    note = f" over {span / 24:g} day{'' if span == 24 else 's'}" if span else ""
     return (f"<h3>Coverage{_e(note)}</h3>"
             + _table(["region", "instrument", *(n for _, n, _ in keys)], rows))
 
