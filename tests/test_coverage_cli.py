@@ -74,6 +74,17 @@ def high_run(tmp_path_factory):
     return out
 
 
+def test_polar_night_hides_the_arctic_from_optical(tmp_path):
+    """On 1 January no optical pass has the sun 10 deg up north of the Arctic Circle."""
+    out = tmp_path / "winter"
+    assert cli.main(["coverage", str(HIGH), *FAST, "--instrument", "optical",
+                     "--set", "orbit.epoch=2027-01-01", "--out", str(out)]) == 0
+    s = read_summary(out)
+    assert s["regions"]["arctic"]["optical"]["percent_area_observed"] == 0.0
+    assert s["regions"]["arctic"]["optical"]["time_to_50pct_h"] is None
+    assert s["regions"]["russia"]["optical"]["percent_area_observed"] > 0.0
+
+
 def test_writes_every_file_with_its_keys_and_columns(high_run):
     s = read_summary(high_run)
     instruments = ["optical", "radar"]
@@ -96,7 +107,7 @@ def test_writes_every_file_with_its_keys_and_columns(high_run):
                               "revisit_mean_h"} <= set(bands[0])
             assert sum(b["cells"] for b in bands) == fig["cells"]
     assert s["scenario"] == "ross_high_latitude"
-    assert s["span"] == {"start": "2027-01-01T00:00:00+00:00", "end": "2027-01-02T00:00:00+00:00", "days": 1.0}
+    assert s["span"] == {"start": "2029-03-20T00:00:00+00:00", "end": "2029-03-21T00:00:00+00:00", "days": 1.0}  # the orbit epoch
     assert s["resolution_km"] == 200.0
     orbit = s["orbit"]
     assert orbit["altitude_km"] == pytest.approx(372.0)
@@ -104,9 +115,8 @@ def test_writes_every_file_with_its_keys_and_columns(high_run):
     assert 90.0 < orbit["period_min"] < 93.0 and orbit["ltan_h"] == 13.5
     assert s["instruments"]["optical"]["min_sun_elevation_deg"] == 10.0
     assert s["instruments"]["radar"]["half_angle_deg"] == 30.0
-    # In the polar night no optical pass has the sun 10 deg up north of the Arctic Circle.
-    assert s["regions"]["arctic"]["optical"]["percent_area_observed"] == 0.0
-    assert s["regions"]["arctic"]["optical"]["time_to_50pct_h"] is None
+    # At the equinox the sun is up everywhere at 13:30 local time: optical sees the Arctic too.
+    assert s["regions"]["arctic"]["optical"]["percent_area_observed"] > 0.0
 
     cells = read_csv(high_run / "coverage_cells.csv")
     assert list(cells[0]) == CELL_COLUMNS
@@ -121,7 +131,7 @@ def test_writes_every_file_with_its_keys_and_columns(high_run):
     track = read_csv(high_run / "ground_track.csv")
     assert list(track[0]) == TRACK_COLUMNS
     assert len(track) == 24 * 3600 // 20 + 1  # 20 s steps, both ends
-    assert track[0]["time_utc"] == "2027-01-01T00:00:00Z" and track[-1]["time_utc"] == "2027-01-02T00:00:00Z"
+    assert track[0]["time_utc"] == "2029-03-20T00:00:00Z" and track[-1]["time_utc"] == "2029-03-21T00:00:00Z"
     heights = np.array([float(r["height_km"]) for r in track])
     assert np.all((heights > 340) & (heights < 410))
     assert {r["sunlit"] for r in track} == {"0", "1"}
