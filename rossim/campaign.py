@@ -434,7 +434,7 @@ class _Model:
         visiting = policy.mode == "visiting"
         ship_ports = frozenset(ship.ports)
         flight = 0
-        current: _Crew | None = None
+        current: _Crew | None = self.slots.get(j)  # a crew aboard at the start (slot 0)
 
         def wanted() -> int:
             hab = st.habitable_capacity()
@@ -442,6 +442,14 @@ class _Model:
                 return 0
             return max(0, min(ship.seats, hab - j * ship.seats))
 
+        if current is not None:  # halfway through its stay: relieve it (or visit again) in time
+            if visiting:
+                yield env.timeout(self.start_stay_days + draw(policy.days_between_visits))
+                current = None
+            else:
+                lead = self.start_stay_days - policy.handover_overlap_days - ship.rendezvous_days.expected()
+                if lead > 0:
+                    yield env.timeout(lead)
         while True:
             while wanted() <= 0:
                 yield self.changed
@@ -577,9 +585,19 @@ class _Model:
         port = self.ports.take_free(frozenset(ship.ports))
         if port is None:
             return
+        policy = self.sc.crew
         self.station.dock_crew_ship(ship.seats)
-        n = min(self.sc.crew.crew_at_start, self.station.habitable_capacity())
-        crew = _Crew(f"{self.sc.crew.ship}#start", n, port, 0.0, ship.seats, ship.docked_life_days / 2, 0.0)
+        n = min(policy.crew_at_start, self.station.habitable_capacity())
+        # The crew at the start is halfway through its increment (or visit); its ship has half
+        # its docked life left.
+        if policy.mode == "visiting":
+            life = self.start_stay_days = min(policy.visit_days.expected(), ship.docked_life_days) / 2
+            overlap = 0.0
+        else:
+            life = ship.docked_life_days / 2
+            self.start_stay_days = min(policy.increment_days.expected() / 2, life)
+            overlap = policy.handover_overlap_days
+        crew = _Crew(f"{policy.ship}#start", n, port, 0.0, ship.seats, life, overlap)
         self.slots[0] = crew
         self.crew_aboard += n
         self.log("crew_arrived", crew.ship_id, f"{n} crew (aboard at start)")

@@ -221,7 +221,8 @@ class CrewPolicy(_Model):
     visit_days: Uncertain = Fixed(value=60.0)
     days_between_visits: Uncertain = Fixed(value=120.0)
     min_crew: int = Field(2, ge=1, description="send crews only when the station can hold this many")
-    crew_at_start: int = Field(0, ge=0, description="crew aboard at the start (one ship docked)")
+    crew_at_start: int = Field(0, ge=0, description="crew aboard at the start, halfway through its "
+                               "increment (or visit), with one ship docked that has half its life left")
 
 
 class StationSpec(_Model):

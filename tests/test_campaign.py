@@ -154,3 +154,13 @@ def test_pad_outage_blocks_the_site():
     r = run(["launch_sites.pad.outage_probability=1.0", "launch_sites.pad.outage_days=100.0"])
     # A flies day 9 and damages the pad for 100 days: B waits until day 109.
     assert kinds(r, "launch", "b") == [109.0]
+
+
+def test_crew_at_start_is_relieved_without_a_gap():
+    """A crew aboard at the start is halfway through its 100-day increment: its relief launches
+    at the daily opportunity after 50 - 0.25 days and docks 0.25 d later, with no day uncrewed."""
+    r = run(["modules.a.present_at_start=true", "crew.crew_at_start=2", "modules.b.ready=2030-12-01"])
+    assert kinds(r, "crew_arrived")[:2] == [0.0, 50.25]
+    assert kinds(r, "crew_departed")[0] == 50.25  # handover: the relief replaces it on docking
+    assert r.fraction_crewed == pytest.approx(1.0)
+    assert r.milestones["first_crew"] == 0.0
