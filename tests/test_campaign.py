@@ -159,7 +159,9 @@ def test_pad_outage_blocks_the_site():
 def test_crew_at_start_is_relieved_without_a_gap():
     """A crew aboard at the start is halfway through its 100-day increment: its relief launches
     at the daily opportunity after 50 - 0.25 days and docks 0.25 d later, with no day uncrewed."""
-    r = run(["modules.a.present_at_start=true", "crew.crew_at_start=2", "modules.b.ready=2030-12-01"])
+    r = run(["modules.a.present_at_start=true", "crew.crew_at_start=2", "modules.b.ready=2030-12-01",
+             # a second crew port, for the relief to dock while the first crew's ship is there
+             'modules.a.ports=["x", "y", "v"]', 'crew_ships.capsule.ports=["a.y", "a.v"]'])
     assert kinds(r, "crew_arrived")[:2] == [0.0, 50.25]
     assert kinds(r, "crew_departed")[0] == 50.25  # handover: the relief replaces it on docking
     assert r.fraction_crewed == pytest.approx(1.0)
