@@ -7,14 +7,16 @@ step functions, and counts.
 
 What happens, in order, for each module: it becomes ready (planned date + slip); it waits for
 its target module to be docked and reserves its docking port (first come, first served among
-the flights wanting that port: :class:`_Ports`); it books its launch vehicle and launch site (first come, first
-served) at the first daily launch opportunity that respects the vehicle's cadence, the pad's
-turnaround, stand-downs after failures and pad outages; the launch may be scrubbed to the next day; it launches (success with the vehicle's probability, drawn once
-per replication when the scenario gives a distribution); a loss frees the port and triggers the
-rebuild policy (rebuild after a delay, or drop the module from the plan); after the rendezvous
-it tries to dock (each attempt succeeds with a probability, failed attempts are retried after a
-delay; a module that runs out of attempts counts as lost); once docked its ports open, and after
-commissioning it adds its berths, life support and power to the station.
+the flights wanting that port: :class:`_Ports`); it books its launch vehicle and launch site
+(first come, first served) at the first launch opportunity (daily at 00:00 UTC, or when the site
+passes through the orbit plane: :mod:`rossim.windows`) that respects the vehicle's cadence, the
+pad's turnaround, stand-downs after failures and pad outages; a scrub moves it to the next
+opportunity; it launches (success with the vehicle's probability, drawn once per replication
+when the scenario gives a distribution); a loss frees the port and triggers the rebuild policy
+(rebuild after a delay, or drop the module from the plan); after the rendezvous it tries to dock
+(each attempt succeeds with a probability, failed attempts are retried after a delay; a module
+that runs out of attempts counts as lost); once docked its ports open, and after commissioning
+it adds its berths, life support and power to the station.
 
 Crews ride crew ships. A crew "slot" ``j`` is one ship's worth of crew (seats ``s``): slot 0 flies
 once the station can hold ``min_crew``, slot ``j`` once it can hold more than ``j * s``; each
@@ -28,6 +30,7 @@ later. A failed crew launch is an abort: the crew is safe and the flight is retr
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 
@@ -78,6 +81,10 @@ class Plan:
     phase_targets: tuple[int, ...]
     #: "vehicle from site", the launch events' detail, made once (and one string to pickle).
     routes: dict[tuple[str, str], str]
+    #: Per launch site, the launch opportunities (days since start, sorted) when the scenario
+    #: asks for orbit-plane windows; None for a daily opportunity at 00:00 UTC. Lists, not
+    #: arrays: ``bisect`` on a list is several times faster than ``np.searchsorted`` for one value.
+    windows: dict[str, list[float] | None]
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> "Plan":
@@ -89,7 +96,25 @@ class Plan:
         phases = tuple(tuple(scenario.phase_modules(p)) for p in scenario.phases)
         routes = {(v, s): f"{v} from {s}" for v in scenario.launch_vehicles for s in scenario.launch_sites}
         return cls(scenario, scenario.simulation.horizon_days, ready, departs, phases,
-                   tuple(p.crew_target for p in scenario.phases), routes)
+                   tuple(p.crew_target for p in scenario.phases), routes, _launch_windows(scenario))
+
+
+def _launch_windows(sc: Scenario) -> dict[str, list[float] | None]:
+    """Each site's launch opportunities into the orbit plane (ascending branch), days since start."""
+    if sc.simulation.launch_opportunities == "daily":
+        return {k: None for k in sc.launch_sites}
+    from .scenario import build_orbit
+    from .windows import plane_windows
+
+    orb = build_orbit(sc)
+    offset = clock.days_between(orb.epoch, clock.as_utc(sc.simulation.start))
+    span = sc.simulation.horizon_days + 30.0  # launches booked just past the horizon still resolve
+    out = {}
+    for k, site in sc.launch_sites.items():
+        w = plane_windows(orb.epoch, site.lat_deg, site.lon_deg, orb.inclination_deg, orb.raan_deg,
+                          orb.raan_rate_deg_per_day, offset, offset + span)
+        out[k] = (w.days - offset).tolist()
+    return out
 
 
 @dataclass
@@ -116,15 +141,24 @@ class _Launcher:
     """A launch vehicle or a launch site: when it is next free (booked) and next usable, and
     its spec's numbers that every launch reads (kept here to spare the look-ups)."""
 
-    __slots__ = ("next_free", "blocked_until", "gap_days", "scrub_p", "outage_p", "spec")
+    __slots__ = ("next_free", "blocked_until", "gap_days", "scrub_p", "outage_p", "spec", "windows")
 
-    def __init__(self, gap_days: float, spec, scrub_p: float = 0.0, outage_p: float = 0.0):
+    def __init__(self, gap_days: float, spec, scrub_p: float = 0.0, outage_p: float = 0.0,
+                 windows: list[float] | None = None):
         self.next_free = 0.0       # booked until (cadence or turnaround after the last booking)
         self.blocked_until = 0.0   # stand-down after a failure, or pad outage
         self.gap_days = gap_days
         self.spec = spec           # the LaunchVehicle or LaunchSite
         self.scrub_p = scrub_p
         self.outage_p = outage_p
+        self.windows = windows     # a site's launch opportunities (days), None: daily at 00:00
+
+    def opportunity(self, t: float) -> float:
+        """The site's first launch opportunity at or after ``t`` (days; inf if none is left)."""
+        if self.windows is None:
+            return math.ceil(t - _EPS_DAYS)
+        k = bisect.bisect_left(self.windows, t - _EPS_DAYS)
+        return self.windows[k] if k < len(self.windows) else math.inf
 
     def usable_from(self) -> float:
         return max(self.next_free, self.blocked_until)
@@ -207,7 +241,8 @@ class _Model:
         self.ports = _Ports(env)
         self.dead_ports: set[str] = set()
         self.vehicles = {k: _Launcher(v.min_days_between_flights, v) for k, v in sc.launch_vehicles.items()}
-        self.sites = {k: _Launcher(s.turnaround_days, s, s.scrub_probability, s.outage_probability)
+        self.sites = {k: _Launcher(s.turnaround_days, s, s.scrub_probability, s.outage_probability,
+                                   plan.windows[k])
                       for k, s in sc.launch_sites.items()}
         self.uniform = _uniforms(rng).__next__
         self.p_success = {k: min(max(float(self.draw(v.success_probability)), 0.0), 1.0)
@@ -300,17 +335,17 @@ class _Model:
     def launch(self, vehicle_id: str, site_id: str, subject: str):
         """Book the vehicle and the pad, wait for the day, fly; ``yield from`` it. Returns success.
 
-        Bookings are first come, first served: a flight takes the first daily opportunity at
+        Bookings are first come, first served: a flight takes the first launch opportunity at
         which both the vehicle (cadence, stand-down) and the pad (turnaround, outage) are free,
         and holds them from then on. A failure or a pad outage discovered meanwhile moves the
-        later bookings when they come due; a scrub moves the flight by one day.
+        later bookings when they come due; a scrub moves the flight to the next opportunity.
         """
         env, u, draw = self.env, self.uniform, self.draw
         vehicle, site = self.vehicles[vehicle_id], self.sites[site_id]
         t = env.now
         while True:
-            t = math.ceil(max(t, vehicle.next_free, vehicle.blocked_until,
-                              site.next_free, site.blocked_until) - _EPS_DAYS)  # 00:00 UTC
+            t = site.opportunity(max(t, vehicle.next_free, vehicle.blocked_until,
+                                     site.next_free, site.blocked_until))
             vehicle.next_free = t + vehicle.gap_days
             site.next_free = t + site.gap_days
             if t > env.now:
@@ -319,8 +354,8 @@ class _Model:
                 continue  # grounded or pad damaged while we waited
             if site.scrub_p and u() < site.scrub_p:
                 self.log("scrub", subject, site_id)
-                t = env.now + 1.0
-                vehicle.next_free = site.next_free = t  # keep the next day for us
+                t = site.opportunity(env.now + 2 * _EPS_DAYS)  # the next opportunity after now
+                vehicle.next_free = site.next_free = t  # keep it for us
                 continue
             break
         self.launches += 1

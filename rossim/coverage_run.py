@@ -48,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-from . import clock, coverage, regions, results
+from . import clock, coverage, regions, results, scenario
 from .coverage import CoverageResult, Instrument
 from .errors import InputError
 from .orbit import Orbit
@@ -59,7 +59,6 @@ __all__ = [
     "MAX_DAYS",
     "CURVE_POINTS",
     "load_scenario",
-    "build_orbit",
     "build_instruments",
     "region_grids",
     "analyze_regions",
@@ -107,8 +106,6 @@ def load_scenario(path: str | Path, overrides: list[str] = ()):
     """
     from pydantic import ValidationError
 
-    from . import scenario
-
     orbit_overrides = [o for o in overrides if o.partition("=")[0].strip().split(".")[0] == "orbit"]
     other = [o for o in overrides if o not in orbit_overrides]
     sc = scenario.load(path, other)
@@ -127,32 +124,6 @@ def load_scenario(path: str | Path, overrides: list[str] = ()):
             msg += f", got {err['input']!r}"
         raise InputError(msg, source=sc.source, field=field) from None
     return sc.model_copy(update={"orbit": orbit})
-
-
-def build_orbit(sc) -> Orbit:
-    """The station's :class:`~rossim.orbit.Orbit` from ``sc.orbit`` (mean elements or a TLE).
-
-    Raises :class:`InputError` (field ``orbit.<name>``, the scenario file as source) for orbits
-    that cannot exist (perigee below 150 km, hyperbolic, no sun-synchronous solution).
-    """
-    spec = sc.orbit
-    try:
-        if spec.tle is not None:
-            return Orbit.from_tle(*spec.tle)
-        return Orbit.from_elements(
-            sc.orbit_epoch(),
-            spec.altitude_km,
-            spec.inclination_deg,
-            sun_synchronous=spec.sun_synchronous,
-            raan_deg=spec.raan_deg,
-            ltan_h=spec.ltan_h,
-            eccentricity=spec.eccentricity,
-            arg_perigee_deg=spec.arg_perigee_deg,
-            mean_anomaly_deg=spec.mean_anomaly_deg,
-        )
-    except InputError as exc:
-        field = f"orbit.{exc.field}" if exc.field else "orbit"
-        raise InputError(exc.message, source=exc.source or sc.source, field=field) from None
 
 
 def _adhoc_name(half_angle_deg: float) -> str:
@@ -493,7 +464,7 @@ def run(
     cov = sc.coverage
     days = _checked_days(cov.days if days is None else days)
     resolution_km = _checked_resolution(cov.resolution_km if resolution_km is None else resolution_km)
-    orbit = build_orbit(sc)
+    orbit = scenario.build_orbit(sc)
     instruments = build_instruments(sc, orbit, instrument, half_angle_deg)
     if cov.start is not None:
         start = clock.as_utc(cov.start)

@@ -27,7 +27,7 @@ from .errors import InputError
 __all__ = [
     "Scenario", "Meta", "Simulation", "OrbitSpec", "LaunchSite", "LaunchVehicle", "Module",
     "CrewShip", "CargoShip", "Phase", "CrewPolicy", "StationSpec", "InstrumentSpec",
-    "CoverageSpec", "load", "loads", "apply_overrides",
+    "CoverageSpec", "load", "loads", "apply_overrides", "build_orbit",
 ]
 
 #: Inclination tolerance when matching an orbit against a site's documented inclinations (deg):
@@ -56,6 +56,8 @@ class Simulation(_Model):
     deadline: dt.date = Field(dt.date(2033, 12, 31),
                               description="report P(phase complete by this date)")
     capacity_step_days: float = Field(7.0, gt=0, description="grid of the capacity bands")
+    launch_opportunities: Literal["daily", "orbit_plane"] = Field(
+        "daily", description="daily at 00:00 UTC, or when the site passes through the orbit plane")
 
     @model_validator(mode="after")
     def _horizon_after_start(self):
@@ -287,6 +289,29 @@ class Scenario(_Model):
 
     def orbit_epoch(self) -> dt.datetime:
         return clock.as_utc(self.orbit.epoch or self.simulation.start)
+
+
+def build_orbit(sc: Scenario):
+    """The station's :class:`~rossim.orbit.Orbit` from ``sc.orbit`` (mean elements or a TLE).
+
+    Raises :class:`InputError` (field ``orbit.<name>``, the scenario file as source) for orbits
+    that cannot exist (perigee below 150 km, hyperbolic, no sun-synchronous solution).
+    """
+    from .orbit import Orbit
+
+    spec = sc.orbit
+    try:
+        if spec.tle is not None:
+            return Orbit.from_tle(*spec.tle)
+        return Orbit.from_elements(
+            sc.orbit_epoch(), spec.altitude_km, spec.inclination_deg,
+            sun_synchronous=spec.sun_synchronous, raan_deg=spec.raan_deg, ltan_h=spec.ltan_h,
+            eccentricity=spec.eccentricity, arg_perigee_deg=spec.arg_perigee_deg,
+            mean_anomaly_deg=spec.mean_anomaly_deg,
+        )
+    except InputError as exc:
+        field = f"orbit.{exc.field}" if exc.field else "orbit"
+        raise InputError(exc.message, source=exc.source or sc.source, field=field) from None
 
 
 # --------------------------------------------------------------------------------------------
