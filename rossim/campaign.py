@@ -25,7 +25,8 @@ replacement is launched to arrive ``handover_overlap_days`` before the increment
 arriving crew replaces the departing one at docking (the departing ship stays docked for the
 overlap), and a crew whose replacement is late stays until its ship's docked life runs out. In
 visiting mode a crew stays ``visit_days``, leaves, and the next visit flies ``days_between_visits``
-later. A failed crew launch is an abort: the crew is safe and the flight is retried.
+later; the other slots' ships fly with slot 0's visits. A failed crew launch is an abort: the
+crew is safe and the flight is retried.
 """
 
 from __future__ import annotations
@@ -258,6 +259,7 @@ class _Model:
         self.launches = self.losses = 0
         self.crew_aboard = 0
         self.changed = env.event()
+        self.visit_starts = env.event()  # visiting mode: slot 0 launches a visit
         self.last_habitable = 0
         self.first_crew = env.event()
         self.cap_t: list[float] = [0.0]
@@ -488,6 +490,13 @@ class _Model:
         while True:
             while wanted() <= 0:
                 yield self.changed
+            if visiting and j > 0:  # more crew than one ship holds: fly with slot 0's visit
+                yield self.visit_starts
+                if wanted() <= 0:
+                    continue
+            elif visiting:
+                self.visit_starts.succeed()
+                self.visit_starts = env.event()
             flight += 1
             ship_id = f"{policy.ship}#{j}.{flight}"
             port = self.ports.take(ship_ports)
@@ -516,8 +525,8 @@ class _Model:
             self.log("crew_arrived", ship_id, f"{n} crew")
             self.update()
             self.after(crew.life_days, self.life_ends, crew)
-            if visiting:
-                yield env.timeout(stay + draw(policy.days_between_visits))
+            if visiting:  # slot 0 sets the rhythm; the others wait for its next visit
+                yield env.timeout(stay + (draw(policy.days_between_visits) if j == 0 else 0.0))
                 current = None
             else:
                 lead = stay - policy.handover_overlap_days - ship.rendezvous_days.expected()

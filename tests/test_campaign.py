@@ -191,3 +191,14 @@ def sc_rate(sc):
     from rossim.scenario import build_orbit
 
     return build_orbit(sc).raan_rate_deg_per_day
+
+
+def test_visits_of_four_fly_together():
+    """Visiting mode, 4 crew in 3-seat capsules: the second capsule flies with each visit of the
+    first (same day here: separate vehicles and pads), so four are aboard together."""
+    r = run(["crew.mode=visiting", "crew.visit_days=30.0", "crew.days_between_visits=20.0"])
+    launches = {s: t for t, k, s, _ in r.events if k == "launch" and s.startswith("capsule#")}
+    second = sorted(t for s, t in launches.items() if s.startswith("capsule#1."))
+    first = sorted(t for s, t in launches.items() if s.startswith("capsule#0."))
+    assert second and all(t in first for t in second)
+    assert r.crew_aboard.max() == 4
