@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from conftest import one_line_error
 from rossim import cli, compare, coverage_run, ensemble, figures, results, scenario
 from rossim.campaign import MILESTONES
 
@@ -33,18 +34,6 @@ MIN_PIXEL_VARIANCE = 200.0
 #: Person-days rebuilt from events.csv: event times are stored to 1e-4 day, each crew change
 #: moves an integral by at most 0.5e-4 day x 4 crew; a run has a few hundred changes.
 EVENTS_PERSON_DAYS_TOL = 0.1
-
-
-def one_line_error(capsys, argv, *needles) -> str:
-    code = cli.main([str(a) for a in argv])
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert "Traceback" not in err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
-    return lines[0]
 
 
 # ------------------------------------------------------------------------------ fixtures

@@ -16,6 +16,7 @@ import pytest
 import shapely
 from PIL import Image
 
+from conftest import one_line_error
 from rossim import cli, coverage, coverage_run, maps, regions
 from rossim.orbit import Orbit
 
@@ -251,14 +252,7 @@ BAD = [
 
 @pytest.mark.parametrize("argv, needles", BAD, ids=[" ".join(a) for a, _ in BAD])
 def test_bad_input_is_one_line_and_exit_2(argv, needles, capsys, tmp_path):
-    code = cli.main(["coverage", str(HIGH), *FAST[2:], *argv, "--out", str(tmp_path / "o")])
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert "Traceback" not in err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
+    one_line_error(capsys, ["coverage", HIGH, *FAST[2:], *argv, "--out", tmp_path / "o"], *needles)
     assert not (tmp_path / "o").exists()
     assert list(tmp_path.iterdir()) == []  # no temporary folder left behind
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import one_line_error
 from rossim import cli, scenario
 from rossim.errors import InputError
 
@@ -22,16 +23,6 @@ def edit(tmp_path, old, new, name="bad.toml", source=TINY):
     return path
 
 
-def check_error(capsys, argv, *needles):
-    code = cli.main(argv)
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert "Traceback" not in err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
-    return lines[0]
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
@@ -71,8 +62,8 @@ BAD_CASES = [
 @pytest.mark.parametrize("old,new,needles", BAD_CASES, ids=lambda v: str(v)[:30] if isinstance(v, str) else "")
 def test_bad_scenarios(tmp_path, capsys, old, new, needles):
     path = edit(tmp_path, old, new)
-    check_error(capsys, ["validate", str(path)], str(path), *needles)
-    check_error(capsys, ["run", str(path), "-n", "2", "--out", str(tmp_path / "out")], str(path))
+    one_line_error(capsys, ["validate", str(path)], str(path), *needles)
+    one_line_error(capsys, ["run", str(path), "-n", "2", "--out", str(tmp_path / "out")], str(path))
     assert not (tmp_path / "out").exists()
 
 
@@ -85,12 +76,12 @@ def test_bad_scenarios(tmp_path, capsys, old, new, needles):
 ])
 def test_durations_must_not_be_negative(capsys, override, needle):
     field = override.split("=", 1)[0]
-    check_error(capsys, ["validate", str(TINY), "--set", override], field, needle)
+    one_line_error(capsys, ["validate", str(TINY), "--set", override], field, needle)
 
 
 def test_toml_syntax_error_names_the_line(tmp_path, capsys):
     path = edit(tmp_path, "seats = 3", "seats == 3")
-    line = check_error(capsys, ["validate", str(path)], str(path), "TOML syntax error")
+    line = one_line_error(capsys, ["validate", str(path)], str(path), "TOML syntax error")
     n = TINY.read_text().splitlines().index("seats = 3") + 1
     assert f"line {n}" in line
 
@@ -108,12 +99,12 @@ docks_to = "a.x"
 '''
     path = tmp_path / "two.toml"
     path.write_text(text)
-    check_error(capsys, ["validate", str(path)], "modules.c.docks_to", "already taken by module 'b'")
+    one_line_error(capsys, ["validate", str(path)], "modules.c.docks_to", "already taken by module 'b'")
 
 
 def test_docking_cycle(tmp_path, capsys):
     path = edit(tmp_path, 'ports = ["x", "y"]', 'ports = ["x", "y"]\ndocks_to = "b.z"')
-    check_error(capsys, ["validate", str(path)], "docks_to", "cycle")
+    one_line_error(capsys, ["validate", str(path)], "docks_to", "cycle")
 
 
 def test_module_present_at_start_needs_no_launch(tmp_path):
@@ -122,20 +113,20 @@ def test_module_present_at_start_needs_no_launch(tmp_path):
 
 
 def test_missing_file_and_unknown_option(tmp_path, capsys):
-    check_error(capsys, ["validate", str(tmp_path / "nope.toml")], "nope.toml", "no such scenario file")
-    check_error(capsys, ["run", str(TINY), "-n", "0"], "positive integer")
-    check_error(capsys, ["run", str(TINY), "--frobnicate"], "unrecognized arguments")
+    one_line_error(capsys, ["validate", str(tmp_path / "nope.toml")], "nope.toml", "no such scenario file")
+    one_line_error(capsys, ["run", str(TINY), "-n", "0"], "positive integer")
+    one_line_error(capsys, ["run", str(TINY), "--frobnicate"], "unrecognized arguments")
 
 
 def test_set_overrides_are_validated_like_the_file(capsys):
     sc = scenario.load(TINY, ["orbit.inclination_deg=51.65", "launch_vehicles.heavy.success_probability=0.8"])
     assert sc.orbit.inclination_deg == 51.65
     assert sc.launch_vehicles["heavy"].success_probability.value == 0.8
-    check_error(capsys, ["validate", str(TINY), "--set", "modules.a.mass_kg=-1"], "modules.a.mass_kg")
-    check_error(capsys, ["validate", str(TINY), "--set", "modules.zz.mass_kg=1"], "modules.zz", "no such field")
-    check_error(capsys, ["validate", str(TINY), "--set", "orbit.altitudekm=400"], "orbit.altitudekm",
+    one_line_error(capsys, ["validate", str(TINY), "--set", "modules.a.mass_kg=-1"], "modules.a.mass_kg")
+    one_line_error(capsys, ["validate", str(TINY), "--set", "modules.zz.mass_kg=1"], "modules.zz", "no such field")
+    one_line_error(capsys, ["validate", str(TINY), "--set", "orbit.altitudekm=400"], "orbit.altitudekm",
                 "did you mean 'altitude_km'")
-    check_error(capsys, ["validate", str(TINY), "--set", "nonsense"], "PATH=VALUE")
+    one_line_error(capsys, ["validate", str(TINY), "--set", "nonsense"], "PATH=VALUE")
 
 
 def test_set_inclination_overrides_sun_synchronous():
@@ -159,7 +150,7 @@ def test_existing_output_is_not_lost_on_failure(tmp_path, capsys):
     out.mkdir()
     (out / "summary.json").write_text("{}")
     bad = edit(tmp_path, "seats = 3", "seats = 0")
-    check_error(capsys, ["run", str(bad), "-n", "2", "--out", str(out)], "seats")
+    one_line_error(capsys, ["run", str(bad), "-n", "2", "--out", str(out)], "seats")
     assert (out / "summary.json").read_text() == "{}"
     assert cli.main(["run", str(TINY), "-n", "3", "--workers", "1", "--no-report", "--out", str(out)]) == 0
     assert (out / "summary.json").read_text() != "{}"

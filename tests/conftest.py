@@ -1,0 +1,17 @@
+"""Shared test helpers."""
+
+from rossim import cli
+
+
+def one_line_error(capsys, argv, *needles) -> str:
+    """Run the CLI on ``argv``: it must exit 2 with one line on stderr, no traceback, holding
+    every ``needle``. Returns that line."""
+    code = cli.main([str(a) for a in argv])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+    return lines[0]
