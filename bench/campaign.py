@@ -25,21 +25,22 @@ SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "ross_high_lat
 
 
 def count_steps(plan, seqs) -> int:
-    """SimPy events processed by the model over the given streams."""
+    """SimPy events processed by the model over the given streams: the events scheduled
+    (``Environment._eid`` counts them) less those still queued at the horizon."""
     steps = 0
-    original = simpy.Environment.step
+    original = campaign._Env.run_until
 
-    def counting(env):
+    def counting(env, at):
         nonlocal steps
-        steps += 1
-        original(env)
+        original(env, at)
+        steps += next(env._eid) - len(env._queue)
 
-    simpy.Environment.step = counting
+    campaign._Env.run_until = counting
     try:
         for i, seq in enumerate(seqs):
             campaign.simulate(plan, np.random.Generator(np.random.PCG64(seq)), i)
     finally:
-        simpy.Environment.step = original
+        campaign._Env.run_until = original
     return steps
 
 
