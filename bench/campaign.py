@@ -25,22 +25,21 @@ SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "ross_high_lat
 
 
 def count_steps(plan, seqs) -> int:
-    """SimPy events processed by the model over the given streams: the events scheduled
-    (``Environment._eid`` counts them) less those still queued at the horizon."""
+    """SimPy events processed by the model over the given streams (counted in ``step``)."""
     steps = 0
-    original = campaign._Env.run_until
+    original = simpy.Environment.step
 
-    def counting(env, at):
+    def counting(env):
         nonlocal steps
-        original(env, at)
-        steps += next(env._eid) - len(env._queue)
+        steps += 1
+        original(env)
 
-    campaign._Env.run_until = counting
+    simpy.Environment.step = counting
     try:
         for i, seq in enumerate(seqs):
             campaign.simulate(plan, np.random.Generator(np.random.PCG64(seq)), i)
     finally:
-        campaign._Env.run_until = original
+        simpy.Environment.step = original
     return steps
 
 

@@ -34,11 +34,9 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass, field
-from heapq import heappop, heappush
 
 import numpy as np
 import simpy
-from simpy.events import NORMAL, Event, Timeout
 
 from . import clock
 from .distributions import BaseDistribution, Fixed, Triangular, Uniform
@@ -70,55 +68,6 @@ def _uniforms(rng: np.random.Generator):
     while True:
         yield from rng.random(_UNIFORM_BLOCK).tolist()
 
-
-
-class _Env(simpy.Environment):
-    """A :class:`simpy.Environment` with cheaper timeouts, plain events and run loop.
-
-    SimPy's machinery is most of a replication's time (~410 events). This does exactly what
-    SimPy 4 does (the same ``(time, priority, id, event)`` entries in the same queue, so the
-    same order of events) with fewer Python calls: :meth:`timeout` and :meth:`event` build the
-    event inline (``env.timeout`` goes through a bound class, ``Timeout.__init__`` and
-    ``schedule``), :meth:`run_until` inlines ``step``, and ``now`` is a plain attribute kept
-    equal to ``_now`` (read ~1,000 times a replication; a property read costs a call).
-    """
-
-    now = 0  # shadows simpy.Environment.now (a read-only property); see run_until
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.now = self._now
-
-    def timeout(self, delay: float, value=None) -> Timeout:  # type: ignore[override]
-        if delay < 0:
-            raise ValueError(f"Negative delay {delay}")
-        event = Timeout.__new__(Timeout)
-        event.env, event.callbacks, event._value, event._delay, event._ok = self, [], value, delay, True
-        heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), event))
-        return event
-
-    def event(self) -> Event:  # type: ignore[override]
-        event = Event.__new__(Event)  # pending: Event._value defaults to PENDING
-        event.env, event.callbacks = self, []
-        return event
-
-    def run_until(self, at: float) -> None:
-        """Process every event due before ``at``, then set the clock to ``at``: what
-        ``run(until=at)`` does (its stop event is urgent, so events due at ``at`` itself stay
-        unprocessed), with SimPy's ``step`` inlined. A failed event nobody handled raises,
-        as in ``step``."""
-        queue = self._queue
-        while queue and queue[0][0] < at:
-            self.now = self._now = (entry := heappop(queue))[0]
-            event = entry[3]
-            callbacks, event.callbacks = event.callbacks, None
-            for callback in callbacks:
-                callback(event)
-            if not event._ok and not hasattr(event, "_defused"):
-                exc = type(event._value)(*event._value.args)
-                exc.__cause__ = event._value
-                raise exc
-        self.now = self._now = at
 
 
 @dataclass(frozen=True)
@@ -189,7 +138,7 @@ class Replication:
     horizon_days: float
 
 
-def _signal(event: Event, env: _Env) -> Event:
+def _signal(event: simpy.Event, env: simpy.Environment) -> simpy.Event:
     """Wake the processes waiting on ``event`` (a broadcast: "capacity changed", "a visit
     starts") and return the fresh event later waiters wait on.
 
@@ -301,7 +250,7 @@ class _Model:
         self.plan, self.rng, self.index = plan, rng, index
         sc = plan.scenario
         self.sc = sc
-        self.env = env = _Env()
+        self.env = env = simpy.Environment()
         self.events: list[tuple[float, str, str, str]] = []
         self.station = Station(plan.phase_targets, sc.station.power_base_kw, sc.station.power_per_crew_kw)
         self.ports = _Ports(env)
@@ -685,7 +634,7 @@ class _Model:
         for cid in sc.cargo_ships:
             env.process(self.cargo(cid))
         self.update()
-        env.run_until(self.plan.horizon_days)
+        env.run(until=self.plan.horizon_days)
         return self._result()
 
     def _crew_at_start(self, ship) -> None:
