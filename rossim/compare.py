@@ -25,7 +25,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
-import importlib.util
 import json
 import math
 import re
@@ -361,6 +360,11 @@ def read_run(folder: str | Path, label: str | None = None) -> RunFolder:
 # ------------------------------------------------------------------------------ comparison
 
 
+#: Revisit times cover only the cells observed at least twice, so a "better" revisit is named
+#: only between scenarios that both observe at least this share of the region (percent).
+REVISIT_RANKED_PERCENT = 99.0
+
+
 @dataclasses.dataclass
 class Row:
     """One metric and statistic across scenarios.
@@ -383,6 +387,8 @@ class Row:
     never: list = dataclasses.field(default_factory=list)
     deltas: list = dataclasses.field(default_factory=list)
     better: list = dataclasses.field(default_factory=list)
+    #: revisit rows: each scenario's percent of the region observed (ranks only when both >= 99 %)
+    revisit_seen: list | None = None
 
 
 @dataclasses.dataclass
@@ -525,15 +531,20 @@ def compare_runs(runs: Sequence[RunFolder], deadline: dt.date | None = None) -> 
                 ("revisit_mean_h", "mean revisit (area-weighted)", "revisit mean", "h", "lower"),
                 ("revisit_max_h", "max revisit", "revisit max", "h", "lower"),
             ):
-                vals, never = [], []
+                vals, never, seen = [], [], []
                 for r in runs:
                     entry = ((r.coverage or {}).get("regions") or {}).get(region, {}).get(instrument)
                     v = _num(entry.get(key)) if isinstance(entry, dict) else None
                     vals.append(v)
                     # a region entry whose revisit is null: never observed twice (worse than any value)
                     never.append(v is None and isinstance(entry, dict) and key in entry)
+                    seen.append(_num(entry.get("percent_area_observed")) if isinstance(entry, dict) else None)
                 add(f"coverage_{region}", key, f"{REGION_NAMES[region]}: {what} ({instrument})",
                     unit, better_if, vals, short=f"{_SHORT_REGION[region]} {short}", never=never)
+                if key != "percent_area_observed":
+                    # Revisit is over the cells observed at least twice: it ranks two scenarios
+                    # only when both observe (nearly) all of the region.
+                    rows[-1].revisit_seen = seen
 
     labels = [r.label for r in runs]
     for row in rows:
@@ -541,6 +552,10 @@ def compare_runs(runs: Sequence[RunFolder], deadline: dt.date | None = None) -> 
         row.better = [""]
         for i in range(1, len(runs)):
             d, b = _pair(row, i, labels[0], labels[i])
+            seen = row.revisit_seen
+            if seen is not None and d is not None and not all(
+                    x is not None and x >= REVISIT_RANKED_PERCENT for x in (seen[0], seen[i])):
+                b = ""  # two revisits over different parts of the region: no ranking
             row.deltas.append(d)
             row.better.append(b)
     return Comparison(runs, rows, deadline, instrument)
@@ -718,10 +733,6 @@ def _unique_labels(inputs: list[_Input]) -> list[str]:
     return out
 
 
-def _coverage_available() -> bool:
-    return importlib.util.find_spec("rossim.coverage_run") is not None
-
-
 def _run_coverage(sc, out: Path, days: float | None, resolution_km: float | None, progress,
                   overrides: Sequence[str]) -> None:
     from . import coverage_run
@@ -731,14 +742,14 @@ def _run_coverage(sc, out: Path, days: float | None, resolution_km: float | None
 
 
 def _check_coverage_args(days: float | None, resolution_km: float | None) -> None:
-    """Check --days / --resolution-km before any ensemble runs (the coverage run checks them
-    again, but only after the replications would have been spent)."""
+    """Check --days / --resolution-km before any ensemble runs, with coverage_run's own checks
+    (the coverage run would find them only after the replications were spent)."""
     from . import coverage_run
 
-    if days is not None and not (0 < days <= coverage_run.MAX_DAYS):
-        raise InputError(f"expected a span in days in (0, {coverage_run.MAX_DAYS:g}], got {days:g}", field="--days")
-    if resolution_km is not None and not resolution_km > 0:
-        raise InputError(f"expected a grid resolution > 0 km, got {resolution_km:g}", field="--resolution-km")
+    if days is not None:
+        coverage_run.check_days(days)
+    if resolution_km is not None:
+        coverage_run.check_resolution(resolution_km)
 
 
 def _scenario_of_folder(folder: Path):
@@ -767,15 +778,16 @@ def main(args, console, progress_factory, run_ensemble) -> int:
     """``rossim compare``: run or reuse each scenario, compare, write figures and reports."""
     from . import report, results
 
+    if len(args.scenarios) < 2 or len({str(Path(s).resolve()) for s in args.scenarios}) < len(args.scenarios):
+        raise InputError(f"expected two or more different scenarios or run folders, got {len(args.scenarios)}"
+                         f"{' (with repeats)' if len(args.scenarios) >= 2 else ''}", field="SCENARIO")
     inputs = [_resolve(s, list(args.overrides)) for s in args.scenarios]
     labels = _unique_labels(inputs)
     scs = [i.scenario for i in inputs if i.scenario is not None]
     # One coverage span and grid for all: the shortest span and coarsest grid of the scenarios.
     days = getattr(args, "days", None) or (min(s.coverage.days for s in scs) if scs else None)
     res = getattr(args, "resolution_km", None) or (max(s.coverage.resolution_km for s in scs) if scs else None)
-    coverage = _coverage_available()
-    if coverage:
-        _check_coverage_args(getattr(args, "days", None), getattr(args, "resolution_km", None))
+    _check_coverage_args(getattr(args, "days", None), getattr(args, "resolution_km", None))
     if any(i.folder is not None for i in inputs) and (args.replications or args.seed is not None):
         console.print("note: run folders are reused as they are; -n/--seed apply to scenario files only")
     out = Path(args.out)
@@ -789,7 +801,7 @@ def main(args, console, progress_factory, run_ensemble) -> int:
                 sub.mkdir()
                 results.write_campaign(sub, ens, list(args.overrides))
                 write_run_extras(sub, ens)
-                if coverage and sc.instruments:
+                if sc.instruments:
                     _run_coverage(sc, sub / "coverage", days, res, progress_factory, args.overrides)
             else:
                 shutil.copytree(inp.folder, sub, ignore=shutil.ignore_patterns(
@@ -797,7 +809,7 @@ def main(args, console, progress_factory, run_ensemble) -> int:
                 if not (sub / PERSON_DAYS_FILE).is_file() and (sub / "events.csv").is_file():
                     r = read_run(sub)
                     _write_person_days(sub, r.person_days_years, r.person_days)
-                if coverage and _find_coverage(sub)[0] is None:
+                if _find_coverage(sub)[0] is None:
                     sc = _scenario_of_folder(sub)
                     if sc is not None and sc.instruments:
                         _run_coverage(sc, sub / "coverage", days, res, progress_factory,
@@ -810,7 +822,5 @@ def main(args, console, progress_factory, run_ensemble) -> int:
             report.write_report(r.path, svg=svg)
         report.write_report(tmp, svg=svg)
     print_table(comp, console)
-    if not coverage:
-        console.print("coverage: not available in this rossim (no rossim.coverage_run); compared without it")
     console.print(f"wrote {out}/")
     return 0

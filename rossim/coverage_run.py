@@ -59,6 +59,8 @@ __all__ = [
     "MAX_DAYS",
     "CURVE_POINTS",
     "load_scenario",
+    "check_days",
+    "check_resolution",
     "build_instruments",
     "region_grids",
     "analyze_regions",
@@ -167,7 +169,8 @@ def build_instruments(sc, orbit: Orbit, instrument: str | None = None,
     return out
 
 
-def _checked_days(days) -> float:
+def check_days(days) -> float:
+    """A coverage span in days, checked: (0, MAX_DAYS]; else InputError naming --days."""
     try:
         d = float(days)
     except (TypeError, ValueError):
@@ -178,7 +181,8 @@ def _checked_days(days) -> float:
     return d
 
 
-def _checked_resolution(resolution_km) -> float:
+def check_resolution(resolution_km) -> float:
+    """A grid resolution in km, checked: > 0 (the grid itself refuses too many cells)."""
     try:
         r = float(resolution_km)
     except (TypeError, ValueError):
@@ -462,8 +466,8 @@ def run(
     Returns the summary written to ``coverage_summary.json``.
     """
     cov = sc.coverage
-    days = _checked_days(cov.days if days is None else days)
-    resolution_km = _checked_resolution(cov.resolution_km if resolution_km is None else resolution_km)
+    days = check_days(cov.days if days is None else days)
+    resolution_km = check_resolution(cov.resolution_km if resolution_km is None else resolution_km)
     orbit = scenario.build_orbit(sc)
     instruments = build_instruments(sc, orbit, instrument, half_angle_deg)
     if cov.start is not None:

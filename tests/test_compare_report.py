@@ -151,6 +151,11 @@ def test_deltas_and_better(comparison):
             if not r["better_if"]:
                 assert better == ""
                 continue
+            if r["key"].startswith("coverage_") and r["statistic"] != "percent_area_observed":
+                seen = rows_by_key(comparison)[(r["key"], "percent_area_observed")]["values"]
+                if min(seen[ref], seen[other]) < compare.REVISIT_RANKED_PERCENT:
+                    assert better == ""  # revisit over a small observed part ranks nothing
+                    continue
             up = r["better_if"] == "higher"
             want = "same" if d == 0 else (other if (d > 0) == up else ref)
         assert better == want, r
@@ -396,3 +401,9 @@ def test_extends_scenario_keeps_names_and_description(tmp_path):
     assert run.module_info()["nem"]["name"] == "Science-power module (NEM)"  # from the base file
     assert "less reliable" in run.meta["description"]  # from the variant itself
     assert compare._scenario_of_folder(out).name == "ross_angara_trouble"
+
+
+def test_compare_needs_two_different_inputs(capsys):
+    one_line_error(capsys, ["compare", "scenarios/ross_high_latitude.toml"], "two or more")
+    one_line_error(capsys, ["compare", "scenarios/ross_high_latitude.toml", "scenarios/ross_high_latitude.toml"],
+                   "two or more", "repeats")
