@@ -50,8 +50,9 @@ MILESTONES = ("first_crew", "capacity_2", "capacity_4", "phase_1_complete", "pha
 
 EVENT_KINDS = (
     "ready", "launch", "launch_failure", "scrub", "pad_outage", "docked", "docking_failed",
-    "commissioned", "module_lost", "rebuild", "dropped", "departed", "crew_arrived",
-    "crew_departed", "crew_aborted", "cargo_docked", "cargo_undocked", "phase_complete", "milestone",
+    "commissioned", "module_lost", "rebuild", "dropped", "free_flyer", "departed", "crew_arrived",
+    "crew_departed", "crew_aborted", "flight_cancelled", "cargo_docked", "cargo_undocked",
+    "phase_complete", "milestone",
 )
 
 #: Times closer than this (about 0.1 ms) are the same instant: guards float round-off.
@@ -156,12 +157,14 @@ class _Launcher:
     """A launch vehicle or a launch site: when it is next free (booked) and next usable, and
     its spec's numbers that every launch reads (kept here to spare the look-ups)."""
 
-    __slots__ = ("next_free", "blocked_until", "gap_days", "scrub_p", "outage_p", "spec", "windows")
+    __slots__ = ("next_free", "blocked_until", "last_launch", "gap_days", "scrub_p", "outage_p", "spec",
+                 "windows")
 
     def __init__(self, gap_days: float, spec, scrub_p: float = 0.0, outage_p: float = 0.0,
                  windows: list[float] | None = None):
         self.next_free = 0.0       # booked until (cadence or turnaround after the last booking)
         self.blocked_until = 0.0   # stand-down after a failure, or pad outage
+        self.last_launch = -math.inf
         self.gap_days = gap_days
         self.spec = spec           # the LaunchVehicle or LaunchSite
         self.scrub_p = scrub_p
@@ -267,6 +270,7 @@ class _Model:
         self.module_docked: dict[str, float] = {}
         self.module_lost = {k: 0 for k in sc.modules}
         self.dropped: set[str] = set()
+        self.departed: set[str] = set()
         self.commissioned: set[str] = set()
         self.milestones = {m: math.nan for m in MILESTONES}
         self.unreached = {"capacity_2", "capacity_4", "first_crew"}  # the ones update() sets
@@ -274,6 +278,7 @@ class _Model:
         self.crew_aboard = 0
         self.changed = env.event()
         self.visit_starts = env.event()  # visiting mode: slot 0 launches a visit
+        self.visit_ends_at = -math.inf   # visiting mode: when the current visit ends
         self.last_habitable = 0
         self.first_crew = env.event()
         self.cap_t: list[float] = [0.0]
@@ -347,32 +352,44 @@ class _Model:
         self.update()
 
     # ------------------------------------------------------------------ launches
-    def launch(self, vehicle_id: str, site_id: str, subject: str):
-        """Book the vehicle and the pad, wait for the day, fly; ``yield from`` it. Returns success.
+    def launch(self, vehicle_id: str, site_id: str, subject: str, still_wanted=None):
+        """Book the vehicle and the pad, wait for the day, fly; ``yield from`` it. Returns
+        success, or None when ``still_wanted()`` (checked on the day) says the flight is off.
 
         Bookings are first come, first served: a flight takes the first launch opportunity at
         which both the vehicle (cadence, stand-down) and the pad (turnaround, outage) are free,
         and holds them from then on. A failure or a pad outage discovered meanwhile moves the
-        later bookings when they come due; a scrub moves the flight to the next opportunity.
+        later bookings when they come due, and so does a scrubbed flight that moved to the next
+        opportunity: on its day every flight checks the vehicle's cadence and the pad's
+        turnaround against the launches that actually happened.
         """
         env, u, draw = self.env, self.uniform, self.draw
         vehicle, site = self.vehicles[vehicle_id], self.sites[site_id]
         t = env.now
+        booked = False
         while True:
-            t = site.opportunity(max(t, vehicle.next_free, vehicle.blocked_until,
-                                     site.next_free, site.blocked_until))
-            vehicle.next_free = t + vehicle.gap_days
-            site.next_free = t + site.gap_days
+            if not booked:
+                t = site.opportunity(max(t, vehicle.usable_from(), site.usable_from()))
+                vehicle.next_free = max(vehicle.next_free, t + vehicle.gap_days)
+                site.next_free = max(site.next_free, t + site.gap_days)
+                booked = True
             if t > env.now:
                 yield env.timeout(t - env.now)
-            if env.now + _EPS_DAYS < max(vehicle.blocked_until, site.blocked_until):
-                continue  # grounded or pad damaged while we waited
+            if env.now + _EPS_DAYS < max(vehicle.blocked_until, site.blocked_until,
+                                         vehicle.last_launch + vehicle.gap_days,
+                                         site.last_launch + site.gap_days):
+                booked = False  # grounded, pad damaged, or a scrubbed flight flew in our gap
+                continue
+            if still_wanted is not None and not still_wanted():
+                return None
             if site.scrub_p and u() < site.scrub_p:
                 self.log("scrub", subject, site_id)
                 t = site.opportunity(env.now + 2 * _EPS_DAYS)  # the next opportunity after now
-                vehicle.next_free = site.next_free = t  # keep it for us
+                vehicle.next_free = max(vehicle.next_free, t + vehicle.gap_days)
+                site.next_free = max(site.next_free, t + site.gap_days)
                 continue
             break
+        vehicle.last_launch = site.last_launch = env.now
         self.launches += 1
         success = u() < self.p_success[vehicle_id]
         if site.outage_p and u() < site.outage_p:
@@ -397,11 +414,22 @@ class _Model:
             yield env.timeout(ready - env.now)
         self.module_ready[mid] = env.now
         self.log("ready", mid)
+        docks_to = m.docks_to
         while True:
-            if m.docks_to is not None:
-                target = m.docks_to.split(".", 1)[0]
+            if docks_to is not None:
+                target = docks_to.split(".", 1)[0]
                 yield self.docked[target]
-                wanted_port = frozenset((m.docks_to,))
+                if target in self.departed:  # e.g. the ISS segment left before this module came
+                    if m.if_target_departs == "free_flyer":
+                        docks_to = None
+                        self.log("free_flyer", mid, f"{target} has left; it becomes the core")
+                    else:
+                        self.dropped.add(mid)
+                        self.log("dropped", mid, f"{target} has left the station")
+                        self.check_phases()
+                        return
+            if docks_to is not None:
+                wanted_port = frozenset((docks_to,))
                 port = self.ports.take(wanted_port)
                 if port is None:
                     port = yield self.ports.wait(wanted_port)
@@ -418,8 +446,8 @@ class _Model:
                     ok = False
             if ok:
                 break
-            if m.docks_to is not None:
-                self.ports.put(port)
+            if docks_to is not None:
+                self.release_port(port)
             self.module_lost[mid] += 1
             self.log("module_lost", mid)
             if m.on_loss == "drop":
@@ -429,13 +457,13 @@ class _Model:
                 return
             yield env.timeout(draw(m.rebuild_days))
             self.log("rebuild", mid)
-        self.dock_module(mid)
+        self.dock_module(mid, docks_to)
         yield env.timeout(draw(m.commissioning_days))
         self.commission(mid)
 
-    def dock_module(self, mid: str) -> None:
+    def dock_module(self, mid: str, docks_to: str | None) -> None:
         self.module_docked[mid] = self.env.now
-        self.log("docked", mid, self.sc.modules[mid].docks_to or "")
+        self.log("docked", mid, docks_to or "")
         self.ports.put(*[f"{mid}.{p}" for p in self.sc.modules[mid].ports])
         self.docked[mid].succeed()
 
@@ -450,6 +478,7 @@ class _Model:
         yield self.env.timeout(at_days)
         if mid not in self.commissioned:
             return
+        self.departed.add(mid)
         self.station.remove(mid)
         self.commissioned.discard(mid)
         prefix = f"{mid}."
@@ -503,31 +532,47 @@ class _Model:
         while True:
             while wanted() <= 0:
                 yield self.changed
-            if visiting and j > 0:  # more crew than one ship holds: fly with slot 0's visit
+            joining = visiting and j > 0
+            if joining:  # more crew than one ship holds: join slot 0's visit
                 yield self.visit_starts
                 if wanted() <= 0:
                     continue
             elif visiting:
+                self.visit_ends_at = math.inf  # a visit starts; it ends when its crew has docked
                 self.visit_starts = _signal(self.visit_starts, env)
             flight += 1
             ship_id = f"{policy.ship}#{j}.{flight}"
             port = self.ports.take(ship_ports)
             if port is None:
                 port = yield self.ports.wait(ship_ports)
-            ok = yield from self.launch(ship.launch_vehicle, ship.launch_site, ship_id)
+            ok = yield from self.launch(ship.launch_vehicle, ship.launch_site, ship_id,
+                                        self.visit_open if joining else None)
+            if ok is None:
+                self.release_port(port)
+                self.log("flight_cancelled", ship_id, "the visit it was to join is over")
+                continue
             if not ok:
                 self.release_port(port)
                 self.log("crew_aborted", ship_id, "launch failure; crew safe")
                 continue
             yield env.timeout(draw(ship.rendezvous_days))
+            if joining and env.now >= self.visit_ends_at:
+                self.release_port(port)
+                self.log("flight_cancelled", ship_id, "arrived after the visit ended; returns")
+                continue
             if current is not None and current.n:
                 self.hand_over(current)
             others = self.crew_aboard
             st.dock_crew_ship(ship.seats)
             n = max(0, min(wanted(), st.habitable_capacity() - others))
             life = ship.docked_life_days
-            stay = draw(policy.visit_days) if visiting else draw(policy.increment_days)
+            if joining and math.isfinite(self.visit_ends_at):
+                stay = self.visit_ends_at - env.now  # leave with the visit it joined
+            else:
+                stay = draw(policy.visit_days) if visiting else draw(policy.increment_days)
             stay = min(stay, life)
+            if visiting and j == 0:
+                self.visit_ends_at = env.now + stay
             if visiting:  # the crew leaves after its visit, its ship with it
                 crew = _Crew(ship_id, n, port, env.now, ship.seats, stay, 0.0)
             else:  # the crew stays until relieved, at the latest when its ship must leave
@@ -545,6 +590,12 @@ class _Model:
                 if lead > 0:
                     yield env.timeout(lead)
                 current = crew
+
+    def visit_open(self) -> bool:
+        """Visiting mode: is the current visit still long enough to join? (a rendezvous and a
+        day aboard left)"""
+        ship = self.sc.crew_ships[self.sc.crew.ship]
+        return self.env.now + ship.rendezvous_days.expected() + 1.0 < self.visit_ends_at
 
     def after(self, days: float, action, *args) -> None:
         """Call ``action(*args)`` in ``days``: a Timeout with a callback, one SimPy event where a
@@ -617,7 +668,7 @@ class _Model:
         self.slots: dict[int, _Crew] = {}
         for mid, m in sc.modules.items():
             if m.present_at_start:
-                self.dock_module(mid)
+                self.dock_module(mid, m.docks_to)
                 self.commission(mid)
         for mid, m in sc.modules.items():
             if not m.present_at_start:

@@ -178,6 +178,9 @@ class Module(_Model):
     rebuild_days: Uncertain = Fixed(value=730.0)
     present_at_start: bool = False
     departs: dt.date | None = Field(None, description="date the module leaves the station")
+    if_target_departs: Literal["drop", "free_flyer"] = Field(
+        "drop", description="if the module it docks to has left the station before it docks: "
+        "drop it, or fly it as the station's new core")
 
     @model_validator(mode="after")
     def _launch_or_present(self):

@@ -202,3 +202,33 @@ def test_visits_of_four_fly_together():
     first = sorted(t for s, t in launches.items() if s.startswith("capsule#0."))
     assert second and all(t in first for t in second)
     assert r.crew_aboard.max() == 4
+
+
+def test_second_ship_joins_the_visit_and_leaves_with_it():
+    """Both capsules on one rocket with 20 days between flights: the second flies 20 days after
+    the first, joins the visit (never arrives at an empty station) and leaves with it."""
+    r = run(["crew.mode=visiting", "crew.visit_days=60.0", "crew.days_between_visits=30.0",
+             "launch_vehicles.crew_rocket.min_days_between_flights=20.0"])
+    arrivals = [(t, s) for t, k, s, _ in r.events if k == "crew_arrived"]
+    departures = {s: t for t, k, s, _ in r.events if k == "crew_departed"}
+    joined = 0
+    for t, ship in arrivals:
+        if ship.startswith("capsule#1."):
+            # slot 0's crew is aboard when the second ship arrives, and both leave together
+            first = max((a for a in arrivals if a[1].startswith("capsule#0.") and a[0] <= t), key=lambda a: a[0])
+            assert t - first[0] == pytest.approx(20.0)
+            if ship in departures and first[1] in departures:
+                assert departures[ship] == pytest.approx(departures[first[1]])
+                joined += 1
+    assert joined >= 2
+    assert r.crew_aboard.max() == 4
+
+
+def test_module_whose_target_left_is_dropped_or_flies_free():
+    base = ["modules.a.present_at_start=true", "modules.a.departs=2030-02-01", "modules.b.ready=2030-03-01"]
+    r = run(base)
+    assert "b" not in r.module_docked and kinds(r, "dropped", "b") == [59.0]
+    r = run(base + ["modules.b.if_target_departs=free_flyer"])
+    assert kinds(r, "free_flyer", "b") == [59.0]
+    assert r.module_docked["b"] == 59.0 + 2.0  # launched that day, 2-day rendezvous, as the core
+    assert [d for t, k, s, d in r.events if k == "docked" and s == "b"] == [""]

@@ -23,6 +23,8 @@ def tiny_variants(draw):
         f"launch_vehicles.crew_rocket.success_probability={draw(prob)}",
         f"launch_sites.pad.turnaround_days={draw(days)}",
         f"launch_sites.pad.scrub_probability={draw(st.floats(0.0, 0.9))}",
+        f"launch_sites.crew_pad.scrub_probability={draw(st.floats(0.0, 0.5))}",
+        f"launch_sites.crew_pad.turnaround_days={draw(st.floats(0.0, 40.0))}",
         f"launch_sites.crew_pad.outage_probability={draw(st.floats(0.0, 0.3))}",
         f"launch_sites.crew_pad.outage_days={draw(days)}",
         f"modules.a.docking_success_probability={draw(prob)}",
@@ -68,6 +70,13 @@ def test_campaign_invariants(case):
         assert r.module_docked["b"] >= r.module_docked["a"]
     assert 0.0 <= r.fraction_crewed <= 1.0
     assert r.losses <= r.launches
+    # Launches (successes and failures) respect each vehicle's cadence and each pad's turnaround,
+    # scrubs and re-bookings notwithstanding.
+    flown = [(t, d.split(";")[0].split(" from ")) for t, k, _, d in r.events if k in ("launch", "launch_failure")]
+    for key, gap in [*((v, sc.launch_vehicles[v].min_days_between_flights) for v in sc.launch_vehicles),
+                     *((s, sc.launch_sites[s].turnaround_days) for s in sc.launch_sites)]:
+        times = sorted(t for t, (v, s) in flown if key in (v, s))
+        assert np.all(np.diff(times) >= gap - 1e-6), key
 
 
 @given(
