@@ -46,7 +46,10 @@ from .station import ModuleContribution, Station
 __all__ = ["Plan", "Replication", "simulate", "MILESTONES", "EVENT_KINDS"]
 
 #: Milestones every replication reports (days since start; NaN if not reached in the horizon).
-MILESTONES = ("first_crew", "capacity_2", "capacity_4", "phase_1_complete", "phase_2_complete")
+#: ``room_for_N``: the station could host N (berths, life support, power, phase target), crew
+#: ships aside; ``capacity_N``: it can, with the lifeboat rule (return seats docked) too.
+MILESTONES = ("first_crew", "room_for_2", "capacity_2", "room_for_4", "capacity_4",
+              "phase_1_complete", "phase_2_complete")
 
 EVENT_KINDS = (
     "ready", "launch", "launch_failure", "scrub", "pad_outage", "docked", "docking_failed",
@@ -273,7 +276,8 @@ class _Model:
         self.departed: set[str] = set()
         self.commissioned: set[str] = set()
         self.milestones = {m: math.nan for m in MILESTONES}
-        self.unreached = {"capacity_2", "capacity_4", "first_crew"}  # the ones update() sets
+        # the milestones update() sets (phases are set by check_phases)
+        self.unreached = {"capacity_2", "capacity_4", "room_for_2", "room_for_4", "first_crew"}
         self.launches = self.losses = 0
         self.crew_aboard = 0
         self.changed = env.event()
@@ -325,6 +329,10 @@ class _Model:
             self.reach("capacity_2")
         if cap >= 4 and "capacity_4" in unreached:
             self.reach("capacity_4")
+        if hab >= 2 and "room_for_2" in unreached:
+            self.reach("room_for_2")
+        if hab >= 4 and "room_for_4" in unreached:
+            self.reach("room_for_4")
         if self.crew_aboard > 0 and "first_crew" in unreached:
             self.reach("first_crew")
             self.first_crew.succeed()

@@ -51,7 +51,9 @@ REGION_NAMES = {"russia": "Russia", "arctic": "Arctic zone", "nsr": "Northern Se
 _SHORT_REGION = {"russia": "Russia", "arctic": "Arctic", "nsr": "NSR"}
 MILESTONE_NAMES = {
     "first_crew": "First crew aboard",
+    "room_for_2": "Room for 2 crew (ships aside)",
     "capacity_2": "Crew capacity ≥ 2",
+    "room_for_4": "Room for 4 crew (ships aside)",
     "capacity_4": "Crew capacity ≥ 4",
     "phase_1_complete": "Phase 1 complete",
     "phase_2_complete": "Phase 2 complete",

@@ -161,15 +161,16 @@ class Ensemble:
 
 
 def quantiles(values: np.ndarray, censored: bool = False) -> np.ndarray:
-    """10/50/90 % quantiles. ``censored``: NaN means "later than the horizon" (sorted last);
-    a quantile that falls among those is NaN, never an interpolation with a reached value."""
+    """10/50/90 % quantiles by the inverted empirical CDF: each is the value of one replication
+    (no interpolation: a count stays a count, a date a simulated date). ``censored``: NaN means
+    "later than the horizon" (sorted last); a quantile that falls among those is NaN."""
     values = np.asarray(values, dtype=float)
     if values.size == 0:
         return np.full(len(QUANTILES), np.nan)
     if censored:
-        q = np.quantile(np.nan_to_num(values, nan=np.inf), QUANTILES, method="inverted_cdf")
-        return np.where(np.isfinite(q), q, np.nan)
-    return np.quantile(values, QUANTILES)
+        values = np.nan_to_num(values, nan=np.inf)
+    q = np.quantile(values, QUANTILES, method="inverted_cdf")
+    return np.where(np.isfinite(q), q, np.nan)
 
 
 def _num(v: float) -> float | None:

@@ -31,7 +31,10 @@ def test_hand_computed_dates():
     Rotations every 100 days: slot 0 at 116, 216, 316 (+0.25), slot 1 at 144, 244, 344.
     """
     r = run()
-    assert r.milestones == {"first_crew": 16.25, "capacity_2": 16.25, "capacity_4": 44.25,
+    # Room for 2 (berths, life support, phase target) from A's commissioning, for 4 from B's;
+    # the capacity (with return seats) follows when the crews' ships dock.
+    assert r.milestones == {"first_crew": 16.25, "room_for_2": 16.0, "capacity_2": 16.25,
+                            "room_for_4": 44.0, "capacity_4": 44.25,
                             "phase_1_complete": 16.0, "phase_2_complete": 44.0}
     assert kinds(r, "launch", "a") == [9.0]
     assert kinds(r, "launch", "b") == [39.0]
