@@ -11,12 +11,13 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .errors import InputError
 
-__all__ = ["main"]
+__all__ = ["main", "print_comparison"]
 
 _err = Console(stderr=True)
 _out = Console()
@@ -188,9 +189,47 @@ def cmd_coverage(args) -> int:
 
 
 def cmd_compare(args) -> int:
+    from . import compare, report, results
+
+    if compare.reuses_folders(args.scenarios) and (args.replications or args.seed is not None):
+        _out.print("note: run folders are reused as they are; -n/--seed apply to scenario files only")
+    with results.output_dir(args.out) as tmp:
+        comp, runs = compare.build(tmp, args.scenarios, run_ensemble, overrides=args.overrides,
+                                   replications=args.replications, seed=args.seed, workers=args.workers,
+                                   days=args.days, resolution_km=args.resolution_km, progress=_progress)
+        for run in runs:
+            report.write_report(run.path, svg=args.svg)
+        report.write_report(tmp, svg=args.svg)
+    print_comparison(comp, _out)
+    _out.print(f"wrote {args.out}/")
+    return 0
+
+
+def print_comparison(comp, console) -> None:
+    """The comparison side by side (dates: median, then the 10-90 % range below it)."""
     from . import compare
 
-    return compare.main(args, _out, _progress, run_ensemble)
+    ref = comp.labels[0]
+    t = Table(title=f"Scenarios compared with {ref} (Δ = scenario − {ref})", title_justify="left")
+    t.add_column("metric", no_wrap=True)
+    for lb in comp.labels:
+        t.add_column(lb, min_width=25)
+    for lb in comp.labels[1:]:
+        t.add_column(f"Δ {lb}", justify="right", no_wrap=True)
+        t.add_column("better", no_wrap=True, overflow="ellipsis")
+    for row, vals, ds in compare.table_rows(comp, sep="\n"):
+        short = row.short.replace(" (median)", "")
+        t.add_row(short, *vals, *ds, end_section=row.key.startswith("person_days_") is False
+                  and row.statistic == "p_by_deadline")
+    note = "dates: median and [10 % – 90 %] of replications; every row exact in comparison.csv"
+    if comp.instrument:
+        note += f"\ncoverage ({comp.instrument}): {compare.REVISIT_NOTE}"
+    # A terminal gets what fits; a file or pipe gets the table's natural width (no wrapping).
+    if not console.is_terminal:
+        natural = Measurement.get(console, console.options.update(max_width=1000), t).maximum
+        console = Console(file=console.file, width=max(console.width, natural), highlight=False)
+    console.print(t)
+    console.print(note)
 
 
 def cmd_report(args) -> int:

@@ -41,8 +41,8 @@ from .errors import InputError
 
 __all__ = [
     "RunFolder", "Row", "Comparison", "read_run", "compare_runs", "write_comparison",
-    "person_days_by_year", "write_run_extras", "format_value", "format_delta", "table_rows", "print_table",
-    "REGIONS", "REGION_NAMES", "MILESTONE_NAMES", "PERSON_DAYS_FILE", "REVISIT_NOTE", "main",
+    "person_days_by_year", "write_run_extras", "format_value", "format_delta", "table_rows", "reuses_folders",
+    "REGIONS", "REGION_NAMES", "MILESTONE_NAMES", "PERSON_DAYS_FILE", "REVISIT_NOTE", "build",
 ]
 
 #: Coverage regions compared, in order (keys of ``coverage_summary.json``'s ``regions``).
@@ -660,37 +660,6 @@ def table_rows(comp: Comparison, compact: bool = True, sep: str = " ") -> list[t
     return out
 
 
-def print_table(comp: Comparison, console) -> None:
-    """The comparison side by side (dates: median, then the 10-90 % range below it)."""
-    from rich.table import Table
-
-    ref = comp.labels[0]
-    t = Table(title=f"Scenarios compared with {ref} (Δ = scenario − {ref})", title_justify="left")
-    t.add_column("metric", no_wrap=True)
-    for lb in comp.labels:
-        t.add_column(lb, min_width=25)
-    for lb in comp.labels[1:]:
-        t.add_column(f"Δ {lb}", justify="right", no_wrap=True)
-        t.add_column("better", no_wrap=True, overflow="ellipsis")
-    for row, vals, ds in table_rows(comp, sep="\n"):
-        short = row.short.replace(" (median)", "")
-        t.add_row(short, *vals, *ds, end_section=row.key.startswith("person_days_") is False
-                  and row.statistic == "p_by_deadline")
-    note = "dates: median and [10 % – 90 %] of replications; every row exact in comparison.csv"
-    if comp.instrument:
-        note += f"\ncoverage ({comp.instrument}): {REVISIT_NOTE}"
-    # A terminal gets what fits; a file or pipe gets the table's natural width (no wrapping).
-    from rich.measure import Measurement
-
-    if not console.is_terminal:
-        from rich.console import Console
-
-        natural = Measurement.get(console, console.options.update(max_width=1000), t).maximum
-        console = Console(file=console.file, width=max(console.width, natural), highlight=False)
-    console.print(t)
-    console.print(note)
-
-
 # ------------------------------------------------------------------------------ rossim compare
 
 
@@ -776,53 +745,57 @@ def _scenario_of_folder(folder: Path):
     return None
 
 
-def main(args, console, progress_factory, run_ensemble) -> int:
-    """``rossim compare``: run or reuse each scenario, compare, write figures and reports."""
-    from . import report, results
+def build(folder: Path, sources: Sequence[str], run_ensemble, *, overrides: Sequence[str] = (),
+          replications: int | None = None, seed: int | None = None, workers: int | None = None,
+          days: float | None = None, resolution_km: float | None = None,
+          progress=None) -> tuple[Comparison, list[RunFolder]]:
+    """Run (scenario files) or reuse (run folders) each source into ``folder/<label>``, compare
+    them, and write ``comparison.csv`` / ``comparison.json`` into ``folder``.
 
-    if len(args.scenarios) < 2 or len({str(Path(s).resolve()) for s in args.scenarios}) < len(args.scenarios):
-        raise InputError(f"expected two or more different scenarios or run folders, got {len(args.scenarios)}"
-                         f"{' (with repeats)' if len(args.scenarios) >= 2 else ''}", field="SCENARIO")
-    inputs = [_resolve(s, list(args.overrides)) for s in args.scenarios]
+    ``run_ensemble(scenario, n, seed, workers, label)`` runs one ensemble (the CLI passes one with
+    a progress bar). Coverage is run over one span and grid for all: ``days`` / ``resolution_km``,
+    else the shortest span and coarsest grid of the scenarios. Reports and figures are the
+    caller's (:mod:`rossim.report`). Bad input raises :class:`InputError` before anything runs.
+    """
+    from . import results
+
+    if len(sources) < 2 or len({str(Path(s).resolve()) for s in sources}) < len(sources):
+        raise InputError(f"expected two or more different scenarios or run folders, got {len(sources)}"
+                         f"{' (with repeats)' if len(sources) >= 2 else ''}", field="SCENARIO")
+    inputs = [_resolve(s, list(overrides)) for s in sources]
     labels = _unique_labels(inputs)
     scs = [i.scenario for i in inputs if i.scenario is not None]
-    # One coverage span and grid for all: the shortest span and coarsest grid of the scenarios.
-    days = getattr(args, "days", None) or (min(s.coverage.days for s in scs) if scs else None)
-    res = getattr(args, "resolution_km", None) or (max(s.coverage.resolution_km for s in scs) if scs else None)
-    _check_coverage_args(getattr(args, "days", None), getattr(args, "resolution_km", None))
-    if any(i.folder is not None for i in inputs) and (args.replications or args.seed is not None):
-        console.print("note: run folders are reused as they are; -n/--seed apply to scenario files only")
-    out = Path(args.out)
-    with results.output_dir(out) as tmp:
-        runs = []
-        for inp, label in zip(inputs, labels):
-            sub = tmp / label
-            if inp.scenario is not None:
-                sc = inp.scenario
-                ens = run_ensemble(sc, args.replications, args.seed, args.workers, f"{label}: replications")
-                sub.mkdir()
-                results.write_campaign(sub, ens, list(args.overrides))
-                write_run_extras(sub, ens)
-                if sc.instruments:
-                    _run_coverage(sc, sub / "coverage", days, res, progress_factory, args.overrides)
-            else:
-                shutil.copytree(inp.folder, sub, ignore=shutil.ignore_patterns(
-                    "report.html", "fig_*.png", "fig_*.svg", ".*"))
-                if not (sub / PERSON_DAYS_FILE).is_file() and (sub / "events.csv").is_file():
-                    r = read_run(sub)
-                    _write_person_days(sub, r.person_days_years, r.person_days)
-                if _find_coverage(sub)[0] is None:
-                    sc = _scenario_of_folder(sub)
-                    if sc is not None and sc.instruments:
-                        _run_coverage(sc, sub / "coverage", days, res, progress_factory,
-                                      read_run(sub).summary.get("overrides", []))
-            runs.append(read_run(sub, label))
-        comp = compare_runs(runs)
-        write_comparison(tmp, comp)
-        svg = bool(getattr(args, "svg", False))
-        for r in runs:
-            report.write_report(r.path, svg=svg)
-        report.write_report(tmp, svg=svg)
-    print_table(comp, console)
-    console.print(f"wrote {out}/")
-    return 0
+    _check_coverage_args(days, resolution_km)
+    days = days or (min(s.coverage.days for s in scs) if scs else None)
+    res = resolution_km or (max(s.coverage.resolution_km for s in scs) if scs else None)
+    runs = []
+    for inp, label in zip(inputs, labels):
+        sub = folder / label
+        if inp.scenario is not None:
+            sc = inp.scenario
+            ens = run_ensemble(sc, replications, seed, workers, f"{label}: replications")
+            sub.mkdir()
+            results.write_campaign(sub, ens, list(overrides))
+            write_run_extras(sub, ens)
+            if sc.instruments:
+                _run_coverage(sc, sub / "coverage", days, res, progress, overrides)
+        else:
+            shutil.copytree(inp.folder, sub, ignore=shutil.ignore_patterns(
+                "report.html", "fig_*.png", "fig_*.svg", ".*"))
+            if not (sub / PERSON_DAYS_FILE).is_file() and (sub / "events.csv").is_file():
+                r = read_run(sub)
+                _write_person_days(sub, r.person_days_years, r.person_days)
+            if _find_coverage(sub)[0] is None:
+                sc = _scenario_of_folder(sub)
+                if sc is not None and sc.instruments:
+                    _run_coverage(sc, sub / "coverage", days, res, progress,
+                                  read_run(sub).summary.get("overrides", []))
+        runs.append(read_run(sub, label))
+    comp = compare_runs(runs)
+    write_comparison(folder, comp)
+    return comp, runs
+
+
+def reuses_folders(sources: Sequence[str]) -> bool:
+    """Whether any source is a run folder (then -n / --seed do not apply to it)."""
+    return any(Path(s).is_dir() for s in sources)

@@ -231,7 +231,7 @@ def test_known_difference_deterministic(tmp_path):
     from rich.console import Console
 
     console = Console(file=io.StringIO(), width=200)
-    compare.print_table(comp, console)
+    cli.print_comparison(comp, console)
     line = next(s for s in console.file.getvalue().splitlines() if "Phase 1 complete" in s)
     assert "+100 d" in line and "fixed " in line
 
