@@ -86,6 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     g = sp.add_mutually_exclusive_group()
     g.add_argument("--instrument", help="one instrument of the scenario (default: all)")
     g.add_argument("--half-angle-deg", type=_float, help="ad-hoc nadir instrument, no lighting constraint")
+    sp.add_argument("--region", dest="regions", action="append", default=[], metavar="GEOJSON",
+                    help="also analyse this GeoJSON polygon (repeatable)")
     sp.add_argument("--out", type=Path, help="output folder (default: runs/<scenario name>-coverage)")
 
     sp = sub.add_parser("compare", help="compare scenarios side by side")
@@ -182,6 +184,7 @@ def cmd_coverage(args) -> int:
     out = args.out or Path("runs") / f"{sc.name}-coverage"
     summary = coverage_run.run(sc, out, days=args.days, resolution_km=args.resolution_km,
                                instrument=args.instrument, half_angle_deg=args.half_angle_deg,
+                               region_files=args.regions,
                                progress=_progress, overrides=args.overrides)
     coverage_run.print_summary(summary, _out)
     _out.print(f"wrote {out}/")

@@ -42,7 +42,7 @@ import dataclasses
 import datetime as dt
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,7 @@ __all__ = [
     "MAX_DAYS",
     "CURVE_POINTS",
     "load_scenario",
+    "user_regions",
     "check_days",
     "check_resolution",
     "build_instruments",
@@ -193,19 +194,35 @@ def check_resolution(resolution_km) -> float:
     return r
 
 
-def region_grids(resolution_km: float, nsr_corridor_width_km: float = 100.0) -> dict[str, regions.Grid]:
-    """Equal-area grids of ``russia``, ``arctic`` and ``nsr`` (corridor of the given total width).
+def user_regions(paths: Sequence[str | Path]) -> dict[str, regions.Region]:
+    """User GeoJSON regions (``--region FILE``), named by their file's stem (made unique and
+    distinct from the built-in regions). Bad files raise :class:`InputError` naming the file."""
+    out: dict[str, regions.Region] = {}
+    for path in paths:
+        region = regions.from_geojson(path)
+        name = _safe_name(Path(path).stem) or "region"
+        while name in REGIONS or name in out:
+            name += "_user"
+        out[name] = region
+    return out
+
+
+def region_grids(resolution_km: float, nsr_corridor_width_km: float = 100.0,
+                 extra: dict[str, regions.Region] | None = None) -> dict[str, regions.Grid]:
+    """Equal-area grids of ``russia``, ``arctic`` and ``nsr`` (corridor of the given total width),
+    then of the ``extra`` regions.
 
     Raises :class:`InputError` (field ``coverage.resolution_km``) for a grid finer than
-    :data:`rossim.regions.MAX_GRID_CELLS` cells over Russia.
+    :data:`rossim.regions.MAX_GRID_CELLS` cells over a region.
     """
     made = {
         "russia": regions.russia(),
         "arctic": regions.arctic_zone(),
         "nsr": regions.nsr_corridor(nsr_corridor_width_km),
+        **(extra or {}),
     }
     try:
-        return {name: regions.equal_area_grid(made[name], resolution_km) for name in REGIONS}
+        return {name: regions.equal_area_grid(region, resolution_km) for name, region in made.items()}
     except InputError as exc:
         if exc.field == "resolution_km":
             raise InputError(exc.message, field="coverage.resolution_km (--resolution-km)") from None
@@ -453,8 +470,12 @@ def run(
     maps: bool = True,
     map_vmax_h: float | None = None,
     overrides: list[str] = (),
+    region_files: Sequence[str | Path] = (),
 ) -> dict:
     """Run the coverage of scenario ``sc`` and write the folder ``out`` (replaced whole, atomically).
+
+    ``region_files``: user GeoJSON polygons analysed beside Russia, the Arctic zone and the NSR
+    (``regions.<file stem>`` in the summary).
 
     ``days`` / ``resolution_km`` override ``sc.coverage``; ``instrument`` / ``half_angle_deg`` pick
     the instruments (see :func:`build_instruments`); ``progress(label)`` returns a rich-like Progress
@@ -476,7 +497,7 @@ def run(
         start = orbit.epoch
     else:
         start = sc.orbit_epoch()
-    grids = region_grids(resolution_km, cov.nsr_corridor_width_km)
+    grids = region_grids(resolution_km, cov.nsr_corridor_width_km, user_regions(region_files))
 
     by_region, track = analyze_regions(orbit, grids, instruments, start, days, cov.step_s, progress)
     any_result = by_region["russia"][instruments[0].name]
@@ -494,7 +515,7 @@ def run(
         "step_s": float(sample_days[1] - sample_days[0]) * 86400.0 if sample_days.size > 1 else cov.step_s,
         "nsr_corridor_width_km": cov.nsr_corridor_width_km,
         "instruments": {i.name: _instrument_info(sc, i, orbit) for i in instruments},
-        "regions": {r: {i: _region_summary(res) for i, res in by_region[r].items()} for r in REGIONS},
+        "regions": {r: {i: _region_summary(res) for i, res in by_region[r].items()} for r in grids},
     }
     summary["step_s"] = round(summary["step_s"], 6)
 

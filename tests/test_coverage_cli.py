@@ -339,3 +339,28 @@ def test_map_colour_scale_can_be_fixed_and_shows_categories(synthetic_russia, tm
 def test_nice_ceiling():
     assert [maps.nice_ceiling(x) for x in (0.8, 1.0, 1.2, 2.5, 4.0, 6.0, 9.0, 31.9, 120.0)] == \
         [1.0, 1.0, 1.5, 3.0, 5.0, 7.5, 10.0, 50.0, 150.0]
+
+
+def test_user_geojson_region(tmp_path, capsys):
+    """A user polygon is analysed beside the built-in regions, under its file's name: a box over
+    Kamchatka (51-60 N) is fully seen from 97 deg in four days, and only south of ~54 N from 51.6."""
+    box = Path(__file__).parent / "data" / "coverage_kamchatka.geojson"
+    out = tmp_path / "user"
+    assert cli.main(["coverage", str(HIGH), "--days", "4", "--resolution-km", "200", "--instrument", "radar",
+                     "--region", str(box), "--out", str(out)]) == 0
+    s = read_summary(out)
+    assert list(s["regions"]) == ["russia", "arctic", "nsr", "coverage_kamchatka"]
+    assert s["regions"]["coverage_kamchatka"]["radar"]["percent_area_observed"] > 90.0
+    out51 = tmp_path / "user51"
+    assert cli.main(["coverage", str(HIGH), "--days", "2", "--resolution-km", "50", "--half-angle-deg", "30",
+                     "--region", str(box), "--set", "orbit.inclination_deg=51.6", "--set", "orbit.altitude_km=400",
+                     "--out", str(out51)]) == 0
+    seen = read_summary(out51)["regions"]["coverage_kamchatka"]["nadir_30deg"]["percent_area_observed"]
+    # The reach of a 30-deg cone at 400 km from 51.6 deg is ~53.9 N (geodetic): of the box's
+    # 51-60 N, (sin 53.9 - sin 51) / (sin 60 - sin 51) = 35 % of the area lies south of it;
+    # 50 km cells add at most half a row (~0.25 deg, ~3 %).
+    assert 15.0 < seen < 38.0
+    bad = Path(__file__).parent / "data" / "regions_bowtie.geojson"
+    one_line_error(capsys, ["coverage", HIGH, *FAST, "--region", bad, "--out", tmp_path / "bad"],
+                   "regions_bowtie.geojson")
+    assert not (tmp_path / "bad").exists()
