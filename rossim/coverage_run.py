@@ -493,7 +493,7 @@ def run(
     instruments = build_instruments(sc, orbit, instrument, half_angle_deg)
     if cov.start is not None:
         start = clock.as_utc(cov.start)
-    elif sc.orbit.tle is not None:
+    elif sc.orbit.tle is not None or sc.orbit.omm is not None:
         start = orbit.epoch
     else:
         start = sc.orbit_epoch()

@@ -83,15 +83,24 @@ class OrbitSpec(_Model):
     mean_anomaly_deg: float = 0.0
     epoch: dt.datetime | dt.date | None = None
     tle: list[str] | None = None
+    omm: dict[str, str | float | int] | None = Field(
+        None, description="OMM mean elements keyed as CelesTrak's JSON (EPOCH, MEAN_MOTION, ...)")
 
     @model_validator(mode="after")
     def _one_way(self):
+        if self.tle is not None and self.omm is not None:
+            raise ValueError("give a tle or an omm, not both")
         if self.tle is not None:
             if len(self.tle) != 2:
                 raise ValueError("tle must be a list of the two element-set lines")
             return self
+        if self.omm is not None:
+            if "INCLINATION" not in self.omm:
+                raise ValueError("the omm table needs at least EPOCH, MEAN_MOTION, ECCENTRICITY, "
+                                 "INCLINATION, RA_OF_ASC_NODE, ARG_OF_PERICENTER, MEAN_ANOMALY")
+            return self
         if self.altitude_km is None:
-            raise ValueError("give altitude_km (or a tle)")
+            raise ValueError("give altitude_km (or a tle or an omm)")
         if self.sun_synchronous == (self.inclination_deg is not None):
             raise ValueError("give exactly one of inclination_deg or sun_synchronous = true")
         if (self.raan_deg is None) == (self.ltan_h is None):
@@ -102,6 +111,8 @@ class OrbitSpec(_Model):
         """The inclination the orbit will have (solved for sun-synchronous orbits)."""
         if self.tle is not None:
             return float(self.tle[1][8:16])
+        if self.omm is not None:
+            return float(self.omm["INCLINATION"])
         if self.sun_synchronous:
             from .orbit import sun_synchronous_inclination_deg
 
@@ -306,6 +317,8 @@ def build_orbit(sc: Scenario):
     try:
         if spec.tle is not None:
             return Orbit.from_tle(*spec.tle)
+        if spec.omm is not None:
+            return Orbit.from_omm({k: str(v) for k, v in spec.omm.items()})
         return Orbit.from_elements(
             sc.orbit_epoch(), spec.altitude_km, spec.inclination_deg,
             sun_synchronous=spec.sun_synchronous, raan_deg=spec.raan_deg, ltan_h=spec.ltan_h,
@@ -397,7 +410,7 @@ _EXCLUSIVE = {
     ("orbit", "sun_synchronous"): ("inclination_deg",),
     ("orbit", "raan_deg"): ("ltan_h",),
     ("orbit", "ltan_h"): ("raan_deg",),
-    ("orbit", "altitude_km"): ("tle",),
+    ("orbit", "altitude_km"): ("tle", "omm"),
 }
 
 

@@ -364,3 +364,29 @@ def test_user_geojson_region(tmp_path, capsys):
     one_line_error(capsys, ["coverage", HIGH, *FAST, "--region", bad, "--out", tmp_path / "bad"],
                    "regions_bowtie.geojson")
     assert not (tmp_path / "bad").exists()
+
+
+def test_tle_and_omm_orbits_give_the_same_coverage(tmp_path):
+    """The ISS from a TLE and from the same elements as an OMM table (sgp4's exporter): one orbit,
+    so the same coverage figures; both start at the element set's epoch."""
+    from sgp4.api import Satrec
+    from sgp4.exporter import export_omm
+
+    line1 = "1 25544U 98067A   24001.50000000  .00016717  00000-0  30000-3 0  9990"
+    line2 = "2 25544  51.6416 208.9163 0002390  80.1234 280.0000 15.49560000432101"
+    fields = export_omm(Satrec.twoline2rv(line1, line2), "ISS (ZARYA)")
+    tiny = (Path(__file__).parent / "data" / "tiny.toml").resolve()
+    omm = ", ".join(f'{k} = "{v}"' for k, v in fields.items())
+    texts = {"tle": f'extends = "{tiny}"\n[orbit]\ntle = ["{line1}", "{line2}"]\n',
+             "omm": f'extends = "{tiny}"\n[orbit]\nomm = {{ {omm} }}\n'}
+    summaries = {}
+    for kind, text in texts.items():
+        path = tmp_path / f"iss_{kind}.toml"
+        path.write_text(text)
+        out = tmp_path / kind
+        assert cli.main(["coverage", str(path), *FAST, "--half-angle-deg", "30", "--out", str(out)]) == 0
+        summaries[kind] = read_summary(out)
+    assert summaries["tle"]["span"] == summaries["omm"]["span"]
+    assert summaries["tle"]["span"]["start"].startswith("2024-01-01T12:00")
+    assert summaries["tle"]["regions"] == summaries["omm"]["regions"]
+    assert summaries["tle"]["regions"]["nsr"]["nadir_30deg"]["percent_area_observed"] == 0.0
