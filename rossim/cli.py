@@ -97,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--workers", type=_positive_int)
     sp.add_argument("--days", type=_float, help="coverage span in days")
     sp.add_argument("--resolution-km", type=_float, help="coverage grid resolution")
+    sp.add_argument("--instrument", help="coverage instrument compared (default: radar, or the first common one)")
     sp.add_argument("--out", type=Path, default=Path("runs/compare"))
     sp.add_argument("--svg", action="store_true", help="also write SVG figures")
 
@@ -199,7 +200,8 @@ def cmd_compare(args) -> int:
     with results.output_dir(args.out) as tmp:
         comp, runs = compare.build(tmp, args.scenarios, run_ensemble, overrides=args.overrides,
                                    replications=args.replications, seed=args.seed, workers=args.workers,
-                                   days=args.days, resolution_km=args.resolution_km, progress=_progress)
+                                   days=args.days, resolution_km=args.resolution_km,
+                                   instrument=args.instrument, progress=_progress)
         for run in runs:
             report.write_report(run.path, svg=args.svg)
         report.write_report(tmp, svg=args.svg)

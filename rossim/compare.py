@@ -471,19 +471,26 @@ def _pair(row: Row, i: int, la: str, lb: str):
     return d, (lb if b_wins else la)
 
 
-def _instrument(runs: Sequence[RunFolder]) -> str | None:
-    """The coverage instrument compared: ``radar`` (all-weather, day and night) if every scenario
-    with coverage has it, else the first instrument they all have."""
+def _instrument(runs: Sequence[RunFolder], wanted: str | None = None) -> str | None:
+    """The coverage instrument compared: ``wanted`` if given (every scenario with coverage must
+    have it), else ``radar`` (all-weather, day and night) if they all have it, else the first
+    instrument they all have."""
     sets = [r.coverage_instruments() for r in runs if r.coverage]
     if not sets:
         return None
     common = [i for i in sets[0] if all(i in s for s in sets[1:])]
+    if wanted is not None:
+        if wanted not in common:
+            raise InputError(f"no instrument {wanted!r} in every scenario's coverage; common: "
+                             f"{', '.join(common) or 'none'}", field="--instrument")
+        return wanted
     if "radar" in common:
         return "radar"
     return common[0] if common else None
 
 
-def compare_runs(runs: Sequence[RunFolder], deadline: dt.date | None = None) -> Comparison:
+def compare_runs(runs: Sequence[RunFolder], deadline: dt.date | None = None,
+                 instrument: str | None = None) -> Comparison:
     """The comparison table of ``runs`` (the first is the reference)."""
     if not runs:
         raise InputError("nothing to compare")
@@ -525,7 +532,7 @@ def compare_runs(runs: Sequence[RunFolder], deadline: dt.date | None = None) -> 
         add(f"person_days_{y}", "mean", f"Person-days aboard in {y}: mean", "person-days", "higher", vals,
             short=f"person-days {y} (mean)")
 
-    instrument = _instrument(runs)
+    instrument = _instrument(runs, instrument)
     if instrument is not None:
         for region in REGIONS:
             for key, what, short, unit, better_if in (
@@ -748,13 +755,14 @@ def _scenario_of_folder(folder: Path):
 def build(folder: Path, sources: Sequence[str], run_ensemble, *, overrides: Sequence[str] = (),
           replications: int | None = None, seed: int | None = None, workers: int | None = None,
           days: float | None = None, resolution_km: float | None = None,
-          progress=None) -> tuple[Comparison, list[RunFolder]]:
+          instrument: str | None = None, progress=None) -> tuple[Comparison, list[RunFolder]]:
     """Run (scenario files) or reuse (run folders) each source into ``folder/<label>``, compare
     them, and write ``comparison.csv`` / ``comparison.json`` into ``folder``.
 
     ``run_ensemble(scenario, n, seed, workers, label)`` runs one ensemble (the CLI passes one with
     a progress bar). Coverage is run over one span and grid for all: ``days`` / ``resolution_km``,
-    else the shortest span and coarsest grid of the scenarios. Reports and figures are the
+    else the shortest span and coarsest grid of the scenarios; ``instrument``: the one compared
+    (default: radar, or the first all have). Reports and figures are the
     caller's (:mod:`rossim.report`). Bad input raises :class:`InputError` before anything runs.
     """
     from . import results
@@ -791,7 +799,7 @@ def build(folder: Path, sources: Sequence[str], run_ensemble, *, overrides: Sequ
                     _run_coverage(sc, sub / "coverage", days, res, progress,
                                   read_run(sub).summary.get("overrides", []))
         runs.append(read_run(sub, label))
-    comp = compare_runs(runs)
+    comp = compare_runs(runs, instrument=instrument)
     write_comparison(folder, comp)
     return comp, runs
 

@@ -439,7 +439,7 @@ def _comparison_report(folder: Path, svg: bool) -> Path:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"unreadable comparison.json ({exc})", source=str(folder)) from None
     runs = [read_run(folder / e["folder"], e["label"]) for e in entries]
-    comp = compare_runs(runs, dt.date.fromisoformat(data["deadline"]))
+    comp = compare_runs(runs, dt.date.fromisoformat(data["deadline"]), instrument=data.get("coverage_instrument"))
     figs = comparison_figures(comp, folder, svg)
     figs += _extra_pngs(folder, None, {p.resolve() for _, p in figs})
     names = " vs ".join(comp.labels)

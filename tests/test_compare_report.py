@@ -407,3 +407,16 @@ def test_compare_needs_two_different_inputs(capsys):
     one_line_error(capsys, ["compare", "scenarios/ross_high_latitude.toml"], "two or more")
     one_line_error(capsys, ["compare", "scenarios/ross_high_latitude.toml", "scenarios/ross_high_latitude.toml"],
                    "two or more", "repeats")
+
+
+def test_compare_another_instrument(compared, tmp_path, capsys):
+    """--instrument picks the coverage compared (reusing the run folders); an instrument not in
+    every scenario is refused on one line."""
+    out = tmp_path / "optical"
+    folders = [str(compared / "ross_high_latitude"), str(compared / "ros_iss_orbit")]
+    assert cli.main(["compare", *folders, "--instrument", "optical", "--out", str(out)]) == 0
+    data = json.loads((out / "comparison.json").read_text())
+    assert data["coverage_instrument"] == "optical"
+    assert "(optical)" in (out / "report.html").read_text()
+    one_line_error(capsys, ["compare", *folders, "--instrument", "lidar", "--out", tmp_path / "x"],
+                   "--instrument", "lidar", "optical")
