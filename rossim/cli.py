@@ -89,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--region", dest="regions", action="append", default=[], metavar="GEOJSON",
                     help="also analyse this GeoJSON polygon (repeatable)")
     sp.add_argument("--out", type=Path, help="output folder (default: runs/<scenario name>-coverage)")
+    sp.add_argument("--no-report", action="store_true", help="do not write report.html")
 
     sp = sub.add_parser("compare", help="compare scenarios side by side")
     scenario_args(sp, many=True)
@@ -185,11 +186,17 @@ def cmd_coverage(args) -> int:
     out = args.out or Path("runs") / f"{sc.name}-coverage"
     summary = coverage_run.run(sc, out, days=args.days, resolution_km=args.resolution_km,
                                instrument=args.instrument, half_angle_deg=args.half_angle_deg,
-                               region_files=args.regions,
-                               progress=_progress, overrides=args.overrides)
+                               region_files=args.regions, progress=_progress, overrides=args.overrides,
+                               finish=None if args.no_report else _coverage_report)
     coverage_run.print_summary(summary, _out)
     _out.print(f"wrote {out}/")
     return 0
+
+
+def _coverage_report(folder: Path) -> None:
+    from . import report
+
+    report.write_coverage_report(folder)
 
 
 def cmd_compare(args) -> int:
@@ -240,8 +247,6 @@ def print_comparison(comp, console) -> None:
 def cmd_report(args) -> int:
     from . import report
 
-    if not (args.run_dir / "summary.json").is_file() and not (args.run_dir / "comparison.json").is_file():
-        raise InputError("not a rossim run folder (no summary.json or comparison.json)", source=str(args.run_dir))
     path = report.write_report(args.run_dir, svg=args.svg)
     _out.print(f"wrote {path}")
     return 0

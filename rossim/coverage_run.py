@@ -471,11 +471,13 @@ def run(
     map_vmax_h: float | None = None,
     overrides: list[str] = (),
     region_files: Sequence[str | Path] = (),
+    finish: Callable[[Path], Any] | None = None,
 ) -> dict:
     """Run the coverage of scenario ``sc`` and write the folder ``out`` (replaced whole, atomically).
 
     ``region_files``: user GeoJSON polygons analysed beside Russia, the Arctic zone and the NSR
-    (``regions.<file stem>`` in the summary).
+    (``regions.<file stem>`` in the summary). ``finish(folder)`` writes more into the folder
+    before it is renamed into place (the CLI's report).
 
     ``days`` / ``resolution_km`` override ``sc.coverage``; ``instrument`` / ``half_angle_deg`` pick
     the instruments (see :func:`build_instruments`); ``progress(label)`` returns a rich-like Progress
@@ -528,6 +530,8 @@ def run(
         _write_ground_track(tmp / "ground_track.csv", start, track, sample_days)
         if maps:
             _write_maps(tmp, summary, by_region["russia"], instruments, progress, map_vmax_h)
+        if finish is not None:
+            finish(tmp)
     return summary
 
 

@@ -25,7 +25,8 @@ from .compare import (MILESTONE_NAMES, REGION_NAMES, REGIONS, REVISIT_NOTE, Comp
                       compare_runs, read_run, table_rows)
 from .errors import InputError
 
-__all__ = ["write_report", "write_run_report", "run_figures", "comparison_figures", "coverage_curve"]
+__all__ = ["write_report", "write_run_report", "write_coverage_report", "run_figures", "comparison_figures",
+           "coverage_curve"]
 
 #: Milestones shown as distributions (figure 3).
 CDF_MILESTONES = (("capacity_4", "Crew capacity ≥ 4"), ("phase_2_complete", "Phase 2 complete"))
@@ -343,14 +344,19 @@ def _key_figures(run: RunFolder) -> str:
 
 
 def _coverage_table(run: RunFolder) -> str:
-    cov = run.coverage or {}
+    return _coverage_summary_table(run.coverage or {}, run.coverage_instruments())
+
+
+def _coverage_summary_table(cov: dict, instruments: Sequence[str]) -> str:
+    """The figures of merit of a ``coverage_summary.json`` dict, region by instrument."""
     keys = [("percent_area_observed", "area observed (%)", "{:.1f}"), ("time_to_50pct_h", "50 % after (h)", "{:,.1f}"),
             ("time_to_90pct_h", "90 % after (h)", "{:,.1f}"), ("revisit_mean_h", "mean revisit (h)", "{:,.1f}"),
             ("revisit_p95_h", "95 % revisit (h)", "{:,.1f}"), ("revisit_max_h", "max revisit (h)", "{:,.1f}"),
             ("longest_gap_h", "longest gap (h)", "{:,.1f}")]
     rows = []
-    for region in REGIONS:
-        for inst in run.coverage_instruments():
+    regions = [*REGIONS, *(r for r in cov.get("regions", {}) if r not in REGIONS)]
+    for region in regions:
+        for inst in instruments:
             try:
                 e = cov["regions"][region][inst]
             except (KeyError, TypeError):
@@ -469,11 +475,50 @@ def _comparison_report(folder: Path, svg: bool) -> Path:
     return path
 
 
+def write_coverage_report(folder: str | Path, svg: bool = False) -> Path:
+    """Figures and ``report.html`` of a ``rossim coverage`` folder; returns the report's path."""
+    import json
+
+    folder = Path(folder)
+    try:
+        cov = json.loads((folder / "coverage_summary.json").read_text(encoding="utf-8"))
+        instruments = list(cov["instruments"])
+        title = str(cov.get("title") or cov["scenario"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"unreadable coverage_summary.json ({exc})", source=str(folder)) from None
+    curves = []
+    for inst in instruments:
+        c = coverage_curve(cov, "russia", inst)
+        if c is not None:
+            curves.append(figures.CoverageCurve(str(cov["scenario"]), inst, c[0], c[1], _coverage_span_h(cov)))
+    figs = []
+    if curves:
+        fig = figures.coverage_time_figure(curves, title=f"Coverage of Russia over time — {title}")
+        figs.append(("Coverage of Russia over time", _save(fig, folder, "fig_coverage_time", svg)))
+    figs += _extra_pngs(folder, None, {p.resolve() for _, p in figs})
+    orbit = cov.get("orbit") or {}
+    span = cov.get("span") or {}
+    body = [f"<h1>{_e(title)}</h1>",
+            f'<p class="sub">coverage of scenario <b>{_e(str(cov["scenario"]))}</b>: orbit '
+            f'{_e(", ".join(f"{k} {v}" for k, v in orbit.items()))}; from {_e(str(span.get("start")))} '
+            f'for {_e(str(span.get("days")))} days on {_e(str(cov.get("resolution_km")))} km cells'
+            + (f"; overrides: {_e(', '.join(cov['overrides']))}" if cov.get("overrides") else "") + ".</p>",
+            "<h2>Figures of merit</h2>", _coverage_summary_table(cov, instruments),
+            f'<p class="note">{_e(REVISIT_NOTE)}</p>',
+            "<h2>Figures</h2>", *(_figure_html(c, p) for c, p in figs)]
+    path = folder / "report.html"
+    path.write_text(_page(f"rossim coverage — {title}", "\n".join(body)), encoding="utf-8")
+    return path
+
+
 def write_report(folder: str | Path, svg: bool = False) -> Path:
-    """Figures and ``report.html`` of a run folder or a comparison folder."""
+    """Figures and ``report.html`` of a run folder, a comparison folder or a coverage folder."""
     folder = Path(folder)
     if (folder / "comparison.json").is_file():
         return _comparison_report(folder, svg)
     if (folder / "summary.json").is_file():
         return write_run_report(folder, svg)
-    raise InputError("not a rossim run folder (no summary.json or comparison.json)", source=str(folder))
+    if (folder / "coverage_summary.json").is_file():
+        return write_coverage_report(folder, svg)
+    raise InputError("not a rossim run folder (no summary.json, comparison.json or coverage_summary.json)",
+                     source=str(folder))

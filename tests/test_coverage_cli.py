@@ -9,6 +9,7 @@ import dataclasses
 import datetime as dt
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -152,7 +153,7 @@ def test_summary_table_is_printed(capsys, tmp_path):
         assert word in out
     assert "optical" not in out
     assert list(read_summary(tmp_path / "o")["instruments"]) == ["radar"]
-    assert sorted(p.name for p in (tmp_path / "o").glob("*.png")) == ["map_radar.png"]
+    assert sorted(p.name for p in (tmp_path / "o").glob("*.png")) == ["fig_coverage_time.png", "map_radar.png"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -272,7 +273,8 @@ def test_existing_folder_is_replaced_whole_or_left_alone(capsys, tmp_path):
 
     run_cli(capsys, HIGH, "--half-angle-deg", "20", *FAST, "--out", out)
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["coverage_cells.csv", "coverage_summary.json", "ground_track.csv", "map_nadir_20deg.png"]
+    assert names == ["coverage_cells.csv", "coverage_summary.json", "fig_coverage_time.png", "ground_track.csv",
+                     "map_nadir_20deg.png", "report.html"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
 
 
@@ -390,3 +392,14 @@ def test_tle_and_omm_orbits_give_the_same_coverage(tmp_path):
     assert summaries["tle"]["span"]["start"].startswith("2024-01-01T12:00")
     assert summaries["tle"]["regions"] == summaries["omm"]["regions"]
     assert summaries["tle"]["regions"]["nsr"]["nadir_30deg"]["percent_area_observed"] == 0.0
+
+
+def test_coverage_report_is_self_contained(high_run):
+    """`rossim coverage` writes report.html: the figures of merit and every PNG embedded."""
+    html = (high_run / "report.html").read_text()
+    pngs = sorted(p.name for p in high_run.glob("*.png"))
+    assert "fig_coverage_time.png" in pngs and any(p.startswith("map_") for p in pngs)
+    assert html.count("data:image/png;base64,") == len(pngs)
+    text = re.sub(r'src="data:image/png;base64,[A-Za-z0-9+/=]+"', "", html).lower()  # base64 may spell "http"
+    assert "<script" not in text and "http" not in text and "href=" not in text
+    assert "northern sea route" in text
