@@ -181,8 +181,11 @@ def run(scenario: Scenario, n: int | None = None, seed: int | None = None, worke
         executor: Executor | None = None, progress: Callable[[int, int], None] | None = None) -> Ensemble:
     """Run ``n`` replications of ``scenario`` (defaults from ``[simulation]``).
 
-    ``workers``: local processes (default: all cores; 1 runs in this process). ``executor``: an
-    executor to use instead. ``progress(done, total)`` is called as chunks finish.
+    ``workers``: local processes (default: all cores; 1 runs in this process). ``executor``: a
+    :class:`concurrent.futures.Executor` to use instead, e.g. ``client.get_executor()`` of a
+    ``dask.distributed`` client to spread chunks over a cluster (its workers must run the same
+    Python version: results come back ``marshal``-packed). ``progress(done, total)`` is called as
+    chunks finish. The result is the same whatever the executor and the number of workers.
     """
     n = scenario.simulation.replications if n is None else n
     seed = scenario.simulation.seed if seed is None else seed
