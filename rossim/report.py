@@ -270,6 +270,7 @@ tr:nth-child(even) td{background:#fafafa}.better{font-weight:bold;color:#006400}
 figure{margin:1.2em 0}figure img{max-width:100%;border:1px solid #ddd}figcaption{color:#444;font-size:.9em}
 pre{background:#f6f6f6;border:1px solid #ddd;padding:.8em;overflow-x:auto;font-size:.8em;white-space:pre}
 .note{color:#555;font-size:.9em}details{margin:.6em 0}summary{cursor:pointer;font-weight:bold}
+td:first-child{min-width:14em}.wide{overflow-x:auto}
 """
 
 _e = html.escape
