@@ -205,6 +205,13 @@ class _Ports:
         self.free: list[str] = []
         self.waiting: list[tuple[frozenset[str], simpy.Event]] = []
 
+    def claim(self, allowed: frozenset[str]):
+        """``port = yield from ports.claim(allowed)``: a port now if one is free, else when one is."""
+        port = self.take(allowed)
+        if port is None:
+            port = yield self.wait(allowed)
+        return port
+
     def take(self, allowed: frozenset[str]) -> str | None:
         """The first free port in ``allowed``, reserved now; None if none is free or if other
         events are due at this instant (the caller then gets its port through :meth:`wait`)."""
@@ -438,9 +445,7 @@ class _Model:
                         return
             if docks_to is not None:
                 wanted_port = frozenset((docks_to,))
-                port = self.ports.take(wanted_port)
-                if port is None:
-                    port = yield self.ports.wait(wanted_port)
+                port = yield from self.ports.claim(wanted_port)
             ok = yield from self.launch(m.launch_vehicle, m.launch_site, mid)
             if ok:
                 yield env.timeout(draw(m.rendezvous_days))
@@ -550,9 +555,7 @@ class _Model:
                 self.visit_starts = _signal(self.visit_starts, env)
             flight += 1
             ship_id = f"{policy.ship}#{j}.{flight}"
-            port = self.ports.take(ship_ports)
-            if port is None:
-                port = yield self.ports.wait(ship_ports)
+            port = yield from self.ports.claim(ship_ports)
             ok = yield from self.launch(ship.launch_vehicle, ship.launch_site, ship_id,
                                         self.visit_open if joining else None)
             if ok is None:
@@ -653,9 +656,7 @@ class _Model:
             next_at = env.now + interval
             flight += 1
             ship_id = f"{cid}#{flight}"
-            port = self.ports.take(cargo_ports)
-            if port is None:
-                port = yield self.ports.wait(cargo_ports)
+            port = yield from self.ports.claim(cargo_ports)
             ok = yield from self.launch(c.launch_vehicle, c.launch_site, ship_id)
             if ok:
                 yield env.timeout(draw(c.rendezvous_days))
