@@ -161,14 +161,17 @@ def cmd_run(args) -> int:
 
 
 def _print_summary(summary: dict) -> None:
+    from rich import box
+
     t = Table(title=f"{summary['title'] or summary['scenario']} — {summary['replications']} replications, "
-                    f"seed {summary['seed']}")
-    t.add_column("milestone")
-    t.add_column("p10")
-    t.add_column("median")
-    t.add_column("p90")
-    t.add_column("P(by horizon)", justify="right")
-    t.add_column(f"P(by {summary['deadline']})", justify="right")
+                    f"seed {summary['seed']}", box=box.SIMPLE_HEAD,
+              caption=f"dates: 10 %, median, 90 % of replications (— : later than the horizon "
+                      f"{summary['horizon']}); P: share reaching it by the horizon / by {summary['deadline']}")
+    t.add_column("milestone", no_wrap=True)
+    for col in ("p10", "median", "p90"):
+        t.add_column(col, no_wrap=True)
+    t.add_column(f"P(<{summary['horizon'][:4]})", justify="right", no_wrap=True)
+    t.add_column(f"P(≤{summary['deadline'][:4]})", justify="right", no_wrap=True)
     for name, m in summary["milestones"].items():
         t.add_row(name, m["p10"] or "—", m["p50"] or "—", m["p90"] or "—",
                   f"{m['probability']:.0%}", f"{m['probability_by_deadline']:.0%}")
