@@ -164,7 +164,7 @@ def _print_summary(summary: dict) -> None:
     from rich import box
 
     t = Table(title=f"{summary['title'] or summary['scenario']} — {summary['replications']} replications, "
-                    f"seed {summary['seed']}", box=box.SIMPLE_HEAD,
+                    f"seed {summary['seed']}", box=box.SIMPLE_HEAD, pad_edge=False,
               caption=f"dates: 10 %, median, 90 % of replications (— : later than the horizon "
                       f"{summary['horizon']}); P: share reaching it by the horizon / by {summary['deadline']}")
     t.add_column("milestone", no_wrap=True)
