@@ -34,6 +34,7 @@ import numpy as np
 from . import clock
 from .campaign import MILESTONES
 from .ensemble import Ensemble
+from .errors import InputError
 
 __all__ = ["output_dir", "write_json", "write_csv", "write_campaign", "read_summary"]
 
@@ -45,8 +46,14 @@ def output_dir(path: str | Path) -> Iterator[Path]:
     On an exception the temporary folder is removed and ``path`` is untouched.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    if path.exists() and not path.is_dir():
+        raise InputError("exists and is not a folder; expected an output folder", source=str(path), field="--out")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    except OSError as exc:
+        raise InputError(f"cannot create the output folder ({exc.strerror})", source=str(path),
+                         field="--out") from None
     tmp.chmod(0o755)
     try:
         yield tmp

@@ -161,3 +161,11 @@ def test_input_error_format():
     e = InputError("must be > 0", source="f.toml", field="modules.a.mass_kg")
     assert str(e) == "f.toml: modules.a.mass_kg: must be > 0"
     assert re.match(r"^f\.toml: ", str(e))
+
+
+def test_output_folder_that_cannot_be_made(tmp_path, capsys):
+    afile = tmp_path / "afile"
+    afile.write_text("not a folder")
+    one_line_error(capsys, ["run", TINY, "-n", "2", "--workers", "1", "--out", afile / "x"], "--out", "output folder")
+    one_line_error(capsys, ["run", TINY, "-n", "2", "--workers", "1", "--out", afile], "--out", "not a folder")
+    assert afile.read_text() == "not a folder"
