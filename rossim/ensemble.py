@@ -189,7 +189,7 @@ def run(scenario: Scenario, n: int | None = None, seed: int | None = None, worke
     """
     n = scenario.simulation.replications if n is None else n
     seed = scenario.simulation.seed if seed is None else seed
-    workers = os.cpu_count() or 1 if workers is None else workers
+    workers = (os.cpu_count() or 1) if workers is None else workers
     chunk = max(1, min(250, math.ceil(n / (max(workers, 1) * 8))))
     chunks = [range(i, min(i + chunk, n)) for i in range(0, n, chunk)]
     results: list[list[Replication]] = [None] * len(chunks)  # type: ignore[list-item]
