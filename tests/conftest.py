@@ -1,4 +1,8 @@
-"""Shared test helpers."""
+"""Shared test helpers; every test runs offline."""
+
+import socket
+
+import pytest
 
 from rossim import cli
 
@@ -15,3 +19,13 @@ def one_line_error(capsys, argv, *needles) -> str:
     for needle in needles:
         assert needle in lines[0], (needle, lines[0])
     return lines[0]
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """rossim works offline: any attempt to open a network connection fails the test."""
+    def refuse(self, address, *args, **kwargs):
+        raise AssertionError(f"network access attempted: {address!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
