@@ -264,30 +264,23 @@ def _original_source(text: str) -> Path | None:
     return Path(m.group(1).strip()) if m else None
 
 
-def _merge(base: dict, over: dict) -> dict:
-    out = dict(base)
-    for k, v in over.items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
-
-
-def _scenario_tables(path: Path, text: str, depth: int = 0) -> dict:
+def _scenario_tables(path: Path, text: str) -> dict:
     """The TOML tables of a stored scenario, its ``extends`` base merged under it when that file is
     still found (next to the copy, or next to the original); best effort, for names and descriptions
     shown in reports ({} when unreadable)."""
+    from . import scenario
+
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
         return {}
-    base = raw.pop("extends", None)
-    if isinstance(base, str) and depth < 8:
-        origin = _original_source(text)
-        for cand in [path.parent / base] + ([origin.parent / base] if origin else []):
-            if cand.is_file():
-                try:
-                    return _merge(_scenario_tables(cand, cand.read_text(encoding="utf-8"), depth + 1), raw)
-                except (OSError, UnicodeDecodeError):
-                    break
+    origin = _original_source(text)
+    for folder in [path.parent] + ([origin.parent] if origin else []):
+        try:
+            return scenario.resolve_extends(dict(raw), folder, str(path))
+        except InputError:
+            continue
+    raw.pop("extends", None)
     return raw
 
 

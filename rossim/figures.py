@@ -56,17 +56,6 @@ def _figure(height_in: float) -> Figure:
     return fig
 
 
-def _d64(values) -> np.ndarray:
-    """Dates (date, ISO string, None) to datetime64[D] (NaT for None)."""
-    out = []
-    for v in values:
-        if v is None or (isinstance(v, float) and not np.isfinite(v)):
-            out.append(np.datetime64("NaT", "D"))
-        else:
-            out.append(np.datetime64(v, "D"))
-    return np.array(out, dtype="datetime64[D]")
-
-
 def _num(d) -> float:
     """A date as a matplotlib date number."""
     return float(mdates.date2num(np.datetime64(d, "D")))

@@ -152,11 +152,6 @@ def _rotate_z(xyz, theta):
     return np.stack((c * x + s * y, c * y - s * x, z), axis=-1)
 
 
-def _teme_to_itrs(t, teme_km):
-    """TEME (N,3) -> ITRS (N,3) at skyfield Time ``t`` (N,): GMST-1982 rotation, no polar motion."""
-    return _rotate_z(teme_km, _gmst1982_rad(t.whole, t.ut1_fraction))
-
-
 def _geodetic(itrs_km):
     """ITRS (N,3) km -> geodetic WGS84 latitude (deg), longitude (deg, [-180,180)), height (km).
 

@@ -27,7 +27,7 @@ from .errors import InputError
 __all__ = [
     "Scenario", "Meta", "Simulation", "OrbitSpec", "LaunchSite", "LaunchVehicle", "Module",
     "CrewShip", "CargoShip", "Phase", "CrewPolicy", "StationSpec", "InstrumentSpec",
-    "CoverageSpec", "load", "loads", "apply_overrides", "build_orbit",
+    "CoverageSpec", "load", "loads", "apply_overrides", "resolve_extends", "build_orbit",
 ]
 
 #: Inclination tolerance when matching an orbit against a site's documented inclinations (deg):
@@ -348,12 +348,12 @@ def load(path: str | Path, overrides: list[str] = ()) -> Scenario:
 def loads(text: str, source: str = "<scenario>", overrides: list[str] = ()) -> Scenario:
     """Validate scenario TOML text; see :func:`load`."""
     raw = _parse(text, source)
-    raw = _resolve_extends(raw, Path(source).parent, source, seen=(source,))
+    raw = resolve_extends(raw, Path(source).parent, source, seen=(source,))
     raw = apply_overrides(raw, overrides, source)
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise _first_problem(exc, raw, source) from None
+        raise _first_problem(exc, source) from None
     problems = _cross_check(scenario)
     if problems:
         field, message = problems[0]
@@ -378,7 +378,9 @@ def _parse(text: str, source: str) -> dict:
         raise InputError(f"TOML syntax error: {exc}", source=source) from None
 
 
-def _resolve_extends(raw: dict, folder: Path, source: str, seen: tuple[str, ...]) -> dict:
+def resolve_extends(raw: dict, folder: Path, source: str, seen: tuple[str, ...] = ()) -> dict:
+    """``raw`` with its ``extends`` base (a path relative to ``folder``) merged under it, key by
+    key, recursively; InputError for a missing or circular base. Pops ``extends`` from ``raw``."""
     base = raw.pop("extends", None)
     if base is None:
         return raw
@@ -389,7 +391,7 @@ def _resolve_extends(raw: dict, folder: Path, source: str, seen: tuple[str, ...]
         raise InputError(f"circular extends: {' -> '.join(seen + (str(path),))}", source=source, field="extends")
     if not path.is_file():
         raise InputError(f"no such scenario file {str(path)!r}", source=source, field="extends")
-    base_raw = _resolve_extends(_parse(_read_text(path), str(path)), path.parent, str(path), seen + (str(path),))
+    base_raw = resolve_extends(_parse(_read_text(path), str(path)), path.parent, str(path), seen + (str(path),))
     return _merge(base_raw, raw)
 
 
@@ -462,7 +464,7 @@ def _suggest(key: str, node: Any) -> str:
 _DIST_TAGS = {"fixed", "uniform", "triangular", "normal", "lognormal", "weibull", "bernoulli", "beta"}
 
 
-def _first_problem(exc: ValidationError, raw: dict, source: str) -> InputError:
+def _first_problem(exc: ValidationError, source: str) -> InputError:
     # A misspelt key shows up twice, as an unknown key and as a missing one: report the first.
     errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
     err = errors[0]
