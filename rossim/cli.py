@@ -148,9 +148,6 @@ def cmd_run(args) -> int:
     out = args.out or Path("runs") / sc.name
     with results.output_dir(out) as tmp:
         results.write_campaign(tmp, ens, args.overrides)
-        from . import compare
-
-        compare.write_run_extras(tmp, ens)  # person_days_by_year.csv
         if not args.no_report:
             from . import report
 

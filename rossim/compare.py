@@ -35,14 +35,15 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import clock
+from . import clock, ensemble
+from .results import PERSON_DAYS_FILE
 from .campaign import MILESTONES
 from .errors import InputError
 
 __all__ = [
     "RunFolder", "Row", "Comparison", "read_run", "compare_runs", "write_comparison",
-    "person_days_by_year", "write_run_extras", "format_value", "format_delta", "table_rows", "reuses_folders",
-    "REGIONS", "REGION_NAMES", "MILESTONE_NAMES", "PERSON_DAYS_FILE", "REVISIT_NOTE", "build",
+    "format_value", "format_delta", "table_rows", "reuses_folders",
+    "REGIONS", "REGION_NAMES", "MILESTONE_NAMES", "REVISIT_NOTE", "build",
 ]
 
 #: Coverage regions compared, in order (keys of ``coverage_summary.json``'s ``regions``).
@@ -58,64 +59,15 @@ MILESTONE_NAMES = {
     "phase_1_complete": "Phase 1 complete",
     "phase_2_complete": "Phase 2 complete",
 }
-PERSON_DAYS_FILE = "person_days_by_year.csv"
 #: How to read revisit rows (shown with every comparison).
 REVISIT_NOTE = ("revisit times are over the cells observed at least twice: an orbit that sees little of a "
                 "region can show a short revisit over that small part; read them with the area observed")
-_QUANTILES = (0.10, 0.50, 0.90)
 #: Keys ``summary.json`` must have for a folder to be read (written by rossim 0.1).
 _SUMMARY_KEYS = ("scenario", "replications", "start", "horizon", "deadline", "milestones",
                  "person_days", "fraction_crewed", "launches", "losses", "modules")
 
 
 # ------------------------------------------------------------------------------ person-days
-
-
-def person_days_by_year(start: dt.date, horizon_days: float, t_days: np.ndarray,
-                        aboard: np.ndarray) -> tuple[list[int], np.ndarray]:
-    """Person-days aboard in each calendar year of ``[start, start + horizon_days)``.
-
-    ``t_days`` (K,) are the times (days since ``start``, ascending, first 0) from which the crew
-    aboard is ``aboard`` (K,) until the next time (a step function, as
-    :attr:`rossim.campaign.Replication.crew_aboard`). Returns the years and the (Y,) integrals.
-    """
-    t = np.asarray(t_days, dtype=float)
-    a = np.asarray(aboard, dtype=float)
-    end = clock.datetime_at(start, horizon_days)
-    last_year = (end - dt.timedelta(microseconds=1)).year
-    years = list(range(start.year, last_year + 1))
-    bounds = np.array([clock.days_between(start, dt.date(y, 1, 1)) for y in years[1:]], dtype=float)
-    bounds = np.concatenate([[0.0], np.clip(bounds, 0.0, horizon_days), [horizon_days]])
-    knots = np.append(t, horizon_days)
-    cum = np.concatenate([[0.0], np.cumsum(a * np.diff(knots))])  # integral up to each knot
-    i = np.clip(np.searchsorted(t, bounds, side="right") - 1, 0, t.size - 1)
-    integral = cum[i] + a[i] * (bounds - t[i])
-    return years, np.diff(integral)
-
-
-def _ensemble_person_days(ens) -> tuple[list[int], np.ndarray]:
-    """(years, (n, Y) person-days) of every replication of an :class:`~rossim.ensemble.Ensemble`."""
-    start = ens.scenario.simulation.start
-    horizon = ens.scenario.simulation.horizon_days
-    rows = []
-    years: list[int] = []
-    for r in ens.replications:
-        years, v = person_days_by_year(start, horizon, r.capacity_t, r.crew_aboard)
-        rows.append(v)
-    return years, np.array(rows).reshape(len(rows), len(years))
-
-
-def _write_person_days(folder: Path, years: list[int], values: np.ndarray) -> None:
-    from . import results
-
-    results.write_csv(folder / PERSON_DAYS_FILE, ["replication", *(f"person_days_{y}" for y in years)],
-                      ([i, *(repr(float(x)) for x in row)] for i, row in enumerate(values)))
-
-
-def write_run_extras(folder: Path, ensemble) -> None:
-    """Write what compare and report add to a run folder: ``person_days_by_year.csv``."""
-    years, values = _ensemble_person_days(ensemble)
-    _write_person_days(Path(folder), years, values)
 
 
 _CREW_DETAIL = re.compile(r"^(\d+) crew")
@@ -144,10 +96,10 @@ def _person_days_from_events(path: Path, start: dt.date, horizon_days: float,
     for ch in changes:
         t = np.array([0.0] + [c[0] for c in ch])
         a = np.cumsum([0] + [c[1] for c in ch])
-        years, v = person_days_by_year(start, horizon_days, t, a)
+        years, v = ensemble.person_days_by_year(start, horizon_days, t, a)
         out.append(v)
     if not changes:
-        years, _ = person_days_by_year(start, horizon_days, np.zeros(1), np.zeros(1))
+        years, _ = ensemble.person_days_by_year(start, horizon_days, np.zeros(1), np.zeros(1))
     return years, np.array(out).reshape(len(out), len(years))
 
 
@@ -777,7 +729,6 @@ def build(folder: Path, sources: Sequence[str], run_ensemble, *, overrides: Sequ
             ens = run_ensemble(sc, replications, seed, workers, f"{label}: replications")
             sub.mkdir()
             results.write_campaign(sub, ens, list(overrides))
-            write_run_extras(sub, ens)
             if sc.instruments:
                 _run_coverage(sc, sub / "coverage", days, res, progress, overrides)
         else:
@@ -785,7 +736,7 @@ def build(folder: Path, sources: Sequence[str], run_ensemble, *, overrides: Sequ
                 "report.html", "fig_*.png", "fig_*.svg", ".*"))
             if not (sub / PERSON_DAYS_FILE).is_file() and (sub / "events.csv").is_file():
                 r = read_run(sub)
-                _write_person_days(sub, r.person_days_years, r.person_days)
+                results.write_person_days(sub, r.person_days_years, r.person_days)
             if _find_coverage(sub)[0] is None:
                 sc = _scenario_of_folder(sub)
                 if sc is not None and sc.instruments:

@@ -137,6 +137,13 @@ class Ensemble:
             }
         return out
 
+    def person_days_by_year(self) -> tuple[list[int], np.ndarray]:
+        """(calendar years, (n, Y) person-days aboard of each replication in each year)."""
+        start, horizon = self.start, self.scenario.simulation.horizon_days
+        years = person_days_by_year(start, horizon, np.zeros(1), np.zeros(1))[0]
+        rows = [person_days_by_year(start, horizon, r.capacity_t, r.crew_aboard)[1] for r in self.replications]
+        return years, np.array(rows).reshape(len(rows), len(years))
+
     def capacity_bands(self) -> dict[str, np.ndarray]:
         """Capacity and crew aboard on a regular grid: 10/50/90 % bands and means.
 
@@ -158,6 +165,28 @@ class Ensemble:
                 out[f"{name}_p{round(p * 100)}"] = row
             out[f"{name}_mean"] = m.mean(axis=0)
         return out
+
+
+def person_days_by_year(start: dt.date, horizon_days: float, t_days: np.ndarray,
+                        aboard: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """Person-days aboard in each calendar year of ``[start, start + horizon_days)``.
+
+    ``t_days`` (K,) are the times (days since ``start``, ascending, first 0) from which the crew
+    aboard is ``aboard`` (K,) until the next time (a step function, as
+    :attr:`rossim.campaign.Replication.crew_aboard`). Returns the years and the (Y,) integrals.
+    """
+    t = np.asarray(t_days, dtype=float)
+    a = np.asarray(aboard, dtype=float)
+    end = clock.datetime_at(start, horizon_days)
+    last_year = (end - dt.timedelta(microseconds=1)).year
+    years = list(range(start.year, last_year + 1))
+    bounds = np.array([clock.days_between(start, dt.date(y, 1, 1)) for y in years[1:]], dtype=float)
+    bounds = np.concatenate([[0.0], np.clip(bounds, 0.0, horizon_days), [horizon_days]])
+    knots = np.append(t, horizon_days)
+    cum = np.concatenate([[0.0], np.cumsum(a * np.diff(knots))])  # integral up to each knot
+    i = np.clip(np.searchsorted(t, bounds, side="right") - 1, 0, t.size - 1)
+    integral = cum[i] + a[i] * (bounds - t[i])
+    return years, np.diff(integral)
 
 
 def quantiles(values: np.ndarray, censored: bool = False) -> np.ndarray:

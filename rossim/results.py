@@ -13,6 +13,7 @@ Files of a campaign run (``rossim run``):
 ``replications.csv``   one row per replication: milestone days and dates, counts, module dates
 ``events.csv``         every replication's event log, with a ``replication`` column
 ``capacity.csv``       crew capacity and crew aboard on a regular grid: 10/50/90 % and mean
+``person_days_by_year.csv``  person-days aboard per replication and calendar year
 ``scenario.toml``      the scenario text as run, with the ``--set`` overrides in a header
 =====================  =====================================================================
 """
@@ -36,7 +37,11 @@ from .campaign import MILESTONES
 from .ensemble import Ensemble
 from .errors import InputError
 
-__all__ = ["output_dir", "write_json", "write_csv", "write_campaign", "read_summary"]
+__all__ = ["output_dir", "write_json", "write_csv", "write_campaign", "write_person_days", "read_summary",
+           "PERSON_DAYS_FILE"]
+
+#: Person-days aboard per replication and calendar year.
+PERSON_DAYS_FILE = "person_days_by_year.csv"
 
 
 @contextlib.contextmanager
@@ -128,6 +133,8 @@ def write_campaign(folder: Path, ensemble: Ensemble, overrides: Sequence[str] = 
             buf.seek(0)
             buf.truncate()
 
+    write_person_days(folder, *ensemble.person_days_by_year())
+
     bands = ensemble.capacity_bands()
     keys = [k for k in bands if k != "day"]
     write_csv(folder / "capacity.csv", ["day", "date", *keys],
@@ -137,6 +144,12 @@ def write_campaign(folder: Path, ensemble: Ensemble, overrides: Sequence[str] = 
     header_lines = [f"# rossim run of {sc.source}"]
     header_lines += [f"# --set {o}" for o in overrides]
     (folder / "scenario.toml").write_text("\n".join(header_lines) + "\n" + sc.source_text, encoding="utf-8")
+
+
+def write_person_days(folder: Path, years: Sequence[int], values: np.ndarray) -> None:
+    """``person_days_by_year.csv``: a row per replication, a column per calendar year (exact floats)."""
+    write_csv(folder / PERSON_DAYS_FILE, ["replication", *(f"person_days_{y}" for y in years)],
+              ([i, *(repr(float(x)) for x in row)] for i, row in enumerate(values)))
 
 
 def read_summary(folder: str | Path) -> dict:

@@ -103,7 +103,7 @@ def test_person_days_by_year(comparison, ensembles, compared):
     rows = rows_by_key(comparison)
     for name, ens in ensembles.items():
         start = ens.scenario.simulation.start
-        years, values = compare._ensemble_person_days(ens)
+        years, values = ens.person_days_by_year()
         # each replication's years add up to its whole-run person-days (computed by the campaign)
         np.testing.assert_allclose(values.sum(axis=1), ens.values("person_days"), rtol=1e-12, atol=1e-9)
         for r, row in zip(ens.replications[:5], values):
@@ -219,7 +219,6 @@ def test_known_difference_deterministic(tmp_path):
         folder = tmp_path / sc.name
         folder.mkdir()
         results.write_campaign(folder, ens)
-        compare.write_run_extras(folder, ens)
         runs.append(compare.read_run(folder))
     comp = compare.compare_runs(runs)
     for stat in ("p10", "p50", "p90"):
@@ -240,7 +239,7 @@ def test_reused_run_folders_give_the_same_numbers(compared, comparison, tmp_path
     """Run folders given instead of scenario files: the same comparison, from the files alone."""
     hl = tmp_path / "hl"
     shutil.copytree(compared / "ross_high_latitude", hl)
-    (hl / compare.PERSON_DAYS_FILE).unlink()  # an older folder: person-days rebuilt from events.csv
+    (hl / results.PERSON_DAYS_FILE).unlink()  # an older folder: person-days rebuilt from events.csv
     out = tmp_path / "again"
     assert cli.main(["compare", str(hl), str(compared / "ros_iss_orbit"), "--out", str(out), *COVERAGE_ARGS]) == 0
     again = json.loads((out / "comparison.json").read_text())
@@ -317,7 +316,7 @@ def test_scenario_reports_in_comparison(compared):
 def test_run_writes_report_and_report_command_svg(tmp_path, capsys):
     out = tmp_path / "run"
     assert cli.main(["run", str(HL), "-n", "30", "--workers", "1", "--out", str(out)]) == 0
-    assert (out / compare.PERSON_DAYS_FILE).is_file()
+    assert (out / results.PERSON_DAYS_FILE).is_file()
     check_report(out, RUN_FIGURES[:3])
     assert cli.main(["report", str(out), "--svg"]) == 0
     assert "report.html" in capsys.readouterr().out

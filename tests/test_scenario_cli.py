@@ -1,7 +1,6 @@
 """Bad input: one line on stderr naming the file, the field and what was expected; exit code 2."""
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
