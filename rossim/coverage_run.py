@@ -57,11 +57,13 @@ __all__ = [
     "REGIONS",
     "FIGURES",
     "MAX_DAYS",
+    "MAX_SAMPLES",
     "CURVE_POINTS",
     "load_scenario",
     "user_regions",
     "check_days",
     "check_resolution",
+    "check_samples",
     "build_instruments",
     "region_grids",
     "analyze_regions",
@@ -85,6 +87,9 @@ FIGURES = (
 #: Longest span accepted. A year at the 20 s default step is 1.6 M samples (~150 MB of track and
 #: search arrays); longer spans are better run as several shorter ones.
 MAX_DAYS = 366.0
+#: Most time samples of a run (span / step): a year at 10 s. About 100 bytes each in the track
+#: and search arrays, so ~300 MB at the limit; the scenario's ``coverage.step_s`` can ask for more.
+MAX_SAMPLES = 3_200_000
 #: Points of the coverage-over-time curve written to the summary (evenly spaced in time).
 CURVE_POINTS = 500
 
@@ -182,16 +187,26 @@ def check_days(days) -> float:
     return d
 
 
+def check_samples(days: float, step_s: float, source: str | None = None) -> int:
+    """The number of time samples of a span of ``days`` at ``step_s`` seconds, refused (InputError
+    with the estimate and the limit) above :data:`MAX_SAMPLES` before anything is computed."""
+    samples = days * 86400.0 / step_s if step_s > 0 else math.inf
+    if not samples <= MAX_SAMPLES:
+        finest = days * 86400.0 / MAX_SAMPLES
+        raise InputError(f"{days:g} days at {step_s:g} s gives about {samples:.3g} time samples (~"
+                         f"{samples * 100 / 2**20:,.0f} MiB), more than the limit of {MAX_SAMPLES:,}; use a "
+                         f"step of at least {math.ceil(finest * 1000) / 1000:g} s or a shorter --days",
+                         source=source, field="coverage.step_s")
+    return int(math.ceil(samples)) + 1
+
+
 def check_resolution(resolution_km) -> float:
-    """A grid resolution in km, checked: > 0 (the grid itself refuses too many cells)."""
+    """A grid resolution in km, checked: in (0, regions.MAX_RESOLUTION_KM] (the grid itself refuses
+    too many cells)."""
     try:
-        r = float(resolution_km)
-    except (TypeError, ValueError):
-        r = math.nan
-    if not (math.isfinite(r) and r > 0.0):
-        raise InputError(f"must be a positive number of kilometres, got {resolution_km!r}",
-                         field="coverage.resolution_km (--resolution-km)")
-    return r
+        return regions.check_resolution_km(resolution_km)
+    except InputError as exc:
+        raise InputError(exc.message, field="coverage.resolution_km (--resolution-km)") from None
 
 
 def user_regions(paths: Sequence[str | Path]) -> dict[str, regions.Region]:
@@ -222,7 +237,12 @@ def region_grids(resolution_km: float, nsr_corridor_width_km: float = 100.0,
         **(extra or {}),
     }
     try:
-        return {name: regions.equal_area_grid(region, resolution_km) for name, region in made.items()}
+        for region in made.values():  # every region's cell estimate before any grid is built
+            regions.check_cells(region, resolution_km)
+        # the user's regions first: one smaller than a cell is refused before Russia's grid is built
+        grids = {name: regions.equal_area_grid(region, resolution_km) for name, region in (extra or {}).items()}
+        return {name: grids[name] if name in grids else regions.equal_area_grid(region, resolution_km)
+                for name, region in made.items()}
     except InputError as exc:
         if exc.field == "resolution_km":
             raise InputError(exc.message, field="coverage.resolution_km (--resolution-km)") from None
@@ -491,6 +511,7 @@ def run(
     cov = sc.coverage
     days = check_days(cov.days if days is None else days)
     resolution_km = check_resolution(cov.resolution_km if resolution_km is None else resolution_km)
+    check_samples(days, cov.step_s, sc.source)
     orbit = scenario.build_orbit(sc)
     instruments = build_instruments(sc, orbit, instrument, half_angle_deg)
     if cov.start is not None:

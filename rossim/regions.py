@@ -36,14 +36,19 @@ import shapely.affinity
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
+from rossim import inputfiles
 from rossim.errors import InputError
 
 __all__ = [
+    "MAX_GEOJSON_BYTES",
     "MAX_GRID_CELLS",
+    "MAX_RESOLUTION_KM",
     "REGION_NAMES",
     "Grid",
     "Region",
     "arctic_zone",
+    "check_cells",
+    "check_resolution_km",
     "equal_area_grid",
     "from_geojson",
     "from_geometry",
@@ -55,6 +60,10 @@ __all__ = [
 
 #: The most cells :func:`equal_area_grid` will build (estimated as region area / resolution²).
 MAX_GRID_CELLS = 5_000_000
+#: The coarsest grid accepted (km): cells a fifth of the quarter meridian.
+MAX_RESOLUTION_KM = 2000.0
+#: Largest GeoJSON file read (bytes); Russia at Natural Earth's finest scale (1:10m) is ~2 MiB.
+MAX_GEOJSON_BYTES = 64 * 2**20
 #: Names accepted by :func:`named` (the command line's ``--region``).
 REGION_NAMES = ("russia", "arctic", "nsr")
 
@@ -86,6 +95,9 @@ _BUFFER_QUAD_SEGS = 16
 # Buffer outlines are densified to this spacing (m) before projecting back to lon/lat.
 _CORRIDOR_DENSIFY_M = 5_000.0
 
+# A region's name (from a Feature's "name") is cut to this many characters.
+_MAX_NAME = 80
+
 _DATA = resources.files("rossim") / "data"
 
 
@@ -105,12 +117,14 @@ class Region:
         area_km2: WGS84 ellipsoidal area, edges read as straight lines in lon/lat.
         line: for a corridor around a line feature, that line (lon/lat degrees, cut at ±180°);
             ``None`` otherwise.
+        source: the file it was read from (``None`` for a built-in region), named in errors.
     """
 
     name: str
     geometry: BaseGeometry
     area_km2: float
     line: BaseGeometry | None = None
+    source: str | None = None
 
     def contains(self, lon_deg, lat_deg) -> np.ndarray:
         """Whether points lie in the region (boundary included).
@@ -132,7 +146,8 @@ class Region:
         return shapely.intersects_xy(self.geometry, lon, lat)
 
 
-def from_geometry(geometry: BaseGeometry, name: str, *, line: BaseGeometry | None = None) -> Region:
+def from_geometry(geometry: BaseGeometry, name: str, *, line: BaseGeometry | None = None,
+                  source: str | None = None) -> Region:
     """Make a :class:`Region` from a shapely Polygon/MultiPolygon in lon/lat degrees.
 
     The geometry must be valid, have a positive area and lie within lon [-180, 180],
@@ -141,9 +156,10 @@ def from_geometry(geometry: BaseGeometry, name: str, *, line: BaseGeometry | Non
     """
     problems = _polygon_problems(geometry)
     if problems:
-        raise InputError("; ".join(problems), field="geometry")
+        raise InputError("; ".join(problems), source=source, field="geometry")
     geometry = shapely.orient_polygons(geometry, exterior_cw=False)
-    return Region(name=name, geometry=geometry, area_km2=_ellipsoidal_area_km2(geometry), line=line)
+    return Region(name=name, geometry=geometry, area_km2=_ellipsoidal_area_km2(geometry), line=line,
+                  source=source)
 
 
 @functools.lru_cache(maxsize=1)
@@ -229,25 +245,19 @@ def from_geojson(path) -> Region:
     Coordinates are lon/lat degrees (RFC 7946); a region reaching over ±180° must be cut there.
 
     Raises:
-        InputError: (``source`` = the path) if the file cannot be read, is not JSON, holds no
-            polygon, or a polygon is invalid (the reason from shapely's ``explain_validity``),
-            has coordinates out of range or an edge jumping across the antimeridian. Every
-            problem found is listed, on one line.
+        InputError: (``source`` = the path) if the file is not a regular file of at most
+            :data:`MAX_GEOJSON_BYTES`, is not JSON (or nests deeper than
+            :data:`rossim.inputfiles.MAX_JSON_DEPTH`), a member has the wrong type (``features``
+            not a list, coordinates not numbers, ...), it holds no polygon, or a polygon is invalid
+            (the reason from shapely's ``explain_validity``), has coordinates out of range or an
+            edge jumping across the antimeridian. Every geometry problem found is listed, on one line.
     """
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")  # tolerate a BOM
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the file: {exc}", source=source) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                         source=source) from None
+    data = inputfiles.read_json(path, MAX_GEOJSON_BYTES)
 
     found: list[tuple[str, dict]] = []  # (field path, geometry object) of polygon geometries
     seen_types: list[str] = []
-    _collect_polygons(data, "", found, seen_types)
+    _collect_polygons(data, "", found, seen_types, source)
     if not found:
         what = ", ".join(sorted(set(seen_types))) or "no geometry"
         raise InputError(f"no Polygon or MultiPolygon found (found: {what}); a region needs an "
@@ -255,6 +265,7 @@ def from_geojson(path) -> Region:
 
     geometries, problems = [], []
     for field, obj in found:
+        _check_coordinates(obj.get("coordinates"), obj["type"], f"{field}coordinates", source)
         try:
             geometry = shapely.geometry.shape(obj)
         except Exception as exc:  # shapely raises several types for malformed coordinates
@@ -270,37 +281,79 @@ def from_geojson(path) -> Region:
 
     geometry = _polygonal(shapely.union_all(geometries))
     name = _feature_name(data) or Path(path).stem
-    return from_geometry(geometry, name)
+    return from_geometry(geometry, name, source=source)
 
 
-def _collect_polygons(obj, field: str, found: list, seen_types: list) -> None:
-    """Walk a GeoJSON object, appending (field path, geometry) for each polygon geometry."""
+def _member(obj: dict, key: str, kinds: tuple[type, ...], expected: str, field: str, source: str):
+    """``obj[key]`` if it is absent/null (None) or one of ``kinds``; else InputError naming it."""
+    value = obj.get(key)
+    if value is None or (isinstance(value, kinds) and not isinstance(value, bool)):
+        return value
+    raise InputError(f"expected {expected}, got {inputfiles.got(value)}", source=source, field=f"{field}{key}")
+
+
+def _collect_polygons(obj, field: str, found: list, seen_types: list, source: str) -> None:
+    """Walk a GeoJSON object, appending (field path, geometry) for each polygon geometry; members
+    of the wrong type (``features`` not a list, ``properties`` not an object, ...) raise InputError."""
     if not isinstance(obj, dict):
         seen_types.append(type(obj).__name__)
         return
     kind = obj.get("type")
-    seen_types.append(str(kind))
+    seen_types.append(inputfiles.got(kind, 24))
     if kind == "FeatureCollection":
-        for i, feature in enumerate(obj.get("features") or []):
-            _collect_polygons(feature, f"{field}features[{i}].", found, seen_types)
+        for i, feature in enumerate(_member(obj, "features", (list,), "a list of Features", field, source) or []):
+            _collect_polygons(feature, f"{field}features[{i}].", found, seen_types, source)
     elif kind == "Feature":
-        if obj.get("geometry") is not None:
-            _collect_polygons(obj["geometry"], f"{field}geometry.", found, seen_types)
+        _member(obj, "properties", (dict,), "an object or null", field, source)
+        geometry = _member(obj, "geometry", (dict,), "a geometry object or null", field, source)
+        if geometry is not None:
+            _collect_polygons(geometry, f"{field}geometry.", found, seen_types, source)
     elif kind == "GeometryCollection":
-        for i, geometry in enumerate(obj.get("geometries") or []):
-            _collect_polygons(geometry, f"{field}geometries[{i}].", found, seen_types)
+        for i, geometry in enumerate(_member(obj, "geometries", (list,), "a list of geometries", field,
+                                             source) or []):
+            _collect_polygons(geometry, f"{field}geometries[{i}].", found, seen_types, source)
     elif kind in ("Polygon", "MultiPolygon"):
         found.append((field, obj))
 
 
+def _check_coordinates(coords, kind: str, field: str, source: str) -> None:
+    """A Polygon's (list of rings) or MultiPolygon's (list of polygons) ``coordinates``: rings of at
+    least 4 positions, positions of 2 or 3 finite numbers. InputError naming the first bad item."""
+
+    def bad(where: str, expected: str, value):
+        raise InputError(f"expected {expected}, got {inputfiles.got(value)}", source=source, field=where)
+
+    def polygon(rings, where):
+        if not isinstance(rings, list) or not rings:
+            bad(where, "a Polygon's coordinates: a non-empty list of rings [[lon, lat], ...]", rings)
+        for i, ring in enumerate(rings):
+            if not isinstance(ring, list) or len(ring) < 4:
+                bad(f"{where}[{i}]", "a ring: a list of at least 4 [lon, lat] positions", ring)
+            for j, pos in enumerate(ring):
+                if (not isinstance(pos, list) or len(pos) not in (2, 3)
+                        or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in pos)):
+                    bad(f"{where}[{i}][{j}]", "a position [lon, lat] of numbers (degrees)", pos)
+                if not all(math.isfinite(x) for x in pos):
+                    bad(f"{where}[{i}][{j}]", "finite numbers (degrees)", pos)
+
+    if kind == "Polygon":
+        polygon(coords, field)
+        return
+    if not isinstance(coords, list) or not coords:
+        bad(field, "a MultiPolygon's coordinates: a non-empty list of polygons", coords)
+    for k, rings in enumerate(coords):
+        polygon(rings, f"{field}[{k}]")
+
+
 def _feature_name(data) -> str | None:
-    """The ``name`` property of a lone Feature (or a one-feature collection), if any."""
+    """The ``name`` property of a lone Feature (or a one-feature collection), if it is text."""
     if isinstance(data, dict) and data.get("type") == "FeatureCollection":
         features = data.get("features") or []
         data = features[0] if len(features) == 1 else None
     if isinstance(data, dict) and data.get("type") == "Feature":
         name = (data.get("properties") or {}).get("name")
-        return str(name) if name else None
+        if isinstance(name, str) and name.strip():
+            return name.strip()[:_MAX_NAME]
     return None
 
 
@@ -487,9 +540,10 @@ def equal_area_grid(region: Region, resolution_km: float) -> Grid:
 
     Raises:
         InputError: (field ``resolution_km``) if resolution_km is not a positive finite number
-            or would give more than :data:`MAX_GRID_CELLS` cells over the region.
+            or would give more than :data:`MAX_GRID_CELLS` cells over the region; (source: the
+            region's file) if no cell lies in the region (it is smaller than a cell's sliver limit).
     """
-    res = _check_resolution(resolution_km, region)
+    res = check_cells(region, resolution_km)
     geometry = region.geometry
     _, min_lat, _, max_lat = geometry.bounds
 
@@ -538,6 +592,10 @@ def equal_area_grid(region: Region, resolution_km: float) -> Grid:
     lat_deg = np.concatenate(lat_out) if lat_out else np.empty(0)
     lon_deg = np.concatenate(lon_out) if lon_out else np.empty(0)
     area_km2 = np.concatenate(area_out) if area_out else np.empty(0)
+    if area_km2.size == 0:
+        raise InputError(f"region {region.name!r} ({region.area_km2:.3g} km²) is smaller than a grid "
+                         f"cell of {res:g} km ({res * res:.3g} km²): no cell lies in it, so it has no "
+                         "coverage figures; give a larger region", source=region.source)
     ecef_km = _geodetic_to_ecef_km(lat_deg, lon_deg)
     for array in (lat_deg, lon_deg, area_km2, ecef_km):
         array.setflags(write=False)
@@ -545,8 +603,11 @@ def equal_area_grid(region: Region, resolution_km: float) -> Grid:
                 resolution_km=res, region_name=region.name)
 
 
-def _check_resolution(resolution_km, region: Region) -> float:
-    """Validated resolution (km); InputError naming ``resolution_km`` and the cell limit."""
+def check_resolution_km(resolution_km) -> float:
+    """A grid resolution (km) as a float in (0, :data:`MAX_RESOLUTION_KM`]; InputError (field
+    ``resolution_km``) otherwise."""
+    if isinstance(resolution_km, bool):
+        resolution_km = str(resolution_km)  # a boolean is not a number of kilometres
     try:
         res = float(resolution_km)
     except (TypeError, ValueError):
@@ -555,11 +616,23 @@ def _check_resolution(resolution_km, region: Region) -> float:
     if not (math.isfinite(res) and res > 0.0):
         raise InputError(f"must be a positive number of kilometres, got {resolution_km!r}",
                          field="resolution_km")
-    estimate = region.area_km2 / res**2
+    if res > MAX_RESOLUTION_KM:
+        raise InputError(f"must be at most {MAX_RESOLUTION_KM:g} km (a cell the size of a continent), "
+                         f"got {resolution_km!r}", field="resolution_km")
+    return res
+
+
+def check_cells(region: Region, resolution_km) -> float:
+    """Validated resolution (km) for a grid over ``region``: InputError naming ``resolution_km``, the
+    estimated cell count and the limit :data:`MAX_GRID_CELLS` when the grid would be too fine."""
+    res = check_resolution_km(resolution_km)
+    estimate = region.area_km2 / res / res  # not res**2: it underflows to 0 for res = 1e-300
     if estimate > MAX_GRID_CELLS:
         finest = math.sqrt(region.area_km2 / MAX_GRID_CELLS)
+        about = (f"about {estimate:,.0f}" if estimate < 1e15 else f"about {estimate:.3g}"
+                 if math.isfinite(estimate) else "more than 1e308")
         raise InputError(
-            f"{res:g} km gives about {estimate:,.0f} cells over {region.name} "
+            f"{res:g} km gives {about} cells over {region.name} "
             f"({region.area_km2:,.0f} km²), more than the limit of {MAX_GRID_CELLS:,}; use "
             f"at least {math.ceil(finest * 100) / 100:g} km", field="resolution_km")
     return res

@@ -419,7 +419,7 @@ def test_geojson_on_both_sides_of_180():
     ("regions_linestring.geojson", "no Polygon or MultiPolygon found"),
     ("regions_bowtie.geojson", "invalid polygon: Self-intersection"),
     ("regions_antimeridian_jump.geojson", "must be cut there"),
-    ("regions_missing_file.geojson", "cannot read the file"),
+    ("regions_missing_file.geojson", "no such file"),
 ])
 def test_bad_geojson(fixture, expected):
     path = DATA / fixture
