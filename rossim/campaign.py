@@ -16,7 +16,9 @@ when the scenario gives a distribution); a loss frees the port and triggers the 
 (rebuild after a delay, or drop the module from the plan); after the rendezvous it tries to dock
 (each attempt succeeds with a probability, failed attempts are retried after a delay; a module
 that runs out of attempts counts as lost); once docked its ports open, and after commissioning
-it adds its berths, life support and power to the station.
+it adds its berths, life support and power to the station. A module with nothing to dock to (the
+core, or a module flying free because its target has left) has no rendezvous and no docking: it
+is in orbit, "docked" as the station, when its launch succeeds.
 
 Crews ride crew ships. A crew "slot" ``j`` is one ship's worth of crew (seats ``s``): slot 0 flies
 once the station can hold ``min_crew``, slot ``j`` once it can hold more than ``j * s``; each
@@ -448,7 +450,7 @@ class _Model:
                 wanted_port = frozenset((docks_to,))
                 port = yield from self.ports.claim(wanted_port)
             ok = yield from self.launch(m.launch_vehicle, m.launch_site, mid)
-            if ok:
+            if ok and docks_to is not None:  # a module with no target (a core) is in orbit now
                 yield env.timeout(draw(m.rendezvous_days))
                 for attempt in range(m.max_docking_attempts):
                     if u() < m.docking_success_probability:

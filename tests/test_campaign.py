@@ -22,28 +22,29 @@ def kinds(rep, kind, subject=None):
 
 def test_hand_computed_dates():
     """tiny.toml, every quantity fixed. By hand:
-    A ready day 9 (2030-01-10), launches the same day, docks at 9+2, commissioned at 11+5 = 16
-    (phase 1 complete); the first crew (2, the phase-1 target) launches at the next daily
-    opportunity, day 16, and docks 0.25 d later. B is ready at day 0 but waits for A to dock
-    (day 11); the heavy vehicle flies again only 30 days after day 9, so B launches day 39, docks
-    41, is commissioned 44 (phase 2). Slot 1 (crew beyond the 3 seats of one capsule) flies day 44
-    with one crew: capacity 4 at 44.25 (return seats 6, berths 4, life support 4, phase target 4).
-    Rotations every 100 days: slot 0 at 116, 216, 316 (+0.25), slot 1 at 144, 244, 344.
+    A (the core: nothing to dock to) ready day 9 (2030-01-10), launches the same day and is in
+    orbit, commissioned at 9+5 = 14 (phase 1 complete); the first crew (2, the phase-1 target)
+    launches at the next daily opportunity, day 14, and docks 0.25 d later. B is ready at day 0
+    but waits for A (day 9); the heavy vehicle flies again only 30 days after day 9, so B launches
+    day 39, docks 41, is commissioned 44 (phase 2). Slot 1 (crew beyond the 3 seats of one
+    capsule) flies day 44 with one crew: capacity 4 at 44.25 (return seats 6, berths 4, life
+    support 4, phase target 4). Rotations every 100 days: slot 0 at 114, 214, 314 (+0.25), slot 1
+    at 144, 244, 344.
     """
     r = run()
     # Room for 2 (berths, life support, phase target) from A's commissioning, for 4 from B's;
     # the capacity (with return seats) follows when the crews' ships dock.
-    assert r.milestones == {"first_crew": 16.25, "room_for_2": 16.0, "capacity_2": 16.25,
+    assert r.milestones == {"first_crew": 14.25, "room_for_2": 14.0, "capacity_2": 14.25,
                             "room_for_4": 44.0, "capacity_4": 44.25,
-                            "phase_1_complete": 16.0, "phase_2_complete": 44.0}
+                            "phase_1_complete": 14.0, "phase_2_complete": 44.0}
     assert kinds(r, "launch", "a") == [9.0]
     assert kinds(r, "launch", "b") == [39.0]
-    assert r.module_docked == {"a": 11.0, "b": 41.0}
-    assert kinds(r, "crew_arrived") == [16.25, 44.25, 116.25, 144.25, 216.25, 244.25, 316.25, 344.25]
-    # 2 crew x 28 d + 3 x 72 d + 4 x (365 - 116.25) d
-    assert r.person_days == pytest.approx(2 * 28 + 3 * 72 + 4 * 248.75)
+    assert r.module_docked == {"a": 9.0, "b": 41.0}
+    assert kinds(r, "crew_arrived") == [14.25, 44.25, 114.25, 144.25, 214.25, 244.25, 314.25, 344.25]
+    # 2 crew x 30 d + 3 x 70 d + 4 x (365 - 114.25) d
+    assert r.person_days == pytest.approx(2 * 30 + 3 * 70 + 4 * 250.75)
     assert r.launches == 10 and r.losses == 0
-    assert r.fraction_crewed == pytest.approx((365 - 16.25) / 365)
+    assert r.fraction_crewed == pytest.approx((365 - 14.25) / 365)
 
 
 def test_pad_turnaround_and_cadence_delay_launches():
@@ -124,12 +125,12 @@ def test_dropped_module_leaves_the_phase_without_it():
 
 
 def test_docking_retries_take_the_retry_delay():
-    sc = scenario.load(TINY, ["modules.a.docking_success_probability=0.5", "modules.a.docking_retry_days=7.0",
-                              "modules.a.max_docking_attempts=10"])
+    sc = scenario.load(TINY, ["modules.b.docking_success_probability=0.5", "modules.b.docking_retry_days=7.0",
+                              "modules.b.max_docking_attempts=10"])
     for seed in range(30):
         r = campaign.simulate(sc, np.random.default_rng(seed))
-        failures = len(kinds(r, "docking_failed", "a"))
-        assert r.module_docked["a"] == pytest.approx(11.0 + 7.0 * failures)
+        failures = len(kinds(r, "docking_failed", "b"))
+        assert r.module_docked["b"] == pytest.approx(41.0 + 7.0 * failures)
 
 
 def test_visiting_mode_alternates_visits_and_gaps():
@@ -137,10 +138,10 @@ def test_visiting_mode_alternates_visits_and_gaps():
              "phases.1.crew_target=2", "modules.b.ready=2031-06-01"])
     arrivals = kinds(r, "crew_arrived")
     departures = kinds(r, "crew_departed")
-    assert arrivals[0] == 16.25
-    assert departures[0] == pytest.approx(46.25)
+    assert arrivals[0] == 14.25
+    assert departures[0] == pytest.approx(44.25)
     # Next visit: 50 days after arrival (30 + 20), at the next daily opportunity, +0.25 rendezvous.
-    assert arrivals[1] == pytest.approx(67.25)
+    assert arrivals[1] == pytest.approx(65.25)
     assert r.fraction_crewed == pytest.approx(30 * len(departures) / 365, abs=30 / 365)
 
 
@@ -233,5 +234,5 @@ def test_module_whose_target_left_is_dropped_or_flies_free():
     assert "b" not in r.module_docked and kinds(r, "dropped", "b") == [59.0]
     r = run(base + ["modules.b.if_target_departs=free_flyer"])
     assert kinds(r, "free_flyer", "b") == [59.0]
-    assert r.module_docked["b"] == 59.0 + 2.0  # launched that day, 2-day rendezvous, as the core
+    assert r.module_docked["b"] == 59.0  # launched that day, in orbit as the core (nothing to dock to)
     assert [d for t, k, s, d in r.events if k == "docked" and s == "b"] == [""]
