@@ -34,9 +34,38 @@ import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, model_validator
 
 __all__ = [
-    "Fixed", "Uniform", "Triangular", "Normal", "LogNormal", "Weibull", "Bernoulli", "BetaRecord",
+    "Number", "MAX_MAGNITUDE", "finite_number", "Fixed", "Uniform", "Triangular", "Normal", "LogNormal", "Weibull", "Bernoulli", "BetaRecord",
     "BaseDistribution", "Distribution", "Uncertain", "as_distribution",
 ]
+
+
+#: The largest magnitude of any number in a scenario: far beyond every physical quantity rossim
+#: reads (kg, days, km), small enough that sums, products and samples stay finite floats.
+MAX_MAGNITUDE = 1e12
+
+
+def finite_number(value) -> float:
+    """``value`` as a float if it is a finite number within +-:data:`MAX_MAGNITUDE`.
+
+    Only numbers count: a boolean (``true`` is not 1 kg), a string (``"372"``), NaN, infinity
+    and integers too large for a float raise ValueError (pydantic reports it with the field).
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("expected a number")
+    try:
+        f = float(value)
+    except OverflowError:
+        f = math.inf
+    if not math.isfinite(f):
+        raise ValueError("expected a finite number")
+    if abs(f) > MAX_MAGNITUDE:
+        raise ValueError(f"expected a number between {-MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}")
+    return f
+
+
+#: A field type for every number of a scenario: a finite int or float (TOML integers accepted,
+#: booleans and strings refused). Field constraints (``gt``, ``le``...) apply after it.
+Number = Annotated[float, BeforeValidator(finite_number)]
 
 
 class BaseDistribution(BaseModel):
@@ -56,7 +85,7 @@ class BaseDistribution(BaseModel):
 
 class Fixed(BaseDistribution):
     dist: Literal["fixed"] = "fixed"
-    value: float
+    value: Number
 
     def sample(self, rng):
         return self.value
@@ -71,8 +100,8 @@ class Fixed(BaseDistribution):
 
 class Uniform(BaseDistribution):
     dist: Literal["uniform"]
-    low: float
-    high: float
+    low: Number
+    high: Number
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -93,9 +122,9 @@ class Uniform(BaseDistribution):
 
 class Triangular(BaseDistribution):
     dist: Literal["triangular"]
-    low: float
-    mode: float
-    high: float
+    low: Number
+    mode: Number
+    high: Number
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -117,10 +146,16 @@ class Triangular(BaseDistribution):
 
 class Normal(BaseDistribution):
     dist: Literal["normal"]
-    mean: float
-    sd: float = Field(ge=0)
-    low: float = -math.inf
-    high: float = math.inf
+    mean: Number
+    sd: Number = Field(ge=0)
+    low: Number = -math.inf
+    high: Number = math.inf
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.low <= self.high:
+            raise ValueError(f"normal needs low <= high, got low={self.low}, high={self.high}")
+        return self
 
     def sample(self, rng):
         return float(min(max(rng.normal(self.mean, self.sd), self.low), self.high))
@@ -133,10 +168,16 @@ class Normal(BaseDistribution):
         return min(max(self.mean, self.low), self.high)
 
 
+#: Largest lognormal sigma: median * exp(sigma * z) stays a finite float for any draw z.
+MAX_LOGNORMAL_SIGMA = 10.0
+#: Smallest Weibull shape: scale * (-ln U) ** (1 / shape) stays a finite float for any draw U.
+MIN_WEIBULL_SHAPE = 0.1
+
+
 class LogNormal(BaseDistribution):
     dist: Literal["lognormal"]
-    median: float = Field(gt=0)
-    sigma: float = Field(ge=0)
+    median: Number = Field(gt=0)
+    sigma: Number = Field(ge=0, le=MAX_LOGNORMAL_SIGMA, description="exp(sigma * z) must stay finite")
 
     def sample(self, rng):
         return float(self.median * math.exp(self.sigma * rng.standard_normal()))
@@ -151,9 +192,9 @@ class LogNormal(BaseDistribution):
 
 class Weibull(BaseDistribution):
     dist: Literal["weibull"]
-    shape: float = Field(gt=0)
-    scale: float = Field(gt=0)
-    p_zero: float = Field(default=0.0, ge=0, le=1)
+    shape: Number = Field(ge=MIN_WEIBULL_SHAPE, description="below it samples overflow")
+    scale: Number = Field(gt=0)
+    p_zero: Number = Field(default=0.0, ge=0, le=1)
 
     def sample(self, rng):
         if self.p_zero and rng.random() < self.p_zero:
@@ -170,7 +211,7 @@ class Weibull(BaseDistribution):
 
 class Bernoulli(BaseDistribution):
     dist: Literal["bernoulli"]
-    p: float = Field(ge=0, le=1)
+    p: Number = Field(ge=0, le=1)
 
     def sample(self, rng):
         return 1.0 if rng.random() < self.p else 0.0
@@ -185,10 +226,10 @@ class Bernoulli(BaseDistribution):
 
 class BetaRecord(BaseDistribution):
     dist: Literal["beta"]
-    successes: float = Field(ge=0)
-    failures: float = Field(ge=0)
-    prior_a: float = Field(default=1.0, gt=0)
-    prior_b: float = Field(default=1.0, gt=0)
+    successes: Number = Field(ge=0)
+    failures: Number = Field(ge=0)
+    prior_a: Number = Field(default=1.0, gt=0)
+    prior_b: Number = Field(default=1.0, gt=0)
 
     def sample(self, rng):
         return float(rng.beta(self.prior_a + self.successes, self.prior_b + self.failures))
@@ -212,15 +253,13 @@ def as_distribution(value: float | int | dict | BaseDistribution) -> BaseDistrib
     """A bare number becomes :class:`Fixed`; a table is parsed by its ``dist`` key."""
     if isinstance(value, BaseDistribution):
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return Fixed(value=float(value))
-    return _ADAPTER.validate_python(value)
+    return _ADAPTER.validate_python(_coerce(value))
 
 
 def _coerce(value):
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return {"dist": "fixed", "value": float(value)}
-    return value
+    if isinstance(value, (dict, BaseDistribution)):
+        return value
+    return {"dist": "fixed", "value": finite_number(value)}  # a bare value must be a number
 
 
 _ADAPTER = TypeAdapter(Distribution)

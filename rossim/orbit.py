@@ -33,7 +33,7 @@ from typing import NamedTuple
 import numpy as np
 from sgp4 import io as _sgp4_io
 from sgp4 import omm
-from sgp4.api import WGS72, Satrec
+from sgp4.api import SGP4_ERRORS, WGS72, Satrec
 from sgp4.earth_gravity import wgs72 as _WGS72
 
 from rossim import clock
@@ -44,6 +44,9 @@ __all__ = [
     "WGS84_F",
     "Orbit",
     "Track",
+    "check_tle",
+    "check_omm",
+    "check_epoch",
     "sun_synchronous_inclination_deg",
     "nodal_precession_deg_per_day",
     "nodal_period_s",
@@ -244,6 +247,90 @@ def _check_physical(a_km, e, i_deg, source=None):
         )
 
 
+#: Element-set epochs rossim accepts: from Sputnik to the end of the scenario date range.
+EPOCH_MIN = dt.datetime(1957, 10, 4, tzinfo=dt.timezone.utc)
+EPOCH_MAX = dt.datetime(2200, 12, 31, 23, 59, 59, tzinfo=dt.timezone.utc)
+
+
+def check_epoch(epoch: dt.datetime, field: str = "epoch") -> None:
+    """InputError unless ``epoch`` (aware UTC) is within [EPOCH_MIN, EPOCH_MAX]."""
+    if not EPOCH_MIN <= epoch <= EPOCH_MAX:
+        raise InputError(f"expected an epoch between {EPOCH_MIN:%Y-%m-%d} and {EPOCH_MAX:%Y-%m-%d}, "
+                         f"got {epoch:%Y-%m-%d}", field=field)
+
+
+def check_tle(line1, line2) -> None:
+    """InputError (field ``tle``, one line) unless ``line1``/``line2`` are the two data lines of
+    a TLE: printable ASCII, 68-69 columns, starting "1 " and "2 ", the same catalogue number, the
+    column layout and numbers SGP4's parser expects. Checksums are not verified."""
+    for n, line in ((1, line1), (2, line2)):
+        if not isinstance(line, str):
+            raise InputError(f"TLE line {n}: expected a string, got {line!r}", field="tle")
+        text = line.rstrip()
+        if not (text.isascii() and text.isprintable()):
+            raise InputError(f"TLE line {n}: expected printable ASCII, got {line[:80]!r}", field="tle")
+        if not 68 <= len(text) <= 69:
+            raise InputError(f"TLE line {n}: expected 69 columns, got {len(text)}: {text[:80]!r}",
+                             field="tle")
+        if not text.startswith(f"{n} "):
+            raise InputError(f"TLE line {n}: expected it to start with '{n} ', got {text[:2]!r}", field="tle")
+    if line1[2:7] != line2[2:7]:
+        raise InputError(f"TLE lines 1 and 2 have different catalogue numbers ({line1[2:7]!r}, "
+                         f"{line2[2:7]!r})", field="tle")
+    try:
+        # The pure-Python parser checks the column layout; the compiled Satrec (used for speed)
+        # would silently read a malformed line as zeros. Its messages span lines: keep the first.
+        _sgp4_io.twoline2rv(line1, line2, _WGS72)
+    except (ValueError, IndexError) as exc:
+        first = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
+        raise InputError(f"not a valid TLE: {first}", field="tle") from None
+
+
+#: Keys sgp4's OMM reader needs, and which of them are numbers.
+OMM_KEYS = ("OBJECT_ID", "EPOCH", "MEAN_MOTION", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE",
+            "ARG_OF_PERICENTER", "MEAN_ANOMALY", "EPHEMERIS_TYPE", "CLASSIFICATION_TYPE",
+            "NORAD_CAT_ID", "ELEMENT_SET_NO", "REV_AT_EPOCH", "BSTAR", "MEAN_MOTION_DOT",
+            "MEAN_MOTION_DDOT")
+_OMM_INTEGERS = ("EPHEMERIS_TYPE", "NORAD_CAT_ID", "ELEMENT_SET_NO", "REV_AT_EPOCH")
+_OMM_NUMBERS = ("MEAN_MOTION", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE", "ARG_OF_PERICENTER",
+                "MEAN_ANOMALY", "BSTAR", "MEAN_MOTION_DOT", "MEAN_MOTION_DDOT")
+
+
+def check_omm(fields) -> dict[str, str]:
+    """The OMM table as strings, checked: every key of :data:`OMM_KEYS` present, numbers finite
+    (booleans refused), integers integral, ``MEAN_MOTION`` > 0, ``EPOCH`` an ISO date-time
+    (``YYYY-MM-DDTHH:MM:SS.ffffff``) within the accepted epochs. InputError (field ``omm.KEY``)."""
+    if not isinstance(fields, dict):
+        raise InputError(f"expected a table of OMM fields, got {fields!r}", field="omm")
+    missing = [k for k in OMM_KEYS if k not in fields]
+    if missing:
+        raise InputError(f"missing OMM field{'s' * (len(missing) > 1)} {', '.join(missing)} "
+                         "(keys as in CelesTrak's OMM JSON)", field="omm")
+    out = {}
+    for key, value in fields.items():
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise InputError(f"expected a string or a number, got {value!r}", field=f"omm.{key}")
+        out[key] = str(value)
+    for key in _OMM_NUMBERS + _OMM_INTEGERS:
+        try:
+            number = float(out[key]) if key in _OMM_NUMBERS else int(out[key])
+        except (ValueError, OverflowError):
+            number = math.nan
+        if not math.isfinite(number) or abs(number) > 1e12:
+            kind = "a finite number" if key in _OMM_NUMBERS else "an integer"
+            raise InputError(f"expected {kind}, got {fields[key]!r}", field=f"omm.{key}")
+    if not float(out["MEAN_MOTION"]) > 0:
+        raise InputError(f"expected revolutions per day > 0, got {fields['MEAN_MOTION']!r}",
+                         field="omm.MEAN_MOTION")
+    try:
+        epoch = dt.datetime.strptime(out["EPOCH"], "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=dt.timezone.utc)
+    except ValueError:
+        raise InputError(f"expected a date-time YYYY-MM-DDTHH:MM:SS.ffffff, got {fields['EPOCH']!r}",
+                         field="omm.EPOCH") from None
+    check_epoch(epoch, "omm.EPOCH")
+    return out
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Orbit:
     """An orbit as an SGP4 element set (``satrec``) and its epoch (aware UTC datetime).
@@ -289,6 +376,7 @@ class Orbit:
         WGS84_A_KM + altitude_km.  Raises InputError for impossible input.
         """
         epoch = clock.as_utc(epoch)
+        check_epoch(epoch)
         e = float(eccentricity)
         a_km = WGS84_A_KM + float(altitude_km)
         if sun_synchronous:
@@ -339,35 +427,41 @@ class Orbit:
 
     @classmethod
     def from_tle(cls, line1: str, line2: str) -> Orbit:
-        """An orbit from the two data lines of a TLE (WGS72, improved mode, checksums ignored)."""
-        try:
-            # The pure-Python parser checks the column layout and explains what it expected;
-            # the compiled Satrec (used for speed) would silently read a malformed line as zeros.
-            _sgp4_io.twoline2rv(line1, line2, _WGS72)
-        except ValueError as exc:
-            raise InputError(f"not a valid TLE: {exc}", field="tle") from None
+        """An orbit from the two data lines of a TLE (WGS72, improved mode, checksums ignored).
+
+        Raises InputError (field ``tle``, one line) for lines that are not a TLE's: see
+        :func:`check_tle`."""
+        check_tle(line1, line2)
         satrec = Satrec.twoline2rv(line1, line2)
         return cls._checked(satrec, "tle")
 
     @classmethod
     def from_omm(cls, fields: dict) -> Orbit:
         """An orbit from OMM mean elements keyed as in CelesTrak's JSON/CSV (``EPOCH``,
-        ``MEAN_MOTION``, ``ECCENTRICITY``, ``INCLINATION``, ``RA_OF_ASC_NODE``, ...)."""
+        ``MEAN_MOTION``, ``ECCENTRICITY``, ``INCLINATION``, ``RA_OF_ASC_NODE``, ...).
+
+        Raises InputError (field ``omm`` or ``omm.KEY``) for missing keys and values that are
+        not numbers or dates: see :func:`check_omm`."""
+        fields = check_omm(fields)
         satrec = Satrec()
         try:
             omm.initialize(satrec, fields)
-        except KeyError as exc:
-            raise InputError(f"missing OMM field {exc.args[0]!r}", field="omm") from None
-        except ValueError as exc:
+        except (KeyError, ValueError, OverflowError) as exc:  # checked above; kept as a backstop
             raise InputError(f"bad OMM value: {exc}", field="omm") from None
         return cls._checked(satrec, "omm")
 
     @classmethod
-    def _checked(cls, satrec, source):
+    def _checked(cls, satrec, kind):
+        """The orbit of an element set read from a ``kind`` ("tle" or "omm"); InputError (field
+        ``kind``) for elements that cannot be an orbit or that SGP4 flags with an error code."""
         a_km = satrec.a * satrec.radiusearthkm if satrec.a == satrec.a else float("nan")
-        _check_physical(a_km, satrec.ecco, math.degrees(satrec.inclo), source=source)
+        try:
+            _check_physical(a_km, satrec.ecco, math.degrees(satrec.inclo))
+        except InputError as exc:
+            raise InputError(f"{exc.message} ({exc.field} of the element set)", field=kind) from None
         if satrec.error:
-            raise InputError(f"SGP4 rejected these elements (error code {satrec.error})", source=source)
+            raise InputError(f"SGP4 rejected these elements (error code {satrec.error}: "
+                             f"{SGP4_ERRORS.get(satrec.error, 'unknown')})", field=kind)
         return cls(satrec, _epoch_of(satrec))
 
     # properties --------------------------------------------------------------------------

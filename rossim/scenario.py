@@ -14,90 +14,253 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
+import os
+import re
+import stat
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError,
+                      ValidationInfo, field_validator, model_validator)
 
 from . import clock
-from .distributions import BaseDistribution, Fixed, Uncertain
+from .distributions import BaseDistribution, Number, Uncertain
 from .errors import InputError
 
 __all__ = [
     "Scenario", "Meta", "Simulation", "OrbitSpec", "LaunchSite", "LaunchVehicle", "Module",
     "CrewShip", "CargoShip", "Phase", "CrewPolicy", "StationSpec", "InstrumentSpec",
     "CoverageSpec", "load", "loads", "apply_overrides", "resolve_extends", "build_orbit",
+    "check_coverage_sampling",
 ]
 
 #: Inclination tolerance when matching an orbit against a site's documented inclinations (deg):
 #: ranges in the data are quoted to 0.1 deg, and a sun-synchronous solve lands between them.
 INCLINATION_TOLERANCE_DEG = 0.05
 
+# Limits on what a scenario may ask for; every one is stated in the message that enforces it.
+#: Dates a scenario may hold: from Sputnik (so that history, Mir from 1986, can be replayed) to 2200.
+DATE_MIN = dt.date(1957, 10, 4)
+DATE_MAX = dt.date(2200, 12, 31)
+#: Longest simulated span, start to horizon (years).
+MAX_SPAN_YEARS = 100
+#: Largest count of anything (crew, berths, seats, phases).
+MAX_COUNT = 1000
+#: Largest number of replications a scenario may ask for by default.
+MAX_REPLICATIONS = 1_000_000
+#: Most docking attempts of one module.
+MAX_DOCKING_ATTEMPTS = 100
+#: Shortest stay of a crew or docked life of a ship (days): shorter ones would rotate crews
+#: without end.
+MIN_STAY_DAYS = 1.0
+#: Most cargo flights a year (one a day).
+MAX_FLIGHTS_PER_YEAR = 365.0
+#: Most points of the capacity-band grid (horizon / capacity_step_days).
+MAX_CAPACITY_POINTS = 10_000
+#: Most orbit samples of a coverage run (days * 86400 / step_s); each costs ~100 bytes per array
+#: of the propagation and the access search.
+MAX_COVERAGE_SAMPLES = 2_000_000
+#: Longest display name or title, and longest description or plan text (characters).
+MAX_NAME_CHARS = 200
+MAX_TEXT_CHARS = 5000
+#: Largest scenario file (bytes), checked before it is read.
+MAX_FILE_BYTES = 1 << 20
+#: Deepest nesting of tables and arrays in a scenario (the shipped ones nest 4 deep).
+MAX_NESTING = 16
+#: Longest chain of ``extends``.
+MAX_EXTENDS_DEPTH = 16
+
+
+# ---------------------------------------------------------------------------------- field types
+# One validator per concept; the models below use these types for every field.
+
+
+def _date_in_range(value: dt.date) -> dt.date:
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise ValueError(f"expected a date between {DATE_MIN} and {DATE_MAX}")
+    return value
+
+
+#: A TOML date (not a string or a number) between DATE_MIN and DATE_MAX.
+Date = Annotated[dt.date, Strict(), AfterValidator(_date_in_range)]
+#: A TOML date-time between DATE_MIN and DATE_MAX.
+DateTime = Annotated[dt.datetime, Strict(), AfterValidator(_date_in_range)]
+
+#: A TOML integer (not a boolean, a float or a string), 0..MAX_COUNT unless a field narrows it.
+Count = Annotated[int, Strict(), Field(ge=0, le=MAX_COUNT)]
+#: A TOML boolean (not 0/1 or "yes").
+Flag = Annotated[bool, Strict()]
+
+_KEY = re.compile(r"[\w-]{1,64}")
+
+
+def _key(value: str) -> str:
+    if not _KEY.fullmatch(value):
+        raise ValueError("expected a key of 1 to 64 letters, digits, '_' or '-'")
+    return value
+
+
+#: A table key or a reference to one (module, port, site, vehicle, ship): no dots, spaces or
+#: control characters, so that "module.port" and dotted field paths stay unambiguous.
+Key = Annotated[str, Strict(), AfterValidator(_key)]
+
+
+def _text(multiline: bool):
+    allowed = "\n\t" if multiline else ""
+
+    def check(value: str) -> str:
+        bad = next((c for c in value if (c < " " or "\x7f" <= c <= "\x9f" or c in "\u2028\u2029")
+                    and c not in allowed), None)
+        if bad is not None:
+            raise ValueError(f"expected {'text' if multiline else 'one line of text'} without control "
+                             f"characters, got {bad!r} at position {value.index(bad)}")
+        return value
+    return AfterValidator(check)
+
+
+#: A display name or title: one line of plain text, at most MAX_NAME_CHARS characters.
+Name = Annotated[str, Strict(), Field(max_length=MAX_NAME_CHARS), _text(multiline=False)]
+#: A description: plain text (lines allowed), at most MAX_TEXT_CHARS characters.
+Text = Annotated[str, Strict(), Field(max_length=MAX_TEXT_CHARS), _text(multiline=True)]
+
+
+def _duration(minimum: float):
+    def check(d: BaseDistribution) -> BaseDistribution:
+        lo, _ = d.bounds()
+        if not lo >= minimum:
+            hint = "; give a normal distribution a 'low' bound" if math.isinf(lo) else ""
+            raise ValueError(f"expected a duration >= {minimum:g} day{'s' * (minimum != 1)} "
+                             f"(the smallest value this can take is {lo:g}{hint})")
+        return d
+    return AfterValidator(check)
+
+
+#: A duration in days, fixed or uncertain, that can never be negative.
+Duration = Annotated[Uncertain, _duration(0.0)]
+#: A crew's stay (days): at least MIN_STAY_DAYS, or rotations would never end.
+Stay = Annotated[Uncertain, _duration(MIN_STAY_DAYS)]
+
+
+def _probability(d: BaseDistribution) -> BaseDistribution:
+    lo, hi = d.bounds()
+    if not (0 <= lo and hi <= 1):
+        raise ValueError("expected a probability in [0, 1], or a distribution of probabilities within "
+                         "[0, 1] (fixed, uniform or beta)")
+    return d
+
+
+#: A probability, fixed or drawn (e.g. beta from a flight record).
+Probability = Annotated[Uncertain, AfterValidator(_probability)]
+
+
+def _inclination_pairs(pairs: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    if any(not 0 <= inc <= 180 for inc, _ in pairs):
+        raise ValueError("expected inclinations in [0, 180] deg")
+    return pairs
+
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Defaults are validated too, so that a default duration is a distribution like a given one.
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
 class Meta(_Model):
     """What the scenario is: shown in tables and reports."""
 
-    name: str
-    title: str = ""
-    description: str = ""
-    plan: str = Field("", description="which published plan this encodes, with its date")
+    name: Name = Field(min_length=1)
+    title: Name = ""
+    description: Text = ""
+    plan: Name = Field("", description="which published plan this encodes, with its date")
 
 
 class Simulation(_Model):
-    start: dt.date
-    horizon: dt.date
-    replications: int = Field(1000, gt=0)
-    seed: int = Field(0, ge=0)
-    deadline: dt.date = Field(dt.date(2033, 12, 31),
-                              description="report P(phase complete by this date)")
-    capacity_step_days: float = Field(7.0, gt=0, description="grid of the capacity bands")
+    start: Date
+    horizon: Date
+    replications: Count = Field(1000, gt=0, le=MAX_REPLICATIONS)
+    seed: int = Field(0, ge=0, lt=2**128, strict=True)
+    deadline: Date = Field(dt.date(2033, 12, 31), description="report P(phase complete by this date)")
+    capacity_step_days: Number = Field(7.0, gt=0, description="grid of the capacity bands")
     launch_opportunities: Literal["daily", "orbit_plane"] = Field(
         "daily", description="daily at 00:00 UTC, or when the site passes through the orbit plane")
 
     @model_validator(mode="after")
-    def _horizon_after_start(self):
+    def _span(self):
         if self.horizon <= self.start:
             raise ValueError(f"horizon ({self.horizon}) must be after start ({self.start})")
+        if self.horizon > _add_years(self.start, MAX_SPAN_YEARS):
+            raise ValueError(f"the span from start ({self.start}) to horizon ({self.horizon}) is longer "
+                             f"than the limit of {MAX_SPAN_YEARS} years")
         return self
+
+    @field_validator("capacity_step_days")
+    @classmethod
+    def _grid_size(cls, step: float, info: ValidationInfo) -> float:
+        start, horizon = info.data.get("start"), info.data.get("horizon")
+        if start is None or horizon is None:
+            return step
+        days = (horizon - start).days
+        points = days / step + 1
+        if points > MAX_CAPACITY_POINTS:
+            raise ValueError(f"{step:g} days over {days:,} days gives about {points:,.0f} grid points per "
+                             f"replication, more than the limit of {MAX_CAPACITY_POINTS:,}; use at least "
+                             f"{math.ceil(days / (MAX_CAPACITY_POINTS - 1) * 100) / 100:g} days")
+        return step
 
     @property
     def horizon_days(self) -> float:
         return clock.days_between(self.start, self.horizon)
 
 
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
 class OrbitSpec(_Model):
     """The station's orbit: mean elements, or a TLE (two lines) for checks against real stations."""
 
-    altitude_km: float | None = Field(None, ge=150, le=40000)
-    inclination_deg: float | None = Field(None, ge=0, le=180)
-    sun_synchronous: bool = False
-    raan_deg: float | None = Field(None, ge=0, lt=360)
-    ltan_h: float | None = Field(None, ge=0, lt=24, description="local time of the ascending node")
-    eccentricity: float = Field(0.0, ge=0, lt=1)
-    arg_perigee_deg: float = 0.0
-    mean_anomaly_deg: float = 0.0
-    epoch: dt.datetime | dt.date | None = None
-    tle: list[str] | None = None
-    omm: dict[str, str | float | int] | None = Field(
+    altitude_km: Number | None = Field(None, ge=150, le=40000)
+    inclination_deg: Number | None = Field(None, ge=0, le=180)
+    sun_synchronous: Flag = False
+    raan_deg: Number | None = Field(None, ge=0, lt=360)
+    ltan_h: Number | None = Field(None, ge=0, lt=24, description="local time of the ascending node")
+    eccentricity: Number = Field(0.0, ge=0, lt=1)
+    arg_perigee_deg: Number = Field(0.0, ge=-360, le=360)
+    mean_anomaly_deg: Number = Field(0.0, ge=-360, le=360)
+    epoch: DateTime | Date | None = None
+    tle: list[Annotated[str, Strict(), Field(max_length=80)]] | None = None
+    omm: dict[str, Annotated[str, Strict(), Field(max_length=80)] | Number] | None = Field(
         None, description="OMM mean elements keyed as CelesTrak's JSON (EPOCH, MEAN_MOTION, ...)")
+
+    @field_validator("tle")
+    @classmethod
+    def _tle(cls, lines):
+        from .orbit import Orbit
+
+        if lines is not None:
+            if len(lines) != 2:
+                raise ValueError(f"expected a list of the two element-set lines, got {len(lines)} lines")
+            _orbit_or_value_error(Orbit.from_tle, *lines)
+        return lines
+
+    @field_validator("omm")
+    @classmethod
+    def _omm(cls, fields):
+        from .orbit import Orbit
+
+        if fields is not None:
+            _orbit_or_value_error(Orbit.from_omm, fields)
+        return fields
 
     @model_validator(mode="after")
     def _one_way(self):
         if self.tle is not None and self.omm is not None:
             raise ValueError("give a tle or an omm, not both")
-        if self.tle is not None:
-            if len(self.tle) != 2:
-                raise ValueError("tle must be a list of the two element-set lines")
-            return self
-        if self.omm is not None:
-            if "INCLINATION" not in self.omm:
-                raise ValueError("the omm table needs at least EPOCH, MEAN_MOTION, ECCENTRICITY, "
-                                 "INCLINATION, RA_OF_ASC_NODE, ARG_OF_PERICENTER, MEAN_ANOMALY")
+        if self.tle is not None or self.omm is not None:
             return self
         if self.altitude_km is None:
             raise ValueError("give altitude_km (or a tle or an omm)")
@@ -120,16 +283,31 @@ class OrbitSpec(_Model):
         return self.inclination_deg
 
 
+def _orbit_or_value_error(build, *args):
+    """Build an element set's orbit to check it; its InputError becomes the validator's message."""
+    try:
+        build(*args)
+    except InputError as exc:
+        raise ValueError(exc.message) from None
+
+
 class LaunchSite(_Model):
-    name: str
-    lat_deg: float = Field(ge=-90, le=90)
-    lon_deg: float = Field(ge=-180, le=180)
-    inclination_ranges_deg: list[tuple[float, float]] = Field(
-        description="[low, high] inclinations the site's ascent corridors reach")
-    turnaround_days: float = Field(0.0, ge=0, description="minimum days between two launches")
-    scrub_probability: float = Field(0.0, ge=0, lt=1, description="per launch attempt")
-    outage_probability: float = Field(0.0, ge=0, le=1, description="pad damaged by a launch")
-    outage_days: Uncertain = Fixed(value=0.0)
+    name: Name = Field(min_length=1)
+    lat_deg: Number = Field(ge=-90, le=90)
+    lon_deg: Number = Field(ge=-180, le=180)
+    inclination_ranges_deg: list[tuple[Number, Number]] = Field(
+        min_length=1, description="[low, high] inclinations the site's ascent corridors reach")
+    turnaround_days: Number = Field(0.0, ge=0, description="minimum days between two launches")
+    scrub_probability: Number = Field(0.0, ge=0, lt=1, description="per launch attempt")
+    outage_probability: Number = Field(0.0, ge=0, le=1, description="pad damaged by a launch")
+    outage_days: Duration = 0.0
+
+    @field_validator("inclination_ranges_deg")
+    @classmethod
+    def _ranges(cls, ranges):
+        if any(not 0 <= lo <= hi <= 180 for lo, hi in ranges):
+            raise ValueError("expected [low, high] pairs with 0 <= low <= high <= 180 deg")
+        return ranges
 
     def reaches(self, inclination_deg: float) -> bool:
         tol = INCLINATION_TOLERANCE_DEG
@@ -137,14 +315,14 @@ class LaunchSite(_Model):
 
 
 class LaunchVehicle(_Model):
-    name: str
-    payload_kg_at_inclination_deg: list[tuple[float, float]] = Field(
+    name: Name = Field(min_length=1)
+    payload_kg_at_inclination_deg: list[tuple[Number, Number]] = Field(
         description="(inclination_deg, payload_kg) pairs, interpolated linearly")
-    success_probability: Uncertain = Field(
+    success_probability: Probability = Field(
         description="fixed, or drawn once per replication (e.g. beta from the flight record)")
-    min_days_between_flights: float = Field(0.0, ge=0)
-    stand_down_days_after_failure: Uncertain = Fixed(value=0.0)
-    sites: list[str] = Field(min_length=1)
+    min_days_between_flights: Number = Field(0.0, ge=0)
+    stand_down_days_after_failure: Duration = 0.0
+    sites: list[Key] = Field(min_length=1)
 
     @field_validator("payload_kg_at_inclination_deg")
     @classmethod
@@ -153,6 +331,9 @@ class LaunchVehicle(_Model):
             raise ValueError("give at least one (inclination_deg, payload_kg) pair")
         if any(kg <= 0 for _, kg in v):
             raise ValueError("payloads must be > 0 kg")
+        _inclination_pairs(v)
+        if len({inc for inc, _ in v}) != len(v):
+            raise ValueError("expected each inclination once")
         return sorted(v)
 
     def payload_kg(self, inclination_deg: float) -> float:
@@ -168,27 +349,28 @@ class LaunchVehicle(_Model):
 
 
 class Module(_Model):
-    name: str
-    phase: int = Field(ge=1)
-    mass_kg: float = Field(gt=0)
-    launch_vehicle: str | None = None
-    launch_site: str | None = None
-    ready: dt.date | None = Field(None, description="planned date the module is ready to fly")
-    slip_days: Uncertain = Fixed(value=0.0)
-    docks_to: str | None = Field(None, description="'module.port' it docks to; none for the core")
-    ports: list[str] = Field(default_factory=list, description="ports this module adds")
-    berths: int = Field(0, ge=0)
-    life_support_crew: int = Field(0, ge=0)
-    power_kw: float = Field(0.0, ge=0)
-    rendezvous_days: Uncertain = Fixed(value=2.0)
-    docking_success_probability: float = Field(1.0, gt=0, le=1, description="per attempt")
-    docking_retry_days: Uncertain = Fixed(value=5.0)
-    max_docking_attempts: int = Field(3, ge=1)
-    commissioning_days: Uncertain = Fixed(value=0.0)
+    name: Name = Field(min_length=1)
+    phase: Count = Field(ge=1)
+    mass_kg: Number = Field(gt=0)
+    launch_vehicle: Key | None = None
+    launch_site: Key | None = None
+    ready: Date | None = Field(None, description="planned date the module is ready to fly")
+    slip_days: Duration = 0.0
+    docks_to: Annotated[str, Strict(), Field(max_length=130)] | None = Field(
+        None, description="'module.port' it docks to; none for the core")
+    ports: list[Key] = Field(default_factory=list, description="ports this module adds")
+    berths: Count = 0
+    life_support_crew: Count = 0
+    power_kw: Number = Field(0.0, ge=0)
+    rendezvous_days: Duration = 2.0
+    docking_success_probability: Number = Field(1.0, gt=0, le=1, description="per attempt")
+    docking_retry_days: Duration = 5.0
+    max_docking_attempts: Count = Field(3, ge=1, le=MAX_DOCKING_ATTEMPTS)
+    commissioning_days: Duration = 0.0
     on_loss: Literal["rebuild", "drop"] = "rebuild"
-    rebuild_days: Uncertain = Fixed(value=730.0)
-    present_at_start: bool = False
-    departs: dt.date | None = Field(None, description="date the module leaves the station")
+    rebuild_days: Duration = 730.0
+    present_at_start: Flag = False
+    departs: Date | None = Field(None, description="date the module leaves the station")
     if_target_departs: Literal["drop", "free_flyer"] = Field(
         "drop", description="if the module it docks to has left the station before it docks: "
         "drop it, or fly it as the station's new core")
@@ -204,53 +386,54 @@ class Module(_Model):
 
 
 class _Ship(_Model):
-    name: str
-    launch_vehicle: str
-    launch_site: str
-    ports: list[str] = Field(min_length=1, description="'module.port' ports it may dock at")
-    rendezvous_days: Uncertain = Fixed(value=0.25)
+    name: Name = Field(min_length=1)
+    launch_vehicle: Key
+    launch_site: Key
+    ports: list[Annotated[str, Strict(), Field(max_length=130)]] = Field(
+        min_length=1, description="'module.port' ports it may dock at")
+    rendezvous_days: Duration = 0.25
 
 
 class CrewShip(_Ship):
-    seats: int = Field(gt=0)
-    docked_life_days: float = Field(gt=0)
+    seats: Count = Field(gt=0)
+    docked_life_days: Number = Field(ge=MIN_STAY_DAYS)
 
 
 class CargoShip(_Ship):
-    flights_per_year: float = Field(gt=0)
-    docked_days: Uncertain = Fixed(value=180.0)
-    first_flight: dt.date | Literal["first_crew"] = "first_crew"
+    flights_per_year: Number = Field(gt=0, le=MAX_FLIGHTS_PER_YEAR)
+    docked_days: Duration = 180.0
+    first_flight: Date | Literal["first_crew"] = "first_crew"
 
 
 class Phase(_Model):
-    number: int = Field(ge=1)
-    name: str = ""
-    crew_target: int = Field(gt=0)
-    modules: list[str] | None = Field(None, description="default: every module of this phase")
+    number: Count = Field(ge=1)
+    name: Name = ""
+    crew_target: Count = Field(gt=0)
+    modules: list[Key] | None = Field(None, description="default: every module of this phase")
 
 
 class CrewPolicy(_Model):
     mode: Literal["permanent", "visiting"] = "permanent"
-    ship: str
-    increment_days: Uncertain = Fixed(value=180.0)
-    handover_overlap_days: float = Field(0.0, ge=0)
-    visit_days: Uncertain = Fixed(value=60.0)
-    days_between_visits: Uncertain = Fixed(value=120.0)
-    min_crew: int = Field(2, ge=1, description="send crews only when the station can hold this many")
-    crew_at_start: int = Field(0, ge=0, description="crew aboard at the start, halfway through its "
-                               "increment (or visit), with one ship docked that has half its life left")
+    ship: Key
+    increment_days: Stay = 180.0
+    handover_overlap_days: Number = Field(0.0, ge=0)
+    visit_days: Stay = 60.0
+    days_between_visits: Duration = 120.0
+    min_crew: Count = Field(2, ge=1, description="send crews only when the station can hold this many")
+    crew_at_start: Count = Field(0, description="crew aboard at the start, halfway through its "
+                                 "increment (or visit), with one ship docked that has half its life left")
 
 
 class StationSpec(_Model):
-    power_base_kw: float = Field(0.0, ge=0, description="power the station needs uncrewed")
-    power_per_crew_kw: float = Field(0.0, ge=0)
+    power_base_kw: Number = Field(0.0, ge=0, description="power the station needs uncrewed")
+    power_per_crew_kw: Number = Field(0.0, ge=0)
 
 
 class InstrumentSpec(_Model):
-    half_angle_deg: float | None = Field(None, gt=0, lt=90)
-    swath_km: float | None = Field(None, gt=0)
-    min_sun_elevation_deg: float | None = Field(None, ge=-90, le=90)
-    station_sunlit: bool | None = None
+    half_angle_deg: Number | None = Field(None, gt=0, lt=90)
+    swath_km: Number | None = Field(None, gt=0, le=20000)
+    min_sun_elevation_deg: Number | None = Field(None, ge=-90, le=90)
+    station_sunlit: Flag | None = None
 
     @model_validator(mode="after")
     def _one_geometry(self):
@@ -259,12 +442,30 @@ class InstrumentSpec(_Model):
         return self
 
 
+def check_coverage_sampling(days: float, step_s: float) -> None:
+    """ValueError unless ``days`` sampled every ``step_s`` seconds stays within
+    :data:`MAX_COVERAGE_SAMPLES` orbit samples (the message gives the estimate and the limit)."""
+    samples = days * 86400.0 / step_s + 1
+    if samples > MAX_COVERAGE_SAMPLES:
+        finest = days * 86400.0 / (MAX_COVERAGE_SAMPLES - 1)
+        raise ValueError(f"{step_s:g} s over {days:g} days gives about {samples:,.0f} orbit samples, more "
+                         f"than the limit of {MAX_COVERAGE_SAMPLES:,}; use at least "
+                         f"{math.ceil(finest * 100) / 100:g} s or fewer days")
+
+
 class CoverageSpec(_Model):
-    days: float = Field(30.0, gt=0)
-    resolution_km: float = Field(50.0, gt=0)
-    step_s: float = Field(20.0, gt=0, le=120)
-    nsr_corridor_width_km: float = Field(100.0, gt=0)
-    start: dt.datetime | dt.date | None = None
+    days: Number = Field(30.0, gt=0)
+    resolution_km: Number = Field(50.0, gt=0)
+    step_s: Number = Field(20.0, ge=1, le=120)
+    nsr_corridor_width_km: Number = Field(100.0, gt=0, le=2000)
+    start: DateTime | Date | None = None
+
+    @field_validator("step_s")
+    @classmethod
+    def _samples(cls, step_s: float, info: ValidationInfo) -> float:
+        if "days" in info.data:
+            check_coverage_sampling(info.data["days"], step_s)
+        return step_s
 
 
 class Scenario(_Model):
@@ -274,14 +475,14 @@ class Scenario(_Model):
     simulation: Simulation
     orbit: OrbitSpec
     station: StationSpec = StationSpec()
-    launch_sites: dict[str, LaunchSite]
-    launch_vehicles: dict[str, LaunchVehicle]
-    modules: dict[str, Module] = Field(min_length=1)
-    crew_ships: dict[str, CrewShip] = Field(default_factory=dict)
-    cargo_ships: dict[str, CargoShip] = Field(default_factory=dict)
+    launch_sites: dict[Key, LaunchSite]
+    launch_vehicles: dict[Key, LaunchVehicle]
+    modules: dict[Key, Module] = Field(min_length=1)
+    crew_ships: dict[Key, CrewShip] = Field(default_factory=dict)
+    cargo_ships: dict[Key, CargoShip] = Field(default_factory=dict)
     phases: list[Phase] = Field(min_length=1)
     crew: CrewPolicy | None = None
-    instruments: dict[str, InstrumentSpec] = Field(default_factory=dict)
+    instruments: dict[Key, InstrumentSpec] = Field(default_factory=dict)
     coverage: CoverageSpec = CoverageSpec()
 
     # Filled by load(): where the scenario came from, for messages and reports.
@@ -363,36 +564,116 @@ def loads(text: str, source: str = "<scenario>", overrides: list[str] = ()) -> S
 
 
 def _read_text(path: Path) -> str:
+    """The text of a scenario file: a regular file (not a folder, device or pipe, which could be
+    endless or block) of at most MAX_FILE_BYTES, checked before reading; UTF-8."""
     try:
-        return path.read_text(encoding="utf-8")
+        info = path.stat()
     except FileNotFoundError:
         raise InputError("no such scenario file", source=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the file ({exc})", source=str(path)) from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read the file ({_one_line(exc)})", source=str(path)) from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "a pipe" if stat.S_ISFIFO(info.st_mode) \
+            else "a device or special file"
+        raise InputError(f"expected a regular file, got {kind}", source=str(path))
+    too_big = f"more than the limit of {MAX_FILE_BYTES:,} bytes for a scenario file"
+    if info.st_size > MAX_FILE_BYTES:
+        raise InputError(f"the file is {info.st_size:,} bytes, {too_big}", source=str(path))
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({_one_line(exc)})", source=str(path)) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(f"the file grew to {too_big}", source=str(path))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"expected UTF-8 text, got byte {data[exc.start]:#04x} at offset {exc.start}",
+                         source=str(path)) from None
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300]
 
 
 def _parse(text: str, source: str) -> dict:
+    """TOML text as tables; InputError for syntax errors, values Python cannot hold (a 5,000-digit
+    integer) and nesting deeper than MAX_NESTING levels."""
     try:
-        return tomllib.loads(text)
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"TOML syntax error: {exc}", source=source) from None
+    except RecursionError:
+        raise InputError(f"TOML nested too deeply (the limit is {MAX_NESTING} levels)", source=source) from None
+    except ValueError as exc:  # e.g. an integer with more digits than int() converts
+        raise InputError(f"TOML value that cannot be read: {_one_line(exc)}", source=source) from None
+    _check_nesting(raw, source)
+    return raw
+
+
+def _check_nesting(value: Any, source: str, prefix: str = "") -> None:
+    """InputError if tables or arrays in ``value`` nest deeper than MAX_NESTING (iterative)."""
+    stack = [(value, 0, prefix)]
+    while stack:
+        node, depth, path = stack.pop()
+        if depth > MAX_NESTING:
+            raise InputError(f"nested deeper than the limit of {MAX_NESTING} tables or arrays",
+                             source=source, field=path[:200] or None)
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, child in items:
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1, f"{path}.{_path_part(key)}" if path else _path_part(key)))
+
+
+def _path_part(key: Any) -> str:
+    """A key as shown in a dotted field path: quoted (repr) unless a plain key."""
+    text = str(key)
+    return text if _KEY.fullmatch(text) else repr(text)[:80]
 
 
 def resolve_extends(raw: dict, folder: Path, source: str, seen: tuple[str, ...] = ()) -> dict:
     """``raw`` with its ``extends`` base (a path relative to ``folder``) merged under it, key by
-    key, recursively; InputError for a missing or circular base. Pops ``extends`` from ``raw``."""
-    base = raw.pop("extends", None)
-    if base is None:
-        return raw
-    if not isinstance(base, str):
-        raise InputError("expected the path of a scenario file (a string)", source=source, field="extends")
-    path = folder / base
-    if str(path) in seen:
-        raise InputError(f"circular extends: {' -> '.join(seen + (str(path),))}", source=source, field="extends")
-    if not path.is_file():
-        raise InputError(f"no such scenario file {str(path)!r}", source=source, field="extends")
-    base_raw = resolve_extends(_parse(_read_text(path), str(path)), path.parent, str(path), seen + (str(path),))
-    return _merge(base_raw, raw)
+    key, and the base's own base under that, at most MAX_EXTENDS_DEPTH files deep; InputError for
+    a missing or circular base (paths compared resolved, so "sub/../x.toml" is "x.toml").
+    Pops ``extends`` from ``raw``."""
+    chain = [raw]
+    visited = [_resolved(Path(p)) for p in seen]
+    names = list(seen)
+    while True:
+        base = chain[-1].pop("extends", None)
+        if base is None:
+            break
+        if not isinstance(base, str):
+            raise InputError(f"expected the path of a scenario file (a string), got {_short(base)}",
+                             source=source, field="extends")
+        if len(chain) > MAX_EXTENDS_DEPTH:
+            raise InputError(f"more than {MAX_EXTENDS_DEPTH} files deep (the limit of extends chains)",
+                             source=source, field="extends")
+        path = folder / base
+        key = _resolved(path)
+        if key is None:
+            raise InputError(f"not a usable file path: {_short(base)}", source=source, field="extends")
+        if key in visited:
+            loop = " -> ".join(repr(n) for n in names[visited.index(key):] + [str(path)])
+            raise InputError(f"circular extends: {loop[:500]}", source=source, field="extends")
+        if not path.is_file():
+            raise InputError(f"no such scenario file {_short(str(path))}", source=source, field="extends")
+        chain.append(_parse(_read_text(path), str(path)))
+        visited.append(key)
+        names.append(str(path))
+        folder, source = path.parent, str(path)
+    merged = chain.pop()
+    while chain:
+        merged = _merge(merged, chain.pop())
+    return merged
+
+
+def _resolved(path: Path) -> Path | None:
+    try:
+        return path.resolve()
+    except (OSError, ValueError, RuntimeError):
+        return None
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -423,34 +704,57 @@ def apply_overrides(raw: dict, overrides: list[str], source: str = "<scenario>")
     raw = copy.deepcopy(raw)
     for item in overrides:
         if "=" not in item:
-            raise InputError(f"--set expects PATH=VALUE, got {item!r}", source=source)
+            raise InputError(f"--set expects PATH=VALUE, got {_short(item)}", source=source)
         path, _, text = item.partition("=")
         keys = path.strip().split(".")
         if not all(keys):
-            raise InputError(f"--set: bad field path {path!r}", source=source)
-        value = _parse_value(text.strip())
+            raise InputError(f"--set: bad field path {_short(path)}", source=source)
+        value = _parse_value(text.strip(), source, path.strip())
         node = raw
         for depth, key in enumerate(keys[:-1]):
-            if isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            if isinstance(node, list) and key.isascii() and key.isdigit() and int(key) < len(node):
                 node = node[int(key)]
                 continue
             if not isinstance(node, dict) or key not in node:
-                here = ".".join(keys[: depth + 1])
+                here = ".".join(_path_part(k) for k in keys[: depth + 1])
                 raise InputError(f"--set: no such field{_suggest(key, node)}", source=source, field=here)
             node = node[key]
         if not isinstance(node, dict):
-            raise InputError("--set: not a table", source=source, field=".".join(keys[:-1]))
+            raise InputError("--set: not a table", source=source,
+                             field=".".join(_path_part(k) for k in keys[:-1]))
         node[keys[-1]] = value
         for other in _EXCLUSIVE.get(tuple(keys), ()):
             node.pop(other, None)
     return raw
 
 
-def _parse_value(text: str) -> Any:
+def _parse_value(text: str, source: str = "<scenario>", field: str | None = None) -> Any:
+    """A ``--set`` value read as TOML (a bare word is a string); checked like a file's values."""
     try:
-        return tomllib.loads(f"v = {text}")["v"]
+        value = tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text  # a bare word is a string
+    except (RecursionError, ValueError) as exc:
+        what = f"nested too deeply (the limit is {MAX_NESTING} levels)" if isinstance(exc, RecursionError) \
+            else _one_line(exc)
+        raise InputError(f"--set: TOML value that cannot be read: {what}", source=source,
+                         field=field and _path_part(field)) from None
+    _check_nesting(value, source, f"--set {field}")
+    return value
+
+
+def _show(value: Any) -> str:
+    """An input value as echoed in a message: dates in ISO form, anything else by :func:`_short`."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return _short(value)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters: inputs are echoed, never at full length."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 5] + "...'" * isinstance(value, str) + \
+        "..." * (not isinstance(value, str))
 
 
 def _suggest(key: str, node: Any) -> str:
@@ -469,7 +773,7 @@ def _first_problem(exc: ValidationError, source: str) -> InputError:
     errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
     err = errors[0]
     loc = [str(p) for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p in _DIST_TAGS))]
-    field = ".".join(loc) or None
+    field = ".".join(_path_part(p) for p in loc) or None
     kind = err["type"]
     if kind == "extra_forbidden":
         parent = _model_at(err["loc"][:-1])
@@ -484,7 +788,7 @@ def _first_problem(exc: ValidationError, source: str) -> InputError:
         msg = msg.removeprefix("Value error, ")
         message = msg[0].lower() + msg[1:]
         if "input" in err and not isinstance(err["input"], dict):
-            message += f", got {err['input']!r}"
+            message += f", got {_show(err['input'])}"
     more = len(errors) - 1
     if more:
         message += f" (and {more} more problem{'s' * (more > 1)})"
@@ -512,140 +816,182 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
 
 
 def _cross_check(s: Scenario) -> list[tuple[str, str]]:
-    """Checks across sections: references, docking graph, payloads, inclinations."""
+    """Checks across sections, as (field, message) pairs: each concept is one function of
+    :data:`_CROSS_CHECKS`, called with the scenario and ``add(field, message)``; add a rule by
+    adding a function there."""
     problems: list[tuple[str, str]] = []
-    add = lambda field, message: problems.append((field, message))  # noqa: E731
 
-    def ref(field: str, value: str, table: dict, what: str):
-        if value not in table:
-            close = difflib.get_close_matches(value, list(table), n=1, cutoff=0.5)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(table) or 'none'}"
-            add(field, f"no {what} named {value!r}{hint}")
-            return False
+    def add(field: str, message: str) -> None:
+        problems.append((field, message))
+
+    for check in _CROSS_CHECKS:
+        check(s, add)
+    return problems
+
+
+def _ref(add, field: str, value: str, table: dict, what: str) -> bool:
+    """True if ``value`` names an entry of ``table``; else a problem with the closest name."""
+    if value in table:
         return True
+    close = difflib.get_close_matches(value, list(table), n=1, cutoff=0.5)
+    hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(map(repr, table)) or 'none'}"
+    add(field, f"no {what} named {value!r}{hint}")
+    return False
 
-    inclination = s.orbit.resolved_inclination_deg()
 
-    # Durations: never negative; a crew's stay must be positive (or rotations would not advance).
-    for path, value in _distributions(s):
-        lo, _ = value.bounds()
-        key = path.rsplit(".", 1)[-1]
-        if key.endswith("_days") and key in _POSITIVE_DURATIONS and not lo > 0:
-            add(path, f"expected a duration > 0 days (the smallest value this can take is {lo:g})")
-        elif key.endswith("_days") and not lo >= 0:
-            add(path, f"expected a duration >= 0 days (the smallest value this can take is {lo:g}; "
-                "give a normal distribution a 'low' bound)")
+def _check_orbit(s: Scenario, add) -> None:
+    """The orbit: a sun-synchronous solution exists; the epoch is in UTC."""
+    if not math.isfinite(s.orbit.resolved_inclination_deg()):
+        add("orbit.altitude_km", "no sun-synchronous solution for this altitude")
+    if isinstance(s.orbit.epoch, dt.datetime) and s.orbit.epoch.tzinfo is not None \
+            and s.orbit.epoch.utcoffset() != dt.timedelta(0):
+        add("orbit.epoch", "give the epoch in UTC (Z)")
 
+
+def _check_dates(s: Scenario, add) -> None:
+    """Dates against the simulated span: the deadline after the start, departures not before it
+    (planned ``ready`` and first cargo dates before the start mean "ready at the start")."""
+    start = s.simulation.start
+    if s.simulation.deadline <= start:
+        add("simulation.deadline", f"must be after simulation.start ({start}), got {s.simulation.deadline}")
+    for mid, m in s.modules.items():
+        if m.departs is not None and m.departs < start:
+            add(f"modules.{mid}.departs", f"expected a date on or after simulation.start ({start}), "
+                f"got {m.departs}")
+
+
+def _check_vehicles(s: Scenario, add) -> None:
     for vid, v in s.launch_vehicles.items():
         for j, site in enumerate(v.sites):
-            ref(f"launch_vehicles.{vid}.sites.{j}", site, s.launch_sites, "launch site")
-        if isinstance(v.success_probability, Fixed) and not 0 <= v.success_probability.value <= 1:
-            add(f"launch_vehicles.{vid}.success_probability", "expected a probability in [0, 1]")
-        lo, hi = v.success_probability.bounds()
-        if lo < 0 or hi > 1:
-            add(f"launch_vehicles.{vid}.success_probability",
-                "expected a distribution of probabilities within [0, 1] (fixed, uniform or beta)")
+            _ref(add, f"launch_vehicles.{vid}.sites.{j}", site, s.launch_sites, "launch site")
 
-    def check_launch(prefix: str, vehicle: str, site: str, mass_kg: float | None):
-        ok_v = ref(f"{prefix}.launch_vehicle", vehicle, s.launch_vehicles, "launch vehicle")
-        ok_s = ref(f"{prefix}.launch_site", site, s.launch_sites, "launch site")
+
+def _check_launches(s: Scenario, add) -> None:
+    """What flies: its vehicle and site exist, the vehicle flies from the site, the site reaches
+    the orbit's inclination, the vehicle lifts the module's mass there."""
+    inclination = s.orbit.resolved_inclination_deg()
+    if not math.isfinite(inclination):
+        return  # reported by _check_orbit
+
+    def check(prefix: str, vehicle: str, site: str, mass_kg: float | None):
+        ok_v = _ref(add, f"{prefix}.launch_vehicle", vehicle, s.launch_vehicles, "launch vehicle")
+        ok_s = _ref(add, f"{prefix}.launch_site", site, s.launch_sites, "launch site")
         if not (ok_v and ok_s):
             return
         lv, ls = s.launch_vehicles[vehicle], s.launch_sites[site]
         if site not in lv.sites:
-            add(f"{prefix}.launch_site", f"{lv.name} does not fly from {site!r}; it flies from {', '.join(lv.sites)}")
+            add(f"{prefix}.launch_site", f"{lv.name!r} does not fly from {site!r}; it flies from "
+                f"{', '.join(map(repr, lv.sites))}")
         if not ls.reaches(inclination):
             ranges = ", ".join(f"{a:g}-{b:g}" for a, b in ls.inclination_ranges_deg)
             add(f"{prefix}.launch_site",
-                f"{ls.name} cannot reach the orbit's inclination {inclination:.2f} deg (reaches {ranges} deg)")
+                f"{ls.name!r} cannot reach the orbit's inclination {inclination:.2f} deg (reaches {ranges} deg)")
         if mass_kg is not None and mass_kg > lv.payload_kg(inclination):
-            add(f"{prefix}.mass_kg", f"{mass_kg:g} kg is more than {lv.name} lifts to "
+            add(f"{prefix}.mass_kg", f"{mass_kg:g} kg is more than {lv.name!r} lifts to "
                 f"{inclination:.1f} deg ({lv.payload_kg(inclination):.0f} kg)")
 
+    for mid, m in s.modules.items():
+        if not m.present_at_start:
+            check(f"modules.{mid}", m.launch_vehicle, m.launch_site, m.mass_kg)
+    for table, kind in ((s.crew_ships, "crew_ships"), (s.cargo_ships, "cargo_ships")):
+        for sid, ship in table.items():
+            check(f"{kind}.{sid}", ship.launch_vehicle, ship.launch_site, None)
+
+
+def _docked_ports(s: Scenario) -> dict[str, str]:
+    """'module.port' -> the module that docks there (the first one, if two claim it)."""
+    used: dict[str, str] = {}
+    for mid, m in s.modules.items():
+        if m.docks_to is not None:
+            used.setdefault(m.docks_to, mid)
+    return used
+
+
+def _check_docking(s: Scenario, add) -> None:
+    """The docking graph: ports unique, each module docks to an existing free port of another
+    module, no cycles, exactly one core (a module with no docks_to)."""
     all_ports = {f"{mid}.{p}" for mid, m in s.modules.items() for p in m.ports}
     used: dict[str, str] = {}
     for mid, m in s.modules.items():
         prefix = f"modules.{mid}"
         if len(set(m.ports)) != len(m.ports):
             add(f"{prefix}.ports", "port names must be unique within a module")
-        if not m.present_at_start:
-            check_launch(prefix, m.launch_vehicle, m.launch_site, m.mass_kg)
-        if m.docks_to is not None:
-            target = m.docks_to.split(".", 1)[0]
-            if "." not in m.docks_to:
-                add(f"{prefix}.docks_to", f"expected 'module.port', got {m.docks_to!r}")
-            elif ref(f"{prefix}.docks_to", target, s.modules, "module") and m.docks_to not in all_ports:
-                add(f"{prefix}.docks_to", f"module {target!r} has no port {m.docks_to.split('.', 1)[1]!r}; "
-                    f"its ports: {', '.join(s.modules[target].ports) or 'none'}")
-            elif m.docks_to in used:
-                add(f"{prefix}.docks_to", f"port {m.docks_to!r} is already taken by module {used[m.docks_to]!r}")
-            else:
-                used[m.docks_to] = mid
-            if target == mid:
-                add(f"{prefix}.docks_to", "a module cannot dock to itself")
-        if m.present_at_start and m.docks_to is not None and target in s.modules \
-                and not s.modules[target].present_at_start:
+        if m.docks_to is None:
+            continue
+        target, _, port = m.docks_to.partition(".")
+        if not port:
+            add(f"{prefix}.docks_to", f"expected 'module.port', got {_short(m.docks_to)}")
+        elif _ref(add, f"{prefix}.docks_to", target, s.modules, "module") and m.docks_to not in all_ports:
+            add(f"{prefix}.docks_to", f"module {target!r} has no port {port!r}; "
+                f"its ports: {', '.join(map(repr, s.modules[target].ports)) or 'none'}")
+        elif m.docks_to in used:
+            add(f"{prefix}.docks_to", f"port {m.docks_to!r} is already taken by module {used[m.docks_to]!r}")
+        else:
+            used[m.docks_to] = mid
+        if target == mid:
+            add(f"{prefix}.docks_to", "a module cannot dock to itself")
+        if m.present_at_start and target in s.modules and not s.modules[target].present_at_start:
             add(f"{prefix}.docks_to", "a module present at the start must dock to another present at the start")
     cycle = _docking_cycle(s)
     if cycle:
-        add(f"modules.{cycle[0]}.docks_to", "the docking graph has a cycle: " + " -> ".join(cycle))
+        add(f"modules.{cycle[0]}.docks_to", "the docking graph has a cycle: " + " -> ".join(map(repr, cycle)))
     roots = [mid for mid, m in s.modules.items() if m.docks_to is None]
     if not roots:
         add("modules", "no module is the core (one module must have no docks_to)")
+    elif len(roots) > 1:
+        add(f"modules.{roots[1]}.docks_to", f"exactly one module is the core (has no docks_to), got "
+            f"{len(roots)}: {', '.join(map(repr, roots[:5]))}{', ...' * (len(roots) > 5)}")
 
+
+def _check_ships(s: Scenario, add) -> None:
+    """Ships dock at existing ports that no module takes; the crew policy's ship exists and can
+    bring the crew aboard at the start home."""
+    all_ports = {f"{mid}.{p}" for mid, m in s.modules.items() for p in m.ports}
+    used = _docked_ports(s)
     for table, kind in ((s.crew_ships, "crew_ships"), (s.cargo_ships, "cargo_ships")):
         for sid, ship in table.items():
-            check_launch(f"{kind}.{sid}", ship.launch_vehicle, ship.launch_site, None)
             for j, port in enumerate(ship.ports):
                 if port not in all_ports:
-                    add(f"{kind}.{sid}.ports.{j}", f"no port {port!r}; ports are 'module.port' among "
-                        f"{', '.join(sorted(all_ports)) or 'none'}")
+                    known = ", ".join(map(repr, sorted(all_ports)[:20])) or "none"
+                    add(f"{kind}.{sid}.ports.{j}", f"no port {_short(port)}; ports are 'module.port' among "
+                        f"{known}{', ...' * (len(all_ports) > 20)}")
                 elif port in used:
                     add(f"{kind}.{sid}.ports.{j}", f"port {port!r} is where module {used[port]!r} docks")
-    if s.crew is not None:
-        if ref("crew.ship", s.crew.ship, s.crew_ships, "crew ship"):
-            ship = s.crew_ships[s.crew.ship]
-            if s.crew.crew_at_start > ship.seats:
-                add("crew.crew_at_start", f"{s.crew.crew_at_start} crew cannot return in one {ship.name} "
-                    f"({ship.seats} seats)")
+    if s.crew is not None and _ref(add, "crew.ship", s.crew.ship, s.crew_ships, "crew ship"):
+        ship = s.crew_ships[s.crew.ship]
+        if s.crew.crew_at_start > ship.seats:
+            add("crew.crew_at_start", f"{s.crew.crew_at_start} crew cannot return in one {ship.name!r} "
+                f"({ship.seats} seats)")
 
+
+def _check_phases(s: Scenario, add) -> None:
+    """Phases: numbers unique and increasing, each with modules that exist, every module in
+    exactly one phase, every module's phase declared."""
     numbers = [p.number for p in s.phases]
     if numbers != sorted(set(numbers)):
-        add("phases", "phase numbers must be unique and increasing")
+        add("phases", f"phase numbers must be unique and increasing, got {numbers[:20]}")
+    listed: dict[str, str] = {}
     for j, phase in enumerate(s.phases):
-        for k, mid in enumerate(s.phase_modules(phase)):
-            ref(f"phases.{j}.modules.{k}", mid, s.modules, "module")
-        if not s.phase_modules(phase):
+        members = s.phase_modules(phase)
+        if not members:
             add(f"phases.{j}.modules", f"phase {phase.number} has no modules")
+        for k, mid in enumerate(members):
+            field = f"phases.{j}.modules.{k}"
+            if not _ref(add, field, mid, s.modules, "module"):
+                continue
+            if mid in listed:
+                add(field, f"module {mid!r} is listed twice (first at {listed[mid]}); a module belongs "
+                    "to one phase, once")
+            else:
+                listed[mid] = field
     for mid, m in s.modules.items():
         if m.phase not in numbers:
-            add(f"modules.{mid}.phase", f"no phase {m.phase}; phases are {numbers}")
-    if isinstance(s.orbit.epoch, dt.datetime) and s.orbit.epoch.tzinfo is not None \
-            and s.orbit.epoch.utcoffset() != dt.timedelta(0):
-        add("orbit.epoch", "give the epoch in UTC (Z)")
-    if s.simulation.deadline <= s.simulation.start:
-        add("simulation.deadline", "must be after simulation.start")
-    if not math.isfinite(inclination):
-        add("orbit", "no sun-synchronous solution for this altitude")
-    return problems
+            add(f"modules.{mid}.phase", f"no phase {m.phase}; phases are {numbers[:20]}")
 
 
-_POSITIVE_DURATIONS = {"increment_days", "visit_days"}
-
-
-def _distributions(model: BaseModel, prefix: str = ""):
-    """(dotted path, distribution) for every uncertain field in the scenario."""
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        path = f"{prefix}{name}"
-        if isinstance(value, BaseDistribution):
-            yield path, value
-        elif isinstance(value, BaseModel):
-            yield from _distributions(value, path + ".")
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                if isinstance(item, BaseModel):
-                    yield from _distributions(item, f"{path}.{key}.")
+#: The cross-section checks, in the order their problems are reported.
+_CROSS_CHECKS = (_check_orbit, _check_dates, _check_vehicles, _check_launches, _check_docking,
+                 _check_ships, _check_phases)
 
 
 def _docking_cycle(s: Scenario) -> list[str] | None:

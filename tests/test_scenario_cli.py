@@ -38,7 +38,8 @@ BAD_CASES = [
     ("mass_kg = 20000.0\nlaunch_vehicle = \"heavy\"\nlaunch_site = \"pad\"\nready = 2030-01-10",
      "mas_kg = 20000.0\nlaunch_vehicle = \"heavy\"\nlaunch_site = \"pad\"\nready = 2030-01-10",
      ["modules.a.mas_kg", "unknown key", "did you mean 'mass_kg'"]),
-    ("docked_life_days = 200.0", "docked_life_days = 0.0", ["crew_ships.capsule.docked_life_days", "greater than 0"]),
+    ("docked_life_days = 200.0", "docked_life_days = 0.0",
+     ["crew_ships.capsule.docked_life_days", "greater than or equal to 1", "got 0.0"]),
     ("seats = 3", 'seats = "three"', ["crew_ships.capsule.seats", "integer"]),
     ("launch_vehicle = \"heavy\"\nlaunch_site = \"pad\"\nready = 2030-01-01",
      "launch_vehicle = \"angara\"\nlaunch_site = \"pad\"\nready = 2030-01-01",
@@ -48,7 +49,7 @@ BAD_CASES = [
     ("horizon = 2031-01-01", "horizon = 2029-01-01", ["simulation", "horizon", "after start"]),
     ("inclination_deg = 51.6", "inclination_deg = 97.0", ["launch_site", "cannot reach", "97.00"]),
     ("payload_kg_at_inclination_deg = [[51.6, 30000.0]]", "payload_kg_at_inclination_deg = [[51.6, 15000.0]]",
-     ["modules.a.mass_kg", "more than Heavy lifts", "15000"]),
+     ["modules.a.mass_kg", "more than 'Heavy' lifts", "15000"]),
     ("altitude_km = 400", "altitude_km = 120", ["orbit.altitude_km", "150"]),
     ("success_probability = 1.0\nmin_days", "success_probability = 1.5\nmin_days",
      ["launch_vehicles.heavy.success_probability", "probabilit"]),
@@ -67,8 +68,8 @@ def test_bad_scenarios(tmp_path, capsys, old, new, needles):
 
 
 @pytest.mark.parametrize("override,needle", [
-    ("crew.increment_days=0.0", "duration > 0"),
-    ("crew.visit_days=-1.0", "duration > 0"),
+    ("crew.increment_days=0.0", "duration >= 1 day"),
+    ("crew.visit_days=-1.0", "duration >= 1 day"),
     ("modules.a.rendezvous_days=-2.0", "duration >= 0"),
     ('modules.a.commissioning_days={ dist = "normal", mean = 5.0, sd = 2.0 }', "'low' bound"),
     ('modules.b.slip_days={ dist = "uniform", low = -10.0, high = 5.0 }', "duration >= 0"),
