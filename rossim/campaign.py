@@ -20,6 +20,13 @@ it adds its berths, life support and power to the station. A module with nothing
 core, or a module flying free because its target has left) has no rendezvous and no docking: it
 is in orbit, "docked" as the station, when its launch succeeds.
 
+A dropped module takes with it, at once, every module that was to dock to it (logged "dropped",
+"X was dropped"), and so on down the docking tree, except a module whose ``if_target_departs`` is
+``"free_flyer"``: that one flies free as the new core when it comes to fly, exactly as when its
+target has left the station before it came. A phase is complete when each of its modules is
+commissioned or dropped and at least one is commissioned: the plan goes on without what it gave
+up, but a phase with nothing built never completes (nor do the phases after it).
+
 Crews ride crew ships. A crew "slot" ``j`` is one ship's worth of crew (seats ``s``): slot 0 flies
 once the station can hold ``min_crew``, slot ``j`` once it can hold more than ``j * s``; each
 flight carries what the station can then hold (up to the seats). In permanent mode a
@@ -86,6 +93,8 @@ class Plan:
     departs_days: dict[str, float]
     phase_modules: tuple[tuple[str, ...], ...]
     phase_targets: tuple[int, ...]
+    #: Per module, the modules that dock to it (in scenario order).
+    dependants: dict[str, tuple[str, ...]]
     #: "vehicle from site", the launch events' detail, made once (and one string to pickle).
     routes: dict[tuple[str, str], str]
     #: Per launch site, the launch opportunities (days since start, sorted) when the scenario
@@ -102,8 +111,12 @@ class Plan:
                    if m.departs is not None}
         phases = tuple(tuple(scenario.phase_modules(p)) for p in scenario.phases)
         routes = {(v, s): f"{v} from {s}" for v in scenario.launch_vehicles for s in scenario.launch_sites}
+        dependants = {k: tuple(d for d, m in scenario.modules.items()
+                               if m.docks_to is not None and m.docks_to.split(".", 1)[0] == k)
+                      for k in scenario.modules}
         return cls(scenario, scenario.simulation.horizon_days, ready, departs, phases,
-                   tuple(p.crew_target for p in scenario.phases), routes, _launch_windows(scenario))
+                   tuple(p.crew_target for p in scenario.phases), dependants, routes,
+                   _launch_windows(scenario))
 
 
 def _launch_windows(sc: Scenario) -> dict[str, list[float] | None]:
@@ -274,6 +287,8 @@ class _Model:
         self.uniform = _uniforms(rng).__next__
         self.p_success = {k: min(max(float(self.draw(v.success_probability)), 0.0), 1.0)
                           for k, v in sc.launch_vehicles.items()}
+        # Succeeds when the module docks, or when it is dropped (its dependants then find it in
+        # self.dropped and never wait for it again).
         self.docked = {k: env.event() for k in sc.modules}
         self.module_ready: dict[str, float] = {}
         self.module_docked: dict[str, float] = {}
@@ -353,14 +368,19 @@ class _Model:
         self.log("milestone", milestone)
 
     def check_phases(self) -> None:
+        """Complete the phases whose modules are all commissioned or dropped, in order. A phase
+        completes without its dropped modules (the scenario said they may be given up), but not
+        with none of its modules commissioned: a phase with nothing built never completes."""
         st = self.station
         while st.phases_complete < len(self.plan.phase_modules):
-            needed = set(self.plan.phase_modules[st.phases_complete]) - self.dropped
-            if not needed <= self.commissioned:
+            modules = self.plan.phase_modules[st.phases_complete]
+            built = [k for k in modules if k in self.commissioned]
+            if not built or len(built) + sum(k in self.dropped for k in modules) < len(modules):
                 break
             st.phases_complete += 1
             number = self.sc.phases[st.phases_complete - 1].number
-            self.log("phase_complete", f"phase_{number}")
+            without = [k for k in modules if k in self.dropped]
+            self.log("phase_complete", f"phase_{number}", f"without {', '.join(without)}" if without else "")
             key = f"phase_{number}_complete"
             if key in self.milestones and math.isnan(self.milestones[key]):
                 self.milestones[key] = self.env.now
@@ -430,6 +450,8 @@ class _Model:
         ready = self.plan.ready_days[mid] + draw(m.slip_days)
         if ready > env.now:
             yield env.timeout(ready - env.now)
+        if mid in self.dropped:  # with the module it docks to, meanwhile
+            return
         self.module_ready[mid] = env.now
         self.log("ready", mid)
         docks_to = m.docks_to
@@ -437,15 +459,13 @@ class _Model:
             if docks_to is not None:
                 target = docks_to.split(".", 1)[0]
                 yield self.docked[target]
-                if target in self.departed:  # e.g. the ISS segment left before this module came
-                    if m.if_target_departs == "free_flyer":
-                        docks_to = None
-                        self.log("free_flyer", mid, f"{target} has left; it becomes the core")
-                    else:
-                        self.dropped.add(mid)
-                        self.log("dropped", mid, f"{target} has left the station")
-                        self.check_phases()
+                if mid in self.dropped:  # with its target, while it waited for it
+                    return
+                if target in self.departed or target in self.dropped:
+                    # e.g. the ISS segment left before this module came
+                    if not self.target_gone(mid, target):
                         return
+                    docks_to = None
             if docks_to is not None:
                 wanted_port = frozenset((docks_to,))
                 port = yield from self.ports.claim(wanted_port)
@@ -467,8 +487,7 @@ class _Model:
             self.module_lost[mid] += 1
             self.log("module_lost", mid)
             if m.on_loss == "drop":
-                self.dropped.add(mid)
-                self.log("dropped", mid)
+                self.drop(mid)
                 self.check_phases()
                 return
             yield env.timeout(draw(m.rebuild_days))
@@ -476,6 +495,29 @@ class _Model:
         self.dock_module(mid, docks_to)
         yield env.timeout(draw(m.commissioning_days))
         self.commission(mid)
+
+    def target_gone(self, mid: str, target: str) -> bool:
+        """``mid``'s target has left the station or was dropped: ``mid`` flies free as the new
+        core (True: the caller goes on with no target) or is dropped (False), as the scenario's
+        ``if_target_departs`` says."""
+        why = f"{target} has left the station" if target in self.departed else f"{target} was dropped"
+        if self.sc.modules[mid].if_target_departs == "free_flyer":
+            self.log("free_flyer", mid, f"{why}; it becomes the core")
+            return True
+        self.drop(mid, why)
+        self.check_phases()
+        return False
+
+    def drop(self, mid: str, why: str = "") -> None:
+        """Drop ``mid`` from the plan, and with it, now, every module that was to dock to it,
+        unless that module may fly free (``if_target_departs = "free_flyer"``: it does so when
+        it comes to fly). A dropped module never docked, so nothing docked to it yet."""
+        self.dropped.add(mid)
+        self.log("dropped", mid, why)
+        for dep in self.plan.dependants[mid]:
+            if dep not in self.dropped and self.sc.modules[dep].if_target_departs == "drop":
+                self.drop(dep, f"{mid} was dropped")
+        self.docked[mid].succeed()  # wakes the modules waiting for it
 
     def dock_module(self, mid: str, docks_to: str | None) -> None:
         self.module_docked[mid] = self.env.now

@@ -4,11 +4,27 @@ model before its fix."""
 from pathlib import Path
 
 import numpy as np
-from test_campaign import kinds, run
+from test_campaign import TINY, kinds, run
 
 from rossim import campaign, scenario
 
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
+
+
+def tiny_with_c(docks_to: str, overrides=()) -> scenario.Scenario:
+    """tiny.toml with a third module C (phase 2, on the heavy vehicle, ready at the start) docking
+    to ``docks_to``; ``overrides`` may change any of C's fields."""
+    text = TINY.read_text() + f"""
+[modules.c]
+name = "Module C"
+phase = 2
+mass_kg = 5000.0
+launch_vehicle = "heavy"
+launch_site = "pad"
+ready = 2030-01-01
+docks_to = "{docks_to}"
+"""
+    return scenario.loads(text, str(TINY), list(overrides))
 
 
 # ---------------------------------------------------------------- 1. no docking lottery without a target
@@ -46,3 +62,52 @@ def test_shipped_scenarios_log_no_docking_failure_without_a_target():
             for t, k, s, _ in r.events:
                 if k == "docking_failed":
                     assert s not in cores and not (s in free and t >= free[s]), (path.name, seed, s)
+
+
+# ---------------------------------------------------------------- 2. on_loss = "drop" cascades
+def test_dropping_the_core_drops_what_docks_to_it_and_completes_no_phase():
+    """The core A is lost at launch and dropped: B, which was to dock to it, is dropped with it
+    (it used to wait for A forever), and no phase completes with nothing built (phase 1 used to
+    complete on the day A was dropped)."""
+    r = run(["modules.a.on_loss=drop", "launch_vehicles.heavy.success_probability=0.0"])
+    assert kinds(r, "dropped", "a") == [9.0] and kinds(r, "dropped", "b") == [9.0]
+    assert [d for _, k, s, d in r.events if k == "dropped" and s == "b"] == ["a was dropped"]
+    assert not kinds(r, "phase_complete")
+    assert np.isnan(r.milestones["phase_1_complete"]) and np.isnan(r.milestones["phase_2_complete"])
+    assert r.launches == 1 and not r.module_docked
+
+
+def test_a_module_that_may_fly_free_outlives_its_dropped_target():
+    """B says it may fly free (if_target_departs = "free_flyer"): when A is dropped, B becomes the
+    core, in orbit on its launch day. Phase 1 (A alone, nothing built) never completes."""
+    r = run(["modules.a.on_loss=drop", "launch_vehicles.heavy.success_probability=0.0",
+             "modules.b.if_target_departs=free_flyer", "launch_vehicles.heavy.min_days_between_flights=0.0"])
+    assert kinds(r, "dropped", "a") == [9.0] and not kinds(r, "dropped", "b")
+    assert kinds(r, "free_flyer", "b") == [9.0]
+    assert [d for _, k, s, d in r.events if k == "free_flyer"] == ["a was dropped; it becomes the core"]
+    assert np.isnan(r.milestones["phase_1_complete"])
+
+
+def test_drop_cascades_down_the_docking_tree():
+    """C docks to B, which docks to A: dropping A drops B and C at once."""
+    sc = tiny_with_c("b.w", ["modules.a.on_loss=drop", "launch_vehicles.heavy.success_probability=0.0",
+                             'crew_ships.capsule.ports=["a.y", "b.z"]'])
+    r = campaign.simulate(sc, np.random.default_rng(0))
+    dropped = [(t, s, d) for t, k, s, d in r.events if k == "dropped"]
+    assert dropped == [(9.0, "a", ""), (9.0, "b", "a was dropped"), (9.0, "c", "b was dropped")]
+
+
+def test_phase_completes_without_its_dropped_module_when_something_of_it_is_built():
+    """Phase 2 is B and C (both docking to A); B is lost and dropped, C is commissioned: phase 2
+    completes at C's commissioning, and says what it went without."""
+    sc = tiny_with_c("a.v", ['modules.a.ports=["x", "y", "v"]', "modules.b.on_loss=drop",
+                             "modules.b.docking_success_probability=0.01", "modules.b.max_docking_attempts=1",
+                             "modules.c.launch_vehicle=crew_rocket", "modules.c.launch_site=crew_pad",
+                             "modules.c.ready=2030-03-01", "modules.c.commissioning_days=1.0"])
+    for seed in range(5):
+        r = campaign.simulate(sc, np.random.default_rng(seed))
+        if "b" in r.module_docked:
+            continue
+        (done,) = kinds(r, "commissioned", "c")
+        assert r.milestones["phase_2_complete"] == done
+        assert [d for _, k, s, d in r.events if k == "phase_complete" and s == "phase_2"] == ["without b"]
