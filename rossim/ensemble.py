@@ -2,27 +2,44 @@
 
 Replication ``i`` always draws from ``Generator(PCG64(SeedSequence(seed).spawn(n)[i]))``, so an
 ensemble gives the same bytes whatever the number of workers and however replications are
-chunked between them. Workers are local processes (:class:`concurrent.futures.ProcessPoolExecutor`);
-any executor with ``submit`` (e.g. a ``dask.distributed`` client's) can be passed instead.
+chunked between them. Workers are local processes of the ensemble's own (at most one per core
+and per chunk of work, see :func:`worker_count`), or any executor with ``submit`` (e.g. a
+``dask.distributed`` client's). Ctrl-C stops an ensemble at once and its workers with it; a worker
+never outlives the process that started it, even after ``kill -9`` (see :func:`_worker`). An
+ensemble that would not fit in memory is refused before it starts (:func:`check_size`).
 """
 
 from __future__ import annotations
 
+import collections
+import ctypes
 import datetime as dt
 import marshal
 import math
+import multiprocessing
 import os
-from concurrent.futures import Executor, ProcessPoolExecutor
+import pickle
+import signal
+import sys
+import threading
+import time
+import traceback
+from concurrent.futures import Executor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.connection import wait as mp_wait
 from typing import Callable
 
 import numpy as np
 
 from . import clock
 from .campaign import MILESTONES, Plan, Replication, simulate
+from .errors import InputError
 from .scenario import Scenario
 
-__all__ = ["Ensemble", "run", "stream", "streams", "quantiles", "QUANTILES"]
+__all__ = ["Ensemble", "run", "stream", "streams", "quantiles", "QUANTILES", "check_size", "memory_limit",
+           "bytes_per_replication", "cores", "worker_count"]
 
 #: The quantiles reported everywhere: 10 %, median, 90 %.
 QUANTILES = (0.10, 0.50, 0.90)
@@ -206,43 +223,375 @@ def _num(v: float) -> float | None:
     return None if not np.isfinite(v) else float(v)
 
 
+# ---------------------------------------------------------------------------------------------
+# How much an ensemble holds, and how many workers it gets
+# ---------------------------------------------------------------------------------------------
+
+#: Memory a replication costs a whole ``rossim run`` (the replication held, the summaries, the
+#: capacity bands and the CSV files written), per event of its log. Measured on the shipped
+#: default scenario ``ross_high_latitude`` (~285 events and 679 capacity grid points a
+#: replication): the peak resident memory of ``rossim run --no-report`` grows by ~65 kB a
+#: replication (129 MB at 1,000, 389 MB at 5,000), and by ~24 B more per capacity grid point
+#: (``--set simulation.capacity_step_days=1``: 161 kB a replication); tracemalloc puts the
+#: replications themselves at 43 kB (~150 B an event). Rounded up.
+EVENT_BYTES = 180
+#: Per point of the capacity grid (``horizon / capacity_step_days``): the (n, G) bands arrays.
+GRID_POINT_BYTES = 24
+#: Per replication whatever its events: the Replication, its dicts and arrays, its CSV rows.
+REPLICATION_BYTES = 2048
+#: The limit when physical memory cannot be read (see :func:`memory_limit`).
+FALLBACK_MEMORY_LIMIT = 8 * 2**30
+#: Replications simulated by :func:`bytes_per_replication` to count events (~6 ms each).
+_SAMPLE = 4
+
+
+def memory_limit() -> int:
+    """The most memory (bytes) an ensemble may take: half of this machine's physical memory
+    (``os.sysconf``), or :data:`FALLBACK_MEMORY_LIMIT` (8 GiB) where that cannot be read."""
+    try:
+        phys = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return FALLBACK_MEMORY_LIMIT
+    return phys // 2 if phys > 0 else FALLBACK_MEMORY_LIMIT
+
+
+def bytes_per_replication(scenario: Scenario, seed: int | None = None) -> tuple[float, int, float]:
+    """Estimated memory of one replication of ``scenario`` in a run: ``(bytes, events, grid)``.
+
+    Simulates the first few replications (a few milliseconds) to count their events, the
+    quantity a replication's size follows, and adds the capacity grid's share."""
+    seed = scenario.simulation.seed if seed is None else seed
+    plan = Plan.from_scenario(scenario)
+    events = max(len(simulate(plan, np.random.Generator(np.random.PCG64(stream(seed, i))), i).events)
+                 for i in range(_SAMPLE))
+    sim = scenario.simulation
+    grid = sim.horizon_days / sim.capacity_step_days + 1.0
+    return REPLICATION_BYTES + EVENT_BYTES * events + GRID_POINT_BYTES * grid, events, grid
+
+
+def check_size(scenario: Scenario, n: int, seed: int | None = None, *, limit: int | None = None,
+               source: str | None = "rossim run", field: str | None = "-n") -> float:
+    """Refuse, before any work, an ensemble of ``n`` replications that would not fit in memory.
+
+    Returns the estimate (bytes); raises :class:`InputError` (``source``, ``field``: by default
+    ``rossim run``, ``-n``) with the estimate and the limit (default :func:`memory_limit`) when it
+    is larger. ``n`` of any size is fine here (``2**63`` is refused, not allocated)."""
+    limit = memory_limit() if limit is None else limit
+    each, events, grid = bytes_per_replication(scenario, seed)
+    total = n * each if math.isfinite(each) else math.inf
+    if total <= limit:
+        return total
+    most = int(limit // each) if math.isfinite(each) else 0
+    if most < 1:
+        hint = ("even one replication does not fit: its capacity grid has "
+                f"{grid:,.0f} points; use a larger simulation.capacity_step_days")
+    else:
+        hint = f"use at most {most:,} replications"
+    raise InputError(
+        f"{n:,} replications of {scenario.name} would take about {_bytes(total)} of memory "
+        f"(~{_bytes(each)} each: {events} events, {grid:,.0f} capacity grid points), more than "
+        f"the limit of {_bytes(limit)} (half of this machine's memory); {hint}",
+        source=source, field=field)
+
+
+def _bytes(b: float) -> str:
+    if not math.isfinite(b):
+        return "an unbounded amount"
+    for unit, size in (("EiB", 2**60), ("PiB", 2**50), ("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20),
+                       ("kiB", 2**10)):
+        if b >= size:
+            return f"{b / size:,.1f} {unit}"
+    return f"{b:.0f} B"
+
+
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity where known, else ``os.cpu_count()``)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def worker_count(requested: int | None, chunks: int) -> int:
+    """Worker processes for ``chunks`` chunks: ``min(requested, cores(), chunks)`` (``requested``
+    None: all cores). Never more processes than there is work or cores: ``--workers 100000`` on
+    two cores runs two."""
+    wanted = cores() if requested is None else requested
+    return max(0, min(wanted, cores(), chunks))
+
+
+def _chunks(n: int, workers: int) -> list[range]:
+    """Replications 0..n-1 in chunks: ~8 a worker (balance), at most 250 (progress, memory)."""
+    chunk = max(1, min(250, math.ceil(n / (max(workers, 1) * 8))))
+    return [range(i, min(i + chunk, n)) for i in range(0, n, chunk)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Running
+# ---------------------------------------------------------------------------------------------
+
+
 def run(scenario: Scenario, n: int | None = None, seed: int | None = None, workers: int | None = None,
-        executor: Executor | None = None, progress: Callable[[int, int], None] | None = None) -> Ensemble:
+        executor: Executor | None = None, progress: Callable[[int, int], None] | None = None,
+        memory_limit_bytes: int | None = None) -> Ensemble:
     """Run ``n`` replications of ``scenario`` (defaults from ``[simulation]``).
 
-    ``workers``: local processes (default: all cores; 1 runs in this process). ``executor``: a
-    :class:`concurrent.futures.Executor` to use instead, e.g. ``client.get_executor()`` of a
-    ``dask.distributed`` client to spread chunks over a cluster (its workers must run the same
-    Python version: results come back ``marshal``-packed). ``progress(done, total)`` is called as
-    chunks finish. The result is the same whatever the executor and the number of workers.
+    ``workers``: local processes, at most the cores and the chunks of work (default: all cores;
+    1 runs in this process). ``executor``: a :class:`concurrent.futures.Executor` to use instead,
+    e.g. ``client.get_executor()`` of a ``dask.distributed`` client to spread chunks over a
+    cluster (its workers must run the same Python version: results come back
+    ``marshal``-packed). ``progress(done, total)`` is called as chunks finish. The result is the
+    same whatever the executor and the number of workers.
+
+    An ensemble larger than memory allows is refused first (:func:`check_size`, InputError).
+    Ctrl-C (KeyboardInterrupt) stops at once: queued chunks are dropped, the worker processes
+    killed, and the KeyboardInterrupt propagates. Workers ignore SIGINT (only this process
+    handles it) and die with this process even when it is killed (``kill -9``): see
+    :func:`_worker`.
     """
     n = scenario.simulation.replications if n is None else n
     seed = scenario.simulation.seed if seed is None else seed
-    workers = (os.cpu_count() or 1) if workers is None else workers
-    chunk = max(1, min(250, math.ceil(n / (max(workers, 1) * 8))))
-    chunks = [range(i, min(i + chunk, n)) for i in range(0, n, chunk)]
+    check_size(scenario, n, seed, limit=memory_limit_bytes)
+    if executor is not None:
+        chunks = _chunks(n, workers or cores())
+    else:
+        chunks = _chunks(n, min(workers or cores(), cores()))
+        workers = worker_count(workers, len(chunks))
     results: list[list[Replication]] = [None] * len(chunks)  # type: ignore[list-item]
     done = 0
-    if executor is None and workers <= 1:
-        for k, idx in enumerate(chunks):
-            results[k] = _run_chunk(scenario, seed, n, idx)
-            done += len(idx)
-            if progress:
-                progress(done, n)
-    else:
-        own = executor is None
-        ex = executor or ProcessPoolExecutor(max_workers=workers)
-        try:
-            futures = {ex.submit(_run_chunk_packed, scenario, seed, n, idx): k for k, idx in enumerate(chunks)}
-            from concurrent.futures import as_completed
 
-            for fut in as_completed(futures):
-                k = futures[fut]
-                results[k] = _unpack(fut.result())
-                done += len(chunks[k])
-                if progress:
-                    progress(done, n)
-        finally:
-            if own:
-                ex.shutdown()
+    def finished(k: int, replications: list[Replication]) -> None:
+        nonlocal done
+        results[k] = replications
+        done += len(chunks[k])
+        if progress:
+            progress(done, n)
+
+    if executor is not None:
+        _run_executor(executor, scenario, seed, n, chunks, finished)
+    elif workers <= 1:
+        for k, idx in enumerate(chunks):
+            finished(k, _run_chunk(scenario, seed, n, idx))
+    else:
+        _run_local(scenario, seed, n, chunks, workers, finished)
     return Ensemble(scenario, seed, [r for part in results for r in part])
+
+
+def _run_executor(executor: Executor, scenario, seed, n, chunks, finished) -> None:
+    """Chunks on someone else's executor; on any exception (Ctrl-C) the queued ones are cancelled
+    and nothing is waited for."""
+    futures = {executor.submit(_run_chunk_packed, scenario, seed, n, idx): k for k, idx in enumerate(chunks)}
+    try:
+        for fut in as_completed(futures):
+            finished(futures[fut], _unpack(fut.result()))
+    except BaseException:
+        for fut in futures:
+            fut.cancel()
+        raise
+
+
+def _run_local(scenario, seed, n, chunks, workers, finished) -> None:
+    """Chunks on ``workers`` local processes of our own (not a ProcessPoolExecutor).
+
+    Each worker has its own pipe: it receives a chunk's ``(start, stop)``, sends back its packed
+    replications, and waits for the next; no queue is shared, so no lock a killed process could
+    hold. One chunk per worker is in flight; the next is sent before the result is unpacked.
+    Ctrl-C or any error: the workers are killed (SIGKILL) and reaped, which takes milliseconds,
+    and the exception propagates. A second Ctrl-C (or SIGTERM) during that teardown is deferred to its end.
+    """
+    ctx = multiprocessing.get_context()
+    parent = os.getpid() if ctx.get_start_method() in ("fork", "spawn") else None
+    pool: list[tuple[multiprocessing.process.BaseProcess, Connection]] = []
+    todo = collections.deque(range(len(chunks)))
+    busy: dict[Connection, int] = {}
+    ok = False
+
+    def send_next(conn: Connection) -> None:
+        if todo:
+            k = todo.popleft()
+            try:
+                conn.send((chunks[k].start, chunks[k].stop))
+            except OSError:  # its end is closed: the worker died
+                raise _died(pool, conn) from None
+            busy[conn] = k
+
+    try:
+        with _SignalsDeferred():  # a Ctrl-C now waits until every started worker is in `pool`
+            for w in range(workers):
+                here, there = ctx.Pipe(duplex=True)
+                proc = ctx.Process(target=_worker, args=(there, scenario, seed, n, parent),
+                                   name=f"rossim-worker-{w}", daemon=True)
+                proc.start()
+                there.close()  # (before the next fork: the workers do not share each other's ends)
+                pool.append((proc, here))
+        for _, conn in pool:
+            send_next(conn)
+        by_sentinel = {proc.sentinel: conn for proc, conn in pool}
+        while busy:
+            ready = mp_wait([*busy, *(proc.sentinel for proc, conn in pool if conn in busy)])
+            for obj in ready:
+                if isinstance(obj, int):  # a worker ended: fine only if its result is waiting
+                    conn = by_sentinel[obj]
+                    if conn in busy and not conn.poll():
+                        raise _died(pool, conn)
+                    continue
+                conn = obj
+                if conn not in busy:
+                    continue
+                k = busy.pop(conn)
+                try:
+                    data = conn.recv_bytes()
+                except (EOFError, OSError):
+                    raise _died(pool, conn) from None
+                if data[:1] != b"R":
+                    raise _remote_error(data[1:])
+                send_next(conn)
+                finished(k, _unpack(memoryview(data)[1:]))
+        ok = True
+    finally:
+        with _SignalsDeferred():
+            _stop(pool, graceful=ok)
+
+
+def _stop(pool, graceful: bool) -> None:
+    """End the workers: asked to exit (``graceful``) or killed, then reaped; never blocks long."""
+    if graceful:
+        for _, conn in pool:
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+    else:
+        for proc, _ in pool:
+            if proc.exitcode is None:
+                proc.kill()
+    deadline = time.monotonic() + (5.0 if graceful else 1.0)
+    for proc, _ in pool:
+        proc.join(max(0.0, deadline - time.monotonic()))
+    for proc, conn in pool:
+        if proc.exitcode is None:  # did not exit when asked: killed (SIGKILL cannot be refused)
+            proc.kill()
+            proc.join(1.0)
+        conn.close()
+
+
+def _died(pool, conn) -> BrokenProcessPool:
+    proc = next(p for p, c in pool if c is conn)
+    proc.join(0.1)
+    return BrokenProcessPool(f"a worker process ended unexpectedly (exit code {proc.exitcode}; "
+                             "a negative code is the signal that ended it, -9 often means out of memory)")
+
+
+class _RemoteTraceback(Exception):
+    def __init__(self, tb: str):
+        self.tb = tb
+
+    def __str__(self) -> str:
+        return self.tb
+
+
+def _remote_error(payload: bytes) -> BaseException:
+    exc, tb = pickle.loads(payload)
+    exc.__cause__ = _RemoteTraceback(tb)
+    return exc
+
+
+class _SignalsDeferred:
+    """Within the block, SIGINT and SIGTERM are recorded instead of handled; on leaving it they are
+    handled as usual (re-raised to this process), unless an exception is already on its way out
+    (the first Ctrl-C's KeyboardInterrupt: a second one changes nothing). Only the main thread
+    can set signal handlers; elsewhere this does nothing."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __enter__(self):
+        self.caught: list[int] = []
+        self.old: dict[int, object] = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in self.SIGNALS:
+                try:
+                    self.old[sig] = signal.signal(sig, self._record)
+                except (ValueError, OSError):
+                    pass
+        return self
+
+    def _record(self, signum, frame):
+        self.caught.append(signum)
+
+    def __exit__(self, exc_type, exc, tb):
+        for sig, old in self.old.items():
+            signal.signal(sig, old)
+        if exc_type is None:
+            for sig in dict.fromkeys(self.caught):
+                signal.raise_signal(sig)
+        return False
+
+
+# ---------------------------------------------------------------------------------------------
+# The worker process
+# ---------------------------------------------------------------------------------------------
+
+#: prctl(2) option: the signal a process gets when its parent dies (Linux).
+_PR_SET_PDEATHSIG = 1
+#: Seconds between two checks of the parent by a worker's watchdog thread.
+_WATCH_PARENT_S = 0.5
+
+
+def _worker(conn: Connection, scenario: Scenario, seed: int, n: int, parent: int | None) -> None:
+    """A worker process: chunks in, packed replications out, until told to stop (``None``) or
+    the pipe closes.
+
+    It ignores SIGINT (a Ctrl-C in the terminal reaches the whole process group; only the parent
+    acts on it, by killing the workers), ends on SIGTERM without a word, and dies with its parent: on Linux the kernel sends it
+    SIGKILL when the parent dies (``prctl(PR_SET_PDEATHSIG)``), even if the parent was killed
+    with ``kill -9``; everywhere, a watchdog thread exits when ``os.getppid()`` changes.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler (forked): just end
+    _die_with_parent(parent)
+    try:
+        while True:
+            try:
+                msg = conn.recv()
+            except (EOFError, OSError):
+                return
+            if msg is None:
+                return
+            try:
+                data = b"R" + _run_chunk_packed(scenario, seed, n, range(*msg))
+            except Exception as exc:  # sent to the parent, which raises it
+                data = b"E" + _pickle_error(exc)
+            try:
+                conn.send_bytes(data)
+            except OSError:
+                return
+    finally:
+        conn.close()
+
+
+def _pickle_error(exc: Exception) -> bytes:
+    tb = "".join(traceback.format_exception(exc))
+    try:
+        return pickle.dumps((exc, tb))
+    except Exception:  # an exception that cannot travel: its text does
+        return pickle.dumps((RuntimeError(f"{type(exc).__name__}: {exc}"), tb))
+
+
+def _die_with_parent(parent: int | None) -> None:
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl: the watchdog below still works
+            pass
+    ppid = os.getppid()
+    if parent is not None and ppid != parent:  # the parent died before prctl: too late for it
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(_WATCH_PARENT_S)
+            if os.getppid() != ppid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="rossim-parent-watch", daemon=True).start()
