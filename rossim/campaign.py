@@ -456,23 +456,34 @@ class _Model:
         self.log("ready", mid)
         docks_to = m.docks_to
         while True:
+            port = still_there = None
             if docks_to is not None:
                 target = docks_to.split(".", 1)[0]
                 yield self.docked[target]
                 if mid in self.dropped:  # with its target, while it waited for it
                     return
-                if target in self.departed or target in self.dropped:
-                    # e.g. the ISS segment left before this module came
+                if target not in self.departed and target not in self.dropped:
+                    port = yield from self.ports.claim(frozenset((docks_to,)))
+                if port is None:  # e.g. the ISS segment left before this module came
                     if not self.target_gone(mid, target):
                         return
                     docks_to = None
-            if docks_to is not None:
-                wanted_port = frozenset((docks_to,))
-                port = yield from self.ports.claim(wanted_port)
-            ok = yield from self.launch(m.launch_vehicle, m.launch_site, mid)
+                else:  # checked on the launch day
+                    still_there = lambda: target not in self.departed
+            ok = yield from self.launch(m.launch_vehicle, m.launch_site, mid, still_there)
+            if ok is None:  # its target left before its launch day: it did not fly
+                if not self.target_gone(mid, target):
+                    return
+                docks_to = None
+                continue
             if ok and docks_to is not None:  # a module with no target (a core) is in orbit now
                 yield env.timeout(draw(m.rendezvous_days))
                 for attempt in range(m.max_docking_attempts):
+                    if target in self.departed:  # it left while this module was on its way
+                        if not self.target_gone(mid, target):
+                            return
+                        docks_to = None
+                        break
                     if u() < m.docking_success_probability:
                         break
                     self.log("docking_failed", mid, f"attempt {attempt + 1}")
@@ -482,7 +493,7 @@ class _Model:
                     ok = False
             if ok:
                 break
-            if docks_to is not None:
+            if port is not None:
                 self.release_port(port)
             self.module_lost[mid] += 1
             self.log("module_lost", mid)

@@ -111,3 +111,29 @@ def test_phase_completes_without_its_dropped_module_when_something_of_it_is_buil
         (done,) = kinds(r, "commissioned", "c")
         assert r.milestones["phase_2_complete"] == done
         assert [d for _, k, s, d in r.events if k == "phase_complete" and s == "phase_2"] == ["without b"]
+
+
+# ---------------------------------------------------------------- 4. no docking to a module that has left
+DEPARTS_DAY_10 = ["modules.a.present_at_start=true", "modules.a.departs=2030-01-11", "modules.b.ready=2030-01-10"]
+
+
+def test_module_on_its_way_when_its_target_leaves_is_dropped_or_flies_free():
+    """B launches on day 9 (port claimed, A still there) and arrives on day 11; A left on day 10.
+    B used to dock to A anyway."""
+    r = run(DEPARTS_DAY_10)
+    assert kinds(r, "launch", "b") == [9.0]
+    assert "b" not in r.module_docked
+    assert [(t, d) for t, k, s, d in r.events if k == "dropped"] == [(11.0, "a has left the station")]
+    r = run(DEPARTS_DAY_10 + ["modules.b.if_target_departs=free_flyer"])
+    assert kinds(r, "free_flyer", "b") == [11.0]
+    assert r.module_docked["b"] == 11.0  # in orbit as the core: no docking attempt
+    assert not kinds(r, "docking_failed", "b")
+    assert [d for t, k, s, d in r.events if k == "docked" and s == "b"] == [""]
+
+
+def test_module_whose_target_leaves_before_its_launch_day_does_not_fly():
+    """B's port is claimed on day 9.5, its launch is booked for day 10; A leaves on day 10."""
+    r = run(DEPARTS_DAY_10 + ["modules.b.slip_days=0.5"])
+    assert not kinds(r, "launch", "b")
+    assert kinds(r, "dropped", "b") == [10.0]
+
