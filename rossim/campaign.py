@@ -173,21 +173,41 @@ def _signal(event: simpy.Event, env: simpy.Environment) -> simpy.Event:
 
 class _Launcher:
     """A launch vehicle or a launch site: when it is next free (booked) and next usable, and
-    its spec's numbers that every launch reads (kept here to spare the look-ups)."""
+    its spec's numbers that every launch reads (kept here to spare the look-ups).
 
-    __slots__ = ("next_free", "blocked_until", "last_launch", "gap_days", "scrub_p", "outage_p", "spec",
-                 "windows")
+    A booking holds the launcher from its date for ``gap_days`` (cadence or turnaround). A flight
+    that moves (scrub, stand-down) gives up its booking for a later one; when a flight is called
+    off its booking is cancelled, and the launcher is then next free as if it had never been
+    booked (flights booked after it keep their dates)."""
+
+    __slots__ = ("next_free", "blocked_until", "last_launch", "bookings", "gap_days", "scrub_p",
+                 "outage_p", "spec", "windows")
 
     def __init__(self, gap_days: float, spec, scrub_p: float = 0.0, outage_p: float = 0.0,
                  windows: list[float] | None = None):
         self.next_free = 0.0       # booked until (cadence or turnaround after the last booking)
         self.blocked_until = 0.0   # stand-down after a failure, or pad outage
         self.last_launch = -math.inf
+        self.bookings: list[float] = []  # dates of the flights booked and not yet flown
         self.gap_days = gap_days
         self.spec = spec           # the LaunchVehicle or LaunchSite
         self.scrub_p = scrub_p
         self.outage_p = outage_p
         self.windows = windows     # a site's launch opportunities (days), None: daily at 00:00
+
+    def book(self, t: float) -> None:
+        self.bookings.append(t)
+        if t + self.gap_days > self.next_free:
+            self.next_free = t + self.gap_days
+
+    def unbook(self, t: float) -> None:
+        """The flight booked at ``t`` has flown, or moves to a later booking."""
+        self.bookings.remove(t)
+
+    def cancel(self, t: float) -> None:
+        """The flight booked at ``t`` is off: free the launcher as if it had never been booked."""
+        self.bookings.remove(t)
+        self.next_free = max(0.0, self.last_launch + self.gap_days, *(b + self.gap_days for b in self.bookings))
 
     def opportunity(self, t: float) -> float:
         """The site's first launch opportunity at or after ``t`` (days; inf if none is left)."""
@@ -393,7 +413,7 @@ class _Model:
 
         Bookings are first come, first served: a flight takes the first launch opportunity at
         which both the vehicle (cadence, stand-down) and the pad (turnaround, outage) are free,
-        and holds them from then on. A failure or a pad outage discovered meanwhile moves the
+        and holds them from then on; a flight called off on its day gives them back. A failure or a pad outage discovered meanwhile moves the
         later bookings when they come due, and so does a scrubbed flight that moved to the next
         opportunity: on its day every flight checks the vehicle's cadence and the pad's
         turnaround against the launches that actually happened.
@@ -406,8 +426,8 @@ class _Model:
             if not booked:  # first opportunity when vehicle and pad are both free
                 t = site.opportunity(max(t, vehicle.next_free, vehicle.blocked_until,
                                          site.next_free, site.blocked_until))
-                vehicle.next_free = max(vehicle.next_free, t + vehicle.gap_days)
-                site.next_free = max(site.next_free, t + site.gap_days)
+                vehicle.book(t)
+                site.book(t)
                 booked = True
             now = env.now
             if t > now:
@@ -416,15 +436,21 @@ class _Model:
             if now + _EPS_DAYS < max(vehicle.blocked_until, site.blocked_until,
                                      vehicle.last_launch + vehicle.gap_days,
                                      site.last_launch + site.gap_days):
-                booked = False  # grounded, pad damaged, or a scrubbed flight flew in our gap
+                vehicle.unbook(t)  # grounded, pad damaged, or a scrubbed flight flew in our gap
+                site.unbook(t)
+                booked = False
                 continue
             if still_wanted is not None and not still_wanted():
+                vehicle.cancel(t)
+                site.cancel(t)
                 return None
+            vehicle.unbook(t)
+            site.unbook(t)
             if site.scrub_p and u() < site.scrub_p:
                 self.log("scrub", subject, site_id)
                 t = site.opportunity(now + 2 * _EPS_DAYS)  # the next opportunity after now
-                vehicle.next_free = max(vehicle.next_free, t + vehicle.gap_days)
-                site.next_free = max(site.next_free, t + site.gap_days)
+                vehicle.book(t)
+                site.book(t)
                 continue
             break
         vehicle.last_launch = site.last_launch = now

@@ -137,3 +137,20 @@ def test_module_whose_target_leaves_before_its_launch_day_does_not_fly():
     assert not kinds(r, "launch", "b")
     assert kinds(r, "dropped", "b") == [10.0]
 
+
+
+# ---------------------------------------------------------------- 5. a cancelled flight gives its bookings back
+def test_cancelled_flight_releases_its_vehicle_and_pad():
+    """Visiting mode, room for 4 from the start, one crew rocket with 40 days between flights.
+    Slot 0's visits (30 days, then 20 days apart) launch on days 14 and 65; slot 1's ship, to join
+    the second visit, gets the rocket only on day 65 + 40 = 105, after that visit ended (95.25):
+    it is called off. Slot 0's third visit is due on 65.25 + 50 = 115.25 and flies on day 116,
+    the rocket's cadence satisfied (116 >= 65 + 40). The cancelled booking used to hold the rocket
+    until 105 + 40 = 145, so the visit flew 30 days late."""
+    r = run(["crew.mode=visiting", "crew.visit_days=30.0", "crew.days_between_visits=20.0",
+             "launch_vehicles.crew_rocket.min_days_between_flights=40.0", "modules.a.berths=4",
+             "modules.a.life_support_crew=4", "phases.0.crew_target=4", "modules.b.ready=2030-12-01"])
+    slot0 = [t for t, k, s, _ in r.events if k == "launch" and s.startswith("capsule#0.")]
+    assert np.diff(slot0[:4]).tolist() == [51.0, 51.0, 51.0]  # was [51, 80, 80]
+    assert slot0[:4] == [14.0, 65.0, 116.0, 167.0]
+    assert kinds(r, "flight_cancelled")[:2] == [105.0, 156.0]
