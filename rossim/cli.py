@@ -7,7 +7,10 @@ expected), 1 an unexpected internal error.
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from rich.console import Console
@@ -68,12 +71,18 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
                         help="override one scenario field by its dotted path (repeatable)")
 
+    def out_args(sp, default):
+        sp.add_argument("--out", help=f"output folder: a new folder, or an earlier rossim result with "
+                        f"--overwrite (default: {default}, or {default}-2, -3, ... if taken)")
+        sp.add_argument("--overwrite", action="store_true",
+                        help="replace the earlier rossim result in --out (never anything else)")
+
     sp = sub.add_parser("run", help="run the campaign ensemble of a scenario")
     scenario_args(sp)
     sp.add_argument("-n", "--replications", type=_positive_int, help="replications (default: scenario)")
     sp.add_argument("--seed", type=_nonneg_int, help="random seed (default: scenario)")
     sp.add_argument("--workers", type=_positive_int, help="worker processes (default: all cores)")
-    sp.add_argument("--out", type=Path, help="output folder (default: runs/<scenario name>)")
+    out_args(sp, "runs/<scenario name>")
     sp.add_argument("--no-report", action="store_true", help="do not write report.html")
 
     sp = sub.add_parser("validate", help="check a scenario file without running it")
@@ -88,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--half-angle-deg", type=_float, help="ad-hoc nadir instrument, no lighting constraint")
     sp.add_argument("--region", dest="regions", action="append", default=[], metavar="GEOJSON",
                     help="also analyse this GeoJSON polygon (repeatable)")
-    sp.add_argument("--out", type=Path, help="output folder (default: runs/<scenario name>-coverage)")
+    out_args(sp, "runs/<scenario name>-coverage")
     sp.add_argument("--no-report", action="store_true", help="do not write report.html")
 
     sp = sub.add_parser("compare", help="compare scenarios side by side")
@@ -99,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--days", type=_float, help="coverage span in days")
     sp.add_argument("--resolution-km", type=_float, help="coverage grid resolution")
     sp.add_argument("--instrument", help="coverage instrument compared (default: radar, or the first common one)")
-    sp.add_argument("--out", type=Path, default=Path("runs/compare"))
+    out_args(sp, "runs/compare")
     sp.add_argument("--svg", action="store_true", help="also write SVG figures")
 
     sp = sub.add_parser("report", help="write report.html for a run folder")
@@ -109,8 +118,53 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _progress(label: str):
-    return Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=_err, transient=True, disable=not _err.is_terminal)
+    """A progress display for ``label`` (a context manager with ``add_task``/``update``, as rich's).
+
+    A terminal gets rich's bar; anything else (a log, a pipe, CI) a plain line on stderr every
+    ``ROSSIM_PROGRESS_INTERVAL`` seconds (default 5), e.g. ``rossim: ross_high_latitude:
+    replications: 4000/20000 (20 %), 15 s elapsed``, and a last one at the end if any was printed."""
+    if _err.is_terminal:
+        return Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=_err, transient=True)
+    import os
+    import time
+
+    try:
+        interval = float(os.environ.get("ROSSIM_PROGRESS_INTERVAL", "5"))
+    except ValueError:
+        interval = 5.0
+
+    class Plain:
+        def __enter__(self):
+            self.start = self.last = time.monotonic()
+            self.done, self.total, self.shown = 0, None, None
+            return self
+
+        def __exit__(self, exc_type, exc, tb):
+            if exc_type is None and self.shown is not None and self.shown != self.done:
+                self.line(time.monotonic())
+            return False
+
+        def add_task(self, *args, total=None, **kwargs):
+            self.total = total
+            return 0
+
+        def update(self, task, completed=None, total=None, **kwargs):
+            self.done = self.done if completed is None else completed
+            self.total = self.total if total is None else total
+            now = time.monotonic()
+            if now - self.last >= interval:
+                self.line(now)
+
+        def line(self, now):
+            self.last, self.shown = now, self.done
+            if self.total:
+                count = f"{self.done:,}/{self.total:,} ({100 * self.done / self.total:.0f} %)"
+            else:
+                count = f"{self.done:,}"
+            print(f"rossim: {label}: {count}, {now - self.start:.0f} s elapsed", file=sys.stderr, flush=True)
+
+    return Plain()
 
 
 def _load(args):
@@ -144,17 +198,46 @@ def cmd_run(args) -> int:
     from . import results
 
     sc = _load(args)
+    dest = _destination(args, sc.name, [args.scenario])
     ens = run_ensemble(sc, args.replications, args.seed, args.workers)
-    out = args.out or Path("runs") / sc.name
-    with results.output_dir(out) as tmp:
+    dest.provenance["seed"] = ens.seed
+    dest.provenance["replications"] = ens.n
+    with results.output_dir(dest) as tmp:
         results.write_campaign(tmp, ens, args.overrides)
         if not args.no_report:
             from . import report
 
             report.write_run_report(tmp)
     _print_summary(ens.summary())
-    _out.print(f"wrote {out}/")
+    _out.print(f"wrote {dest.path}/")
     return 0
+
+
+def _destination(args, name: str | None, inputs: list[str], suffix: str = ""):
+    """Check ``--out`` (or the default ``runs/<name><suffix>``) before any work starts, with
+    what the manifest will record about this command."""
+    from . import folders
+
+    default = Path("runs") / (folders.safe_component(name) + suffix if name else "compare")
+    return folders.destination(args.out, default, overwrite=args.overwrite,
+                               provenance=_provenance(args, inputs))
+
+
+def _provenance(args, inputs: list[str]) -> dict:
+    """What made a result: the command line, its inputs (with SHA-256 of files), the overrides."""
+    from . import folders
+
+    recorded = []
+    for item in inputs:
+        p = Path(item)
+        entry = {"path": str(p)}
+        if p.is_file():
+            entry["sha256"] = folders.file_sha256(p)
+        elif folders.is_rossim_result(p):
+            entry["manifest_sha256"] = folders.file_sha256(p / folders.MANIFEST)
+        recorded.append(entry)
+    return {"command": ["rossim", *args.argv], "inputs": recorded, "overrides": list(args.overrides),
+            "seed": getattr(args, "seed", None), "workers_requested": getattr(args, "workers", None)}
 
 
 def _print_summary(summary: dict) -> None:
@@ -183,13 +266,13 @@ def cmd_coverage(args) -> int:
     from . import coverage_run
 
     sc = coverage_run.load_scenario(args.scenario, args.overrides)
-    out = args.out or Path("runs") / f"{sc.name}-coverage"
+    out = _destination(args, sc.name, [args.scenario, *args.regions], suffix="-coverage")
     summary = coverage_run.run(sc, out, days=args.days, resolution_km=args.resolution_km,
                                instrument=args.instrument, half_angle_deg=args.half_angle_deg,
                                region_files=args.regions, progress=_progress, overrides=args.overrides,
                                finish=None if args.no_report else _coverage_report)
     coverage_run.print_summary(summary, _out)
-    _out.print(f"wrote {out}/")
+    _out.print(f"wrote {out.path}/")
     return 0
 
 
@@ -204,7 +287,8 @@ def cmd_compare(args) -> int:
 
     if compare.reuses_folders(args.scenarios) and (args.replications or args.seed is not None):
         _out.print("note: run folders are reused as they are; -n/--seed apply to scenario files only")
-    with results.output_dir(args.out) as tmp:
+    dest = _destination(args, None, args.scenarios)
+    with results.output_dir(dest) as tmp:
         comp, runs = compare.build(tmp, args.scenarios, run_ensemble, overrides=args.overrides,
                                    replications=args.replications, seed=args.seed, workers=args.workers,
                                    days=args.days, resolution_km=args.resolution_km,
@@ -213,7 +297,7 @@ def cmd_compare(args) -> int:
             report.write_report(run.path, svg=args.svg)
         report.write_report(tmp, svg=args.svg)
     print_comparison(comp, _out)
-    _out.print(f"wrote {args.out}/")
+    _out.print(f"wrote {dest.path}/")
     return 0
 
 
@@ -245,27 +329,61 @@ def print_comparison(comp, console) -> None:
 
 
 def cmd_report(args) -> int:
-    from . import report
+    from . import folders, report
 
-    path = report.write_report(args.run_dir, svg=args.svg)
+    folder = Path(args.run_dir)
+    if not folder.is_dir():
+        raise InputError("no such folder" if not folder.exists() else "is not a folder; expected a "
+                         "rossim run, coverage or comparison folder", source=str(folder))
+    owner = folder if folders.is_rossim_result(folder) else folder.parent
+    if not folders.is_rossim_result(owner):
+        raise InputError("is not a rossim result (no rossim manifest.json here or in the folder above); "
+                         "rossim writes its report only into folders it made", source=str(folder))
+    folders.clean_leftovers(folder)
+    path = report.write_report(folder, svg=args.svg)
+    folders.refresh_manifest(owner)
     _out.print(f"wrote {path}")
     return 0
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every temporary file and worker is cleaned up."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
     try:
         args = _parser().parse_args(argv)
+        args.argv = argv
         return {"run": cmd_run, "validate": cmd_validate, "coverage": cmd_coverage,
                 "compare": cmd_compare, "report": cmd_report}[args.command](args)
     except InputError as exc:
         print(f"rossim: error: {exc}", file=sys.stderr)
         return 2
+    except _Terminated:
+        print("rossim: terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("rossim: interrupted", file=sys.stderr)
         return 130
     except OSError as exc:  # the machine, not the input: a full disk, a permission
         print(f"rossim: error: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:  # last resort: a defect of rossim's, not the user's input
+        if os.environ.get("ROSSIM_DEBUG"):
+            raise
+        print(f"rossim: internal error: {type(exc).__name__}: {exc} (please report it; "
+              "ROSSIM_DEBUG=1 shows the traceback)".replace("\n", " "), file=sys.stderr)
+        return 1
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

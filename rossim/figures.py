@@ -32,6 +32,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.transforms import blended_transform_factory
 
+from .folders import atomic_file
+
 __all__ = [
     "COLORS", "DPI", "WIDTH_IN", "Bands", "ModuleBar", "MilestoneSample", "CoverageCurve",
     "capacity_figure", "timeline_figure", "milestone_cdf_figure", "coverage_time_figure", "save", "color",
@@ -81,11 +83,13 @@ def _trim_axis(ax, x_last) -> None:
 def save(fig: Figure, path: str | Path, svg: bool = False) -> list[Path]:
     """Write ``fig`` as ``path`` (PNG) and, with ``svg``, next to it as SVG. Returns the paths."""
     path = Path(path)
-    fig.savefig(path, dpi=DPI, format="png", metadata={"Software": "rossim"})
+    with atomic_file(path) as tmp:
+        fig.savefig(tmp, dpi=DPI, format="png", metadata={"Software": "rossim"})
     out = [path]
     if svg:
         p = path.with_suffix(".svg")
-        fig.savefig(p, format="svg", metadata={"Date": None})
+        with atomic_file(p) as tmp:
+            fig.savefig(tmp, format="svg", metadata={"Date": None})
         out.append(p)
     return out
 

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .folders import atomic_file
+
 __all__ = ["MAP_SIZE_IN", "MAP_DPI", "NEVER_COLOR", "ONCE_COLOR", "QUANTITIES", "coverage_map", "save",
            "nice_ceiling"]
 
@@ -342,5 +344,6 @@ def coverage_map(
 def save(fig, path: str | Path) -> Path:
     """Write ``fig`` as a PNG of exactly its size (no tight cropping), Agg renderer."""
     path = Path(path)
-    fig.savefig(path, dpi=MAP_DPI, format="png", metadata={"Software": "rossim"})
+    with atomic_file(path) as tmp:
+        fig.savefig(tmp, dpi=MAP_DPI, format="png", metadata={"Software": "rossim"})
     return path

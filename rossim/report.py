@@ -24,6 +24,7 @@ from .campaign import MILESTONES
 from .compare import (MILESTONE_NAMES, REGION_NAMES, REGIONS, REVISIT_NOTE, Comparison, RunFolder,
                       compare_runs, read_run, table_rows)
 from .errors import InputError
+from .folders import atomic_file
 
 __all__ = ["write_report", "write_run_report", "write_coverage_report", "run_figures", "comparison_figures",
            "coverage_curve"]
@@ -198,7 +199,8 @@ def _coverage_maps(runs: Sequence[RunFolder], instrument: str, folder: Path,
         path = folder / f"fig_map_{r.label}_{instrument}.png"
         maps.save(fig, path)
         if svg:
-            fig.savefig(path.with_suffix(".svg"), format="svg", metadata={"Date": None})
+            with atomic_file(path.with_suffix(".svg")) as tmp:
+                fig.savefig(tmp, format="svg", metadata={"Date": None})
         out.append((f"{r.label}: mean revisit per cell over Russia ({instrument}); colour scale shared "
                     f"by all scenarios (0–{vmax:g} h).", path))
     return out
@@ -371,6 +373,12 @@ def _coverage_summary_table(cov: dict, instruments: Sequence[str]) -> str:
             + _table(["region", "instrument", *(n for _, n, _ in keys)], rows))
 
 
+def _write_page(path: Path, title: str, body: Sequence[str]) -> None:
+    """Write the page atomically: a killed ``rossim report`` leaves the previous page, not half of one."""
+    with atomic_file(path) as tmp:
+        tmp.write_text(_page(title, "\n".join(body)), encoding="utf-8")
+
+
 def _page(title: str, body: str) -> str:
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>\n{body}\n"
@@ -418,7 +426,7 @@ def write_run_report(folder: str | Path, svg: bool = False) -> Path:
             *(_figure_html(c, p) for c, p in figs),
             "<h2>Scenario file (as run)</h2>", f"<pre>{_e(run.scenario_text)}</pre>"]
     path = folder / "report.html"
-    path.write_text(_page(f"rossim — {run.title}", "\n".join(body)), encoding="utf-8")
+    _write_page(path, f"rossim — {run.title}", body)
     return path
 
 
@@ -472,7 +480,7 @@ def _comparison_report(folder: Path, svg: bool) -> Path:
                  "in this folder.</p>",
                  f"<details><summary>Scenario file (as run)</summary><pre>{_e(r.scenario_text)}</pre></details>"]
     path = folder / "report.html"
-    path.write_text(_page(f"rossim — comparison {names}", "\n".join(body)), encoding="utf-8")
+    _write_page(path, f"rossim — comparison {names}", body)
     return path
 
 
@@ -508,7 +516,7 @@ def write_coverage_report(folder: str | Path, svg: bool = False) -> Path:
             f'<p class="note">{_e(REVISIT_NOTE)}</p>',
             "<h2>Figures</h2>", *(_figure_html(c, p) for c, p in figs)]
     path = folder / "report.html"
-    path.write_text(_page(f"rossim coverage — {title}", "\n".join(body)), encoding="utf-8")
+    _write_page(path, f"rossim coverage — {title}", body)
     return path
 
 

@@ -1,8 +1,8 @@
 """Result files: what a run writes, and how, atomically.
 
-A run's output folder is built complete under a temporary name next to its destination and then
-renamed into place, so a folder that already holds results is either left as it was (if anything
-fails) or replaced whole — never half-written.
+Folders are written whole or not at all, never over what rossim did not write, and carry a
+``manifest.json``: see :mod:`rossim.folders`, whose :func:`~rossim.folders.output_dir` this module
+re-exports.
 
 Files of a campaign run (``rossim run``):
 
@@ -20,59 +20,24 @@ Files of a campaign run (``rossim run``):
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
 from . import clock
 from .campaign import MILESTONES
 from .ensemble import Ensemble
-from .errors import InputError
+from .folders import output_dir
 
 __all__ = ["output_dir", "write_json", "write_csv", "write_campaign", "write_person_days", "read_summary",
            "PERSON_DAYS_FILE"]
 
 #: Person-days aboard per replication and calendar year.
 PERSON_DAYS_FILE = "person_days_by_year.csv"
-
-
-@contextlib.contextmanager
-def output_dir(path: str | Path) -> Iterator[Path]:
-    """Yield a fresh temporary folder; on success it replaces ``path`` whole (rename).
-
-    On an exception the temporary folder is removed and ``path`` is untouched.
-    """
-    path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise InputError("exists and is not a folder; expected an output folder", source=str(path), field="--out")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
-    except OSError as exc:
-        raise InputError(f"cannot create the output folder ({exc.strerror})", source=str(path),
-                         field="--out") from None
-    tmp.chmod(0o755)
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = None
-    if path.exists():
-        old = path.with_name(f".{path.name}.old-{os.getpid()}")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(path, old)
-    os.replace(tmp, path)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def write_json(path: Path, data: dict) -> None:

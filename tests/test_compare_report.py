@@ -357,7 +357,7 @@ def test_neither_toml_nor_folder(tmp_path, capsys):
 def test_folder_without_summary(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     one_line_error(capsys, ["compare", tmp_path / "empty", HL, "--out", tmp_path / "o"], "no summary.json")
-    one_line_error(capsys, ["report", tmp_path / "empty"], "not a rossim run folder")
+    one_line_error(capsys, ["report", tmp_path / "empty"], "not a rossim result")
 
 
 def test_scenario_failing_validation(tmp_path, capsys):

@@ -271,15 +271,23 @@ def test_existing_folder_is_replaced_whole_or_left_alone(capsys, tmp_path):
     out.mkdir()
     (out / "old.txt").write_text("from an earlier run")
 
+    # a folder rossim did not write is never touched, --overwrite or not
     assert cli.main(["coverage", str(HIGH), *FAST, "--days", "0", "--out", str(out)]) == 2
+    assert cli.main(["coverage", str(HIGH), *FAST, "--half-angle-deg", "20", "--out", str(out), "--overwrite"]) == 2
     assert [p.name for p in out.iterdir()] == ["old.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
 
-    run_cli(capsys, HIGH, "--half-angle-deg", "20", *FAST, "--out", out)
-    names = sorted(p.name for p in out.iterdir())
+    res = tmp_path / "res"
+    run_cli(capsys, HIGH, "--half-angle-deg", "20", *FAST, "--out", res)
+    first = (res / "coverage_summary.json").read_text()
+    # an invalid run leaves the earlier result; a valid one with --overwrite replaces it whole
+    assert cli.main(["coverage", str(HIGH), *FAST, "--days", "0", "--out", str(res), "--overwrite"]) == 2
+    assert (res / "coverage_summary.json").read_text() == first
+    run_cli(capsys, HIGH, "--half-angle-deg", "25", *FAST, "--out", res, "--overwrite")
+    names = sorted(p.name for p in res.iterdir())
     assert names == ["coverage_cells.csv", "coverage_summary.json", "fig_coverage_time.png", "ground_track.csv",
-                     "map_nadir_20deg.png", "report.html"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
+                     "manifest.json", "map_nadir_25deg.png", "report.html"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o", "res"]
 
 
 def test_curve_is_downsampled_to_at_most_500_points():

@@ -147,13 +147,14 @@ def test_extends_merges_over_the_base():
 
 def test_existing_output_is_not_lost_on_failure(tmp_path, capsys):
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "summary.json").write_text("{}")
+    assert cli.main(["run", str(TINY), "-n", "2", "--workers", "1", "--no-report", "--out", str(out)]) == 0
+    earlier = (out / "summary.json").read_text()
     bad = edit(tmp_path, "seats = 3", "seats = 0")
-    one_line_error(capsys, ["run", str(bad), "-n", "2", "--out", str(out)], "seats")
-    assert (out / "summary.json").read_text() == "{}"
-    assert cli.main(["run", str(TINY), "-n", "3", "--workers", "1", "--no-report", "--out", str(out)]) == 0
-    assert (out / "summary.json").read_text() != "{}"
+    one_line_error(capsys, ["run", str(bad), "-n", "2", "--out", str(out), "--overwrite"], "seats")
+    assert (out / "summary.json").read_text() == earlier
+    assert cli.main(["run", str(TINY), "-n", "3", "--workers", "1", "--no-report", "--out", str(out),
+                     "--overwrite"]) == 0
+    assert (out / "summary.json").read_text() != earlier
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
@@ -166,6 +167,6 @@ def test_input_error_format():
 def test_output_folder_that_cannot_be_made(tmp_path, capsys):
     afile = tmp_path / "afile"
     afile.write_text("not a folder")
-    one_line_error(capsys, ["run", TINY, "-n", "2", "--workers", "1", "--out", afile / "x"], "--out", "output folder")
+    one_line_error(capsys, ["run", TINY, "-n", "2", "--workers", "1", "--out", afile / "x"], "--out", "cannot be made")
     one_line_error(capsys, ["run", TINY, "-n", "2", "--workers", "1", "--out", afile], "--out", "not a folder")
     assert afile.read_text() == "not a folder"

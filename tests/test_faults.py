@@ -1,0 +1,116 @@
+"""A real ``rossim run`` killed at several moments (SIGINT, SIGTERM, SIGKILL) over an earlier result:
+the destination holds the earlier result or a complete new one, never a mix; nothing is left
+behind (after a SIGKILL, once the next run has cleaned up); no worker process survives."""
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rossim import folders
+
+ROOT = Path(__file__).resolve().parent.parent
+HL = ROOT / "scenarios" / "ross_high_latitude.toml"
+N = "1500"
+
+
+def command(out: Path, seed: int) -> list[str]:
+    return [sys.executable, "-m", "rossim.cli", "run", str(HL), "-n", N, "--workers", "2", "--seed", str(seed),
+            "--out", str(out), "--overwrite"]
+
+
+def children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def complete(folder: Path) -> bool:
+    """Whether ``folder`` is a whole rossim result: every file its manifest lists, as listed."""
+    m = folders.read_manifest(folder)
+    if m is None:
+        return False
+    listed = {f["path"]: f["sha256"] for f in m["files"]}
+    on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {"manifest.json"}
+    return on_disk == set(listed) and all(
+        hashlib.sha256((folder / p).read_bytes()).hexdigest() == h for p, h in listed.items())
+
+
+@pytest.fixture(scope="module")
+def earlier(tmp_path_factory):
+    """An earlier result and how long a run takes here."""
+    base = tmp_path_factory.mktemp("faults")
+    out = base / "res"
+    t0 = time.monotonic()
+    subprocess.run(command(out, 1), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+    return out, time.monotonic() - t0
+
+
+MOMENTS = [(sig, fraction) for sig in (signal.SIGINT, signal.SIGKILL) for fraction in (0.3, 0.85, 0.97)]
+MOMENTS += [(signal.SIGTERM, 0.9)]
+
+
+@pytest.mark.parametrize("sig, fraction", MOMENTS, ids=[f"{s.name}-{f}" for s, f in MOMENTS])
+def test_a_killed_run_loses_nothing(earlier, tmp_path, sig, fraction):
+    """``fraction`` of a whole run's time: while simulating (0.3), while writing files and
+    figures (0.85-0.97, the run's last seconds)."""
+    import shutil
+
+    src, duration = earlier
+    out = tmp_path / "res"
+    shutil.copytree(src, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    proc = subprocess.Popen(command(out, 2), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    workers: set[int] = set()
+    deadline = time.monotonic() + fraction * duration
+    while time.monotonic() < deadline and proc.poll() is None:
+        workers |= children(proc.pid)
+        time.sleep(0.05)
+    proc.send_signal(sig)
+    t0 = time.monotonic()
+    try:
+        _, err = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail(f"rossim did not stop within 20 s of {sig.name}")
+    stopped_s = time.monotonic() - t0
+    if sig != signal.SIGKILL:
+        assert proc.returncode in (0, 130, 143), err
+        assert stopped_s < 5, stopped_s
+        assert b"Traceback" not in err, err
+
+    # the destination: the earlier result, untouched, or the new one, whole
+    now = {p.name: p.read_bytes() for p in out.iterdir()} if out.exists() else None
+    assert now == before or (complete(out) and json.loads((out / "summary.json").read_text())["seed"] == 2)
+
+    # no worker survives (a SIGKILLed parent's workers notice and exit)
+    limit = time.monotonic() + 5
+    while any(alive(w) for w in workers) and time.monotonic() < limit:
+        time.sleep(0.1)
+    assert not [w for w in workers if alive(w)]
+
+    # nothing left behind: at once after SIGINT/SIGTERM, after the next run's clean-up after SIGKILL
+    if sig == signal.SIGKILL:
+        folders.clean_leftovers(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["res"]
