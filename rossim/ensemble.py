@@ -390,12 +390,17 @@ def _run_executor(executor: Executor, scenario, seed, n, chunks, finished) -> No
         raise
 
 
+#: Chunks sent ahead to each worker (the one it runs, and the next).
+_IN_FLIGHT = 2
+
+
 def _run_local(scenario, seed, n, chunks, workers, finished) -> None:
     """Chunks on ``workers`` local processes of our own (not a ProcessPoolExecutor).
 
     Each worker has its own pipe: it receives a chunk's ``(start, stop)``, sends back its packed
-    replications, and waits for the next; no queue is shared, so no lock a killed process could
-    hold. One chunk per worker is in flight; the next is sent before the result is unpacked.
+    replications, and takes the next; no queue is shared, so no lock a killed process could
+    hold. Two chunks per worker are in flight (the next one waits in its pipe: a worker never
+    waits for the parent to send work), and results come back in the order sent.
     Ctrl-C or any error: the workers are killed (SIGKILL) and reaped, which takes milliseconds,
     and the exception propagates. A second Ctrl-C (or SIGTERM) during that teardown is deferred to its end.
     """
@@ -403,7 +408,7 @@ def _run_local(scenario, seed, n, chunks, workers, finished) -> None:
     parent = os.getpid() if ctx.get_start_method() in ("fork", "spawn") else None
     pool: list[tuple[multiprocessing.process.BaseProcess, Connection]] = []
     todo = collections.deque(range(len(chunks)))
-    busy: dict[Connection, int] = {}
+    busy: dict[Connection, collections.deque[int]] = {}
     ok = False
 
     def send_next(conn: Connection) -> None:
@@ -413,7 +418,7 @@ def _run_local(scenario, seed, n, chunks, workers, finished) -> None:
                 conn.send((chunks[k].start, chunks[k].stop))
             except OSError:  # its end is closed: the worker died
                 raise _died(pool, conn) from None
-            busy[conn] = k
+            busy.setdefault(conn, collections.deque()).append(k)
 
     try:
         with _SignalsDeferred():  # a Ctrl-C now waits until every started worker is in `pool`
@@ -424,8 +429,9 @@ def _run_local(scenario, seed, n, chunks, workers, finished) -> None:
                 proc.start()
                 there.close()  # (before the next fork: the workers do not share each other's ends)
                 pool.append((proc, here))
-        for _, conn in pool:
-            send_next(conn)
+        for _ in range(_IN_FLIGHT):
+            for _, conn in pool:
+                send_next(conn)
         by_sentinel = {proc.sentinel: conn for proc, conn in pool}
         while busy:
             ready = mp_wait([*busy, *(proc.sentinel for proc, conn in pool if conn in busy)])
@@ -438,7 +444,9 @@ def _run_local(scenario, seed, n, chunks, workers, finished) -> None:
                 conn = obj
                 if conn not in busy:
                     continue
-                k = busy.pop(conn)
+                k = busy[conn].popleft()
+                if not busy[conn]:
+                    del busy[conn]
                 try:
                     data = conn.recv_bytes()
                 except (EOFError, OSError):
