@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
-import os
 import re
 import stat
+import sys
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -51,9 +51,9 @@ MAX_COUNT = 1000
 MAX_REPLICATIONS = 1_000_000
 #: Most docking attempts of one module.
 MAX_DOCKING_ATTEMPTS = 100
-#: Shortest stay of a crew or docked life of a ship (days): shorter ones would rotate crews
-#: without end.
-MIN_STAY_DAYS = 1.0
+#: Shortest crew stay, docked life of a crew ship and module rebuild (days): shorter ones could
+#: repeat without end within a moment of simulated time.
+MIN_CYCLE_DAYS = 1.0
 #: Most cargo flights a year (one a day).
 MAX_FLIGHTS_PER_YEAR = 365.0
 #: Most points of the capacity-band grid (horizon / capacity_step_days).
@@ -139,8 +139,9 @@ def _duration(minimum: float):
 
 #: A duration in days, fixed or uncertain, that can never be negative.
 Duration = Annotated[Uncertain, _duration(0.0)]
-#: A crew's stay (days): at least MIN_STAY_DAYS, or rotations would never end.
-Stay = Annotated[Uncertain, _duration(MIN_STAY_DAYS)]
+#: A duration that starts something over (a crew's stay, a rebuild): at least MIN_CYCLE_DAYS.
+Cycle = Annotated[Uncertain, _duration(MIN_CYCLE_DAYS)]
+_check_cycle = _duration(MIN_CYCLE_DAYS).func
 
 
 def _probability(d: BaseDistribution) -> BaseDistribution:
@@ -375,6 +376,13 @@ class Module(_Model):
         "drop", description="if the module it docks to has left the station before it docks: "
         "drop it, or fly it as the station's new core")
 
+    @field_validator("rebuild_days")
+    @classmethod
+    def _rebuild_takes_time(cls, d: BaseDistribution, info: ValidationInfo) -> BaseDistribution:
+        if info.data.get("on_loss") == "rebuild":  # a rebuild starts the module over
+            _check_cycle(d)
+        return d
+
     @model_validator(mode="after")
     def _launch_or_present(self):
         if not self.present_at_start:
@@ -396,7 +404,7 @@ class _Ship(_Model):
 
 class CrewShip(_Ship):
     seats: Count = Field(gt=0)
-    docked_life_days: Number = Field(ge=MIN_STAY_DAYS)
+    docked_life_days: Number = Field(ge=MIN_CYCLE_DAYS)
 
 
 class CargoShip(_Ship):
@@ -415,9 +423,9 @@ class Phase(_Model):
 class CrewPolicy(_Model):
     mode: Literal["permanent", "visiting"] = "permanent"
     ship: Key
-    increment_days: Stay = 180.0
+    increment_days: Cycle = 180.0
     handover_overlap_days: Number = Field(0.0, ge=0)
-    visit_days: Stay = 60.0
+    visit_days: Cycle = 60.0
     days_between_visits: Duration = 120.0
     min_crew: Count = Field(2, ge=1, description="send crews only when the station can hold this many")
     crew_at_start: Count = Field(0, description="crew aboard at the start, halfway through its "
@@ -593,6 +601,13 @@ def _read_text(path: Path) -> str:
                          source=str(path)) from None
 
 
+def _value_problem(exc: ValueError) -> str:
+    """What tomllib could not convert, in one line."""
+    if "integer string conversion" in str(exc):
+        return f"an integer has more than {sys.get_int_max_str_digits()} digits"
+    return _one_line(exc)
+
+
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:300]
 
@@ -607,7 +622,7 @@ def _parse(text: str, source: str) -> dict:
     except RecursionError:
         raise InputError(f"TOML nested too deeply (the limit is {MAX_NESTING} levels)", source=source) from None
     except ValueError as exc:  # e.g. an integer with more digits than int() converts
-        raise InputError(f"TOML value that cannot be read: {_one_line(exc)}", source=source) from None
+        raise InputError(f"TOML value that cannot be read: {_value_problem(exc)}", source=source) from None
     _check_nesting(raw, source)
     return raw
 
@@ -736,7 +751,7 @@ def _parse_value(text: str, source: str = "<scenario>", field: str | None = None
         return text  # a bare word is a string
     except (RecursionError, ValueError) as exc:
         what = f"nested too deeply (the limit is {MAX_NESTING} levels)" if isinstance(exc, RecursionError) \
-            else _one_line(exc)
+            else _value_problem(exc)
         raise InputError(f"--set: TOML value that cannot be read: {what}", source=source,
                          field=field and _path_part(field)) from None
     _check_nesting(value, source, f"--set {field}")
@@ -770,7 +785,8 @@ _DIST_TAGS = {"fixed", "uniform", "triangular", "normal", "lognormal", "weibull"
 
 def _first_problem(exc: ValidationError, source: str) -> InputError:
     # A misspelt key shows up twice, as an unknown key and as a missing one: report the first.
-    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    # Of the alternatives of a union (a date or a date-time), the one with a message of ours.
+    errors = sorted(exc.errors(), key=lambda e: (e["type"] != "extra_forbidden", e["type"] != "value_error"))
     err = errors[0]
     loc = [str(p) for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p in _DIST_TAGS))]
     field = ".".join(_path_part(p) for p in loc) or None
@@ -786,10 +802,11 @@ def _first_problem(exc: ValidationError, source: str) -> InputError:
     else:
         msg = err["msg"]
         msg = msg.removeprefix("Value error, ")
-        message = msg[0].lower() + msg[1:]
-        if "input" in err and not isinstance(err["input"], dict):
+        message = msg[0].lower() + msg[1:] if msg[1:2].islower() else msg  # not "tLE"
+        if "input" in err and not isinstance(err["input"], dict) and ", got " not in message:
             message += f", got {_show(err['input'])}"
-    more = len(errors) - 1
+    # Problems in other fields (the alternatives of a union are one problem).
+    more = len({tuple(e["loc"][:len(loc)]) for e in errors} - {tuple(err["loc"][:len(loc)])})
     if more:
         message += f" (and {more} more problem{'s' * (more > 1)})"
     return InputError(message, source=source, field=field)
@@ -989,9 +1006,27 @@ def _check_phases(s: Scenario, add) -> None:
             add(f"modules.{mid}.phase", f"no phase {m.phase}; phases are {numbers[:20]}")
 
 
+def _check_relaunch(s: Scenario, add) -> None:
+    """A vehicle that can fail must not be able to fly again at the same instant: after a failure
+    the same flight (a crew ship, a rebuilt module) is booked at once, and with no stand-down, no
+    gap between flights and no pad turnaround it would fail and relaunch without end."""
+    for vid, v in s.launch_vehicles.items():
+        if v.success_probability.bounds()[0] >= 1:
+            continue
+        quick_pads = [site for site in v.sites if site in s.launch_sites
+                      and s.launch_sites[site].turnaround_days < MIN_CYCLE_DAYS]
+        if quick_pads and v.min_days_between_flights < MIN_CYCLE_DAYS \
+                and v.stand_down_days_after_failure.bounds()[0] < MIN_CYCLE_DAYS:
+            add(f"launch_vehicles.{vid}.stand_down_days_after_failure",
+                f"a vehicle that can fail needs a stand-down after a failure of at least {MIN_CYCLE_DAYS:g} "
+                f"day (or min_days_between_flights, or a turnaround of pad {quick_pads[0]!r}, of at least "
+                f"{MIN_CYCLE_DAYS:g} day): otherwise a failed flight relaunches at the same instant, "
+                "without end")
+
+
 #: The cross-section checks, in the order their problems are reported.
-_CROSS_CHECKS = (_check_orbit, _check_dates, _check_vehicles, _check_launches, _check_docking,
-                 _check_ships, _check_phases)
+_CROSS_CHECKS = (_check_orbit, _check_dates, _check_vehicles, _check_launches, _check_relaunch,
+                 _check_docking, _check_ships, _check_phases)
 
 
 def _docking_cycle(s: Scenario) -> list[str] | None:
