@@ -32,10 +32,11 @@ once the station can hold ``min_crew``, slot ``j`` once it can hold more than ``
 flight carries what the station can then hold (up to the seats). In permanent mode a
 replacement is launched to arrive ``handover_overlap_days`` before the increment ends; the
 arriving crew replaces the departing one at docking (the departing ship stays docked for the
-overlap), and a crew whose replacement is late stays until its ship's docked life runs out. In
-visiting mode a crew stays ``visit_days``, leaves, and the next visit flies ``days_between_visits``
-later; the other slots' ships fly with slot 0's visits. A failed crew launch is an abort: the
-crew is safe and the flight is retried.
+overlap and holds its port, but its seats are its departing crew's: the lifeboat rule no longer
+counts them), and a crew whose replacement is late stays until its ship's docked life runs out.
+In visiting mode a crew stays ``visit_days``, leaves, and the next visit flies
+``days_between_visits`` later; the other slots' ships fly with slot 0's visits. A failed crew
+launch is an abort: the crew is safe and the flight is retried.
 """
 
 from __future__ import annotations
@@ -699,12 +700,13 @@ class _Model:
         self.env.timeout(days).callbacks.append(lambda _event: action(*args))
 
     def hand_over(self, crew: "_Crew") -> None:
-        """A replacement crew has docked: ``crew`` leaves it the station now; its ship undocks
-        after the handover overlap, or when its docked life runs out if that comes first."""
+        """A replacement crew has docked: ``crew`` leaves it the station now. Its ship stays on
+        its port for the handover overlap (or until its docked life runs out, if sooner), but its
+        seats are the departing crew's way home: the lifeboat rule stops counting them now."""
         self.crew_aboard -= crew.n
         self.log("crew_departed", crew.ship_id, f"{crew.n} crew (handover)")
         crew.n = 0
-        crew.relieved = True
+        self.relieve(crew)
         remaining = crew.life_days - (self.env.now - crew.docked_at)
         self.after(max(0.0, min(crew.overlap_days, remaining)), self.undock_crew_ship, crew)
 
@@ -717,13 +719,18 @@ class _Model:
             self.crew_aboard -= crew.n
             self.log("crew_departed", crew.ship_id, f"{crew.n} crew")
             crew.n = 0
-        crew.relieved = True
+        self.relieve(crew)
         self.undock_crew_ship(crew)
+        self.update()
+
+    def relieve(self, crew: "_Crew") -> None:
+        """``crew``'s ship is no longer one of the station's lifeboats: its crew is going home."""
+        crew.relieved = True
+        self.station.undock_crew_ship(crew.seats)
 
     def undock_crew_ship(self, crew: "_Crew") -> None:
-        self.station.undock_crew_ship(crew.seats)
+        """``crew``'s ship leaves its port (its seats were given up when its crew was relieved)."""
         self.release_port(crew.port)
-        self.update()
 
     # ------------------------------------------------------------------ cargo
     def cargo(self, cid: str):

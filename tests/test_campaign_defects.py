@@ -154,3 +154,19 @@ def test_cancelled_flight_releases_its_vehicle_and_pad():
     assert np.diff(slot0[:4]).tolist() == [51.0, 51.0, 51.0]  # was [51, 80, 80]
     assert slot0[:4] == [14.0, 65.0, 116.0, 167.0]
     assert kinds(r, "flight_cancelled")[:2] == [105.0, 156.0]
+
+
+# ---------------------------------------------------------------- 6. a relieved crew's ship is not a lifeboat
+def test_capacity_during_a_handover_overlap_counts_only_the_arriving_ships_seats():
+    """Permanent mode, 30-day increments, 10-day overlap, a third port on A, 20 days between crew
+    rockets. Slot 0's crew (2) arrives at 14.25, its relief at 34.25; the relieved ship stays
+    docked until 44.25. B makes room for 4 at 44, but the only ship whose seats are the station's
+    is the relief's (3): capacity 3 until slot 1's ship docks at 54 + 0.25. The relieved ship's
+    seats used to count, giving capacity_4 at 44.0, with three seats for the crew aboard."""
+    r = run(["crew.increment_days=30.0", "crew.handover_overlap_days=10.0", 'modules.a.ports=["x", "y", "v"]',
+             'crew_ships.capsule.ports=["a.y", "a.v", "b.z", "b.w"]',
+             "launch_vehicles.crew_rocket.min_days_between_flights=20.0"])
+    arrivals = kinds(r, "crew_arrived")
+    assert r.milestones["capacity_4"] == arrivals[2]  # slot 1's ship; was 44.0
+    assert r.capacity[r.capacity_t < arrivals[2]].max() == 3
+    assert arrivals[:3] == [14.25, 34.25, 54.25] and r.milestones["room_for_4"] == 44.0
