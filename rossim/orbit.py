@@ -48,6 +48,7 @@ __all__ = [
     "check_omm",
     "check_epoch",
     "sun_synchronous_inclination_deg",
+    "sun_synchronous_inclination_deg_j2",
     "nodal_precession_deg_per_day",
     "nodal_period_s",
 ]
@@ -120,19 +121,66 @@ def nodal_period_s(a_km, e, i_deg):
 
 
 def sun_synchronous_inclination_deg(altitude_km, eccentricity=0.0):
-    """Inclination (deg) whose J2 node drift equals the mean sun's motion, +0.98565 deg/day.
+    """Inclination (deg) at which SGP4 turns the node with the mean sun, +0.98565 deg/day.
 
-    Solves -(3/2) J2 (Re/p)^2 n cos i = 360 deg / 365.2421897 d for i, with
-    a = WGS84_A_KM + altitude_km (mean semi-major axis).  96.85 deg at 350 km, 97.03 deg at
-    400 km, 97.21 deg at 450 km.  Arrays broadcast.  NaN where no sun-synchronous orbit exists
-    (semi-major axis above ~12 350 km: J2 cannot turn the node fast enough), so a validator can
-    report it with the other problems; :meth:`Orbit.from_elements` raises InputError for it.
+    The propagator, not first-order J2, decides how fast the node turns: SGP4's secular node
+    rate (``Satrec.nodedot``) adds J2^2 and J4 terms to -(3/2) J2 (Re/p)^2 n cos i and uses its
+    own un-Kozai'd mean motion. The first-order inclination is 0.02 deg off at 372 km, which
+    SGP4 turns into a drift of the local time of the node of about -5 minutes a year. So the
+    first-order solution (:func:`sun_synchronous_inclination_deg_j2`) only starts a secant
+    solve on SGP4's own rate, for a = WGS84_A_KM + altitude_km (the Brouwer mean semi-major
+    axis, as :meth:`Orbit.from_elements` builds it). 96.87 deg at 350 km, 97.05 deg at 400 km,
+    97.23 deg at 450 km. Arrays broadcast. NaN where no sun-synchronous orbit exists (semi-major
+    axis above ~12 350 km), so a validator can report it with the other problems;
+    :meth:`Orbit.from_elements` raises InputError for it.
     """
+    first = sun_synchronous_inclination_deg_j2(altitude_km, eccentricity)
+    solve = np.vectorize(_sso_inclination_sgp4_deg, otypes=[float])
+    return solve(np.asarray(altitude_km, dtype=float), np.asarray(eccentricity, dtype=float), first)[()]
+
+
+def sun_synchronous_inclination_deg_j2(altitude_km, eccentricity=0.0):
+    """First-order J2 sun-synchronous inclination (deg): -(3/2) J2 (Re/p)^2 n cos i = 360 deg /
+    365.2421897 d solved for i. Arrays broadcast; NaN where there is no solution."""
     a_km = WGS84_A_KM + np.asarray(altitude_km, dtype=float)
     rate = np.radians(_SSO_NODE_RATE_DEG_PER_DAY) / _DAY_S
     cos_i = -rate / _j2_factor(a_km, eccentricity)
     cos_i = np.where(np.abs(cos_i) <= 1.0, cos_i, np.nan)
     return np.degrees(np.arccos(cos_i))
+
+
+def _sgp4_node_rate_deg_per_day(a_km: float, e: float, i_deg: float) -> float:
+    """SGP4's secular node rate (deg/day) for Brouwer mean semi-major axis ``a_km``."""
+    satrec = _satrec(0.0, e, 0.0, math.radians(i_deg), 0.0, a_km, 0.0)
+    return math.degrees(satrec.nodedot) * 1440.0
+
+
+def _sso_inclination_sgp4_deg(altitude_km: float, e: float, first_deg: float) -> float:
+    if not math.isfinite(first_deg):
+        return math.nan
+    a_km = WGS84_A_KM + altitude_km
+    x0, x1 = first_deg, first_deg + 0.01
+    f0 = _sgp4_node_rate_deg_per_day(a_km, e, x0) - _SSO_NODE_RATE_DEG_PER_DAY
+    for _ in range(30):
+        f1 = _sgp4_node_rate_deg_per_day(a_km, e, x1) - _SSO_NODE_RATE_DEG_PER_DAY
+        if f1 == f0 or abs(f1) < 1e-13:
+            break
+        x0, x1, f0 = x1, x1 - f1 * (x1 - x0) / (f1 - f0), f1
+        if not 90.0 < x1 < 180.0:
+            return math.nan
+    return x1
+
+
+def _satrec(epoch_days: float, e: float, argp_rad: float, i_rad: float, mean_anomaly_rad: float, a_km: float,
+            raan_rad: float) -> Satrec:
+    """``sgp4init`` (WGS72, improved mode, no drag) with the Kozai mean motion whose Brouwer
+    semi-major axis is ``a_km``."""
+    n_brouwer = _WGS72.xke / (a_km / _RE_GRAV_KM) ** 1.5  # rad/min
+    n_kozai = _kozai_from_brouwer(n_brouwer, e, i_rad)
+    satrec = Satrec()
+    satrec.sgp4init(WGS72, "i", _SATNUM, epoch_days, 0.0, 0.0, 0.0, e, argp_rad, i_rad, mean_anomaly_rad,
+                    n_kozai, raan_rad)
+    return satrec
 
 
 # --- frames -----------------------------------------------------------------------------------
@@ -411,16 +459,9 @@ class Orbit:
             raan_deg = gmst_deg + 15.0 * (float(ltan_h) - utc_h)
         raan_rad = math.radians(float(raan_deg) % 360.0)
 
-        i_rad = math.radians(i_deg)
-        n_brouwer = _WGS72.xke / (a_km / _RE_GRAV_KM) ** 1.5  # rad/min
-        n_kozai = _kozai_from_brouwer(n_brouwer, e, i_rad)
         epoch_days = (epoch - _EPOCH_1949).total_seconds() / _DAY_S
-
-        satrec = Satrec()
-        satrec.sgp4init(
-            WGS72, "i", _SATNUM, epoch_days, 0.0, 0.0, 0.0, e,
-            math.radians(arg_perigee_deg), i_rad, math.radians(mean_anomaly_deg), n_kozai, raan_rad,
-        )  # fmt: skip
+        satrec = _satrec(epoch_days, e, math.radians(arg_perigee_deg), math.radians(i_deg),
+                         math.radians(mean_anomaly_deg), a_km, raan_rad)
         if satrec.error:
             raise InputError(f"SGP4 rejected these elements (error code {satrec.error})")
         return cls(satrec, _epoch_of(satrec))
