@@ -85,11 +85,11 @@ def _start_run(tmp_path: Path, *args: str, env: dict | None = None) -> tuple[sub
     return proc, out, err
 
 
-def _workers_started(proc: subprocess.Popen, count: int = 2, timeout: float = 20.0) -> list[int]:
+def _workers_started(proc: subprocess.Popen, err: Path, count: int = 2, timeout: float = 20.0) -> list[int]:
     """The run's worker processes, once ``count`` of them run (the ensemble has begun)."""
     assert _wait_until(lambda: len(_children(proc.pid)) >= count or proc.poll() is not None, timeout), \
         "the workers did not start"
-    assert proc.poll() is None, f"rossim ended early ({proc.returncode})"
+    assert proc.poll() is None, f"rossim ended early ({proc.returncode}): {err.read_text()}"
     kids = _children(proc.pid)
     assert len(kids) == count, kids
     return kids
@@ -123,7 +123,7 @@ def test_ctrl_c_stops_within_2_s_and_leaves_nothing(tmp_path, presses):
     proc, out, err = _start_run(tmp_path)
     kids = []
     try:
-        kids = _workers_started(proc)
+        kids = _workers_started(proc, err)
         time.sleep(1.0)  # well into the ensemble
         assert proc.poll() is None
         t0 = time.monotonic()
@@ -150,7 +150,7 @@ def test_kill_9_of_rossim_ends_its_workers(tmp_path):
     proc, out, err = _start_run(tmp_path)
     kids = []
     try:
-        kids = _workers_started(proc)
+        kids = _workers_started(proc, err)
         time.sleep(0.5)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(5)
