@@ -313,17 +313,17 @@ def check_tle(line1, line2) -> None:
     column layout and numbers SGP4's parser expects. Checksums are not verified."""
     for n, line in ((1, line1), (2, line2)):
         if not isinstance(line, str):
-            raise InputError(f"TLE line {n}: expected a string, got {line!r}", field="tle")
+            raise InputError(f"line {n} of the TLE: expected a string, got {line!r}", field="tle")
         text = line.rstrip()
         if not (text.isascii() and text.isprintable()):
-            raise InputError(f"TLE line {n}: expected printable ASCII, got {line[:80]!r}", field="tle")
+            raise InputError(f"line {n} of the TLE: expected printable ASCII, got {line[:80]!r}", field="tle")
         if not 68 <= len(text) <= 69:
-            raise InputError(f"TLE line {n}: expected 69 columns, got {len(text)}: {text[:80]!r}",
+            raise InputError(f"line {n} of the TLE: expected 69 columns, got {len(text)}: {text[:80]!r}",
                              field="tle")
         if not text.startswith(f"{n} "):
-            raise InputError(f"TLE line {n}: expected it to start with '{n} ', got {text[:2]!r}", field="tle")
+            raise InputError(f"line {n} of the TLE: expected it to start with '{n} ', got {text[:2]!r}", field="tle")
     if line1[2:7] != line2[2:7]:
-        raise InputError(f"TLE lines 1 and 2 have different catalogue numbers ({line1[2:7]!r}, "
+        raise InputError(f"the TLE's lines 1 and 2 have different catalogue numbers ({line1[2:7]!r}, "
                          f"{line2[2:7]!r})", field="tle")
     try:
         # The pure-Python parser checks the column layout; the compiled Satrec (used for speed)

@@ -32,7 +32,7 @@ __all__ = [
     "Scenario", "Meta", "Simulation", "OrbitSpec", "LaunchSite", "LaunchVehicle", "Module",
     "CrewShip", "CargoShip", "Phase", "CrewPolicy", "StationSpec", "InstrumentSpec",
     "CoverageSpec", "load", "loads", "apply_overrides", "resolve_extends", "build_orbit",
-    "check_coverage_sampling",
+    "check_coverage_sampling", "validate_orbit",
 ]
 
 #: Inclination tolerance when matching an orbit against a site's documented inclinations (deg):
@@ -288,8 +288,9 @@ def _orbit_or_value_error(build, *args):
     """Build an element set's orbit to check it; its InputError becomes the validator's message."""
     try:
         build(*args)
-    except InputError as exc:
-        raise ValueError(exc.message) from None
+    except InputError as exc:  # field "omm.KEY": name the key in the message (the field is orbit.omm)
+        key = (exc.field or "").partition(".")[2]
+        raise ValueError(f"{key}: {exc.message}" if key else exc.message) from None
 
 
 class LaunchSite(_Model):
@@ -783,16 +784,25 @@ def _suggest(key: str, node: Any) -> str:
 _DIST_TAGS = {"fixed", "uniform", "triangular", "normal", "lognormal", "weibull", "bernoulli", "beta"}
 
 
-def _first_problem(exc: ValidationError, source: str) -> InputError:
+def validate_orbit(raw: dict, source: str = "<scenario>") -> OrbitSpec:
+    """An ``[orbit]`` table validated alone (for orbit what-ifs applied after the scenario's
+    cross-checks); problems are reported as by :func:`load`, with fields ``orbit.*``."""
+    try:
+        return OrbitSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise _first_problem(exc, source, prefix=("orbit",)) from None
+
+
+def _first_problem(exc: ValidationError, source: str, prefix: tuple = ()) -> InputError:
     # A misspelt key shows up twice, as an unknown key and as a missing one: report the first.
     # Of the alternatives of a union (a date or a date-time), the one with a message of ours.
     errors = sorted(exc.errors(), key=lambda e: (e["type"] != "extra_forbidden", e["type"] != "value_error"))
     err = errors[0]
-    loc = [str(p) for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p in _DIST_TAGS))]
+    loc = _field_parts(prefix + err["loc"])
     field = ".".join(_path_part(p) for p in loc) or None
     kind = err["type"]
     if kind == "extra_forbidden":
-        parent = _model_at(err["loc"][:-1])
+        parent = _model_at(prefix + err["loc"][:-1])
         valid = sorted(parent.model_fields) if parent else []
         close = difflib.get_close_matches(loc[-1], valid, n=1, cutoff=0.5)
         hint = f"; did you mean {close[0]!r}?" if close else (f"; valid keys: {', '.join(valid)}" if valid else "")
@@ -806,10 +816,16 @@ def _first_problem(exc: ValidationError, source: str) -> InputError:
         if "input" in err and not isinstance(err["input"], dict) and ", got " not in message:
             message += f", got {_show(err['input'])}"
     # Problems in other fields (the alternatives of a union are one problem).
-    more = len({tuple(e["loc"][:len(loc)]) for e in errors} - {tuple(err["loc"][:len(loc)])})
+    more = len({tuple(_field_parts(e["loc"])) for e in errors} - {tuple(_field_parts(err["loc"]))})
     if more:
         message += f" (and {more} more problem{'s' * (more > 1)})"
     return InputError(message, source=source, field=field)
+
+
+def _field_parts(loc: tuple) -> list[str]:
+    """The user's field path in a pydantic error location: without pydantic's own parts (union
+    members, "[key]") and distribution tags."""
+    return [str(p) for p in loc if not (isinstance(p, str) and ("[" in p or p in _DIST_TAGS))]
 
 
 def _model_at(loc: tuple) -> type[BaseModel] | None:
