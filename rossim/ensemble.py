@@ -39,7 +39,7 @@ from .errors import InputError
 from .scenario import Scenario
 
 __all__ = ["Ensemble", "run", "stream", "streams", "quantiles", "QUANTILES", "check_size", "memory_limit",
-           "bytes_per_replication", "cores", "worker_count"]
+           "physical_memory", "bytes_per_replication", "cores", "worker_count"]
 
 #: The quantiles reported everywhere: 10 %, median, 90 %.
 QUANTILES = (0.10, 0.50, 0.90)
@@ -245,14 +245,20 @@ FALLBACK_MEMORY_LIMIT = 8 * 2**30
 _SAMPLE = 4
 
 
-def memory_limit() -> int:
-    """The most memory (bytes) an ensemble may take: half of this machine's physical memory
-    (``os.sysconf``), or :data:`FALLBACK_MEMORY_LIMIT` (8 GiB) where that cannot be read."""
+def physical_memory() -> int | None:
+    """This machine's physical memory in bytes (``os.sysconf``), None where it cannot be read."""
     try:
         phys = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (AttributeError, ValueError, OSError):
-        return FALLBACK_MEMORY_LIMIT
-    return phys // 2 if phys > 0 else FALLBACK_MEMORY_LIMIT
+        return None
+    return phys if phys > 0 else None
+
+
+def memory_limit() -> int:
+    """The most memory (bytes) an ensemble may take: half of this machine's physical memory,
+    or :data:`FALLBACK_MEMORY_LIMIT` (8 GiB) where that cannot be read."""
+    phys = physical_memory()
+    return phys // 2 if phys else FALLBACK_MEMORY_LIMIT
 
 
 def bytes_per_replication(scenario: Scenario, seed: int | None = None) -> tuple[float, int, float]:
@@ -270,13 +276,17 @@ def bytes_per_replication(scenario: Scenario, seed: int | None = None) -> tuple[
 
 
 def check_size(scenario: Scenario, n: int, seed: int | None = None, *, limit: int | None = None,
-               source: str | None = "rossim run", field: str | None = "-n") -> float:
+               source: str | None = None, field: str | None = "-n") -> float:
     """Refuse, before any work, an ensemble of ``n`` replications that would not fit in memory.
 
     Returns the estimate (bytes); raises :class:`InputError` (``source``, ``field``: by default
-    ``rossim run``, ``-n``) with the estimate and the limit (default :func:`memory_limit`) when it
+    ``-n``, the option of ``rossim run`` and ``rossim compare``) with the estimate and the limit (default :func:`memory_limit`) when it
     is larger. ``n`` of any size is fine here (``2**63`` is refused, not allocated)."""
-    limit = memory_limit() if limit is None else limit
+    if limit is None:
+        limit = memory_limit()
+        origin = " (half of this machine's memory)" if physical_memory() else ""
+    else:
+        origin = ""
     each, events, grid = bytes_per_replication(scenario, seed)
     total = n * each if math.isfinite(each) else math.inf
     if total <= limit:
@@ -290,7 +300,7 @@ def check_size(scenario: Scenario, n: int, seed: int | None = None, *, limit: in
     raise InputError(
         f"{n:,} replications of {scenario.name} would take about {_bytes(total)} of memory "
         f"(~{_bytes(each)} each: {events} events, {grid:,.0f} capacity grid points), more than "
-        f"the limit of {_bytes(limit)} (half of this machine's memory); {hint}",
+        f"the limit of {_bytes(limit)}{origin}; {hint}",
         source=source, field=field)
 
 

@@ -231,8 +231,9 @@ def test_check_size_estimate_and_limit(hl):
     assert ensemble.check_size(hl, 1000) == pytest.approx(1000 * each)
     with pytest.raises(InputError) as info:
         ensemble.check_size(hl, 1000, limit=10 * 2**20)
-    assert info.value.field == "-n" and "10.0 MiB" in str(info.value) and "at most" in str(info.value)
-    assert ensemble.memory_limit() > 0
+    assert info.value.field == "-n" and "limit of 10.0 MiB;" in str(info.value) and "at most" in str(info.value)
+    phys = ensemble.physical_memory()
+    assert ensemble.memory_limit() == (phys // 2 if phys else ensemble.FALLBACK_MEMORY_LIMIT)
     with pytest.raises(InputError):  # the library refuses too, before any work
         ensemble.run(hl, n=1000, workers=1, memory_limit_bytes=10 * 2**20)
 
