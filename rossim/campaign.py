@@ -37,6 +37,12 @@ counts them), and a crew whose replacement is late stays until its ship's docked
 In visiting mode a crew stays ``visit_days``, leaves, and the next visit flies
 ``days_between_visits`` later; the other slots' ships fly with slot 0's visits. A failed crew
 launch is an abort: the crew is safe and the flight is retried.
+
+A module that leaves the station takes its ports with it. A ship docked at one of them moves
+first to a free port of the remaining station that it may use (crew ships first, then cargo
+ships, in the order of the module's ports; logged "relocated"), or leaves with the module, and
+its crew with it: crew aboard and return seats drop at once. A ship whose port leaves while it
+is on its way docks at another free port it may use, or returns.
 """
 
 from __future__ import annotations
@@ -65,7 +71,7 @@ EVENT_KINDS = (
     "ready", "launch", "launch_failure", "scrub", "pad_outage", "docked", "docking_failed",
     "commissioned", "module_lost", "rebuild", "dropped", "free_flyer", "departed", "crew_arrived",
     "crew_departed", "crew_aborted", "flight_cancelled", "cargo_docked", "cargo_undocked",
-    "phase_complete", "milestone",
+    "relocated", "phase_complete", "milestone",
 )
 
 #: Times closer than this (about 0.1 ms) are the same instant: guards float round-off.
@@ -301,6 +307,7 @@ class _Model:
         self.station = Station(plan.phase_targets, sc.station.power_base_kw, sc.station.power_per_crew_kw)
         self.ports = _Ports(env)
         self.dead_ports: set[str] = set()
+        self.ships_at: dict[str, _Crew | _Cargo] = {}  # the ship docked at each occupied port
         self.vehicles = {k: _Launcher(v.min_days_between_flights, v) for k, v in sc.launch_vehicles.items()}
         self.sites = {k: _Launcher(s.turnaround_days, s, s.scrub_probability, s.outage_probability,
                                    plan.windows[k])
@@ -577,11 +584,36 @@ class _Model:
         self.departed.add(mid)
         self.station.remove(mid)
         self.commissioned.discard(mid)
-        prefix = f"{mid}."
-        self.dead_ports.update(f"{mid}.{p}" for p in self.sc.modules[mid].ports)
-        self.ports.free[:] = [p for p in self.ports.free if not p.startswith(prefix)]
+        gone = [f"{mid}.{p}" for p in self.sc.modules[mid].ports]
+        self.dead_ports.update(gone)
+        self.ports.free[:] = [p for p in self.ports.free if p not in self.dead_ports]
         self.log("departed", mid)
+        ships = [self.ships_at.pop(p) for p in gone if p in self.ships_at]
+        ships.sort(key=lambda ship: not isinstance(ship, _Crew))  # crew ships first, in port order
+        for ship in ships:
+            self.move_or_leave(ship, mid)
         self.update()
+
+    def move_or_leave(self, ship: "_Crew | _Cargo", mid: str) -> None:
+        """``ship`` is docked at a port of ``mid``, which leaves: it moves first to a free port of
+        the remaining station that it may use, or it leaves with ``mid``, and its crew with it
+        (a relieved crew's ship, only waiting to undock, just leaves)."""
+        relieved = isinstance(ship, _Crew) and ship.relieved
+        port = None if relieved else self.ports.take_free(ship.ports)
+        if port is not None:
+            self.log("relocated", ship.ship_id, f"{ship.port} -> {port} ({mid} leaves)")
+            ship.port = port
+            self.ships_at[port] = ship
+            return
+        ship.undocked = True
+        if not isinstance(ship, _Crew):
+            self.log("cargo_undocked", ship.ship_id, f"{ship.port} (left with {mid})")
+        elif not relieved:
+            if ship.n:
+                self.crew_aboard -= ship.n
+                self.log("crew_departed", ship.ship_id, f"{ship.n} crew (left with {mid})")
+                ship.n = 0
+            self.relieve(ship)
 
     def _shed_crew(self, excess: int) -> None:
         """Capacity fell below the crew aboard (a module left, a phase target is lower): the
@@ -657,6 +689,11 @@ class _Model:
                 self.release_port(port)
                 self.log("flight_cancelled", ship_id, "arrived after the visit ended; returns")
                 continue
+            if port in self.dead_ports:  # its port left with its module during the approach
+                port = self.ports.take_free(ship_ports)
+                if port is None:
+                    self.log("flight_cancelled", ship_id, "its port has left the station; returns")
+                    continue
             if current is not None and current.n:
                 self.hand_over(current)
             others = self.crew_aboard
@@ -671,11 +708,13 @@ class _Model:
             if visiting and j == 0:
                 self.visit_ends_at = env.now + stay
             if visiting:  # the crew leaves after its visit, its ship with it
-                crew = _Crew(ship_id, n, port, env.now, ship.seats, stay, 0.0)
+                crew = _Crew(ship_id, n, port, env.now, ship.seats, stay, 0.0, ship_ports)
             else:  # the crew stays until relieved, at the latest when its ship must leave
-                crew = _Crew(ship_id, n, port, env.now, ship.seats, life, policy.handover_overlap_days)
+                crew = _Crew(ship_id, n, port, env.now, ship.seats, life, policy.handover_overlap_days,
+                             ship_ports)
             self.crew_aboard += n
             self.slots[j] = crew
+            self.ships_at[port] = crew
             self.log("crew_arrived", ship_id, f"{n} crew")
             self.update()
             self.after(crew.life_days, self.life_ends, crew)
@@ -729,7 +768,12 @@ class _Model:
         self.station.undock_crew_ship(crew.seats)
 
     def undock_crew_ship(self, crew: "_Crew") -> None:
-        """``crew``'s ship leaves its port (its seats were given up when its crew was relieved)."""
+        """``crew``'s ship leaves its port (its seats were given up when its crew was relieved),
+        unless it has already left with the module it was docked at."""
+        if crew.undocked:
+            return
+        crew.undocked = True
+        del self.ships_at[crew.port]
         self.release_port(crew.port)
 
     # ------------------------------------------------------------------ cargo
@@ -752,16 +796,26 @@ class _Model:
             ok = yield from self.launch(c.launch_vehicle, c.launch_site, ship_id)
             if ok:
                 yield env.timeout(draw(c.rendezvous_days))
-                self.log("cargo_docked", ship_id, port)
-                self.after(draw(c.docked_days), self.cargo_undocks, ship_id, port)
+                if port in self.dead_ports:  # its port left with its module during the approach
+                    port = self.ports.take_free(cargo_ports)
+                if port is None:
+                    self.log("flight_cancelled", ship_id, "its port has left the station")
+                else:
+                    self.log("cargo_docked", ship_id, port)
+                    ship = self.ships_at[port] = _Cargo(ship_id, port, cargo_ports)
+                    self.after(draw(c.docked_days), self.cargo_undocks, ship)
             else:
                 self.release_port(port)
             if next_at > env.now:
                 yield env.timeout(next_at - env.now)
 
-    def cargo_undocks(self, ship_id: str, port: str) -> None:
-        self.log("cargo_undocked", ship_id, port)
-        self.release_port(port)
+    def cargo_undocks(self, ship: "_Cargo") -> None:
+        if ship.undocked:  # it left with the module it was docked at
+            return
+        ship.undocked = True
+        del self.ships_at[ship.port]
+        self.log("cargo_undocked", ship.ship_id, ship.port)
+        self.release_port(ship.port)
 
     # ------------------------------------------------------------------ run
     def run(self) -> Replication:
@@ -805,8 +859,9 @@ class _Model:
             life = ship.docked_life_days / 2
             self.start_stay_days = min(policy.increment_days.expected() / 2, life)
             overlap = policy.handover_overlap_days
-        crew = _Crew(f"{policy.ship}#start", n, port, 0.0, ship.seats, life, overlap)
+        crew = _Crew(f"{policy.ship}#start", n, port, 0.0, ship.seats, life, overlap, frozenset(ship.ports))
         self.slots[0] = crew
+        self.ships_at[port] = crew
         self.crew_aboard += n
         self.log("crew_arrived", crew.ship_id, f"{n} crew (aboard at start)")
         self.after(crew.life_days, self.life_ends, crew)
@@ -832,7 +887,8 @@ class _Model:
 class _Crew:
     """A crew and its ship: aboard since ``docked_at``, ``n`` people (0 once gone), leaves at
     ``docked_at + life_days`` unless relieved earlier; the ship leaves ``overlap_days`` after
-    a handover (never past ``life_days``)."""
+    a handover (never past ``life_days``). ``ports``: where the ship may dock; ``relieved``: the
+    crew is going home (its seats no longer the station's); ``undocked``: the ship has left."""
 
     ship_id: str
     n: int
@@ -841,7 +897,19 @@ class _Crew:
     seats: int
     life_days: float
     overlap_days: float
+    ports: frozenset[str]
     relieved: bool = False
+    undocked: bool = False
+
+
+@dataclass(slots=True)
+class _Cargo:
+    """A docked cargo ship, at ``port``, that may dock at ``ports``; ``undocked`` once it has left."""
+
+    ship_id: str
+    port: str
+    ports: frozenset[str]
+    undocked: bool = False
 
 
 def simulate(plan: Plan | Scenario, rng: np.random.Generator, index: int = 0) -> Replication:

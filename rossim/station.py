@@ -9,7 +9,9 @@ The crew capacity is the minimum of five limits:
 ==================  =================================================================
 ``berths``          sum of the berths of the commissioned modules
 ``life_support``    sum of the life-support crew ratings of the commissioned modules
-``return_seats``    seats of the docked crew ships (the lifeboat rule)
+``return_seats``    seats of the docked crew ships (the lifeboat rule); a ship whose crew
+                    has been relieved may stay docked for the handover overlap, but its
+                    seats are its departing crew's and no longer count
 ``power``           floor((power_kw - power_base_kw) / power_per_crew_kw); unlimited
                     when power_per_crew_kw is 0 and the base load is met
 ``phase``           the crew target of the latest completed phase (before any phase is

@@ -170,3 +170,33 @@ def test_capacity_during_a_handover_overlap_counts_only_the_arriving_ships_seats
     assert r.milestones["capacity_4"] == arrivals[2]  # slot 1's ship; was 44.0
     assert r.capacity[r.capacity_t < arrivals[2]].max() == 3
     assert arrivals[:3] == [14.25, 34.25, 54.25] and r.milestones["room_for_4"] == 44.0
+
+
+# ---------------------------------------------------------------- 3. ships leave with their module, or move first
+def test_ship_at_a_departing_module_leaves_with_it_and_its_crew_too():
+    """B (present at the start, docked to A) holds the only crew ship ports: the crew aboard at
+    the start is at B.z, and a second ship brings the fourth crew member to B.w on day 0.25. B
+    leaves on day 31: both ships go with it and so do their crews, and the station has no crew
+    and no lifeboat left (the crews used to stay aboard, the ships counted as lifeboats)."""
+    r = run(["modules.a.present_at_start=true", "modules.b.present_at_start=true", "modules.b.departs=2030-02-01",
+             "crew.crew_at_start=2", 'crew_ships.capsule.ports=["b.z", "b.w"]'])
+    assert kinds(r, "departed", "b") == [31.0]
+    assert [(t, d) for t, k, s, d in r.events if k == "crew_departed"] == [
+        (31.0, "2 crew (left with b)"), (31.0, "1 crew (left with b)")]
+    after = r.capacity_t >= 31.0
+    assert r.crew_aboard[after].max() == 0 and r.capacity[after].max() == 0
+
+
+def test_ship_at_a_departing_module_moves_to_a_free_port_first():
+    """C (present at the start, docked to A) leaves on day 59. The crew aboard at the start is at
+    A.y; its relief docks at C.p on day 50.25 and the relieved ship leaves A.y at once (no
+    overlap). When C leaves, the relief's ship moves to A.y, and the crew stays with its lifeboat."""
+    sc = tiny_with_c("a.v", ["modules.a.present_at_start=true", 'modules.a.ports=["x", "y", "v"]',
+                             "modules.c.present_at_start=true", 'modules.c.ports=["p"]',
+                             "modules.c.departs=2030-03-01", "modules.b.ready=2030-12-01", "crew.crew_at_start=2",
+                             'crew_ships.capsule.ports=["a.y", "c.p"]'])
+    r = campaign.simulate(sc, np.random.default_rng(0))
+    assert kinds(r, "crew_arrived")[:2] == [0.0, 50.25]
+    assert [(t, d) for t, k, s, d in r.events if k == "relocated"] == [(59.0, "c.p -> a.y (c leaves)")]
+    at = np.searchsorted(r.capacity_t, 59.0, side="right") - 1
+    assert r.crew_aboard[at] == 2 and r.capacity[at] == 2
