@@ -132,10 +132,15 @@ def test_module_on_its_way_when_its_target_leaves_is_dropped_or_flies_free():
 
 
 def test_module_whose_target_leaves_before_its_launch_day_does_not_fly():
-    """B's port is claimed on day 9.5, its launch is booked for day 10; A leaves on day 10."""
+    """B's port is claimed on day 9.5, its launch is booked for day 10; A leaves on day 10. B is
+    dropped without flying or, if it may fly free, flies that day as the core (its booking given
+    back and taken again)."""
     r = run(DEPARTS_DAY_10 + ["modules.b.slip_days=0.5"])
     assert not kinds(r, "launch", "b")
     assert kinds(r, "dropped", "b") == [10.0]
+    r = run(DEPARTS_DAY_10 + ["modules.b.slip_days=0.5", "modules.b.if_target_departs=free_flyer"])
+    assert kinds(r, "free_flyer", "b") == kinds(r, "launch", "b") == [10.0]
+    assert r.module_docked["b"] == 10.0
 
 
 
