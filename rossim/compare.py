@@ -35,7 +35,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import clock, ensemble
+from . import clock, ensemble, resultfiles
 from .results import PERSON_DAYS_FILE
 from .campaign import MILESTONES
 from .errors import InputError
@@ -78,19 +78,14 @@ def _person_days_from_events(path: Path, start: dt.date, horizon_days: float,
     """Person-days per replication and year rebuilt from ``events.csv`` crew arrivals and
     departures (for run folders written without ``person_days_by_year.csv``). Event times are
     stored to 1e-4 day, so integrals agree with the exact ones to about 1e-3 person-days per change."""
+    events = resultfiles.read_csv(path, resultfiles.EVENTS_COLUMNS, label="run")
     changes: list[list[tuple[float, int]]] = [[] for _ in range(n)]
-    with open(path, newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            kind = row["kind"]
-            if kind not in ("crew_arrived", "crew_departed"):
-                continue
-            m = _CREW_DETAIL.match(row["detail"])
-            if not m:
-                continue
-            k = int(row["replication"])
-            if 0 <= k < n:
-                sign = 1 if kind == "crew_arrived" else -1
-                changes[k].append((float(row["day"]), sign * int(m.group(1))))
+    for k, day, kind, detail in zip(events["replication"], events["day"], events["kind"], events["detail"]):
+        if kind not in ("crew_arrived", "crew_departed"):
+            continue
+        m = _CREW_DETAIL.match(detail)
+        if m and 0 <= k < n:
+            changes[k].append((day, (1 if kind == "crew_arrived" else -1) * int(m.group(1))))
     out = []
     years: list[int] = []
     for ch in changes:
@@ -183,27 +178,10 @@ class RunFolder:
         return [k for k, v in first.items() if isinstance(v, dict)]
 
 
-def _read_csv_columns(path: Path) -> dict[str, list[str]]:
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.reader(f)
-        header = next(reader, None)
-        if header is None:
-            raise InputError("incompatible run folder: empty file", source=str(path))
-        cols: dict[str, list[str]] = {h: [] for h in header}
-        for row in reader:
-            for h, v in zip(header, row):
-                cols[h].append(v)
-    return cols
-
-
 def _find_coverage(folder: Path) -> tuple[dict | None, Path | None]:
     for d in (folder / "coverage", folder):
-        p = d / "coverage_summary.json"
-        if p.is_file():
-            try:
-                return json.loads(p.read_text(encoding="utf-8")), d
-            except (OSError, json.JSONDecodeError) as exc:
-                raise InputError(f"unreadable coverage summary ({exc})", source=str(p)) from None
+        if (d / "coverage_summary.json").exists():
+            return resultfiles.coverage_summary(d / "coverage_summary.json"), d
     return None, None
 
 
@@ -224,7 +202,7 @@ def _scenario_tables(path: Path, text: str) -> dict:
 
     try:
         raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):  # best effort: the text is shown as it is
         return {}
     origin = _original_source(text)
     for folder in [path.parent] + ([origin.parent] if origin else []):
@@ -236,69 +214,92 @@ def _scenario_tables(path: Path, text: str) -> dict:
     return raw
 
 
+def _scenario_meta(raw: dict) -> dict[str, Any]:
+    """What reports show of a stored scenario's tables, of the right types only: the scenario's
+    title, plan and description (text), and per module its name (text), ``present_at_start``
+    (a boolean) and ``departs`` (a date)."""
+    table = raw.get("scenario") if isinstance(raw.get("scenario"), dict) else {}
+    meta: dict[str, Any] = {k: v for k, v in table.items() if k in ("title", "plan", "description")
+                            and isinstance(v, str)}
+    mods = raw.get("modules") if isinstance(raw.get("modules"), dict) else {}
+    kinds = {"name": str, "present_at_start": bool, "departs": dt.date}
+    meta["modules"] = {mid: {k: v for k, v in m.items() if k in kinds and isinstance(v, kinds[k])}
+                       for mid, m in mods.items() if isinstance(m, dict)}
+    return meta
+
+
+def _replications_columns(modules) -> dict[str, resultfiles.Column]:
+    cols = {"replication": resultfiles.INT_COL}
+    for m in MILESTONES:
+        cols.update({f"{m}_day": resultfiles.OPT_NUMBER_COL, f"{m}_date": resultfiles.OPT_DATE_COL})
+    cols.update({"person_days": resultfiles.NONNEG_COL, "fraction_crewed": resultfiles.NONNEG_COL,
+                 "launches": resultfiles.INT_COL, "losses": resultfiles.INT_COL})
+    for m in modules:
+        cols.update({f"{m}_docked_date": resultfiles.OPT_DATE_COL, f"{m}_ready_date": resultfiles.OPT_DATE_COL,
+                     f"{m}_losses": resultfiles.INT_COL})
+    return cols
+
+
+def _read_person_days(folder: Path, n: int, start: dt.date, horizon_days: float) -> tuple[list[int], np.ndarray]:
+    """(years, (n, Y) person-days) from ``person_days_by_year.csv``, or rebuilt from ``events.csv``
+    in a folder written before that file existed."""
+    pp = folder / PERSON_DAYS_FILE
+    if not pp.exists() and (folder / "events.csv").exists():
+        return _person_days_from_events(folder / "events.csv", start, horizon_days, n)
+    cols = resultfiles.read_csv(pp, resultfiles.PERSON_DAYS_COLUMNS, pattern=resultfiles.PERSON_DAYS_PATTERN,
+                                label="run")
+    ykeys = [k for k in cols if k != "replication"]
+    other = [k for k in ykeys if not re.fullmatch(resultfiles.PERSON_DAYS_PATTERN[0], k)]
+    if other or not ykeys:
+        raise InputError(f"expected columns person_days_<year>, got {other[0]!r}" if other else
+                         "expected columns person_days_<year>, got none", source=str(pp))
+    years = [int(k.removeprefix("person_days_")) for k in ykeys]
+    if years != list(range(years[0], years[0] + len(years))):
+        raise InputError(f"expected consecutive years in order, got {', '.join(map(str, years))}", source=str(pp))
+    if len(cols["replication"]) != n:
+        raise InputError(f"expected {n} rows, one per replication (summary.json says {n}), got "
+                         f"{len(cols['replication'])}", source=str(pp))
+    return years, np.array([cols[k] for k in ykeys], dtype=float).T.reshape(n, len(years))
+
+
 def read_run(folder: str | Path, label: str | None = None) -> RunFolder:
-    """Read and check the run folder ``folder``; bad or incompatible folders raise InputError."""
+    """Read and check the run folder ``folder`` (every file through :mod:`rossim.resultfiles`);
+    bad, damaged or incompatible folders raise InputError naming the file and the field."""
     folder = Path(folder)
     src = str(folder)
-    if not folder.is_dir():
+    if not folder.exists():
         raise InputError("no such run folder", source=src)
+    if not folder.is_dir():
+        raise InputError("not a folder; expected a rossim run folder", source=src)
     sp = folder / "summary.json"
-    if not sp.is_file():
+    if not sp.exists():
         raise InputError("not a rossim run folder (no summary.json)", source=src)
-    try:
-        summary = json.loads(sp.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"unreadable summary.json ({exc})", source=src) from None
-    if not isinstance(summary, dict):
-        raise InputError("incompatible run folder: summary.json is not a table", source=src)
-    missing = [k for k in _SUMMARY_KEYS if k not in summary]
-    if missing:
-        raise InputError(f"incompatible run folder: summary.json lacks {', '.join(missing)} "
-                         "(written by another rossim version?)", source=src)
-    have = list(summary["milestones"]) if isinstance(summary["milestones"], dict) else []
+    summary = resultfiles.read_json(sp, resultfiles.SUMMARY, label="run")
+    have = list(summary["milestones"])
     if set(have) != set(MILESTONES):
         raise InputError(f"incompatible run folder: milestones {', '.join(have) or 'none'}; this rossim "
-                         f"reports {', '.join(MILESTONES)}", source=src)
+                         f"reports {', '.join(MILESTONES)}", source=str(sp), field="milestones")
+    start = dt.date.fromisoformat(summary["start"])
+    horizon = dt.date.fromisoformat(summary["horizon"])
+    if horizon <= start:
+        raise InputError(f"expected a date after start ({summary['start']}), got {summary['horizon']!r}",
+                         source=str(sp), field="horizon")
     rp = folder / "replications.csv"
-    if not rp.is_file():
-        raise InputError("incompatible run folder: no replications.csv", source=src)
-    reps = _read_csv_columns(rp)
-    need = ["replication", *(f"{m}_date" for m in MILESTONES)]
-    need += [f"{m}_{k}" for m in summary["modules"] for k in ("docked_date", "ready_date", "losses")]
-    lacking = [c for c in need if c not in reps]
-    if lacking:
-        raise InputError(f"incompatible run folder: replications.csv lacks column {lacking[0]}", source=src)
+    reps = resultfiles.read_csv(rp, _replications_columns(summary["modules"]), label="run")
     n = len(reps["replication"])
     if n != summary["replications"]:
-        raise InputError(f"incompatible run folder: replications.csv has {n} rows, summary.json says "
-                         f"{summary['replications']}", source=src)
-    capacity = None
-    cp = folder / "capacity.csv"
-    if cp.is_file():
-        cols = _read_csv_columns(cp)
-        capacity = {k: np.array([float(x) if x else np.nan for x in v]) for k, v in cols.items() if k != "date"}
-        capacity["date"] = np.array(cols.get("date", []), dtype="datetime64[D]")
-    text = ""
-    meta: dict[str, Any] = {}
+        raise InputError(f"incompatible run folder: {n} rows, summary.json says {summary['replications']} "
+                         "replications", source=str(rp))
+    cols = resultfiles.read_csv(folder / "capacity.csv", resultfiles.CAPACITY_COLUMNS,
+                                pattern=resultfiles.CAPACITY_PATTERN, min_rows=1, label="run")
+    numeric = [k for k in cols if k != "date" and (k in resultfiles.CAPACITY_COLUMNS
+                                                 or re.fullmatch(resultfiles.CAPACITY_PATTERN[0], k))]
+    capacity = {k: np.array(cols[k], dtype=float) for k in numeric}
+    capacity["date"] = np.array(cols["date"], dtype="datetime64[D]")
     tp = folder / "scenario.toml"
-    if tp.is_file():
-        text = tp.read_text(encoding="utf-8")
-        raw = _scenario_tables(tp, text)
-        meta = dict(raw.get("scenario") or {})
-        meta["modules"] = raw.get("modules") or {}
-    start = dt.date.fromisoformat(summary["start"])
-    horizon_days = clock.days_between(start, dt.date.fromisoformat(summary["horizon"]))
-    pp = folder / PERSON_DAYS_FILE
-    if pp.is_file():
-        cols = _read_csv_columns(pp)
-        ykeys = [k for k in cols if k.startswith("person_days_")]
-        years = [int(k.removeprefix("person_days_")) for k in ykeys]
-        pdays = np.array([[float(cols[k][i]) for k in ykeys] for i in range(len(cols["replication"]))])
-        pdays = pdays.reshape(len(cols["replication"]), len(years))
-    elif (folder / "events.csv").is_file():
-        years, pdays = _person_days_from_events(folder / "events.csv", start, horizon_days, n)
-    else:
-        years, pdays = [], np.zeros((n, 0))
+    text = resultfiles.read_text(tp, label="run")
+    meta = _scenario_meta(_scenario_tables(tp, text))
+    years, pdays = _read_person_days(folder, n, start, clock.days_between(start, horizon))
     coverage, cov_dir = _find_coverage(folder)
     return RunFolder(folder, label or summary["scenario"], summary, reps, capacity, text, meta,
                      years, pdays, coverage, cov_dir)
@@ -675,23 +676,20 @@ def _check_coverage_args(days: float | None, resolution_km: float | None) -> Non
         coverage_run.check_resolution(resolution_km)
 
 
-def _scenario_of_folder(folder: Path):
-    """The scenario a run folder was made from, if its scenario.toml still loads (else None)."""
+def _scenario_of_folder(folder: Path, overrides: Sequence[str] = ()):
+    """The scenario a run folder was made from (with its ``--set`` overrides), if its scenario.toml
+    still loads (else None)."""
     from . import scenario
 
     p = folder / "scenario.toml"
     if not p.is_file():
         return None
-    try:
-        overrides = json.loads((folder / "summary.json").read_text(encoding="utf-8")).get("overrides", [])
-        text = p.read_text(encoding="utf-8")
-    except (OSError, ValueError):
-        return None
+    text = resultfiles.read_text(p, label="run")
     origin = _original_source(text)
     # 'extends' is relative to the file: try the copy, then the original's place.
     for source in [p] + ([origin] if origin else []):
         try:
-            return scenario.loads(text, source=str(source), overrides=overrides)
+            return scenario.loads(text, source=str(source), overrides=list(overrides))
         except InputError:
             continue
     return None
@@ -741,10 +739,10 @@ def build(folder: Path, sources: Sequence[str], run_ensemble, *, overrides: Sequ
                 r = read_run(sub)
                 results.write_person_days(sub, r.person_days_years, r.person_days)
             if _find_coverage(sub)[0] is None:
-                sc = _scenario_of_folder(sub)
+                ov = read_run(sub).summary.get("overrides", [])
+                sc = _scenario_of_folder(sub, ov)
                 if sc is not None and sc.instruments:
-                    _run_coverage(sc, sub / "coverage", days, res, progress,
-                                  read_run(sub).summary.get("overrides", []))
+                    _run_coverage(sc, sub / "coverage", days, res, progress, ov)
         runs.append(read_run(sub, label))
     comp = compare_runs(runs, instrument=instrument)
     write_comparison(folder, comp)

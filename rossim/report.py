@@ -15,11 +15,11 @@ import base64
 import datetime as dt
 import html
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
-from . import figures
+from . import figures, inputfiles, resultfiles
 from .campaign import MILESTONES
 from .compare import (MILESTONE_NAMES, REGION_NAMES, REGIONS, REVISIT_NOTE, Comparison, RunFolder,
                       compare_runs, read_run, table_rows)
@@ -85,30 +85,17 @@ def _milestone_sample(run: RunFolder) -> figures.MilestoneSample:
 
 def coverage_curve(cov: dict, region: str, instrument: str) -> tuple[np.ndarray, np.ndarray] | None:
     """(hours, percent) of the coverage-over-time curve of ``region`` and ``instrument`` in a
-    ``coverage_summary.json`` dict, or None. Accepts the curve under the instrument's entry
-    (``curve`` as ``{hours, percent}`` or ``[[h, pct], ...]``, or ``curve_hours``/``curve_percent``)."""
-    try:
-        entry = cov["regions"][region][instrument]
-    except (KeyError, TypeError):
+    checked ``coverage_summary.json`` dict (:func:`rossim.resultfiles.coverage_summary`), or None
+    when the summary has no such entry."""
+    entry = cov["regions"].get(region, {}).get(instrument)
+    if entry is None:
         return None
-    cands = [entry.get("curve"), entry.get("coverage_over_time"), entry]
-    for c in cands:
-        if isinstance(c, dict):
-            for hk, pk in (("hours", "percent"), ("curve_hours", "curve_percent"), ("elapsed_h", "percent"),
-                           ("time_h", "percent"), ("hours", "percent_area_observed")):
-                if hk in c and pk in c and isinstance(c[hk], list):
-                    return np.asarray(c[hk], dtype=float), np.asarray(c[pk], dtype=float)
-        if isinstance(c, list) and c and isinstance(c[0], (list, tuple)) and len(c[0]) == 2:
-            a = np.asarray(c, dtype=float)
-            return a[:, 0], a[:, 1]
-    return None
+    return np.asarray(entry["curve"]["hours"], dtype=float), np.asarray(entry["curve"]["percent"], dtype=float)
 
 
-def _coverage_span_h(cov: dict) -> float | None:
+def _coverage_span_h(cov: dict) -> float:
     """The coverage span in hours (``span.days`` of ``coverage_summary.json``)."""
-    span = cov.get("span")
-    v = span.get("days") if isinstance(span, dict) else None
-    return float(v) * 24.0 if isinstance(v, (int, float)) else None
+    return float(cov["span"]["days"]) * 24.0
 
 
 def _coverage_curves(runs: Sequence[RunFolder], instruments: Sequence[str] | None,
@@ -124,45 +111,44 @@ def _coverage_curves(runs: Sequence[RunFolder], instruments: Sequence[str] | Non
     return out
 
 
+def _utc(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 def _coverage_result(run: RunFolder, instrument: str, region: str = "russia", track_days: float = 1.0):
     """What :func:`rossim.maps.coverage_map` reads of a coverage result, rebuilt from the run's
     ``coverage_cells.csv`` and ``ground_track.csv`` (cell coordinates, areas, access counts, mean
-    revisit and first access per cell; the first ``track_days`` of the ground track). None if absent."""
-    import csv
+    revisit and first access per cell; the first ``track_days`` of the ground track), both checked
+    (:mod:`rossim.resultfiles`). None if the run has no coverage or no cell of that region and
+    instrument."""
     from types import SimpleNamespace
 
     d = run.coverage_dir
-    if d is None or not (d / "coverage_cells.csv").is_file():
+    if d is None:
         return None
-    cols: dict[str, list[float]] = {k: [] for k in ("lat_deg", "lon_deg", "area_km2", "accesses",
-                                                    "first_access_h", "revisit_mean_h")}
-    with open(d / "coverage_cells.csv", newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            if row.get("region") == region and row.get("instrument") == instrument:
-                for k in cols:
-                    cols[k].append(float(row[k]) if row.get(k) else np.nan)
-    if not cols["lat_deg"]:
+    cells = resultfiles.read_csv(d / "coverage_cells.csv", resultfiles.CELLS_COLUMNS, label="coverage")
+    mine = np.array([r == region and i == instrument for r, i in zip(cells["region"], cells["instrument"])],
+                    dtype=bool)
+    if not mine.any():
         return None
-    a = {k: np.array(v) for k, v in cols.items()}
+    a = {k: np.asarray(cells[k], dtype=float)[mine] for k in
+         ("lat_deg", "lon_deg", "area_km2", "accesses", "first_access_h", "revisit_mean_h")}
+    t0: list[dt.datetime] = []
+
+    def beyond(row) -> bool:  # stop reading at the first sample after track_days
+        t = _utc(row["time_utc"])
+        if not t0:
+            t0.append(t)
+        return (t - t0[0]).total_seconds() / 86400.0 > track_days
+
+    rows = resultfiles.read_csv(d / "ground_track.csv", resultfiles.TRACK_COLUMNS, label="coverage", stop=beyond)
     track = None
-    tp = d / "ground_track.csv"
-    if tp.is_file():
-        days, lat, lon = [], [], []
-        with open(tp, newline="", encoding="utf-8") as f:
-            t0 = None
-            for row in csv.DictReader(f):
-                t = dt.datetime.fromisoformat(row["time_utc"].replace("Z", "+00:00"))
-                t0 = t0 or t
-                x = (t - t0).total_seconds() / 86400.0
-                if x > track_days:
-                    break
-                days.append(x)
-                lat.append(float(row["lat_deg"]) if row["lat_deg"] else np.nan)
-                lon.append(float(row["lon_deg"]) if row["lon_deg"] else np.nan)
-        if days:
-            track = SimpleNamespace(days=np.array(days), lat_deg=np.array(lat), lon_deg=np.array(lon))
+    if rows["time_utc"]:
+        days = [(_utc(t) - t0[0]).total_seconds() / 86400.0 for t in rows["time_utc"]]
+        track = SimpleNamespace(days=np.array(days), lat_deg=np.array(rows["lat_deg"], dtype=float),
+                                lon_deg=np.array(rows["lon_deg"], dtype=float))
     return SimpleNamespace(lat_deg=a["lat_deg"], lon_deg=a["lon_deg"], area_km2=a["area_km2"],
-                           access_count=np.nan_to_num(a["accesses"]).astype(int),
+                           access_count=a["accesses"].astype(int),
                            cell_revisit_mean_h=a["revisit_mean_h"], first_access_days=a["first_access_h"] / 24.0,
                            track=track)
 
@@ -176,14 +162,14 @@ def _save(fig, folder: Path, name: str, svg: bool) -> Path:
     return path
 
 
-def _coverage_maps(runs: Sequence[RunFolder], instrument: str, folder: Path,
+def _coverage_maps(found: Sequence[tuple[RunFolder, Any]], instrument: str, folder: Path,
                    svg: bool) -> list[tuple[str, Path]]:
-    """One map of Russia per scenario (:func:`rossim.maps.coverage_map`), mean revisit per cell of
-    ``instrument`` on one colour scale: 0 to the round number at or above the largest of the
-    scenarios' 95th percentiles (the scale each map would get alone, made common)."""
+    """One map of Russia per scenario (:func:`rossim.maps.coverage_map`) of its coverage result
+    (``found``: (run, :func:`_coverage_result`) pairs), mean revisit per cell of ``instrument`` on
+    one colour scale: 0 to the round number at or above the largest of the scenarios' 95th
+    percentiles (the scale each map would get alone, made common)."""
     from . import maps
 
-    found = [(r, res) for r in runs if (res := _coverage_result(r, instrument)) is not None]
     if not found:
         return []
     p95 = [float(np.percentile(v[np.isfinite(v)], 95)) for _, res in found
@@ -191,7 +177,7 @@ def _coverage_maps(runs: Sequence[RunFolder], instrument: str, folder: Path,
     vmax = maps.nice_ceiling(max(p95)) if p95 else 1.0
     out = []
     for r, res in found:
-        span = _coverage_span_h(r.coverage or {})
+        span = _coverage_span_h(r.coverage)
         span_txt = f" over {span / 24:g} day{'' if span == 24 else 's'}" if span else ""
         fig = maps.coverage_map(res, title=f"{r.title}\n{instrument}: mean revisit per cell{span_txt} "
                                 f"(colour scale 0–{vmax:g} h, shared by every scenario of this comparison)",
@@ -235,6 +221,8 @@ def comparison_figures(comp: Comparison, folder: Path, svg: bool = False) -> lis
     """Write the figures of a comparison folder; returns (caption, path) pairs."""
     runs = comp.runs
     names = " vs ".join(r.label for r in runs)
+    # every file read (and checked) before any figure is drawn
+    found = [(r, res) for r in runs if comp.instrument and (res := _coverage_result(r, comp.instrument)) is not None]
     out = []
     bands = [b for b in (_bands(r) for r in runs) if b is not None]
     if bands:
@@ -250,7 +238,7 @@ def comparison_figures(comp: Comparison, folder: Path, svg: bool = False) -> lis
     out.append(("Empirical CDFs of milestone dates per scenario; plateaus below 100 % are replications that "
                 "never reach the milestone within the horizon.", _save(fig, folder, "fig_milestones", svg)))
     if comp.instrument:
-        out += _coverage_maps(runs, comp.instrument, folder, svg)
+        out += _coverage_maps(found, comp.instrument, folder, svg)
         curves = _coverage_curves(runs, None)
         if curves:
             fig = figures.coverage_time_figure(curves, "Russia", title=f"Coverage of Russia over time — {names}")
@@ -278,8 +266,16 @@ td:first-child{min-width:14em}.wide{overflow-x:auto}
 _e = html.escape
 
 
+#: Largest PNG embedded in a report (a figure of rossim's is < 1 MB).
+MAX_PNG_BYTES = 64 * 2**20
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
 def _data_uri(path: Path) -> str:
-    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+    data = inputfiles.read_bytes(path, MAX_PNG_BYTES)
+    if not data.startswith(_PNG_SIGNATURE):
+        raise InputError(f"not a PNG image (starts with {inputfiles.got(data[:8])})", source=str(path))
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
 
 
 def _figure_html(caption: str, path: Path) -> str:
@@ -446,14 +442,8 @@ def _comparison_table(comp: Comparison) -> str:
 
 
 def _comparison_report(folder: Path, svg: bool) -> Path:
-    import json
-
-    try:
-        data = json.loads((folder / "comparison.json").read_text(encoding="utf-8"))
-        entries = data["scenarios"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"unreadable comparison.json ({exc})", source=str(folder)) from None
-    runs = [read_run(folder / e["folder"], e["label"]) for e in entries]
+    data = resultfiles.read_json(folder / "comparison.json", resultfiles.COMPARISON, label="comparison")
+    runs = [read_run(folder / e["folder"], e["label"]) for e in data["scenarios"]]
     comp = compare_runs(runs, dt.date.fromisoformat(data["deadline"]), instrument=data.get("coverage_instrument"))
     figs = comparison_figures(comp, folder, svg)
     figs += _extra_pngs(folder, None, {p.resolve() for _, p in figs})
@@ -486,15 +476,10 @@ def _comparison_report(folder: Path, svg: bool) -> Path:
 
 def write_coverage_report(folder: str | Path, svg: bool = False) -> Path:
     """Figures and ``report.html`` of a ``rossim coverage`` folder; returns the report's path."""
-    import json
-
     folder = Path(folder)
-    try:
-        cov = json.loads((folder / "coverage_summary.json").read_text(encoding="utf-8"))
-        instruments = list(cov["instruments"])
-        title = str(cov.get("title") or cov["scenario"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"unreadable coverage_summary.json ({exc})", source=str(folder)) from None
+    cov = resultfiles.coverage_summary(folder / "coverage_summary.json")
+    instruments = list(cov["instruments"])
+    title = cov.get("title") or cov["scenario"]
     curves = []
     for inst in instruments:
         c = coverage_curve(cov, "russia", inst)
@@ -523,11 +508,15 @@ def write_coverage_report(folder: str | Path, svg: bool = False) -> Path:
 def write_report(folder: str | Path, svg: bool = False) -> Path:
     """Figures and ``report.html`` of a run folder, a comparison folder or a coverage folder."""
     folder = Path(folder)
-    if (folder / "comparison.json").is_file():
+    if not folder.exists():
+        raise InputError("no such folder; expected a rossim run, coverage or comparison folder", source=str(folder))
+    if not folder.is_dir():
+        raise InputError("not a folder; expected a rossim run, coverage or comparison folder", source=str(folder))
+    if (folder / "comparison.json").exists():
         return _comparison_report(folder, svg)
-    if (folder / "summary.json").is_file():
+    if (folder / "summary.json").exists():
         return write_run_report(folder, svg)
-    if (folder / "coverage_summary.json").is_file():
+    if (folder / "coverage_summary.json").exists():
         return write_coverage_report(folder, svg)
     raise InputError("not a rossim run folder (no summary.json, comparison.json or coverage_summary.json)",
                      source=str(folder))

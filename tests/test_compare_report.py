@@ -383,7 +383,7 @@ def test_incompatible_run_folders(compared, tmp_path, capsys):
     shutil.copytree(compared / "ros_iss_orbit", old)
     (old / "replications.csv").unlink()
     one_line_error(capsys, ["compare", old, compared / "ross_high_latitude", "--out", tmp_path / "o"],
-                   "incompatible run folder", "replications.csv")
+                   str(old / "replications.csv"), "no such file")
     broken = tmp_path / "broken"
     shutil.copytree(compared / "ros_iss_orbit", broken)
     (broken / "summary.json").write_text("{not json")
