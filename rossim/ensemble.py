@@ -280,8 +280,9 @@ def check_size(scenario: Scenario, n: int, seed: int | None = None, *, limit: in
     """Refuse, before any work, an ensemble of ``n`` replications that would not fit in memory.
 
     Returns the estimate (bytes); raises :class:`InputError` (``source``, ``field``: by default
-    ``-n``, the option of ``rossim run`` and ``rossim compare``) with the estimate and the limit (default :func:`memory_limit`) when it
-    is larger. ``n`` of any size is fine here (``2**63`` is refused, not allocated)."""
+    ``-n``, the option of ``rossim run`` and ``rossim compare``) with the estimate and the limit
+    (default :func:`memory_limit`) when it is larger. ``n`` of any size is fine here (``2**63``
+    is refused, not allocated)."""
     if limit is None:
         limit = memory_limit()
         origin = " (half of this machine's memory)" if physical_memory() else ""
@@ -551,6 +552,8 @@ class _SignalsDeferred:
 
 #: prctl(2) option: the signal a process gets when its parent dies (Linux).
 _PR_SET_PDEATHSIG = 1
+#: Whether workers ask the kernel for SIGKILL when their parent dies (Linux has prctl).
+_USE_PDEATHSIG = sys.platform.startswith("linux")
 #: Seconds between two checks of the parent by a worker's watchdog thread.
 _WATCH_PARENT_S = 0.5
 
@@ -560,9 +563,10 @@ def _worker(conn: Connection, scenario: Scenario, seed: int, n: int, parent: int
     the pipe closes.
 
     It ignores SIGINT (a Ctrl-C in the terminal reaches the whole process group; only the parent
-    acts on it, by killing the workers), ends on SIGTERM without a word, and dies with its parent: on Linux the kernel sends it
-    SIGKILL when the parent dies (``prctl(PR_SET_PDEATHSIG)``), even if the parent was killed
-    with ``kill -9``; everywhere, a watchdog thread exits when ``os.getppid()`` changes.
+    acts on it, by killing the workers), ends on SIGTERM without a word, and dies with its
+    parent: on Linux the kernel sends it SIGKILL when the parent dies
+    (``prctl(PR_SET_PDEATHSIG)``), even if the parent was killed with ``kill -9``; everywhere, a
+    watchdog thread exits when ``os.getppid()`` changes (within half a second).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler (forked): just end
@@ -596,7 +600,7 @@ def _pickle_error(exc: Exception) -> bytes:
 
 
 def _die_with_parent(parent: int | None) -> None:
-    if sys.platform.startswith("linux"):
+    if _USE_PDEATHSIG:
         try:
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)

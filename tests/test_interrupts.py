@@ -161,6 +161,25 @@ def test_kill_9_of_rossim_ends_its_workers(tmp_path):
         _kill_all(proc, kids)
 
 
+def test_without_prctl_the_watchdog_ends_the_workers(tmp_path):
+    """Where PR_SET_PDEATHSIG is not available, each worker's watchdog thread sees its parent go."""
+    script = (f"from rossim import ensemble, scenario\n"
+              f"ensemble._USE_PDEATHSIG = False\n"
+              f"ensemble.run(scenario.load({str(HL)!r}), n=20000, workers=2)\n")
+    err = tmp_path / "stderr.txt"
+    with open(err, "wb") as f:
+        proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=f,
+                                start_new_session=True)
+    kids = []
+    try:
+        kids = _workers_started(proc, err)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(5)
+        assert _wait_until(lambda: not any(_alive(k) for k in kids), 2.0), "the watchdog did not end the workers"
+    finally:
+        _kill_all(proc, kids)
+
+
 # ------------------------------------------------------------------------------ workers
 
 
