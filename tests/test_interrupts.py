@@ -271,3 +271,22 @@ def test_plain_progress_line_when_stderr_is_not_a_terminal(tmp_path):
     pattern = re.compile(r"rossim: ross_high_latitude: replications: [\d,]+/400 \(\d+ %\), \d+ s elapsed")
     assert lines and all(pattern.fullmatch(line) for line in lines), res.stderr
     assert lines[-1].startswith("rossim: ross_high_latitude: replications: 400/400 (100 %)")
+
+
+def test_plain_progress_counts_without_a_total(capsys, monkeypatch):
+    """The coverage steps report a count without a total; nothing is printed before the interval."""
+    from rossim import cli
+
+    monkeypatch.setenv("ROSSIM_PROGRESS_INTERVAL", "3600")
+    with cli._progress("quiet") as bar:
+        bar.update(bar.add_task("x", total=10), completed=5)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setenv("ROSSIM_PROGRESS_INTERVAL", "0")
+    with cli._progress("coverage: radar") as bar:
+        task = bar.add_task("radar", total=None)
+        bar.update(task, completed=1200, total=None)
+        bar.update(task, completed=1500, total=3000)
+    lines = capsys.readouterr().err.splitlines()
+    assert re.fullmatch(r"rossim: coverage: radar: 1,200, \d+ s elapsed", lines[0]), lines
+    assert re.fullmatch(r"rossim: coverage: radar: 1,500/3,000 \(50 %\), \d+ s elapsed", lines[1]), lines
+    assert len(lines) == 2
