@@ -17,7 +17,7 @@ from rossim import folders
 
 ROOT = Path(__file__).resolve().parent.parent
 HL = ROOT / "scenarios" / "ross_high_latitude.toml"
-N = "1500"
+N = "1000"
 
 
 def command(out: Path, seed: int) -> list[str]:
