@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from pathlib import Path
 from typing import Sequence
 
@@ -37,6 +38,7 @@ from .folders import atomic_file
 __all__ = [
     "COLORS", "DPI", "WIDTH_IN", "Bands", "ModuleBar", "MilestoneSample", "CoverageCurve",
     "capacity_figure", "timeline_figure", "milestone_cdf_figure", "coverage_time_figure", "save", "color",
+    "plain", "title_text", "TITLE_CHARS", "LABEL_CHARS", "TITLE_LINES",
 ]
 
 #: Okabe-Ito colours (Okabe & Ito 2008, "Color Universal Design"), yellow left out (poor on white).
@@ -46,6 +48,43 @@ DPI = 110
 WIDTH_IN = 10.0
 _RC = {"font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "legend.fontsize": 9,
        "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3}
+
+
+#: Longest line of a title, and of a label (legend entry, axis label), drawn in a figure; longer
+#: ones are cut with an ellipsis so that no text can blow up a figure's layout.
+TITLE_CHARS = 120
+LABEL_CHARS = 48
+#: Most lines of a title.
+TITLE_LINES = 3
+
+
+@functools.lru_cache(maxsize=1)
+def _glyphs() -> frozenset[int]:
+    """Code points the figures' font (matplotlib's default, DejaVu Sans) can draw."""
+    from matplotlib import font_manager, ft2font
+
+    path = font_manager.findfont(font_manager.FontProperties(family=matplotlib.rcParams["font.family"]))
+    return frozenset(ft2font.FT2Font(path).get_charmap())
+
+
+def plain(text, width: int = LABEL_CHARS, max_lines: int = 1) -> str:
+    """User text (a title, a scenario or module name) as figures draw it: as it is, never as
+    matplotlib math (``$`` escaped), at most ``max_lines`` lines of at most ``width`` characters
+    (cut with an ellipsis), characters the font lacks as "?" (no missing-glyph warnings)."""
+    lines = str(text).splitlines() or [""]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][: width - 1] + "…"
+    lines = [ln if len(ln) <= width else ln[: width - 1] + "…" for ln in lines]
+    glyphs = _glyphs()
+    out = "\n".join(lines)
+    out = "".join(c if ord(c) in glyphs or c == "\n" else "?" for c in out)
+    return out.replace("$", r"\$")
+
+
+def title_text(text) -> str:
+    """:func:`plain` for a figure's title (up to :data:`TITLE_LINES` lines of :data:`TITLE_CHARS`)."""
+    return plain(text, TITLE_CHARS, TITLE_LINES)
 
 
 def color(i: int) -> str:
@@ -139,12 +178,12 @@ def capacity_figure(bands: Sequence[Bands], title: str | None = None) -> Figure:
                 ax.fill_between(x, lo, hi, step="post", color=c, alpha=0.18 if len(bands) <= 2 else 0.12,
                                 linewidth=0)
                 sx, sy = _flat_steps(x, mid)
-                ax.plot(sx, sy, color=c, linewidth=2.2, solid_capstyle="butt", label=f"{b.label}: median")
+                ax.plot(sx, sy, color=c, linewidth=2.2, solid_capstyle="butt", label=f"{plain(b.label)}: median")
                 top = max(top, float(np.nanmax(hi)) if np.size(hi) else 1.0)
             for ax, mean in ((ax_cap, b.capacity_mean), (ax_crew, b.crew_mean)):
                 if mean is not None:
                     ax.plot(x, mean, color=c, linewidth=1.0, linestyle=(0, (4, 2)), alpha=0.9,
-                            label=f"{b.label}: mean")
+                            label=f"{plain(b.label)}: mean")
         for ax in (ax_cap, ax_crew):
             ax.set_ylim(0, top + 1.2)
             ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
@@ -171,7 +210,7 @@ def capacity_figure(bands: Sequence[Bands], title: str | None = None) -> Figure:
         _date_axis(ax_crew)
         handles, labels = ax_cap.get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels)), frameon=False)
-        fig.suptitle(title or "Crew capacity and crew aboard over time", fontweight="bold")
+        fig.suptitle(title_text(title or "Crew capacity and crew aboard over time"), fontweight="bold")
     return fig
 
 
@@ -244,11 +283,11 @@ def timeline_figure(groups: Sequence[tuple[str, Sequence[ModuleBar], dt.date]],
                     tr = blended_transform_factory(ax.transAxes, ax.transData)
                     ax.text(0.995, y, " · ".join(notes), transform=tr, va="center", ha="right", fontsize=8,
                             color="#8B0000" if m.loss_share > 0 or m.probability_docked < 1 else "0.25")
-            ax.set_yticks(ys, [_short(m.name) for m in bars])
+            ax.set_yticks(ys, [plain(m.name, 34) for m in bars])
             ax.set_ylim(-0.7, len(bars) - 0.3)
             ax.grid(axis="y", visible=False)
             ax.axvline(h_num, color="0.4", linewidth=1.0, linestyle=":")
-            ax.set_title(label, loc="left", color=c, fontweight="bold")
+            ax.set_title(plain(label, TITLE_CHARS), loc="left", color=c, fontweight="bold")
         lo_all = lo_all if np.isfinite(lo_all) else hi_all - 3650.0
         lo_all -= 0.03 * (hi_all - lo_all)
         # The horizon at 68 % of the width: the notes' column fits to its right.
@@ -268,7 +307,7 @@ def timeline_figure(groups: Sequence[tuple[str, Sequence[ModuleBar], dt.date]],
         handles = [Patch(facecolor="0.6", alpha=0.5, label="median ready → median docked"),
                    Line2D([], [], marker="D", color="0.2", linestyle="-", label="docking: median, 10–90 %")]
         fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
-        fig.suptitle(title or "Assembly timeline: module ready and docking dates (median, 10–90 %)",
+        fig.suptitle(title_text(title or "Assembly timeline: module ready and docking dates (median, 10–90 %)"),
                      fontweight="bold")
     return fig
 
@@ -280,10 +319,6 @@ def _share(x: float) -> str:
     if 0.995 <= x < 1:
         return ">99%"
     return f"{x:.0%}"
-
-
-def _short(name: str, width: int = 34) -> str:
-    return name if len(name) <= width else name[: width - 1] + "…"
 
 
 # ------------------------------------------------------------------------------ 3. milestone CDFs
@@ -321,7 +356,7 @@ def milestone_cdf_figure(samples: Sequence[MilestoneSample], milestones: Sequenc
                 x0 = x[0] if reached.size else horizon
                 xs = np.concatenate([[x0], x, [horizon]])
                 ys = np.concatenate([[0.0], y, [y[-1] if y.size else 0.0]])
-                ax.step(xs, ys, where="post", color=c, linewidth=1.8, label=s.label)
+                ax.step(xs, ys, where="post", color=c, linewidth=1.8, label=plain(s.label))
                 final = ys[-1]
                 ax.plot([horizon], [final], marker="o", color=c, ms=5)
                 if final < 100:  # the replications that never reach it: a bracket up to 100 %
@@ -355,8 +390,8 @@ def milestone_cdf_figure(samples: Sequence[MilestoneSample], milestones: Sequenc
         axes[0].set_ylabel("replications reached (%)")
         handles, labels = axes[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels)), frameon=False)
-        fig.suptitle(title or "When milestones are reached (empirical CDF; a plateau below 100 % = "
-                     "some replications never reach it)", fontweight="bold")
+        fig.suptitle(title_text(title or "When milestones are reached (empirical CDF; a plateau below 100 % = "
+                                "some replications never reach it)"), fontweight="bold")
     return fig
 
 
@@ -396,7 +431,7 @@ def coverage_time_figure(curves: Sequence[CoverageCurve], region: str = "Russia"
             # drawn over another leaves it visible as an outline.
             width = 1.4 + 2.2 * (len(labels) - 1 - labels.index(c.label)) / max(len(labels) - 1, 1)
             ax.step(xs, ys, where="post", color=col, linestyle=ls, linewidth=width,
-                    label=f"{c.label} — {c.instrument}")
+                    label=f"{plain(c.label)} — {plain(c.instrument)}")
             xmax = max(xmax, end)
         ax.set_xlim(0, xmax or 1.0)
         ax.set_ylim(0, 102)
@@ -404,6 +439,6 @@ def coverage_time_figure(curves: Sequence[CoverageCurve], region: str = "Russia"
         ax.set_ylabel(f"area of {region} observed at least once (%)")
         ax.axhline(100, color="0.5", linewidth=0.8)
         fig.legend(loc="outside lower center", ncols=min(3, max(1, len(curves))), frameon=False)
-        fig.suptitle(title or f"Coverage of {region} over time: share of its area seen at least once",
+        fig.suptitle(title_text(title or f"Coverage of {region} over time: share of its area seen at least once"),
                      fontweight="bold")
     return fig

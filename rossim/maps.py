@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .figures import plain
 from .folders import atomic_file
 
 __all__ = ["MAP_SIZE_IN", "MAP_DPI", "NEVER_COLOR", "ONCE_COLOR", "QUANTITIES", "coverage_map", "save",
@@ -57,6 +58,8 @@ _RASTER_WIDTH_PX = 1100
 #: Latitude below which the ground track is not drawn (well south of the map's frame; the conic
 #: projection is cut off at 30°S).
 _TRACK_MIN_LAT_DEG = 20.0
+#: Longest title line drawn (the map is wider than the other figures); see :func:`rossim.figures.plain`.
+_TITLE_CHARS = 170
 #: Map frame margin around Russia's projected bounding box (fraction of its size).
 _MARGIN = 0.02
 
@@ -335,7 +338,7 @@ def coverage_map(
         extend = "both" if extend == "max" else "min"
     cb = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), cax=cax, extend=extend)
     cb.set_label(QUANTITIES[quantity], fontsize=10)
-    fig.suptitle(title, fontsize=11.5, y=0.975)
+    fig.suptitle(plain(title, _TITLE_CHARS, 3), fontsize=11.5, y=0.975)
     fig.text(0.99, 0.01, "Made with Natural Earth. Projection: Lambert conformal conic, 100°E, "
              "parallels 52°N / 72°N", ha="right", va="bottom", fontsize=7, color="#555555")
     return fig

@@ -419,3 +419,68 @@ def test_compare_another_instrument(compared, tmp_path, capsys):
     assert "(optical)" in (out / "report.html").read_text()
     one_line_error(capsys, ["compare", *folders, "--instrument", "lidar", "--out", tmp_path / "x"],
                    "--instrument", "lidar", "optical")
+
+
+# ------------------------------------------------------------------------------ user text in figures
+
+#: Crashed matplotlib's mathtext parser when titles were drawn as math (issue 7, section 2).
+MATH = r"$\frac{1}{$"
+
+
+def test_titles_and_names_are_plain_text_in_figures_and_escaped_in_the_report(tmp_path, capsys):
+    """A run whose title, scenario name and module name hold mathtext, HTML and 120,000 characters:
+    the report is written (exit 0, no warning: pytest turns them into errors), its figures keep
+    their size, and the page shows the text escaped."""
+    out = tmp_path / "run"
+    assert cli.main(["run", str(HL), "-n", "5", "--workers", "1", "--no-report", "--out", str(out)]) == 0
+    hostile = f"{MATH} <script>alert(1)</script> & 漢 " + "x" * 120_000
+    summary = json.loads((out / "summary.json").read_text())
+    summary["title"] = hostile
+    (out / "summary.json").write_text(json.dumps(summary))
+    toml = (out / "scenario.toml").read_text()
+    (out / "scenario.toml").write_text(toml.replace('name = "Science-power module (NEM)"',
+                                                    f'name = "{MATH} module"', 1))
+    assert cli.main(["report", str(out)]) == 0, capsys.readouterr().err
+    page = check_report(out, RUN_FIGURES[:3])
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; 漢" in page and "<script>" not in page
+    for name in RUN_FIGURES[:3]:
+        w, h = check_png(out / f"{name}.png")
+        assert w == figures.WIDTH_IN * figures.DPI and 400 <= h <= 1000, (name, w, h)
+
+
+def _drawn_as_text(text_artist, original: str) -> None:
+    """matplotlib's own rule: the artist is not math, and what it draws begins as ``original`` does."""
+    shown, math = text_artist._preprocess_math(text_artist.get_text())
+    assert math is False, shown
+    assert shown[:4] == original[:4], shown
+
+
+@pytest.mark.parametrize("title", [MATH, "$x$ and $y$", "x" * 120_000, "line\n" * 500, "漢字 ROSS"])
+def test_figure_titles_never_math_never_blow_up_the_layout(title):
+    curves = [figures.CoverageCurve(MATH, "radar", np.array([1.0, 2.0]), np.array([10.0, 20.0]), 3.0)]
+    base = figures.coverage_time_figure(curves, title="short")
+    fig = figures.coverage_time_figure(curves, title=title)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")  # draws everything (mathtext would raise here)
+    base.savefig(io.BytesIO(), format="png")
+    _drawn_as_text(fig._suptitle, title.replace("漢字", "??"))
+    legend = fig.legends[0].get_texts()[0]
+    _drawn_as_text(legend, MATH)
+    ax, ax0 = fig.axes[0].get_position(), base.axes[0].get_position()
+    assert ax.width == pytest.approx(ax0.width, rel=0.05) and ax.height >= 0.6 * ax0.height, (ax, ax0)
+    assert len(fig._suptitle.get_text()) <= figures.TITLE_LINES * (figures.TITLE_CHARS + 1) + 10
+
+
+def test_map_title_is_plain_text(tmp_path):
+    from types import SimpleNamespace
+
+    from rossim import maps
+
+    result = SimpleNamespace(lat_deg=np.array([60.0, 65.0]), lon_deg=np.array([60.0, 100.0]),
+                             area_km2=np.array([1.0, 1.0]), access_count=np.array([2, 0]),
+                             cell_revisit_mean_h=np.array([5.0, np.nan]), first_access_days=np.array([0.1, np.nan]),
+                             track=None)
+    fig = maps.coverage_map(result, title=f"{MATH}\n" + "y" * 120_000)
+    maps.save(fig, tmp_path / "map.png")
+    assert check_png(tmp_path / "map.png") == (1560, 900)
+    _drawn_as_text(fig._suptitle, MATH)
