@@ -216,10 +216,11 @@ def test_worker_errors_reach_the_caller_and_no_worker_stays(hl, monkeypatch):
     def boom(*args):
         raise ValueError("boom in a worker")
 
+    before = set(_children(os.getpid()))
     monkeypatch.setattr(ensemble, "_run_chunk_packed", boom)
     with pytest.raises(ValueError, match="boom in a worker"):
         ensemble.run(hl, n=20, workers=2)
-    assert _children(os.getpid()) == []
+    assert set(_children(os.getpid())) <= before
 
     def die(*args):
         os._exit(3)
@@ -227,7 +228,7 @@ def test_worker_errors_reach_the_caller_and_no_worker_stays(hl, monkeypatch):
     monkeypatch.setattr(ensemble, "_run_chunk_packed", die)
     with pytest.raises(ensemble.BrokenProcessPool, match="exit code 3"):
         ensemble.run(hl, n=20, workers=2)
-    assert _children(os.getpid()) == []
+    assert set(_children(os.getpid())) <= before
 
 
 # ------------------------------------------------------------------------------ size of an ensemble
