@@ -48,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-from . import clock, coverage, regions, results, scenario
+from . import clock, coverage, inputfiles, regions, results, scenario
 from .coverage import CoverageResult, Instrument
 from .errors import InputError
 from .orbit import Orbit
@@ -57,7 +57,6 @@ __all__ = [
     "REGIONS",
     "FIGURES",
     "MAX_DAYS",
-    "MAX_SAMPLES",
     "CURVE_POINTS",
     "load_scenario",
     "user_regions",
@@ -87,9 +86,6 @@ FIGURES = (
 #: Longest span accepted. A year at the 20 s default step is 1.6 M samples (~150 MB of track and
 #: search arrays); longer spans are better run as several shorter ones.
 MAX_DAYS = 366.0
-#: Most time samples of a run (span / step): a year at 10 s. About 100 bytes each in the track
-#: and search arrays, so ~300 MB at the limit; the scenario's ``coverage.step_s`` can ask for more.
-MAX_SAMPLES = 3_200_000
 #: Points of the coverage-over-time curve written to the summary (evenly spaced in time).
 CURVE_POINTS = 500
 
@@ -128,8 +124,8 @@ def load_scenario(path: str | Path, overrides: list[str] = ()):
         field = ".".join(["orbit", *(str(p) for p in err["loc"])])
         msg = err["msg"].removeprefix("Value error, ")
         msg = msg[:1].lower() + msg[1:]
-        if "input" in err and not isinstance(err["input"], dict):
-            msg += f", got {err['input']!r}"
+        if "input" in err and not isinstance(err["input"], dict) and ", got " not in msg:
+            msg += f", got {inputfiles.got(err['input'])}"
         raise InputError(msg, source=sc.source, field=field) from None
     return sc.model_copy(update={"orbit": orbit})
 
@@ -187,17 +183,14 @@ def check_days(days) -> float:
     return d
 
 
-def check_samples(days: float, step_s: float, source: str | None = None) -> int:
-    """The number of time samples of a span of ``days`` at ``step_s`` seconds, refused (InputError
-    with the estimate and the limit) above :data:`MAX_SAMPLES` before anything is computed."""
-    samples = days * 86400.0 / step_s if step_s > 0 else math.inf
-    if not samples <= MAX_SAMPLES:
-        finest = days * 86400.0 / MAX_SAMPLES
-        raise InputError(f"{days:g} days at {step_s:g} s gives about {samples:.3g} time samples (~"
-                         f"{samples * 100 / 2**20:,.0f} MiB), more than the limit of {MAX_SAMPLES:,}; use a "
-                         f"step of at least {math.ceil(finest * 1000) / 1000:g} s or a shorter --days",
-                         source=source, field="coverage.step_s")
-    return int(math.ceil(samples)) + 1
+def check_samples(days: float, step_s: float, source: str | None = None) -> None:
+    """Refuse (InputError with the estimate and the limit) a span of ``days`` sampled every ``step_s``
+    seconds beyond :data:`rossim.scenario.MAX_COVERAGE_SAMPLES` samples, before anything is
+    computed: the scenario checks its own ``coverage.days``; ``--days`` is checked here."""
+    try:
+        scenario.check_coverage_sampling(days, step_s)
+    except ValueError as exc:
+        raise InputError(str(exc), source=source, field="coverage.step_s") from None
 
 
 def check_resolution(resolution_km) -> float:
