@@ -185,8 +185,12 @@ def check_days(days) -> float:
 
 def check_samples(days: float, step_s: float, source: str | None = None) -> None:
     """Refuse (InputError with the estimate and the limit) a span of ``days`` sampled every ``step_s``
-    seconds beyond :data:`rossim.scenario.MAX_COVERAGE_SAMPLES` samples, before anything is
-    computed: the scenario checks its own ``coverage.days``; ``--days`` is checked here."""
+    seconds beyond :data:`rossim.scenario.MAX_COVERAGE_SAMPLES` samples, or shorter than one step,
+    before anything is computed: the scenario checks its own ``coverage.days``; ``--days`` here."""
+    if days * 86400.0 < step_s:
+        raise InputError(f"a span of {days * 86400.0:.3g} s is shorter than one time step ({step_s:g} s, "
+                         f"coverage.step_s); give at least {step_s / 86400.0:.3g} days",
+                         field="coverage.days (--days)")
     try:
         scenario.check_coverage_sampling(days, step_s)
     except ValueError as exc:
@@ -216,12 +220,14 @@ def user_regions(paths: Sequence[str | Path]) -> dict[str, regions.Region]:
 
 
 def region_grids(resolution_km: float, nsr_corridor_width_km: float = 100.0,
-                 extra: dict[str, regions.Region] | None = None) -> dict[str, regions.Grid]:
+                 extra: dict[str, regions.Region] | None = None, source: str | None = None) -> dict[str, regions.Grid]:
     """Equal-area grids of ``russia``, ``arctic`` and ``nsr`` (corridor of the given total width),
     then of the ``extra`` regions.
 
     Raises :class:`InputError` (field ``coverage.resolution_km``) for a grid finer than
-    :data:`rossim.regions.MAX_GRID_CELLS` cells over a region.
+    :data:`rossim.regions.MAX_GRID_CELLS` cells over a region, naming the region's file when one
+    has no cell (smaller than a cell), or ``source`` (the scenario) and
+    ``coverage.nsr_corridor_width_km`` when the corridor has none.
     """
     made = {
         "russia": regions.russia(),
@@ -239,6 +245,8 @@ def region_grids(resolution_km: float, nsr_corridor_width_km: float = 100.0,
     except InputError as exc:
         if exc.field == "resolution_km":
             raise InputError(exc.message, field="coverage.resolution_km (--resolution-km)") from None
+        if exc.source is None:  # a built-in region smaller than a cell: only the corridor can be
+            raise InputError(exc.message, source=source, field="coverage.nsr_corridor_width_km") from None
         raise
 
 
@@ -513,7 +521,7 @@ def run(
         start = orbit.epoch
     else:
         start = sc.orbit_epoch()
-    grids = region_grids(resolution_km, cov.nsr_corridor_width_km, user_regions(region_files))
+    grids = region_grids(resolution_km, cov.nsr_corridor_width_km, user_regions(region_files), sc.source)
 
     by_region, track = analyze_regions(orbit, grids, instruments, start, days, cov.step_s, progress)
     any_result = by_region["russia"][instruments[0].name]

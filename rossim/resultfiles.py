@@ -320,7 +320,7 @@ COVERAGE_SUMMARY = {
     "span": {"start": DATETIME, "end?": DATETIME, "days": POSITIVE},
     "resolution_km": POSITIVE,
     "step_s?": POSITIVE,
-    "instruments": MapOf({"half_angle_deg": POSITIVE}, min_items=1),
+    "instruments": MapOf({"half_angle_deg": NONNEG}, min_items=1),  # rounded: a tiny cone is 0
     "regions": MapOf(MapOf(COVERAGE_ENTRY), min_items=1),
 }
 #: ``comparison.json`` of a comparison folder (see :mod:`rossim.compare`): what the report reads.

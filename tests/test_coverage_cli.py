@@ -244,6 +244,9 @@ BAD = [
     (["--resolution-km", "1"], ["resolution_km", "5,000,000"]),
     (["--resolution-km", "1e-300"], ["resolution_km", "1e-300 km", "more than 1e308 cells", "5,000,000"]),
     (["--resolution-km", "1e300"], ["resolution_km", "at most 2000 km", "1e+300"]),
+    (["--days", "1e-300"], ["coverage.days", "shorter than one time step"]),
+    (["--set", "coverage.nsr_corridor_width_km=1e-9"], ["ross_high_latitude.toml", "coverage.nsr_corridor_width_km",
+                                                        "smaller than a grid cell"]),
     (["--set", 'orbit.tle=["1 25544U","2 25544"]'], ["ross_high_latitude.toml", "orbit.tle", "TLE"]),
     (["--set", "orbit.tle=[\"1 25544U 98067A   24001.50000000  .00016717  00000-0  10270-3 0  9005\","
                "\"2 25544  51.6416 247.4627 0006703 130.5360 325.0288 15.4981530x 12345\"]"],
