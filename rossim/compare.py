@@ -232,7 +232,7 @@ def _replications_columns(modules) -> dict[str, resultfiles.Column]:
     cols = {"replication": resultfiles.INT_COL}
     for m in MILESTONES:
         cols.update({f"{m}_day": resultfiles.OPT_NUMBER_COL, f"{m}_date": resultfiles.OPT_DATE_COL})
-    cols.update({"person_days": resultfiles.NONNEG_COL, "fraction_crewed": resultfiles.NONNEG_COL,
+    cols.update({"person_days": resultfiles.OPT_NUMBER_COL, "fraction_crewed": resultfiles.OPT_NUMBER_COL,
                  "launches": resultfiles.INT_COL, "losses": resultfiles.INT_COL})
     for m in modules:
         cols.update({f"{m}_docked_date": resultfiles.OPT_DATE_COL, f"{m}_ready_date": resultfiles.OPT_DATE_COL,

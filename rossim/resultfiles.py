@@ -213,7 +213,8 @@ NONNEG_COL = _number_column("a finite number >= 0", lambda x: x >= 0)
 INT_COL = Column(Kind("a whole number >= 0", _int_cell), convert=int)
 DATE_COL = Column(Kind("an ISO date YYYY-MM-DD", _is_date))
 OPT_DATE_COL = Column(Kind("an ISO date YYYY-MM-DD or empty", _is_date), empty_ok=True)
-TEXT_COL = Column(Kind("text without control characters", lambda v: v.isprintable()), empty_ok=True)
+TEXT_COL = Column(Kind("text without control characters", lambda v: not any(c < " " and c != "\t" for c in v)),
+                  empty_ok=True)
 DATETIME_COL = Column(Kind("an ISO date and time", _is_datetime))
 
 
@@ -315,8 +316,8 @@ COVERAGE_SUMMARY = {
     "title?": optional(TEXT),
     "source?": optional(TEXT),
     "overrides?": ListOf(TEXT),
-    "orbit": MapOf(any_of(NUMBER, TEXT, BOOL, Kind("a list of text", lambda v: isinstance(v, list)
-                                                   and all(isinstance(x, str) for x in v)))),
+    "orbit": MapOf(optional(any_of(NUMBER, TEXT, BOOL, Kind("a list of text", lambda v: isinstance(v, list)
+                                                            and all(isinstance(x, str) for x in v))))),
     "span": {"start": DATETIME, "end?": DATETIME, "days": POSITIVE},
     "resolution_km": POSITIVE,
     "step_s?": POSITIVE,
