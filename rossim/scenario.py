@@ -824,8 +824,27 @@ def _first_problem(exc: ValidationError, source: str, prefix: tuple = ()) -> Inp
 
 def _field_parts(loc: tuple) -> list[str]:
     """The user's field path in a pydantic error location: without pydantic's own parts (union
-    members, "[key]") and distribution tags."""
-    return [str(p) for p in loc if not (isinstance(p, str) and ("[" in p or p in _DIST_TAGS))]
+    members, "[key]") and the distribution tag after an uncertain field (a module named "beta"
+    keeps its name)."""
+    parts: list[str] = []
+    for p in loc:
+        if isinstance(p, str) and ("[" in p or (p in _DIST_TAGS and parts and parts[-1] in _UNCERTAIN_FIELDS)):
+            continue
+        parts.append(str(p))
+    return parts
+
+
+def _mentions_distribution(annotation: Any) -> bool:
+    from typing import get_args
+
+    if isinstance(annotation, type):
+        return issubclass(annotation, BaseDistribution)
+    return any(_mentions_distribution(a) for a in get_args(annotation))
+
+
+#: Names of the fields that hold a distribution (after them, pydantic puts the ``dist`` tag).
+_UNCERTAIN_FIELDS = {name for model in (LaunchSite, LaunchVehicle, Module, CrewShip, CargoShip, CrewPolicy)
+                     for name, f in model.model_fields.items() if _mentions_distribution(f.annotation)}
 
 
 def _model_at(loc: tuple) -> type[BaseModel] | None:

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from rossim.distributions import BetaRecord, Fixed, Uncertain, Weibull, as_distribution
+from rossim.distributions import (MAX_LOGNORMAL_SIGMA, MAX_MAGNITUDE, MIN_WEIBULL_SHAPE, BetaRecord, Fixed,
+                                  Uncertain, Weibull, as_distribution, finite_number)
 
 N = 20_000  # samples: the sample mean's standard error is sd / 141
 
@@ -60,3 +61,39 @@ def test_bare_number_is_fixed():
 def test_bad_tables_are_refused(table):
     with pytest.raises(ValidationError):
         Holder(x=table)
+
+
+@pytest.mark.parametrize("value", [
+    True, False, "3", None, math.nan, math.inf, -math.inf, 10**400, 1e13,
+    {"dist": "uniform", "low": 0.0, "high": math.inf},
+    {"dist": "normal", "mean": math.nan, "sd": 1.0},
+    {"dist": "normal", "mean": 1.0, "sd": 1.0, "low": 5.0, "high": 2.0},
+    {"dist": "weibull", "shape": math.inf, "scale": 1.0},
+    {"dist": "weibull", "shape": 0.01, "scale": 1.0},
+    {"dist": "lognormal", "median": 1.0, "sigma": 1000.0},
+    {"dist": "bernoulli", "p": True},
+    {"dist": "beta", "successes": "65", "failures": 2},
+    {"dist": "fixed", "value": math.nan},
+], ids=repr)
+def test_every_parameter_is_a_finite_number(value):
+    """Booleans, strings, NaN, infinities and numbers beyond MAX_MAGNITUDE are not numbers here."""
+    with pytest.raises(ValidationError):
+        Holder(x=value)
+
+
+@pytest.mark.parametrize("table", [
+    {"dist": "lognormal", "median": MAX_MAGNITUDE, "sigma": MAX_LOGNORMAL_SIGMA},
+    {"dist": "weibull", "shape": MIN_WEIBULL_SHAPE, "scale": MAX_MAGNITUDE},
+    {"dist": "normal", "mean": MAX_MAGNITUDE, "sd": MAX_MAGNITUDE},
+], ids=lambda t: t["dist"])
+def test_samples_stay_finite_at_the_parameter_limits(table):
+    d = Holder(x=table).x
+    rng = np.random.default_rng(7)
+    samples = np.array([d.sample(rng) for _ in range(N)])
+    assert np.isfinite(samples).all()
+    assert math.isfinite(d.expected())
+
+
+def test_integers_are_numbers():
+    assert Holder(x={"dist": "uniform", "low": 1, "high": 3}).x.high == 3.0
+    assert finite_number(7) == 7.0 and isinstance(finite_number(7), float)
