@@ -7,6 +7,15 @@ expected, e.g. ``ross.toml: modules.nem.mass_kg: input should be greater than 0,
 
 Units are in the key names (``mass_kg``, ``altitude_km``, ``rendezvous_days``); dates are ISO
 dates, read as 00:00 UTC. Uncertain quantities use the vocabulary of :mod:`rossim.distributions`.
+
+Every field has a type that carries its check (one validator per concept): ``Number`` (a finite
+TOML number, never a boolean or a string), ``Count``, ``Flag``, ``Date`` (1957-10-04 to
+2200-12-31), ``Duration`` (never negative, whatever the key), ``Cycle`` (at least a day),
+``Probability``, ``Key`` (table keys and references) and ``Name``/``Text`` (bounded plain text).
+What a scenario may ask of the machine is bounded before any work starts: file size, nesting,
+``extends`` depth, the simulated span, the capacity grid and the coverage samples; each limit
+is stated in the message that enforces it. Checks across sections are the ``_check_*``
+functions listed in ``_CROSS_CHECKS``.
 """
 
 from __future__ import annotations
