@@ -196,14 +196,17 @@ def _original_source(text: str) -> Path | None:
 
 def _scenario_tables(path: Path, text: str) -> dict:
     """The TOML tables of a stored scenario, its ``extends`` base merged under it when that file is
-    still found (next to the copy, or next to the original); best effort, for names and descriptions
-    shown in reports ({} when unreadable)."""
+    still found (next to the copy, or next to the original; else without it), for names and
+    descriptions shown in reports. A copy that is not TOML (rossim wrote a checked scenario) is
+    damaged: InputError naming it."""
     from . import scenario
 
     try:
         raw = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, RecursionError):  # best effort: the text is shown as it is
-        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not valid TOML ({exc})", source=str(path)) from None
+    except RecursionError:
+        raise InputError("not valid TOML (nested too deep)", source=str(path)) from None
     origin = _original_source(text)
     for folder in [path.parent] + ([origin.parent] if origin else []):
         try:

@@ -273,6 +273,9 @@ COMPARISON = [
     ("instrument-number", edit_json(put(5, "coverage_instrument")), ["coverage_instrument", "got 5"]),
 ]
 SCENARIO_TOML = [
+    ("not-toml", lambda p: p.write_text(p.read_text() + "\n[modules\n"), ["not valid TOML"]),
+    ("toml-3000-deep", lambda p: p.write_text("x = " + "[" * 3000 + "]" * 3000 + "\n" + p.read_text()),
+     ["not valid TOML"]),
     ("not-utf8", write(b"title = '\xff'"), ["not UTF-8"]),
     ("removed", removed, ["no such file"]),
     ("a-folder", a_folder, ["got a folder"]),
