@@ -150,7 +150,6 @@ def _duration(minimum: float):
 Duration = Annotated[Uncertain, _duration(0.0)]
 #: A duration that starts something over (a crew's stay, a rebuild): at least MIN_CYCLE_DAYS.
 Cycle = Annotated[Uncertain, _duration(MIN_CYCLE_DAYS)]
-_check_cycle = _duration(MIN_CYCLE_DAYS).func
 
 
 def _probability(d: BaseDistribution) -> BaseDistribution:
@@ -385,13 +384,6 @@ class Module(_Model):
     if_target_departs: Literal["drop", "free_flyer"] = Field(
         "drop", description="if the module it docks to has left the station before it docks: "
         "drop it, or fly it as the station's new core")
-
-    @field_validator("rebuild_days")
-    @classmethod
-    def _rebuild_takes_time(cls, d: BaseDistribution, info: ValidationInfo) -> BaseDistribution:
-        if info.data.get("on_loss") == "rebuild":  # a rebuild starts the module over
-            _check_cycle(d)
-        return d
 
     @model_validator(mode="after")
     def _launch_or_present(self):
@@ -1051,9 +1043,19 @@ def _check_phases(s: Scenario, add) -> None:
 
 
 def _check_relaunch(s: Scenario, add) -> None:
-    """A vehicle that can fail must not be able to fly again at the same instant: after a failure
-    the same flight (a crew ship, a rebuilt module) is booked at once, and with no stand-down, no
-    gap between flights and no pad turnaround it would fail and relaunch without end."""
+    """Nothing lost can fly again at the same instant, or it could be lost and relaunched without
+    end within a moment of simulated time: a module that can be lost (launch or docking failure)
+    and is rebuilt takes at least a day to rebuild; after a launch failure the same flight (a crew
+    ship) is booked at once, so a vehicle that can fail needs a stand-down, a gap between flights
+    or a pad turnaround."""
+    for mid, m in s.modules.items():
+        vehicle = s.launch_vehicles.get(m.launch_vehicle) if m.launch_vehicle else None
+        can_be_lost = m.docking_success_probability < 1 or (
+            vehicle is not None and vehicle.success_probability.bounds()[0] < 1)
+        lo = m.rebuild_days.bounds()[0]
+        if m.on_loss == "rebuild" and can_be_lost and not m.present_at_start and lo < MIN_CYCLE_DAYS:
+            add(f"modules.{mid}.rebuild_days", f"expected a duration >= {MIN_CYCLE_DAYS:g} day for a module "
+                f"that can be lost and is rebuilt (the smallest value this can take is {lo:g})")
     for vid, v in s.launch_vehicles.items():
         if v.success_probability.bounds()[0] >= 1:
             continue

@@ -196,7 +196,6 @@ BAD_SETS = [
     ("launch_sites.pad.turnaround_days=-1", ["launch_sites.pad.turnaround_days", "greater than or equal to 0"]),
     ("crew.handover_overlap_days=-3", ["crew.handover_overlap_days", "greater than or equal to 0"]),
     ("crew.increment_days=1e-9", ["crew.increment_days", "duration >= 1 day"]),
-    ("modules.a.rebuild_days=0.0", ["modules.a.rebuild_days", "duration >= 1 day"]),
     ("crew_ships.capsule.docked_life_days=0.001", ["crew_ships.capsule.docked_life_days", "greater than or equal to 1"]),
     # dates against the simulated span, and the span itself
     ("modules.a.departs=2029-06-01", ["modules.a.departs", "on or after simulation.start (2030-01-01)"]),
@@ -228,6 +227,16 @@ BAD_SETS = [
 @pytest.mark.parametrize("override,needles", BAD_SETS, ids=[o[:40] for o, _ in BAD_SETS])
 def test_bad_value(tmp_path, capsys, override, needles):
     refused(capsys, tmp_path, [TINY, "--set", override], str(TINY), *needles)
+
+
+def test_instant_rebuild_of_a_module_that_can_be_lost(tmp_path, capsys):
+    """Lost at docking and rebuilt in no time, a module can be relaunched at the same instant
+    (with no gap between flights), lost again, without end; refused. With nothing that can fail,
+    a zero rebuild time is harmless."""
+    refused(capsys, tmp_path, [TINY, "--set", "modules.a.rebuild_days=0.0", "--set",
+                               "modules.a.docking_success_probability=0.5", "--set", "modules.a.docking_retry_days=0"],
+            "modules.a.rebuild_days", "can be lost and is rebuilt")
+    assert scenario.load(TINY, ["modules.a.rebuild_days=0.0"]).modules["a"].rebuild_days.bounds() == (0, 0)
 
 
 def test_omm_values_are_checked_key_by_key(tmp_path, capsys):
