@@ -421,10 +421,11 @@ class _Model:
 
         Bookings are first come, first served: a flight takes the first launch opportunity at
         which both the vehicle (cadence, stand-down) and the pad (turnaround, outage) are free,
-        and holds them from then on; a flight called off on its day gives them back. A failure or a pad outage discovered meanwhile moves the
-        later bookings when they come due, and so does a scrubbed flight that moved to the next
-        opportunity: on its day every flight checks the vehicle's cadence and the pad's
-        turnaround against the launches that actually happened.
+        and holds them from then on; a flight called off on its day gives them back. A failure
+        or a pad outage discovered meanwhile moves the later bookings when they come due, and so
+        does a scrubbed flight that moved to the next opportunity: on its day every flight checks
+        the vehicle's cadence and the pad's turnaround against the launches that actually
+        happened.
         """
         env, u, draw = self.env, self.uniform, self.draw
         vehicle, site = self.vehicles[vehicle_id], self.sites[site_id]
