@@ -57,12 +57,15 @@ __all__ = [
     "REGIONS",
     "FIGURES",
     "MAX_DAYS",
+    "MAX_ACCESSES",
     "CURVE_POINTS",
     "load_scenario",
     "user_regions",
     "check_days",
     "check_resolution",
     "check_samples",
+    "check_accesses",
+    "estimate_accesses",
     "build_instruments",
     "region_grids",
     "analyze_regions",
@@ -86,6 +89,9 @@ FIGURES = (
 #: Longest span accepted. A year at the 20 s default step is 1.6 M samples (~150 MB of track and
 #: search arrays); longer spans are better run as several shorter ones.
 MAX_DAYS = 366.0
+#: Most accesses (a cell observed by one pass) a run may find, estimated before the search
+#: (:func:`check_accesses`); each costs ~100 bytes through the search and the figures of merit.
+MAX_ACCESSES = 20_000_000
 #: Points of the coverage-over-time curve written to the summary (evenly spaced in time).
 CURVE_POINTS = 500
 
@@ -248,6 +254,40 @@ def region_grids(resolution_km: float, nsr_corridor_width_km: float = 100.0,
         if exc.source is None:  # a built-in region smaller than a cell: only the corridor can be
             raise InputError(exc.message, source=source, field="coverage.nsr_corridor_width_km") from None
         raise
+
+
+def estimate_accesses(orbit: Orbit, grids: dict[str, regions.Grid], instruments: list[Instrument],
+                      days: float) -> float:
+    """About how many accesses the run will find: for each instrument and cell, the passes a day
+    whose footprint reaches a cell at latitude φ, revolutions/day x 2λ / (π cos φ) (the two
+    crossings of φ per revolution, each seeing a band 2λ wide out of the latitude circle; λ the
+    footprint's central angle), at most two a revolution, none beyond the orbit's reach; times the
+    span. Lighting constraints are ignored (an upper estimate for optical instruments)."""
+    lat = np.radians(np.concatenate([g.lat_deg for g in grids.values()]))
+    revs = 86400.0 / orbit.period_s
+    inc = math.radians(orbit.inclination_deg)
+    reach = min(inc, math.pi - inc)
+    cos_lat = np.maximum(np.cos(lat), 1e-3)
+    total = 0.0
+    for inst in instruments:
+        lam = inst.footprint_central_angle_rad(orbit.altitude_km)
+        per_day = np.minimum(2.0 * revs, revs * 2.0 * lam / (math.pi * cos_lat))
+        total += float(per_day[np.abs(lat) <= reach + lam].sum())
+    return total * days
+
+
+def check_accesses(orbit: Orbit, grids: dict[str, regions.Grid], instruments: list[Instrument], days: float,
+                   source: str | None = None) -> None:
+    """Refuse a run whose :func:`estimate_accesses` exceeds :data:`MAX_ACCESSES` (InputError with
+    the estimate and the limit), before the search."""
+    estimate = estimate_accesses(orbit, grids, instruments, days)
+    if estimate > MAX_ACCESSES:
+        cells = sum(len(g) for g in grids.values())
+        raise InputError(
+            f"{cells:,} cells x {len(instruments)} instrument(s) over {days:g} days give about {estimate:,.0f} "
+            f"accesses to find (~{estimate * 100 / 2**30:,.1f} GiB), more than the limit of {MAX_ACCESSES:,}; "
+            "use a coarser --resolution-km, fewer --days or one --instrument", source=source,
+            field="coverage.resolution_km (--resolution-km)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -523,6 +563,7 @@ def run(
         start = sc.orbit_epoch()
     grids = region_grids(resolution_km, cov.nsr_corridor_width_km, user_regions(region_files), sc.source)
 
+    check_accesses(orbit, grids, instruments, days, sc.source)
     by_region, track = analyze_regions(orbit, grids, instruments, start, days, cov.step_s, progress)
     any_result = by_region["russia"][instruments[0].name]
     sample_days = any_result.track.days

@@ -18,7 +18,7 @@ import shapely
 from PIL import Image
 
 from conftest import one_line_error
-from rossim import cli, coverage, coverage_run, maps, regions
+from rossim import cli, coverage, coverage_run, maps, regions, scenario
 from rossim.orbit import Orbit
 
 SCENARIOS = sorted(Path("scenarios").glob("*.toml"))
@@ -422,3 +422,28 @@ def test_coverage_report_is_self_contained(high_run):
     text = re.sub(r'src="data:image/png;base64,[A-Za-z0-9+/=]+"', "", html).lower()  # base64 may spell "http"
     assert "<script" not in text and "http" not in text and "href=" not in text
     assert "northern sea route" in text
+
+
+# ---------------------------------------------------------------------------------------------
+# Resource estimate: accesses
+
+
+def test_access_estimate_is_near_what_a_run_finds(high_run):
+    """The estimate that guards memory before the search, against the accesses a real run found
+    (radar: no lighting constraint, which the estimate ignores)."""
+    summary = json.loads((high_run / "coverage_summary.json").read_text())
+    sc = coverage_run.load_scenario(HIGH)
+    orbit = scenario.build_orbit(sc)
+    grids = coverage_run.region_grids(summary["resolution_km"])
+    radar = coverage_run.build_instruments(sc, orbit, "radar")
+    found = sum(summary["regions"][r]["radar"]["accesses_total"] for r in coverage_run.REGIONS)
+    estimate = coverage_run.estimate_accesses(orbit, grids, radar, summary["span"]["days"])
+    assert 0.5 * found <= estimate <= 2.0 * found, (estimate, found)
+
+
+def test_too_many_accesses_refused_before_the_search(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(coverage_run, "MAX_ACCESSES", 1_000)
+    monkeypatch.setattr(coverage, "analyze", lambda *a, **k: pytest.fail("the search ran"))
+    one_line_error(capsys, ["coverage", HIGH, *FAST, "--out", tmp_path / "o"], "ross_high_latitude.toml",
+                   "--resolution-km", "accesses to find", "more than the limit of 1,000")
+    assert list(tmp_path.iterdir()) == []
