@@ -1,0 +1,179 @@
+"""Monte Carlo uncertainty of what an ensemble estimates from n independent replications.
+
+An ensemble of n replications estimates probabilities, quantiles and means; each estimate would
+come out differently with another seed. This module gives each its 95 % Monte Carlo interval (the
+``level`` is a parameter), so a printed number says how far to trust it, and :func:`differs` says
+whether two estimates (two scenarios, two years) differ by more than that noise.
+
+* a probability p = k/n: the Wilson score interval (it stays inside [0, 1] and keeps its coverage
+  near 0 and 1, where the normal "p ± 1.96 se" collapses to a point) and the standard error
+  sqrt(p (1 - p) / n);
+* a quantile: the distribution-free interval between two order statistics whose ranks come from
+  the binomial distribution of the count of replications below the true quantile (no assumption
+  on the distribution; conservative: coverage at least ``level`` for a continuous quantity);
+  censored samples (NaN = "later than the horizon") as :func:`rossim.ensemble.quantiles`;
+* a mean: the standard error s / sqrt(n) and the normal interval (central limit theorem).
+
+Everything is vectorized: the replications lie along ``axis`` (default 0), every other axis is
+kept (a grid of dates, a list of crew levels, calendar years).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["Interval", "z_value", "proportion", "proportion_of", "quantile", "quantile_ranks", "mean",
+           "differs"]
+
+#: The confidence level of every interval unless told otherwise.
+LEVEL = 0.95
+
+
+def z_value(level: float = LEVEL) -> float:
+    """The two-sided standard normal quantile of ``level`` (1.959964 at 95 %)."""
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    return NormalDist().inv_cdf(0.5 + level / 2.0)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An estimate with its Monte Carlo interval: ``value`` within [``low``, ``high``] at
+    ``level``; ``se`` its standard error where one applies (NaN for quantiles). Floats or arrays
+    of one shape. For quantiles of censored samples a NaN bound means "later than the horizon"
+    (a NaN ``value`` too); -inf / inf mean that too few replications bound that side."""
+
+    value: np.ndarray | float
+    low: np.ndarray | float
+    high: np.ndarray | float
+    se: np.ndarray | float
+    level: float = LEVEL
+
+    def __getitem__(self, key) -> Interval:
+        """The same estimates at ``key`` (numpy indexing of every field)."""
+        pick = lambda a: np.asarray(a)[key]  # noqa: E731
+        return Interval(pick(self.value), pick(self.low), pick(self.high), pick(self.se), self.level)
+
+    @property
+    def half_width(self) -> np.ndarray | float:
+        """The larger distance from the value to a bound (the "±" to print)."""
+        return np.maximum(np.asarray(self.value) - self.low, np.asarray(self.high) - self.value)
+
+
+def proportion(k, n, level: float = LEVEL) -> Interval:
+    """Probability ``k / n`` (successes of n replications, arrays broadcast) with its Wilson score
+    interval and standard error. n = 0 gives NaN."""
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    if np.any(k < 0) or np.any(k > n):
+        raise ValueError("proportion needs 0 <= k <= n")
+    z = z_value(level)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        se = np.sqrt(p * (1.0 - p) / n)
+        denom = 1.0 + z * z / n
+        centre = (p + z * z / (2.0 * n)) / denom
+        half = z / denom * np.sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n))
+    low = np.where(k == 0, 0.0, np.clip(centre - half, 0.0, 1.0))  # exact ends (no 1e-17 residue)
+    high = np.where(k == n, 1.0, np.clip(centre + half, 0.0, 1.0))
+    low, high = np.where(n > 0, low, np.nan), np.where(n > 0, high, np.nan)
+    return Interval(_out(p), _out(low), _out(high), _out(se), level)
+
+
+def proportion_of(mask, axis: int = 0, level: float = LEVEL) -> Interval:
+    """The share of replications (along ``axis``) where boolean ``mask`` holds, with its interval."""
+    mask = np.asarray(mask, dtype=bool)
+    return proportion(np.count_nonzero(mask, axis=axis), mask.shape[axis], level)
+
+
+def quantile_ranks(n: int, probs, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """1-based ranks of (the quantile, its lower bound, its upper bound) among n sorted values.
+
+    The quantile is the inverted empirical CDF's, rank ceil(n p) (as ``np.quantile(...,
+    method="inverted_cdf")``). The count B of replications at or below the true quantile is
+    Binomial(n, p), and X_(l) <= q_p < X_(u) exactly when l <= B < u; l and u are the equal-tailed
+    binomial quantiles (each tail below (1 - level) / 2), so the coverage
+    F(u - 1) - F(l - 1) >= level. A lower rank of 0 or an upper rank of n + 1 means that side
+    is unbounded by n replications."""
+    from scipy.stats import binom
+
+    p = np.atleast_1d(np.asarray(probs, dtype=float))
+    if n < 1:
+        raise ValueError("quantile_ranks needs n >= 1")
+    if np.any((p <= 0.0) | (p >= 1.0)):
+        raise ValueError("quantile probabilities must be in (0, 1)")
+    alpha = 1.0 - level
+    value = np.clip(np.ceil(n * p), 1, n).astype(int)  # as numpy's inverted_cdf (same rounding)
+    low = binom.ppf(alpha / 2.0, n, p).astype(int)            # F(low - 1) < alpha / 2
+    high = binom.ppf(1.0 - alpha / 2.0, n, p).astype(int) + 1  # F(high - 1) >= 1 - alpha / 2
+    return value, low, high
+
+
+def quantile(values, probs: float | Sequence[float], axis: int = 0, censored: bool = False,
+             level: float = LEVEL) -> Interval:
+    """Quantiles of ``values`` over the replications along ``axis`` with their order-statistic
+    intervals. ``probs`` a float gives that axis removed; a sequence puts it first (as
+    ``np.quantile``). The value equals :func:`rossim.ensemble.quantiles`' (a replication's value,
+    no interpolation).
+
+    ``censored``: NaN means "later than the horizon" (sorted last); a quantile or bound whose
+    rank falls among those is NaN. Otherwise NaN values are refused. A bound beyond the sample
+    (too few replications) is -inf or inf; when censored, an upper bound beyond the sample is NaN
+    (later than every replication observed, which may be beyond the horizon)."""
+    x = np.moveaxis(np.asarray(values, dtype=float), axis, 0)
+    n = x.shape[0]
+    if not censored and np.isnan(x).any():
+        raise ValueError("NaN values in an uncensored sample")
+    scalar = np.ndim(probs) == 0
+    ranks = quantile_ranks(n, probs, level)
+    ordered = np.sort(x, axis=0)  # NaN last: the censored replications
+    padded = np.concatenate([np.full((1, *x.shape[1:]), -np.inf), ordered,
+                             np.full((1, *x.shape[1:]), np.nan if censored else np.inf)])
+    value, low, high = (padded[np.clip(r, 0, n + 1)] for r in ranks)  # rank r sits at r
+    out = Interval(value, low, high, np.full(value.shape, np.nan), level)
+    return out[0] if scalar else out
+
+
+def mean(values, axis: int = 0, level: float = LEVEL) -> Interval:
+    """Mean over the replications along ``axis``, standard error s / sqrt(n) and the normal
+    interval mean ± z se (NaN with fewer than two replications)."""
+    x = np.asarray(values, dtype=float)
+    n = x.shape[axis]
+    m = x.mean(axis=axis) if n else np.full(np.delete(x.shape, axis), np.nan)
+    se = x.std(axis=axis, ddof=1) / np.sqrt(n) if n > 1 else np.full(np.shape(m), np.nan)
+    z = z_value(level)
+    return Interval(_out(m), _out(m - z * se), _out(m + z * se), _out(se), level)
+
+
+def differs(a: Interval, b: Interval) -> np.ndarray | bool:
+    """Whether two estimates from independent ensembles differ by more than their Monte Carlo
+    noise.
+
+    * Both have a standard error (probabilities, means): a two-sample z test at the intervals'
+      level, ``|a - b| > z sqrt(se_a² + se_b²)`` (for proportions the unpooled, Wald form; it is
+      the one that needs no common p, and with se = 0 on both sides any difference counts).
+    * Otherwise (quantiles): the intervals do not overlap. Conservative: two disjoint 95 %
+      intervals mean a difference significant well beyond 95 % (about 99.4 % for equal widths),
+      so a real difference may be called noise, but noise is rarely called a difference.
+      A NaN bound (censored: later than the horizon) counts as +inf, so a median after the
+      horizon differs from one whose interval ends before it.
+    NaN values with a standard error give False (nothing to compare)."""
+    level = min(a.level, b.level)
+    with np.errstate(invalid="ignore"):
+        se_a, se_b = np.asarray(a.se, dtype=float), np.asarray(b.se, dtype=float)
+        have_se = np.isfinite(se_a) & np.isfinite(se_b)
+        z_test = np.abs(np.asarray(a.value) - b.value) > z_value(level) * np.sqrt(se_a ** 2 + se_b ** 2)
+        late = lambda v: np.nan_to_num(np.asarray(v, dtype=float), nan=np.inf, posinf=np.inf,  # noqa: E731
+                                       neginf=-np.inf)
+        apart = (late(a.low) > late(b.high)) | (late(b.low) > late(a.high))
+    out = np.where(have_se, z_test, apart)
+    return bool(out) if out.ndim == 0 else out
+
+
+def _out(a: np.ndarray) -> np.ndarray | float:
+    """A 0-d array as a float, anything else unchanged."""
+    return float(a) if np.ndim(a) == 0 else a
