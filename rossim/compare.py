@@ -27,6 +27,7 @@ import dataclasses
 import datetime as dt
 import json
 import math
+import os
 import re
 import shutil
 import tomllib
@@ -698,6 +699,19 @@ def _scenario_of_folder(folder: Path, overrides: Sequence[str] = ()):
     return None
 
 
+_REMADE = shutil.ignore_patterns("report.html", "fig_*.png", "fig_*.svg", ".*")
+
+
+def _not_copied(folder: str, names: list[str]) -> set[str]:
+    """What a reused run folder's copy leaves out: what the report remakes, hidden files, and
+    anything but regular files and folders (a link to /dev/zero or a named pipe would never end)."""
+    import stat
+
+    odd = {n for n in names if not (stat.S_ISREG(m := os.lstat(os.path.join(folder, n)).st_mode)
+                                      or stat.S_ISDIR(m))}
+    return set(_REMADE(folder, names)) | odd
+
+
 def build(folder: Path, sources: Sequence[str], run_ensemble, *, overrides: Sequence[str] = (),
           replications: int | None = None, seed: int | None = None, workers: int | None = None,
           days: float | None = None, resolution_km: float | None = None,
@@ -736,8 +750,7 @@ def build(folder: Path, sources: Sequence[str], run_ensemble, *, overrides: Sequ
             if sc.instruments:
                 _run_coverage(sc, sub / "coverage", days, res, progress, overrides)
         else:
-            shutil.copytree(inp.folder, sub, ignore=shutil.ignore_patterns(
-                "report.html", "fig_*.png", "fig_*.svg", ".*"))
+            shutil.copytree(inp.folder, sub, ignore=_not_copied)
             if not (sub / PERSON_DAYS_FILE).is_file() and (sub / "events.csv").is_file():
                 r = read_run(sub)
                 results.write_person_days(sub, r.person_days_years, r.person_days)

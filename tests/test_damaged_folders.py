@@ -12,6 +12,7 @@ what is damaged, not whatever they are shown).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -361,3 +362,18 @@ def test_compare_refuses_a_damaged_run_folder_before_running(originals, tmp_path
     one_line_error(capsys, ["compare", folder, HIGH, "--out", tmp_path / "o"],
                    str(folder / "capacity.csv"), "row 4, capacity_p50", "'abc'")
     assert not (tmp_path / "o").exists()
+
+
+def test_compare_copies_only_regular_files_of_a_reused_folder(originals, tmp_path, capsys):
+    """A reused run folder holding a link (it could point at /dev/zero) and a named pipe: the copy
+    in the comparison leaves both out instead of reading them."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    shutil.copytree(originals["comparison"] / A, a)
+    shutil.copytree(originals["comparison"] / B, b)
+    (tmp_path / "outside.txt").write_text("not rossim's")
+    (a / "link.txt").symlink_to(tmp_path / "outside.txt")
+    os.mkfifo(a / "pipe")
+    assert cli.main(["compare", str(a), str(b), "--out", str(tmp_path / "o")]) == 0, capsys.readouterr().err
+    copied = tmp_path / "o" / A
+    assert (copied / "summary.json").is_file()
+    assert not (copied / "link.txt").exists() and not (copied / "pipe").exists()
