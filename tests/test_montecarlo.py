@@ -87,6 +87,16 @@ def test_quantile_ranks_hand_values():
         mc.quantile_ranks(10, 1.0)
 
 
+def test_binomial_ppf_is_scipys():
+    rng = np.random.default_rng(1)
+    for n in [*range(1, 40), 100, 333, 1000, 10_000, 100_000]:
+        probs = np.concatenate([[0.1, 0.5, 0.9], rng.uniform(0.001, 0.999, 4)])
+        for q in (0.005, 0.025, 0.975, 0.995):
+            np.testing.assert_array_equal(mc.binomial_ppf(q, n, probs), binom.ppf(q, n, probs).astype(int))
+    # an exact tie F(k) = q: P(Binomial(5, 1/2) <= 2) = 16/32
+    assert mc.binomial_ppf(0.5, 5, 0.5)[0] == 2
+
+
 def test_quantile_hand_values():
     x = np.array([5.0, 1.0, 4.0, 2.0, 3.0, 10.0, 9.0, 8.0, 7.0, 6.0])
     iv = mc.quantile(x, 0.5)
