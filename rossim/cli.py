@@ -58,6 +58,9 @@ def _float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
 
+WORKERS_HELP = "worker processes (default: the cores; never more than the cores or the chunks of work)"
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="rossim", description="Planner-simulator for the assembly of the Russian "
                 "Orbital Service Station (ROSS).")
@@ -81,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     scenario_args(sp)
     sp.add_argument("-n", "--replications", type=_positive_int, help="replications (default: scenario)")
     sp.add_argument("--seed", type=_nonneg_int, help="random seed (default: scenario)")
-    sp.add_argument("--workers", type=_positive_int, help="worker processes (default: all cores)")
+    sp.add_argument("--workers", type=_positive_int, help=WORKERS_HELP)
     out_args(sp, "runs/<scenario name>")
     sp.add_argument("--no-report", action="store_true", help="do not write report.html")
 
@@ -104,7 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     scenario_args(sp, many=True)
     sp.add_argument("-n", "--replications", type=_positive_int)
     sp.add_argument("--seed", type=_nonneg_int)
-    sp.add_argument("--workers", type=_positive_int)
+    sp.add_argument("--workers", type=_positive_int, help=WORKERS_HELP)
     sp.add_argument("--days", type=_float, help="coverage span in days")
     sp.add_argument("--resolution-km", type=_float, help="coverage grid resolution")
     sp.add_argument("--instrument", help="coverage instrument compared (default: radar, or the first common one)")

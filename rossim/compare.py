@@ -725,7 +725,7 @@ def build(folder: Path, sources: Sequence[str], run_ensemble, *, overrides: Sequ
     (default: radar, or the first all have). Reports and figures are the
     caller's (:mod:`rossim.report`). Bad input raises :class:`InputError` before anything runs.
     """
-    from . import coverage_run, results
+    from . import coverage_run, ensemble, results
 
     if len(sources) < 2 or len({str(Path(s).resolve()) for s in sources}) < len(sources):
         raise InputError(f"expected two or more different scenarios or run folders, got {len(sources)}"
@@ -736,7 +736,8 @@ def build(folder: Path, sources: Sequence[str], run_ensemble, *, overrides: Sequ
     _check_coverage_args(days, resolution_km)
     days = days or (min(s.coverage.days for s in scs) if scs else None)
     res = resolution_km or (max(s.coverage.resolution_km for s in scs) if scs else None)
-    for sc in scs:  # the coverage runs' size, before the ensembles are spent
+    for sc in scs:  # the ensembles' and the coverage runs' size, before any is spent
+        ensemble.check_size(sc, replications or sc.simulation.replications, seed)
         if sc.instruments:
             coverage_run.check_samples(days, sc.coverage.step_s, sc.source)
     runs = []

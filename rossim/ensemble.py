@@ -36,6 +36,7 @@ import numpy as np
 from . import clock
 from .campaign import MILESTONES, Plan, Replication, simulate
 from .errors import InputError
+from .interrupts import SignalsDeferred
 from .scenario import Scenario
 
 __all__ = ["Ensemble", "run", "stream", "streams", "quantiles", "QUANTILES", "check_size", "memory_limit",
@@ -432,7 +433,7 @@ def _run_local(scenario, seed, n, chunks, workers, finished) -> None:
             busy.setdefault(conn, collections.deque()).append(k)
 
     try:
-        with _SignalsDeferred():  # a Ctrl-C now waits until every started worker is in `pool`
+        with SignalsDeferred():  # a Ctrl-C now waits until every started worker is in `pool`
             for w in range(workers):
                 here, there = ctx.Pipe(duplex=True)
                 proc = ctx.Process(target=_worker, args=(there, scenario, seed, n, parent),
@@ -468,7 +469,7 @@ def _run_local(scenario, seed, n, chunks, workers, finished) -> None:
                 finished(k, _unpack(memoryview(data)[1:]))
         ok = True
     finally:
-        with _SignalsDeferred():
+        with SignalsDeferred():
             _stop(pool, graceful=ok)
 
 
@@ -513,37 +514,6 @@ def _remote_error(payload: bytes) -> BaseException:
     exc, tb = pickle.loads(payload)
     exc.__cause__ = _RemoteTraceback(tb)
     return exc
-
-
-class _SignalsDeferred:
-    """Within the block, SIGINT and SIGTERM are recorded instead of handled; on leaving it they are
-    handled as usual (re-raised to this process), unless an exception is already on its way out
-    (the first Ctrl-C's KeyboardInterrupt: a second one changes nothing). Only the main thread
-    can set signal handlers; elsewhere this does nothing."""
-
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-    def __enter__(self):
-        self.caught: list[int] = []
-        self.old: dict[int, object] = {}
-        if threading.current_thread() is threading.main_thread():
-            for sig in self.SIGNALS:
-                try:
-                    self.old[sig] = signal.signal(sig, self._record)
-                except (ValueError, OSError):
-                    pass
-        return self
-
-    def _record(self, signum, frame):
-        self.caught.append(signum)
-
-    def __exit__(self, exc_type, exc, tb):
-        for sig, old in self.old.items():
-            signal.signal(sig, old)
-        if exc_type is None:
-            for sig in dict.fromkeys(self.caught):
-                signal.raise_signal(sig)
-        return False
 
 
 # ---------------------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .errors import InputError
+from .interrupts import SignalsDeferred
 
 __all__ = ["Destination", "destination", "output_dir", "atomic_file", "clean_leftovers",
            "write_manifest", "read_manifest", "refresh_manifest", "is_rossim_result", "safe_component",
@@ -282,8 +283,9 @@ def output_dir(dest: Destination | str | os.PathLike) -> Iterator[Path]:
         (tmp / PARTIAL_MARKER).unlink()
         _put_in_place(tmp, path, overwrite=dest.overwrite)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        _remove_created(created)
+        with SignalsDeferred(drop=True):  # a second Ctrl-C must not leave the folder half removed
+            shutil.rmtree(tmp, ignore_errors=True)
+            _remove_created(created)
         raise
 
 

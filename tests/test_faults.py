@@ -96,7 +96,9 @@ def test_a_killed_run_loses_nothing(earlier, tmp_path, sig, fraction):
         pytest.fail(f"rossim did not stop within 20 s of {sig.name}")
     stopped_s = time.monotonic() - t0
     if sig != signal.SIGKILL:
-        assert proc.returncode in (0, 130, 143), err
+        # 130/143: interrupted; 0: finished first; -sig: the signal came as Python was exiting,
+        # after rossim had restored the default handler (the result is then whole: checked below)
+        assert proc.returncode in (0, 130, 143, -sig), err
         assert stopped_s < 5, stopped_s
         assert b"Traceback" not in err, err
 

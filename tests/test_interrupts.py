@@ -244,6 +244,14 @@ def test_too_many_replications_refused_before_any_work(capsys, tmp_path, n):
     assert re.search(r"about [\d,.]+ [KMGTPE]?i?B of memory", line), line
 
 
+def test_compare_refuses_too_many_replications_before_any_ensemble(capsys, tmp_path):
+    iss = Path(HL).parent / "ros_iss_orbit.toml"
+    t0 = time.monotonic()
+    one_line_error(capsys, ["compare", HL, iss, "-n", str(10**9), "--out", tmp_path / "c"], "-n", "limit")
+    assert time.monotonic() - t0 < 5.0
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_check_size_estimate_and_limit(hl):
     each, events, grid = ensemble.bytes_per_replication(hl)
     assert 200 < events < 1000 and grid == pytest.approx(680, abs=2)
