@@ -183,14 +183,14 @@ def prob_at_least(source: Source, levels: Sequence[int] | None = None, grid_days
 
 
 def _integral_at(steps: Steps, values: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """(R, G) integral from 0 to each date of ascending ``grid`` (within [0, horizon]) of the
-    step functions with ``values`` (R, M + 1) on the steps: exact (the cumulative sum at the
-    last change point plus the partial step)."""
+    """(..., R, G) integral from 0 to each date of ascending ``grid`` (within [0, horizon]) of
+    the step functions with ``values`` (..., R, M + 1) on the steps: exact (the cumulative sum
+    at the last change point plus the partial step)."""
     t = steps.t_days
-    cum = np.concatenate([np.zeros((steps.n, 1)), np.cumsum(values[:, :-1] * np.diff(t, axis=1), axis=1)],
-                         axis=1)
+    cum = np.cumsum(values[..., :-1] * np.diff(t, axis=1), axis=-1)
+    cum = np.concatenate([np.zeros((*cum.shape[:-1], 1)), cum], axis=-1)
     i = _index_at(steps, grid)
-    take = lambda a: np.take_along_axis(a, i, axis=1)  # noqa: E731
+    take = lambda a: np.take_along_axis(a, np.broadcast_to(i, (*a.shape[:-1], grid.size)), axis=-1)  # noqa: E731
     return take(cum) + take(values) * (grid - take(t))
 
 
@@ -209,9 +209,9 @@ def days_at_least_by_year(source: Source, levels: Sequence[int] | None = None) -
     exactly (integrals of the indicator step function between the year bounds)."""
     steps = _steps(source)
     years, bounds = _year_bounds(steps)
-    out = np.stack([np.diff(_integral_at(steps, (steps.aboard >= k).astype(float), bounds), axis=1)
-                    for k in _levels(source, levels)])
-    return years, out
+    ks = _levels(source, levels)
+    at_least = (steps.aboard >= ks[:, None, None]).astype(float)  # (L, R, M + 1)
+    return years, np.diff(_integral_at(steps, at_least, bounds), axis=-1)
 
 
 def share_at_least_by_year(source: Source, levels: Sequence[int] | None = None) -> tuple[list[int], np.ndarray]:
@@ -221,8 +221,7 @@ def share_at_least_by_year(source: Source, levels: Sequence[int] | None = None) 
     steps = _steps(source)
     years, days = days_at_least_by_year(steps, _levels(source, levels))
     lengths = np.diff(_year_bounds(steps)[1])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return years, days / lengths
+    return years, days / lengths
 
 
 def person_days_by_year(source: Source) -> tuple[list[int], np.ndarray]:
@@ -230,7 +229,7 @@ def person_days_by_year(source: Source) -> tuple[list[int], np.ndarray]:
     (same years and values) computed for all replications at once."""
     steps = _steps(source)
     years, bounds = _year_bounds(steps)
-    return years, np.diff(_integral_at(steps, steps.aboard.astype(float), bounds), axis=1)
+    return years, np.diff(_integral_at(steps, steps.aboard.astype(float), bounds), axis=-1)
 
 
 def year_summary(per_replication: np.ndarray, axis: int = -2,
@@ -264,18 +263,16 @@ def first_at_least(source: Source, levels: Sequence[int] | None = None) -> np.nd
 
 
 def _index_after(steps: Steps, w: float) -> np.ndarray:
-    """(R, M + 1) index of the last change point at or before each change point + ``w`` (w >= 0),
-    exactly: both series are merged per row (one argsort along the rows) and each shifted point
-    takes the last change point merged before it. (Ties may merge either way: the integrals
-    evaluated there are continuous.)"""
+    """(R, M + 1) index of the last change point at or before each change point + ``w`` (w >= 0,
+    capped at the horizon), exactly: both series are merged per row (one argsort along the
+    rows) and each shifted point takes the last change point merged before it. The shifted
+    points come out of the merge in their own (ascending) order, so no scatter is needed. (Ties
+    may merge either way: the integrals evaluated there are continuous.)"""
     t = steps.t_days
     r, m = t.shape
     order = np.argsort(np.concatenate([t, np.minimum(t + w, steps.horizon_days)], axis=1), axis=1)
     last = np.maximum.accumulate(np.where(order < m, order, -1), axis=1)  # >= 0: t[0] = 0 comes first
-    shifted = order >= m
-    out = np.empty((r, m), dtype=np.int64)
-    out[np.nonzero(shifted)[0], order[shifted] - m] = last[shifted]
-    return out
+    return last[order >= m].reshape(r, m)
 
 
 def hosting(source: Source, levels: Sequence[int] | None = None, share: float = HOSTING_SHARE,
@@ -300,18 +297,18 @@ def hosting(source: Source, levels: Sequence[int] | None = None, share: float = 
     t, h, w = steps.t_days, steps.horizon_days, float(window_days)
     if h < w:
         return out
-    rows = np.arange(steps.n)[:, None]
-    after = _index_after(steps, w)
+    after = _index_after(steps, w)[:, :-1]  # (R, M): the last column (the horizon) never starts one
     step_days = np.diff(t, axis=1)
-    start_ok = (t[:, :-1] <= h - w) & (step_days > 0.0)  # the last column (the horizon) never starts one
+    start_ok = (t[:, :-1] <= h - w) & (step_days > 0.0)
+    partial = np.minimum(t[:, :-1] + w, h) - np.take_along_axis(t, after, axis=1)  # into the step at t + W
+    rows = np.arange(steps.n)
     for i, k in enumerate(ks):
-        ind = (steps.aboard >= k).astype(float)
-        cum = np.concatenate([np.zeros((steps.n, 1)), np.cumsum(ind[:, :-1] * step_days, axis=1)], axis=1)
-        ahead = cum[rows, after] + ind[rows, after] * (np.minimum(t + w, h) - t[rows, after])  # I(t + W)
-        f = (ahead - cum)[:, :-1]
-        ok = start_ok & (ind[:, :-1] > 0) & (f >= share * w - _SLACK_DAYS)
+        at_least = steps.aboard >= k
+        cum = np.concatenate([np.zeros((steps.n, 1)), np.cumsum(at_least[:, :-1] * step_days, axis=1)], axis=1)
+        ahead = np.take_along_axis(cum, after, axis=1) + np.take_along_axis(at_least, after, axis=1) * partial
+        ok = start_ok & at_least[:, :-1] & (ahead - cum[:, :-1] >= share * w - _SLACK_DAYS)  # f(t) >= qW
         first = np.argmax(ok, axis=1)
-        out[i] = np.where(ok.any(axis=1), t[rows[:, 0], first], np.nan)
+        out[i] = np.where(ok.any(axis=1), t[rows, first], np.nan)
     return out
 
 
