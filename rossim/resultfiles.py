@@ -93,8 +93,10 @@ def _is_datetime(v) -> bool:
 NUMBER = Kind("a finite number", _is_number)
 NONNEG = Kind("a finite number >= 0", lambda v: _is_number(v) and v >= 0)
 POSITIVE = Kind("a finite number > 0", lambda v: _is_number(v) and v > 0)
-SHARE = Kind("a share in [0, 1]", lambda v: _is_number(v) and 0 <= v <= 1)
-PERCENT = Kind("a percentage in [0, 100]", lambda v: _is_number(v) and 0 <= v <= 100)
+#: Sums of floats may pass a bound by a rounding error (100.00000000000001 %).
+_ROUNDING = 1e-9
+SHARE = Kind("a share in [0, 1]", lambda v: _is_number(v) and -_ROUNDING <= v <= 1 + _ROUNDING)
+PERCENT = Kind("a percentage in [0, 100]", lambda v: _is_number(v) and -_ROUNDING <= v <= 100 * (1 + _ROUNDING))
 COUNT = Kind("a whole number >= 0", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0)
 TEXT = Kind("text", lambda v: isinstance(v, str))
 NAME = Kind("a non-empty name", lambda v: isinstance(v, str) and v.strip() != "")
