@@ -297,8 +297,7 @@ SUMMARY = {
     "launches": _QUANTILES,
     "losses": _QUANTILES,
     "modules": MapOf({"docked_p10?": optional(DATE), "docked_p50?": optional(DATE),
-                      "docked_p90?": optional(DATE), "probability_docked": SHARE, "mean_losses": NONNEG},
-                     min_items=1),
+                      "docked_p90?": optional(DATE), "probability_docked": SHARE, "mean_losses": NONNEG}),
     "overrides?": ListOf(TEXT),
 }
 

@@ -192,7 +192,7 @@ SUMMARY = [
     ("launches-text", edit_json(put("many", "launches")), ["launches", "expected an object"]),
     ("losses-p90-huge", edit_json(put("HUGE", "losses", "p90"), raw={'"HUGE"': "1e999"}),
      ["losses.p90", "finite number", "inf"]),
-    ("modules-empty", edit_json(put({}, "modules")), ["modules", "at least 1"]),
+    ("modules-list", edit_json(put([], "modules")), ["modules", "expected an object"]),
     ("module-unknown", edit_json(lambda d: d["modules"].update(ghost=dict(d["modules"]["nem"]))),
      ["@replications.csv", "ghost_docked_date"]),
     ("module-losses-negative", edit_json(put(-1, "modules", "nem", "mean_losses")),
