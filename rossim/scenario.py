@@ -63,6 +63,9 @@ MAX_DOCKING_ATTEMPTS = 100
 #: Shortest crew stay, docked life of a crew ship and module rebuild (days): shorter ones could
 #: repeat without end within a moment of simulated time.
 MIN_CYCLE_DAYS = 1.0
+#: Smallest chance of success of a flight that can be retried at the same instant (a rebuilt
+#: module, a crew ship after a failure): below it the retries would not end (1 / chance tries).
+MIN_CYCLE_SUCCESS = 1e-3
 #: Most cargo flights a year (one a day).
 MAX_FLIGHTS_PER_YEAR = 365.0
 #: Most points of the capacity-band grid (horizon / capacity_step_days).
@@ -1043,31 +1046,38 @@ def _check_phases(s: Scenario, add) -> None:
 
 
 def _check_relaunch(s: Scenario, add) -> None:
-    """Nothing lost can fly again at the same instant, or it could be lost and relaunched without
-    end within a moment of simulated time: a module that can be lost (launch or docking failure)
-    and is rebuilt takes at least a day to rebuild; after a launch failure the same flight (a crew
-    ship) is booked at once, so a vehicle that can fail needs a stand-down, a gap between flights
-    or a pad turnaround."""
+    """Nothing can be lost and flown again without end within one instant of simulated time.
+
+    A lost module that is rebuilt, and a crew ship after a launch failure, are booked again at
+    once; with no gap between the vehicle's flights, no pad turnaround and no rebuild time (or
+    stand-down), the next try is at the same instant. With a fair chance of success that ends
+    after a few tries; with next to none (below MIN_CYCLE_SUCCESS a try) it never ends."""
+    def at_once(vehicle: str, site: str) -> bool:
+        v, pad = s.launch_vehicles.get(vehicle), s.launch_sites.get(site)
+        return v is not None and pad is not None and v.min_days_between_flights < MIN_CYCLE_DAYS \
+            and pad.turnaround_days < MIN_CYCLE_DAYS
+
+    fix = (f"give it (or the vehicle's min_days_between_flights, or the pad's turnaround_days) at least "
+           f"{MIN_CYCLE_DAYS:g} day")
     for mid, m in s.modules.items():
-        vehicle = s.launch_vehicles.get(m.launch_vehicle) if m.launch_vehicle else None
-        can_be_lost = m.docking_success_probability < 1 or (
-            vehicle is not None and vehicle.success_probability.bounds()[0] < 1)
-        lo = m.rebuild_days.bounds()[0]
-        if m.on_loss == "rebuild" and can_be_lost and not m.present_at_start and lo < MIN_CYCLE_DAYS:
-            add(f"modules.{mid}.rebuild_days", f"expected a duration >= {MIN_CYCLE_DAYS:g} day for a module "
-                f"that can be lost and is rebuilt (the smallest value this can take is {lo:g})")
-    for vid, v in s.launch_vehicles.items():
-        if v.success_probability.bounds()[0] >= 1:
+        if m.present_at_start or m.on_loss != "rebuild" or m.rebuild_days.bounds()[0] >= MIN_CYCLE_DAYS \
+                or not at_once(m.launch_vehicle, m.launch_site):
             continue
-        quick_pads = [site for site in v.sites if site in s.launch_sites
-                      and s.launch_sites[site].turnaround_days < MIN_CYCLE_DAYS]
-        if quick_pads and v.min_days_between_flights < MIN_CYCLE_DAYS \
-                and v.stand_down_days_after_failure.bounds()[0] < MIN_CYCLE_DAYS:
-            add(f"launch_vehicles.{vid}.stand_down_days_after_failure",
-                f"a vehicle that can fail needs a stand-down after a failure of at least {MIN_CYCLE_DAYS:g} "
-                f"day (or min_days_between_flights, or a turnaround of pad {quick_pads[0]!r}, of at least "
-                f"{MIN_CYCLE_DAYS:g} day): otherwise a failed flight relaunches at the same instant, "
-                "without end")
+        launched = s.launch_vehicles[m.launch_vehicle].success_probability.bounds()[0]
+        success = launched * (1 - (1 - m.docking_success_probability) ** m.max_docking_attempts)
+        if success < MIN_CYCLE_SUCCESS:
+            add(f"modules.{mid}.rebuild_days", f"a module that reaches the station with probability "
+                f"{success:.2g} a try, rebuilt and relaunched at once, would be lost and relaunched "
+                f"without end; {fix}")
+    for sid, ship in s.crew_ships.items():
+        vehicle = s.launch_vehicles.get(ship.launch_vehicle)
+        if vehicle is None or not at_once(ship.launch_vehicle, ship.launch_site):
+            continue
+        if vehicle.success_probability.bounds()[0] < MIN_CYCLE_SUCCESS \
+                and vehicle.stand_down_days_after_failure.bounds()[0] < MIN_CYCLE_DAYS:
+            add(f"launch_vehicles.{ship.launch_vehicle}.stand_down_days_after_failure",
+                f"crew ship {sid!r} flies again at once after a failure, and with a success probability "
+                f"below {MIN_CYCLE_SUCCESS:g} would relaunch without end; {fix}")
 
 
 #: The cross-section checks, in the order their problems are reported.
