@@ -104,9 +104,11 @@ def _person_days_from_events(path: Path, start: dt.date, horizon_days: float,
 
 @dataclasses.dataclass(eq=False)
 class RunFolder:
-    """One run folder read back. ``replications``: the CSV columns as lists of strings;
-    ``capacity``: ``day`` and band columns as float arrays (G,), ``date`` as datetime64[D];
-    ``person_days``: years and (n, Y) person-days; ``coverage``: ``coverage_summary.json`` or None."""
+    """One run folder read back, every file checked (:func:`read_run`). ``replications``: the CSV
+    columns as lists (dates as ISO text or "", ``replication`` and ``*_losses`` as ints, ``*_day``
+    and other numbers as floats); ``capacity``: ``day`` and band columns as float arrays (G,),
+    ``date`` as datetime64[D]; ``person_days``: years and (n, Y) person-days; ``coverage``:
+    ``coverage_summary.json`` or None."""
 
     path: Path
     label: str

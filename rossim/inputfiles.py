@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import reprlib
 import stat
 from pathlib import Path
+
+import numpy as np
 
 from .errors import InputError
 
@@ -77,10 +81,6 @@ def read_text(path: str | Path, limit: int, *, field: str | None = None) -> str:
 
 def _depth(text: str) -> int:
     """The deepest nesting of arrays and objects in JSON text (strings skipped)."""
-    import re
-
-    import numpy as np
-
     bare = re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
     if not bare:
         return 0
@@ -123,8 +123,6 @@ def read_json(path: str | Path, limit: int, *, max_depth: int = MAX_JSON_DEPTH):
 def got(value, width: int = 40) -> str:
     """A short description of a value for an error message: a repr bounded in size (reprlib),
     cut to ``width`` characters."""
-    import reprlib
-
     r = reprlib.Repr()
     r.maxlevel, r.maxlist, r.maxdict, r.maxstring, r.maxother = 2, 4, 3, width, width
     text = r.repr(value)
