@@ -113,14 +113,19 @@ def _steps(source: Source) -> Steps:
 def levels_for(source: Source) -> list[int]:
     """The crew levels 1 .. the most ever aboard (at least [1]); for an ensemble, at least its
     scenario's largest phase crew target."""
-    top = int(_steps(source).aboard.max(initial=0))
+    return _default_levels(source, _steps(source))
+
+
+def _default_levels(source: Source, steps: Steps) -> list[int]:
+    top = int(steps.aboard.max(initial=0))
     if isinstance(source, Ensemble):
         top = max(top, *(p.crew_target for p in source.scenario.phases))
     return list(range(1, max(top, 1) + 1))
 
 
-def _levels(source: Source, levels) -> np.ndarray:
-    out = np.atleast_1d(np.asarray(levels_for(source) if levels is None else levels))
+def _levels(source: Source, steps: Steps, levels) -> np.ndarray:
+    """``levels`` as an integer array; None: :func:`levels_for` (``steps`` already packed)."""
+    out = np.atleast_1d(np.asarray(_default_levels(source, steps) if levels is None else levels))
     if out.ndim != 1 or not np.issubdtype(out.dtype, np.integer):
         raise ValueError("levels must be integers")
     return out
@@ -158,7 +163,7 @@ def prob_at_least(source: Source, levels: Sequence[int] | None = None, grid_days
     Exact and cheap: each replication adds +1 to the count of "at least k" from each date its
     indicator rises and -1 from each date it falls (a bincount and a cumulative sum)."""
     steps = _steps(source)
-    ks = _levels(source, levels)
+    ks = _levels(source, steps, levels)
     if grid_days is None:
         if not isinstance(source, Ensemble):
             raise ValueError("grid_days is needed for plain arrays")
@@ -209,7 +214,7 @@ def days_at_least_by_year(source: Source, levels: Sequence[int] | None = None) -
     exactly (integrals of the indicator step function between the year bounds)."""
     steps = _steps(source)
     years, bounds = _year_bounds(steps)
-    ks = _levels(source, levels)
+    ks = _levels(source, steps, levels)
     at_least = (steps.aboard >= ks[:, None, None]).astype(float)  # (L, R, M + 1)
     return years, np.diff(_integral_at(steps, at_least, bounds), axis=-1)
 
@@ -219,7 +224,7 @@ def share_at_least_by_year(source: Source, levels: Sequence[int] | None = None) 
     The share is of the year's days within the simulated span (a first or last year cut by the
     start or the horizon counts only its simulated days)."""
     steps = _steps(source)
-    years, days = days_at_least_by_year(steps, _levels(source, levels))
+    years, days = days_at_least_by_year(steps, _levels(source, steps, levels))
     lengths = np.diff(_year_bounds(steps)[1])
     return years, days / lengths
 
@@ -253,7 +258,7 @@ def first_at_least(source: Source, levels: Sequence[int] | None = None) -> np.nd
     zero length (two changes at one time) does not count: the crew then is the later one's."""
     steps = _steps(source)
     lasts = np.diff(steps.t_days, axis=1) > 0.0  # (R, M): the last column (the horizon) never counts
-    ks = _levels(source, levels)
+    ks = _levels(source, steps, levels)
     out = np.full((ks.size, steps.n), np.nan)
     for i, k in enumerate(ks):
         hit = (steps.aboard[:, :-1] >= k) & lasts
@@ -292,7 +297,7 @@ def hosting(source: Source, levels: Sequence[int] | None = None, share: float = 
     steps = _steps(source)
     if not 0.0 < share <= 1.0 or not window_days > 0.0:
         raise ValueError("hosting needs 0 < share <= 1 and window_days > 0")
-    ks = _levels(source, levels)
+    ks = _levels(source, steps, levels)
     out = np.full((ks.size, steps.n), np.nan)
     t, h, w = steps.t_days, steps.horizon_days, float(window_days)
     if h < w:

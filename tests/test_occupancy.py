@@ -286,6 +286,11 @@ def test_steps_validation_and_padding():
             oc.Steps.from_arrays(np.array(t), np.array(a), h)
     assert oc.levels_for(s) == [1, 2, 3]
     with pytest.raises(ValueError):
+        oc.hosting(s, [1.5])
+    for share, w in ((0.0, 365.0), (1.01, 365.0), (0.9, 0.0)):
+        with pytest.raises(ValueError):
+            oc.hosting(s, [1], share=share, window_days=w)
+    with pytest.raises(ValueError):
         oc.prob_at_least(s, [1])  # a grid is needed without an ensemble
 
 
