@@ -12,7 +12,8 @@ whether two estimates (two scenarios, two years) differ by more than that noise.
   the binomial distribution of the count of replications below the true quantile (no assumption
   on the distribution; conservative: coverage at least ``level`` for a continuous quantity);
   censored samples (NaN = "later than the horizon") as :func:`rossim.ensemble.quantiles`;
-* a mean: the standard error s / sqrt(n) and the normal interval (central limit theorem).
+* a mean: the standard error s / sqrt(n) and the normal interval (central limit theorem);
+* :func:`replications_for`: how many replications an interval needs to reach a given width.
 
 Everything is vectorized: the replications lie along ``axis`` (default 0), every other axis is
 kept (a grid of dates, a list of crew levels, calendar years).
@@ -20,6 +21,7 @@ kept (a grid of dates, a list of crew levels, calendar years).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Sequence
@@ -27,7 +29,7 @@ from typing import Sequence
 import numpy as np
 
 __all__ = ["Interval", "z_value", "proportion", "proportion_of", "quantile", "quantile_ranks", "binomial_ppf", "mean",
-           "differs"]
+           "replications_for", "differs"]
 
 #: The confidence level of every interval unless told otherwise.
 LEVEL = 0.95
@@ -160,6 +162,20 @@ def mean(values, axis: int = 0, level: float = LEVEL) -> Interval:
     se = x.std(axis=axis, ddof=1) / np.sqrt(n) if n > 1 else np.full(np.shape(m), np.nan)
     z = z_value(level)
     return Interval(_out(m), _out(m - z * se), _out(m + z * se), _out(se), level)
+
+
+def replications_for(n: int, half_width, target) -> int:
+    """Replications needed for an interval of half-width ``half_width`` from ``n`` replications to
+    shrink to ``target`` (same units): Monte Carlo error falls as 1/sqrt(n), so
+    ceil(n (half_width / target)²), at least ``n``. For "run until the median is known to
+    ± 30 days": run n, ask this, run the rest (and check again: the estimate is itself noisy).
+    An unbounded or NaN half-width (a censored bound) gives -1: no count will do from here."""
+    hw = float(np.max(half_width))
+    if not target > 0:
+        raise ValueError("target half-width must be positive")
+    if not np.isfinite(hw):
+        return -1
+    return max(n, math.ceil(n * (hw / target) ** 2 - 1e-9))  # (not 9,611 for 9,610.000000000001)
 
 
 def differs(a: Interval, b: Interval) -> np.ndarray | bool:
