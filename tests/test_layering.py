@@ -8,7 +8,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "rossim"
 CORE = ("clock", "errors", "distributions", "scenario", "station", "windows", "campaign", "ensemble",
-        "orbit", "sunlight", "regions", "coverage", "results", "folders", "interrupts")
+        "orbit", "sunlight", "regions", "coverage", "results", "folders", "interrupts", "montecarlo", "occupancy")
 PRESENTATION = ("cli", "report", "figures", "maps", "compare")
 
 
