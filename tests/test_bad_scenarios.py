@@ -330,3 +330,13 @@ def test_unreadable_file(tmp_path, capsys):
     path.write_text(TINY.read_text())
     path.chmod(0)
     one_line_error(capsys, ["validate", path], "cannot read the file")
+
+
+def test_symlink_loop_and_nul_byte_paths(tmp_path, capsys):
+    loop = tmp_path / "loop.toml"
+    loop.symlink_to(loop)
+    one_line_error(capsys, ["validate", loop], str(loop), "cannot read the file")
+    one_line_error(capsys, ["validate", "bad\x00name.toml"], "cannot read the file")
+    path = tmp_path / "x.toml"
+    path.write_text('extends = "a\\u0000b.toml"\n' + TINY.read_text())
+    one_line_error(capsys, ["validate", path], "extends")
