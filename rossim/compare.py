@@ -268,6 +268,58 @@ def _read_person_days(folder: Path, n: int, start: dt.date, horizon_days: float)
     return years, np.array([cols[k] for k in ykeys], dtype=float).T.reshape(n, len(years))
 
 
+def _check_summary_dates(summary: dict, source: str) -> tuple[dt.date, dt.date]:
+    """(start, horizon) of a checked summary, after its dates are checked against each other:
+    start, horizon and deadline within the dates a scenario may hold, start before horizon and
+    deadline; every milestone and docking date within [start, horizon], 10 % <= median <= 90 %
+    (null: after the horizon, so only after dates)."""
+    from . import scenario
+
+    span = {k: dt.date.fromisoformat(summary[k]) for k in ("start", "horizon", "deadline")}
+    for k, d in span.items():
+        if not scenario.DATE_MIN <= d <= scenario.DATE_MAX:
+            raise InputError(f"expected a date between {scenario.DATE_MIN} and {scenario.DATE_MAX}, got "
+                             f"{summary[k]!r}", source=source, field=k)
+    for k in ("horizon", "deadline"):
+        if span[k] <= span["start"]:
+            raise InputError(f"expected a date after start ({summary['start']}), got {summary[k]!r}",
+                             source=source, field=k)
+    groups = [(f"milestones.{m}", e, ("p10", "p50", "p90")) for m, e in summary["milestones"].items()]
+    groups += [(f"modules.{m}", e, ("docked_p10", "docked_p50", "docked_p90")) for m, e in summary["modules"].items()]
+    for field, entry, keys in groups:
+        previous = span["start"]
+        for k in keys:
+            v = entry.get(k)
+            if v is None:  # after the horizon: so are the later quantiles
+                previous = dt.date.max
+                continue
+            d = dt.date.fromisoformat(v)
+            if not previous <= d <= span["horizon"]:
+                raise InputError(f"expected a date from {'the previous quantile' if k[-2:] != '10' else 'start'} "
+                                 f"to the horizon ({summary['horizon']}), got {v!r}", source=source,
+                                 field=f"{field}.{k}")
+            previous = d
+    return span["start"], span["horizon"]
+
+
+def _check_replication_dates(reps: dict[str, list], summary: dict, source: str) -> None:
+    """Milestone and docking dates of replications.csv within [start, horizon]; ready dates (a
+    plan's date plus a slip) within the dates a scenario may hold, and up to a century after."""
+    from . import scenario
+
+    bounds = (np.datetime64(summary["start"], "D"), np.datetime64(summary["horizon"], "D"))
+    late = np.datetime64(scenario.DATE_MAX, "D") + np.timedelta64(36525, "D")
+    for column, values in reps.items():
+        if not column.endswith("_date"):
+            continue
+        lo, hi = (np.datetime64(scenario.DATE_MIN, "D"), late) if column.endswith("_ready_date") else bounds
+        d = np.array([v or "NaT" for v in values], dtype="datetime64[D]")
+        bad = np.flatnonzero(~np.isnat(d) & ((d < lo) | (d > hi)))
+        if bad.size:
+            raise InputError(f"expected a date from {lo} to {hi}, got {values[bad[0]]!r}", source=source,
+                             field=f"row {bad[0] + 1}, {column}")
+
+
 def read_run(folder: str | Path, label: str | None = None) -> RunFolder:
     """Read and check the run folder ``folder`` (every file through :mod:`rossim.resultfiles`);
     bad, damaged or incompatible folders raise InputError naming the file and the field."""
@@ -285,13 +337,10 @@ def read_run(folder: str | Path, label: str | None = None) -> RunFolder:
     if set(have) != set(MILESTONES):
         raise InputError(f"incompatible run folder: milestones {', '.join(have) or 'none'}; this rossim "
                          f"reports {', '.join(MILESTONES)}", source=str(sp), field="milestones")
-    start = dt.date.fromisoformat(summary["start"])
-    horizon = dt.date.fromisoformat(summary["horizon"])
-    if horizon <= start:
-        raise InputError(f"expected a date after start ({summary['start']}), got {summary['horizon']!r}",
-                         source=str(sp), field="horizon")
+    start, horizon = _check_summary_dates(summary, str(sp))
     rp = folder / "replications.csv"
     reps = resultfiles.read_csv(rp, _replications_columns(summary["modules"]), label="run")
+    _check_replication_dates(reps, summary, str(rp))
     n = len(reps["replication"])
     if n != summary["replications"]:
         raise InputError(f"incompatible run folder: {n} rows, summary.json says {summary['replications']} "
