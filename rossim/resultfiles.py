@@ -336,10 +336,10 @@ COMPARISON = {
 }
 
 #: ``capacity.csv`` of a run folder.
-CAPACITY_COLUMNS = {"day": NUMBER_COL, "date": DATE_COL,
-                    **{f"{w}_p{q}": NUMBER_COL for w in ("capacity", "crew_aboard") for q in (10, 50, 90)}}
+CAPACITY_COLUMNS = {"day": NONNEG_COL, "date": DATE_COL,
+                    **{f"{w}_p{q}": NONNEG_COL for w in ("capacity", "crew_aboard") for q in (10, 50, 90)}}
 #: Optional columns of ``capacity.csv``, checked when present.
-CAPACITY_PATTERN = (r"(capacity|crew_aboard)_mean", NUMBER_COL)
+CAPACITY_PATTERN = (r"(capacity|crew_aboard)_mean", NONNEG_COL)
 #: ``person_days_by_year.csv``: a replication column and one per calendar year.
 PERSON_DAYS_COLUMNS = {"replication": INT_COL}
 PERSON_DAYS_PATTERN = (r"person_days_\d{4}", NONNEG_COL)

@@ -225,6 +225,7 @@ CAPACITY = [
     ("nan", set_cell(2, "capacity_p10", "nan"), ["row 2, capacity_p10", "finite number"]),
     ("empty-cell", set_cell(2, "crew_aboard_p10", ""), ["row 2, crew_aboard_p10", "finite number"]),
     ("mean-abc", set_cell(5, "capacity_mean", "abc"), ["row 5, capacity_mean", "finite number"]),
+    ("negative-crew", set_cell(6, "crew_aboard_p50", "-2"), ["row 6, crew_aboard_p50", ">= 0", "'-2'"]),
     ("date-abc", set_cell(3, "date", "2027-13-01"), ["row 3, date", "ISO date"]),
     ("header-only", header_only, ["at least 1 data row", "got 0"]),
     ("no-column", drop_column("crew_aboard_p50"), ["no column 'crew_aboard_p50'"]),
