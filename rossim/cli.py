@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -22,8 +23,9 @@ from .errors import InputError
 
 __all__ = ["main", "print_comparison"]
 
-_err = Console(stderr=True)
-_out = Console()
+# Scenario titles and names are the user's text, printed as they are: no rich markup.
+_err = Console(stderr=True, markup=False)
+_out = Console(markup=False)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -127,7 +129,7 @@ def _progress(label: str):
     ``ROSSIM_PROGRESS_INTERVAL`` seconds (default 5), e.g. ``rossim: ross_high_latitude:
     replications: 4000/20000 (20 %), 15 s elapsed``, and a last one at the end if any was printed."""
     if _err.is_terminal:
-        return Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        return Progress(TextColumn(escape(label), style="bold"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=_err, transient=True)
     import os
     import time
@@ -326,7 +328,7 @@ def print_comparison(comp, console) -> None:
     # A terminal gets what fits; a file or pipe gets the table's natural width (no wrapping).
     if not console.is_terminal:
         natural = Measurement.get(console, console.options.update(max_width=1000), t).maximum
-        console = Console(file=console.file, width=max(console.width, natural), highlight=False)
+        console = Console(file=console.file, width=max(console.width, natural), highlight=False, markup=False)
     console.print(t)
     console.print(note)
 

@@ -999,6 +999,21 @@ def _check_docking(s: Scenario, add) -> None:
             f"{len(roots)}: {', '.join(map(repr, roots[:5]))}{', ...' * (len(roots) > 5)}")
 
 
+def _check_drop(s: Scenario, add) -> None:
+    """Dropping a module drops the modules that dock to it (unless they fly free): the scenario
+    must say so for each of them (``if_target_departs`` given), not get it by default."""
+    for mid, m in s.modules.items():
+        if m.on_loss != "drop":
+            continue
+        for dep, d in s.modules.items():
+            if d.docks_to is not None and d.docks_to.partition(".")[0] == mid \
+                    and "if_target_departs" not in d.model_fields_set:
+                add(f"modules.{mid}.on_loss", f'"drop" would drop module {dep!r} too (it docks to {mid!r}): '
+                    f'say so with modules.{dep}.if_target_departs = "drop", let it fly free with '
+                    '"free_flyer", or use on_loss = "rebuild"')
+                break
+
+
 def _check_ships(s: Scenario, add) -> None:
     """Ships dock at existing ports that no module takes; the crew policy's ship exists and can
     bring the crew aboard at the start home."""
@@ -1082,7 +1097,7 @@ def _check_relaunch(s: Scenario, add) -> None:
 
 #: The cross-section checks, in the order their problems are reported.
 _CROSS_CHECKS = (_check_orbit, _check_dates, _check_vehicles, _check_launches, _check_relaunch,
-                 _check_docking, _check_ships, _check_phases)
+                 _check_docking, _check_drop, _check_ships, _check_phases)
 
 
 def _docking_cycle(s: Scenario) -> list[str] | None:

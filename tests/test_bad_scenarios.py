@@ -340,3 +340,25 @@ def test_symlink_loop_and_nul_byte_paths(tmp_path, capsys):
     path = tmp_path / "x.toml"
     path.write_text('extends = "a\\u0000b.toml"\n' + TINY.read_text())
     one_line_error(capsys, ["validate", path], "extends")
+
+
+def test_drop_must_say_what_it_drops(capsys):
+    """Dropping the core would drop module b (it docks to a): refused unless b says what it does."""
+    refused_line = one_line_error(capsys, ["validate", TINY, "--set", 'modules.a.on_loss="drop"'],
+                                  "modules.a.on_loss", "'b'", "if_target_departs")
+    assert "tiny.toml" in refused_line
+    for choice in ("drop", "free_flyer"):
+        assert cli.main(["validate", str(TINY), "--set", 'modules.a.on_loss="drop"',
+                         "--set", f'modules.b.if_target_departs="{choice}"']) == 0
+    capsys.readouterr()
+
+
+def test_a_title_with_rich_markup_is_printed_as_it_is(tmp_path, capsys):
+    title = "ROS [/] [bold]plan[/bold] [link=x]"
+    code = cli.main(["validate", str(TINY), "--set", f"scenario.title={title!r}"])
+    out = capsys.readouterr().out
+    assert code == 0 and title in out
+    code = cli.main(["run", str(TINY), "-n", "2", "--workers", "1", "--no-report", "--out", str(tmp_path / "o"),
+                     "--set", f"scenario.title={title!r}"])
+    out = capsys.readouterr().out
+    assert code == 0 and "[/]" in out
