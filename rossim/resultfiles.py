@@ -237,7 +237,7 @@ def read_csv(path: Path, columns: Mapping[str, Column], *, pattern: tuple[str, C
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
-        if header is None:
+        if not header:
             raise InputError("empty file: expected a header line of column names", source=source)
         if len(set(header)) != len(header):
             dup = next(h for h in header if header.count(h) > 1)
@@ -250,6 +250,8 @@ def read_csv(path: Path, columns: Mapping[str, Column], *, pattern: tuple[str, C
                  for h in header]
         out: dict[str, list] = {h: [] for h in header}
         for k, row in enumerate(reader, start=1):
+            if not row:  # a blank line (an editor's last newline): nothing to read
+                continue
             if len(row) != len(header):
                 raise InputError(f"expected {len(header)} fields as in the header, got {len(row)} "
                                  f"(a truncated or damaged line)", source=source, field=f"row {k}")
@@ -268,7 +270,7 @@ def read_csv(path: Path, columns: Mapping[str, Column], *, pattern: tuple[str, C
                 out[h].append(v)
     except csv.Error as exc:
         raise InputError(f"not a valid CSV file ({exc})", source=source, field=f"line {reader.line_num}") from None
-    rows = len(out[header[0]]) if header else 0
+    rows = len(out[header[0]])
     if rows < min_rows:
         raise InputError(f"expected at least {min_rows} data row{'s' if min_rows != 1 else ''}, got {rows} "
                          "(a truncated file?)", source=source)

@@ -388,3 +388,13 @@ def test_compare_copies_only_regular_files_of_a_reused_folder(originals, tmp_pat
     copied = tmp_path / "o" / A
     assert (copied / "summary.json").is_file()
     assert not (copied / "link.txt").exists() and not (copied / "pipe").exists()
+
+
+def test_blank_lines_are_not_damage(originals, tmp_path, capsys):
+    """An editor's extra newlines at the end of a CSV change nothing that is read."""
+    folder = tmp_path / "run"
+    shutil.copytree(originals["run"], folder)
+    for name in ("capacity.csv", "replications.csv", "person_days_by_year.csv"):
+        with open(folder / name, "a") as f:
+            f.write("\n\n")
+    assert cli.main(["report", str(folder)]) == 0, capsys.readouterr().err
