@@ -789,8 +789,8 @@ def build(folder: Path, sources: Sequence[str], run_ensemble, *, overrides: Sequ
     res = resolution_km or (max(s.coverage.resolution_km for s in scs) if scs else None)
     for sc in scs:  # the ensembles' and the coverage runs' size, before any is spent
         ensemble.check_size(sc, replications or sc.simulation.replications, seed)
-        if sc.instruments:
-            coverage_run.check_samples(days, sc.coverage.step_s, sc.source)
+        if sc.instruments:  # every input of its coverage run, and its size (samples, cells, accesses)
+            coverage_run.prepare(sc, days=days, resolution_km=res)
     runs = []
     for inp, label in zip(inputs, labels):
         sub = folder / label

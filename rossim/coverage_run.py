@@ -69,6 +69,7 @@ __all__ = [
     "build_instruments",
     "region_grids",
     "analyze_regions",
+    "prepare",
     "run",
     "print_summary",
 ]
@@ -519,6 +520,28 @@ def _safe_name(name: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+def prepare(sc, *, days: float | None = None, resolution_km: float | None = None, instrument: str | None = None,
+            half_angle_deg: float | None = None, region_files: Sequence[str | Path] = ()):
+    """Every input of a :func:`run`, checked, before anything is computed: ``(days, resolution_km,
+    orbit, instruments, start, grids)``. Raises :class:`InputError` for bad input and for a run
+    too large (time samples, grid cells, accesses: the estimate and the limit)."""
+    cov = sc.coverage
+    days = check_days(cov.days if days is None else days)
+    resolution_km = check_resolution(cov.resolution_km if resolution_km is None else resolution_km)
+    check_samples(days, cov.step_s, sc.source)
+    orbit = scenario.build_orbit(sc)
+    instruments = build_instruments(sc, orbit, instrument, half_angle_deg)
+    if cov.start is not None:
+        start = clock.as_utc(cov.start)
+    elif sc.orbit.tle is not None or sc.orbit.omm is not None:
+        start = orbit.epoch
+    else:
+        start = sc.orbit_epoch()
+    grids = region_grids(resolution_km, cov.nsr_corridor_width_km, user_regions(region_files), sc.source)
+    check_accesses(orbit, grids, instruments, days, sc.source)
+    return days, resolution_km, orbit, instruments, start, grids
+
+
 def run(
     sc,
     out: str | Path,
@@ -550,20 +573,9 @@ def run(
     Returns the summary written to ``coverage_summary.json``.
     """
     cov = sc.coverage
-    days = check_days(cov.days if days is None else days)
-    resolution_km = check_resolution(cov.resolution_km if resolution_km is None else resolution_km)
-    check_samples(days, cov.step_s, sc.source)
-    orbit = scenario.build_orbit(sc)
-    instruments = build_instruments(sc, orbit, instrument, half_angle_deg)
-    if cov.start is not None:
-        start = clock.as_utc(cov.start)
-    elif sc.orbit.tle is not None or sc.orbit.omm is not None:
-        start = orbit.epoch
-    else:
-        start = sc.orbit_epoch()
-    grids = region_grids(resolution_km, cov.nsr_corridor_width_km, user_regions(region_files), sc.source)
-
-    check_accesses(orbit, grids, instruments, days, sc.source)
+    days, resolution_km, orbit, instruments, start, grids = prepare(
+        sc, days=days, resolution_km=resolution_km, instrument=instrument, half_angle_deg=half_angle_deg,
+        region_files=region_files)
     by_region, track = analyze_regions(orbit, grids, instruments, start, days, cov.step_s, progress)
     any_result = by_region["russia"][instruments[0].name]
     sample_days = any_result.track.days
