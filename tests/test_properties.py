@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from rossim import campaign, scenario
-from rossim.station import RULES, ModuleContribution, Station
+from rossim.campaign.station import RULES, ModuleContribution, Station
 
 TINY = Path(__file__).parent / "data" / "tiny.toml"
 

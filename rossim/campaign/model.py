@@ -54,9 +54,9 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from . import clock
-from .distributions import BaseDistribution, Fixed, Triangular, Uniform
-from .scenario import Scenario
+from .. import clock
+from ..distributions import BaseDistribution, Fixed, Triangular, Uniform
+from ..scenario import Scenario
 from .station import ModuleContribution, Station
 
 __all__ = ["Plan", "Replication", "simulate", "MILESTONES", "EVENT_KINDS"]
@@ -130,8 +130,8 @@ def _launch_windows(sc: Scenario) -> dict[str, list[float] | None]:
     """Each site's launch opportunities into the orbit plane (ascending branch), days since start."""
     if sc.simulation.launch_opportunities == "daily":
         return {k: None for k in sc.launch_sites}
-    from .scenario import build_orbit
-    from .windows import plane_windows
+    from ..scenario import build_orbit
+    from ..windows import plane_windows
 
     orb = build_orbit(sc)
     offset = clock.days_between(orb.epoch, clock.as_utc(sc.simulation.start))
