@@ -442,16 +442,16 @@ def test_access_estimate_is_near_what_a_run_finds(high_run):
 
 
 def test_too_many_accesses_refused_before_the_search(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr(coverage_run, "MAX_ACCESSES", 1_000)
+    monkeypatch.setattr(coverage_run, "MAX_ACCESSES", 10)
     monkeypatch.setattr(coverage, "analyze", lambda *a, **k: pytest.fail("the search ran"))
     one_line_error(capsys, ["coverage", HIGH, *FAST, "--out", tmp_path / "o"], "ross_high_latitude.toml",
-                   "--resolution-km", "accesses to find", "more than the limit of 1,000")
+                   "--resolution-km", "accesses to find", "more than the limit of 10;")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_compare_refuses_a_coverage_too_large_before_any_ensemble(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr(coverage_run, "MAX_ACCESSES", 1_000)
+    monkeypatch.setattr(coverage_run, "MAX_ACCESSES", 10)
     monkeypatch.setattr(cli, "run_ensemble", lambda *a, **k: pytest.fail("an ensemble ran"))
     one_line_error(capsys, ["compare", HIGH, HIGH.parent / "ros_iss_orbit.toml", "--resolution-km", "300",
-                            "--days", "1", "--out", tmp_path / "o"], "accesses to find", "limit of 1,000")
+                            "--days", "1", "--out", tmp_path / "o"], "accesses to find", "limit of 10;")
     assert list(tmp_path.iterdir()) == []
