@@ -54,18 +54,16 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from .. import clock
-from ..distributions import BaseDistribution, Fixed, Triangular, Uniform
 from ..scenario import Scenario
-from .station import ModuleContribution, Station
+from . import milestones
+from .plan import FIXED, TRIANGULAR, UNIFORM, Draw, Plan
+from .station import Station
 
 __all__ = ["Plan", "Replication", "simulate", "MILESTONES", "EVENT_KINDS"]
 
-#: Milestones every replication reports (days since start; NaN if not reached in the horizon).
-#: ``room_for_N``: the station could host N (berths, life support, power, phase target), crew
-#: ships aside; ``capacity_N``: it can, with the lifeboat rule (return seats docked) too.
-MILESTONES = ("first_crew", "room_for_2", "capacity_2", "room_for_4", "capacity_4",
-              "phase_1_complete", "phase_2_complete")
+#: Milestones of the shipped scenarios (days since start; NaN if not reached in the horizon);
+#: a plan's own are :attr:`Plan.milestones` (see :mod:`.milestones`).
+MILESTONES = milestones.MILESTONES
 
 EVENT_KINDS = (
     "ready", "launch", "launch_failure", "scrub", "pad_outage", "docked", "docking_failed",
@@ -88,60 +86,6 @@ def _uniforms(rng: np.random.Generator):
     while True:
         yield from rng.random(_UNIFORM_BLOCK).tolist()
 
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A scenario compiled to plain numbers once, shared by every replication."""
-
-    scenario: Scenario
-    horizon_days: float
-    ready_days: dict[str, float]
-    departs_days: dict[str, float]
-    phase_modules: tuple[tuple[str, ...], ...]
-    phase_targets: tuple[int, ...]
-    #: Per module, the modules that dock to it (in scenario order).
-    dependants: dict[str, tuple[str, ...]]
-    #: "vehicle from site", the launch events' detail, made once (and one string to pickle).
-    routes: dict[tuple[str, str], str]
-    #: Per launch site, the launch opportunities (days since start, sorted) when the scenario
-    #: asks for orbit-plane windows; None for a daily opportunity at 00:00 UTC. Lists, not
-    #: arrays: ``bisect`` on a list is several times faster than ``np.searchsorted`` for one value.
-    windows: dict[str, list[float] | None]
-
-    @classmethod
-    def from_scenario(cls, scenario: Scenario) -> "Plan":
-        start = scenario.simulation.start
-        ready = {k: clock.days_between(start, m.ready) for k, m in scenario.modules.items()
-                 if m.ready is not None}
-        departs = {k: clock.days_between(start, m.departs) for k, m in scenario.modules.items()
-                   if m.departs is not None}
-        phases = tuple(tuple(scenario.phase_modules(p)) for p in scenario.phases)
-        routes = {(v, s): f"{v} from {s}" for v in scenario.launch_vehicles for s in scenario.launch_sites}
-        dependants = {k: tuple(d for d, m in scenario.modules.items()
-                               if m.docks_to is not None and m.docks_to.split(".", 1)[0] == k)
-                      for k in scenario.modules}
-        return cls(scenario, scenario.simulation.horizon_days, ready, departs, phases,
-                   tuple(p.crew_target for p in scenario.phases), dependants, routes,
-                   _launch_windows(scenario))
-
-
-def _launch_windows(sc: Scenario) -> dict[str, list[float] | None]:
-    """Each site's launch opportunities into the orbit plane (ascending branch), days since start."""
-    if sc.simulation.launch_opportunities == "daily":
-        return {k: None for k in sc.launch_sites}
-    from ..scenario import build_orbit
-    from ..windows import plane_windows
-
-    orb = build_orbit(sc)
-    offset = clock.days_between(orb.epoch, clock.as_utc(sc.simulation.start))
-    span = sc.simulation.horizon_days + 30.0  # launches booked just past the horizon still resolve
-    out = {}
-    for k, site in sc.launch_sites.items():
-        w = plane_windows(orb.epoch, site.lat_deg, site.lon_deg, orb.inclination_deg, orb.raan_deg,
-                          orb.raan_rate_deg_per_day, offset, offset + span)
-        out[k] = (w.days - offset).tolist()
-    return out
 
 
 @dataclass
@@ -300,33 +244,31 @@ class _Ports:
 class _Model:
     def __init__(self, plan: Plan, rng: np.random.Generator, index: int):
         self.plan, self.rng, self.index = plan, rng, index
-        sc = plan.scenario
-        self.sc = sc
         self.env = env = simpy.Environment()
         self.events: list[tuple[float, str, str, str]] = []
-        self.station = Station(plan.phase_targets, sc.station.power_base_kw, sc.station.power_per_crew_kw)
+        self.station = Station(plan.phase_targets, plan.power_base_kw, plan.power_per_crew_kw)
         self.ports = _Ports(env)
         self.dead_ports: set[str] = set()
         self.ships_at: dict[str, _Crew | _Cargo] = {}  # the ship docked at each occupied port
-        self.vehicles = {k: _Launcher(v.min_days_between_flights, v) for k, v in sc.launch_vehicles.items()}
-        self.sites = {k: _Launcher(s.turnaround_days, s, s.scrub_probability, s.outage_probability,
-                                   plan.windows[k])
-                      for k, s in sc.launch_sites.items()}
+        self.vehicles = {k: _Launcher(v.gap_days, v) for k, v in plan.vehicles.items()}
+        self.sites = {k: _Launcher(s.gap_days, s, s.scrub_probability, s.outage_probability, s.windows)
+                      for k, s in plan.sites.items()}
         self.uniform = _uniforms(rng).__next__
         self.p_success = {k: min(max(float(self.draw(v.success_probability)), 0.0), 1.0)
-                          for k, v in sc.launch_vehicles.items()}
+                          for k, v in plan.vehicles.items()}
         # Succeeds when the module docks, or when it is dropped (its dependants then find it in
         # self.dropped and never wait for it again).
-        self.docked = {k: env.event() for k in sc.modules}
+        self.docked = {k: env.event() for k in plan.modules}
         self.module_ready: dict[str, float] = {}
         self.module_docked: dict[str, float] = {}
-        self.module_lost = {k: 0 for k in sc.modules}
+        self.module_lost = {k: 0 for k in plan.modules}
         self.dropped: set[str] = set()
         self.departed: set[str] = set()
         self.commissioned: set[str] = set()
-        self.milestones = {m: math.nan for m in MILESTONES}
-        # the milestones update() sets (phases are set by check_phases)
-        self.unreached = {"capacity_2", "capacity_4", "room_for_2", "room_for_4", "first_crew"}
+        self.milestones = {m: math.nan for m in plan.milestones}
+        # the milestones update() sets (phases are set by check_phases), in the order it checks them
+        self.crew_rules = milestones.crew_rules(plan.crew_levels)
+        self.unreached = {name for name, _, _ in self.crew_rules} | {milestones.FIRST_CREW}
         self.launches = self.losses = 0
         self.crew_aboard = 0
         self.changed = env.event()
@@ -339,24 +281,22 @@ class _Model:
         self.aboard: list[int] = [0]
 
     # ------------------------------------------------------------------ bookkeeping
-    def draw(self, dist: BaseDistribution) -> float:
-        """A sample of ``dist``. Fixed, uniform and triangular ones (nearly every draw of a
+    def draw(self, d: Draw) -> float:
+        """A sample of ``d``. Fixed, uniform and triangular ones (nearly every draw of a
         replication) are computed here from one of :func:`_uniforms`, by the same transforms
         NumPy's ``Generator.uniform`` and ``Generator.triangular`` apply to one uniform double;
-        a call of those costs 1.2-1.6 us, this 0.3 us. Other kinds ask ``dist.sample``."""
-        kind = type(dist)
-        if kind is Fixed:
-            return dist.value
-        if kind is Triangular:
-            low, mode, high = dist.low, dist.mode, dist.high
-            base = high - low
+        a call of those costs 1.2-1.6 us, this 0.3 us. Other kinds ask their distribution."""
+        kind = d.kind
+        if kind == FIXED:
+            return d.low
+        if kind == TRIANGULAR:
             u = self.uniform()
-            if u <= (mode - low) / base:
-                return low + math.sqrt(u * ((mode - low) * base))
-            return high - math.sqrt((1.0 - u) * ((high - mode) * base))
-        if kind is Uniform:
-            return dist.low + (dist.high - dist.low) * self.uniform()
-        return dist.sample(self.rng)
+            if u <= d.cut:
+                return d.low + math.sqrt(u * d.left)
+            return d.high - math.sqrt((1.0 - u) * d.right)
+        if kind == UNIFORM:
+            return d.low + d.span * self.uniform()
+        return d.sample(self.rng)
 
     def log(self, kind: str, subject: str, detail: str = "") -> None:
         self.events.append((self.env.now, kind, subject, detail))
@@ -374,17 +314,12 @@ class _Model:
             self.cap.append(cap)
             self.aboard.append(self.crew_aboard)
         unreached = self.unreached
-        if unreached:  # empty early in most replications: then five tests spared
-            if cap >= 2 and "capacity_2" in unreached:
-                self.reach("capacity_2")
-            if cap >= 4 and "capacity_4" in unreached:
-                self.reach("capacity_4")
-            if hab >= 2 and "room_for_2" in unreached:
-                self.reach("room_for_2")
-            if hab >= 4 and "room_for_4" in unreached:
-                self.reach("room_for_4")
-            if self.crew_aboard > 0 and "first_crew" in unreached:
-                self.reach("first_crew")
+        if unreached:  # empty early in most replications: then the tests are spared
+            for name, level, on_capacity in self.crew_rules:
+                if (cap if on_capacity else hab) >= level and name in unreached:
+                    self.reach(name)
+            if self.crew_aboard > 0 and milestones.FIRST_CREW in unreached:
+                self.reach(milestones.FIRST_CREW)
                 self.first_crew.succeed()
         if hab != self.last_habitable:  # wake the crew slots waiting for room
             self.last_habitable = hab
@@ -406,10 +341,10 @@ class _Model:
             if not built or len(built) + sum(k in self.dropped for k in modules) < len(modules):
                 break
             st.phases_complete += 1
-            number = self.sc.phases[st.phases_complete - 1].number
+            number = self.plan.phase_numbers[st.phases_complete - 1]
             without = [k for k in modules if k in self.dropped]
             self.log("phase_complete", f"phase_{number}", f"without {', '.join(without)}" if without else "")
-            key = f"phase_{number}_complete"
+            key = milestones.phase_complete(number)
             if key in self.milestones and math.isnan(self.milestones[key]):
                 self.milestones[key] = self.env.now
         self.update()
@@ -466,7 +401,7 @@ class _Model:
         self.launches += 1
         success = u() < self.p_success[vehicle_id]
         if site.outage_p and u() < site.outage_p:
-            days = draw(site.spec.outage_days)
+            days = draw(site.spec.outage)
             site.blocked_until = now + days
             self.log("pad_outage", site_id, f"{days:.0f} days")
         route = self.plan.routes[vehicle_id, site_id]
@@ -474,26 +409,25 @@ class _Model:
             self.log("launch", subject, route)
         else:
             self.losses += 1
-            days = draw(vehicle.spec.stand_down_days_after_failure)
+            days = draw(vehicle.spec.stand_down)
             vehicle.blocked_until = max(vehicle.blocked_until, now + days)
             self.log("launch_failure", subject, f"{route}; stand-down {days:.0f} days")
         return success
 
     # ------------------------------------------------------------------ modules
     def module(self, mid: str):
-        env, u, draw, m = self.env, self.uniform, self.draw, self.sc.modules[mid]
-        ready = self.plan.ready_days[mid] + draw(m.slip_days)
+        env, u, draw, m = self.env, self.uniform, self.draw, self.plan.modules[mid]
+        ready = m.ready_days + draw(m.slip)
         if ready > env.now:
             yield env.timeout(ready - env.now)
         if mid in self.dropped:  # with the module it docks to, meanwhile
             return
         self.module_ready[mid] = env.now
         self.log("ready", mid)
-        docks_to = m.docks_to
+        docks_to, target = m.docks_to, m.target
         while True:
             port = still_there = None
             if docks_to is not None:
-                target = docks_to.split(".", 1)[0]
                 yield self.docked[target]
                 if mid in self.dropped:  # with its target, while it waited for it
                     return
@@ -512,7 +446,7 @@ class _Model:
                 docks_to = None
                 continue
             if ok and docks_to is not None:  # a module with no target (a core) is in orbit now
-                yield env.timeout(draw(m.rendezvous_days))
+                yield env.timeout(draw(m.rendezvous))
                 for attempt in range(m.max_docking_attempts):
                     if target in self.departed:  # it left while this module was on its way
                         if not self.target_gone(mid, target):
@@ -523,7 +457,7 @@ class _Model:
                         break
                     self.log("docking_failed", mid, f"attempt {attempt + 1}")
                     if attempt + 1 < m.max_docking_attempts:
-                        yield env.timeout(draw(m.docking_retry_days))
+                        yield env.timeout(draw(m.docking_retry))
                 else:
                     ok = False
             if ok:
@@ -532,14 +466,14 @@ class _Model:
                 self.release_port(port)
             self.module_lost[mid] += 1
             self.log("module_lost", mid)
-            if m.on_loss == "drop":
+            if m.drop_on_loss:
                 self.drop(mid)
                 self.check_phases()
                 return
-            yield env.timeout(draw(m.rebuild_days))
+            yield env.timeout(draw(m.rebuild))
             self.log("rebuild", mid)
         self.dock_module(mid, docks_to)
-        yield env.timeout(draw(m.commissioning_days))
+        yield env.timeout(draw(m.commissioning))
         self.commission(mid)
 
     def target_gone(self, mid: str, target: str) -> bool:
@@ -547,7 +481,7 @@ class _Model:
         core (True: the caller goes on with no target) or is dropped (False), as the scenario's
         ``if_target_departs`` says."""
         why = f"{target} has left the station" if target in self.departed else f"{target} was dropped"
-        if self.sc.modules[mid].if_target_departs == "free_flyer":
+        if self.plan.modules[mid].free_flyer_if_target_departs:
             self.log("free_flyer", mid, f"{why}; it becomes the core")
             return True
         self.drop(mid, why)
@@ -560,20 +494,20 @@ class _Model:
         it comes to fly). A dropped module never docked, so nothing docked to it yet."""
         self.dropped.add(mid)
         self.log("dropped", mid, why)
-        for dep in self.plan.dependants[mid]:
-            if dep not in self.dropped and self.sc.modules[dep].if_target_departs == "drop":
+        modules = self.plan.modules
+        for dep in modules[mid].dependants:
+            if dep not in self.dropped and not modules[dep].free_flyer_if_target_departs:
                 self.drop(dep, f"{mid} was dropped")
         self.docked[mid].succeed()  # wakes the modules waiting for it
 
     def dock_module(self, mid: str, docks_to: str | None) -> None:
         self.module_docked[mid] = self.env.now
         self.log("docked", mid, docks_to or "")
-        self.ports.put(*[f"{mid}.{p}" for p in self.sc.modules[mid].ports])
+        self.ports.put(*self.plan.modules[mid].ports)
         self.docked[mid].succeed()
 
     def commission(self, mid: str) -> None:
-        m = self.sc.modules[mid]
-        self.station.commission(mid, ModuleContribution(m.berths, m.life_support_crew, m.power_kw))
+        self.station.commission(mid, self.plan.modules[mid].contribution)
         self.commissioned.add(mid)
         self.log("commissioned", mid)
         self.check_phases()
@@ -585,7 +519,7 @@ class _Model:
         self.departed.add(mid)
         self.station.remove(mid)
         self.commissioned.discard(mid)
-        gone = [f"{mid}.{p}" for p in self.sc.modules[mid].ports]
+        gone = self.plan.modules[mid].ports
         self.dead_ports.update(gone)
         self.ports.free[:] = [p for p in self.ports.free if p not in self.dead_ports]
         self.log("departed", mid)
@@ -636,11 +570,10 @@ class _Model:
 
     # ------------------------------------------------------------------ crew
     def crew_slot(self, j: int):
-        env, draw, policy = self.env, self.draw, self.sc.crew
-        ship = self.sc.crew_ships[policy.ship]
+        env, draw, plan = self.env, self.draw, self.plan.crew
         st = self.station
-        visiting = policy.mode == "visiting"
-        ship_ports = frozenset(ship.ports)
+        visiting = plan.visiting
+        seats, ship_ports = plan.seats, plan.ports
         flight = 0
         current: _Crew | None = self.slots.get(j)  # a crew aboard at the start (slot 0)
 
@@ -649,16 +582,16 @@ class _Model:
             # change of modules or phases is followed by update() before anything yields (it
             # spares two Station method calls in this hot loop).
             hab = self.last_habitable
-            if j == 0 and hab < policy.min_crew:
+            if j == 0 and hab < plan.min_crew:
                 return 0
-            return max(0, min(ship.seats, hab - j * ship.seats))
+            return max(0, min(seats, hab - j * seats))
 
         if current is not None:  # halfway through its stay: relieve it (or visit again) in time
             if visiting:
-                yield env.timeout(self.start_stay_days + draw(policy.days_between_visits))
+                yield env.timeout(self.start_stay_days + draw(plan.between_visits))
                 current = None
             else:
-                lead = self.start_stay_days - policy.handover_overlap_days - ship.rendezvous_days.expected()
+                lead = self.start_stay_days - plan.handover_overlap_days - plan.rendezvous.expected
                 if lead > 0:
                     yield env.timeout(lead)
         while True:
@@ -673,9 +606,9 @@ class _Model:
                 self.visit_ends_at = math.inf  # a visit starts; it ends when its crew has docked
                 self.visit_starts = _signal(self.visit_starts, env)
             flight += 1
-            ship_id = f"{policy.ship}#{j}.{flight}"
+            ship_id = f"{plan.ship}#{j}.{flight}"
             port = yield from self.ports.claim(ship_ports)
-            ok = yield from self.launch(ship.launch_vehicle, ship.launch_site, ship_id,
+            ok = yield from self.launch(plan.launch_vehicle, plan.launch_site, ship_id,
                                         self.visit_open if joining else None)
             if ok is None:
                 self.release_port(port)
@@ -685,7 +618,7 @@ class _Model:
                 self.release_port(port)
                 self.log("crew_aborted", ship_id, "launch failure; crew safe")
                 continue
-            yield env.timeout(draw(ship.rendezvous_days))
+            yield env.timeout(draw(plan.rendezvous))
             if joining and env.now >= self.visit_ends_at:
                 self.release_port(port)
                 self.log("flight_cancelled", ship_id, "arrived after the visit ended; returns")
@@ -698,21 +631,20 @@ class _Model:
             if current is not None and current.n:
                 self.hand_over(current)
             others = self.crew_aboard
-            st.dock_crew_ship(ship.seats)
+            st.dock_crew_ship(seats)
             n = max(0, min(wanted(), self.last_habitable - others))
-            life = ship.docked_life_days
+            life = plan.docked_life_days
             if joining and math.isfinite(self.visit_ends_at):
                 stay = self.visit_ends_at - env.now  # leave with the visit it joined
             else:
-                stay = draw(policy.visit_days) if visiting else draw(policy.increment_days)
+                stay = draw(plan.visit) if visiting else draw(plan.increment)
             stay = min(stay, life)
             if visiting and j == 0:
                 self.visit_ends_at = env.now + stay
             if visiting:  # the crew leaves after its visit, its ship with it
-                crew = _Crew(ship_id, n, port, env.now, ship.seats, stay, 0.0, ship_ports)
+                crew = _Crew(ship_id, n, port, env.now, seats, stay, 0.0, ship_ports)
             else:  # the crew stays until relieved, at the latest when its ship must leave
-                crew = _Crew(ship_id, n, port, env.now, ship.seats, life, policy.handover_overlap_days,
-                             ship_ports)
+                crew = _Crew(ship_id, n, port, env.now, seats, life, plan.handover_overlap_days, ship_ports)
             self.crew_aboard += n
             self.slots[j] = crew
             self.ships_at[port] = crew
@@ -720,10 +652,10 @@ class _Model:
             self.update()
             self.after(crew.life_days, self.life_ends, crew)
             if visiting:  # slot 0 sets the rhythm; the others wait for its next visit
-                yield env.timeout(stay + (draw(policy.days_between_visits) if j == 0 else 0.0))
+                yield env.timeout(stay + (draw(plan.between_visits) if j == 0 else 0.0))
                 current = None
             else:
-                lead = stay - policy.handover_overlap_days - ship.rendezvous_days.expected()
+                lead = stay - plan.handover_overlap_days - plan.rendezvous.expected
                 if lead > 0:
                     yield env.timeout(lead)
                 current = crew
@@ -731,8 +663,7 @@ class _Model:
     def visit_open(self) -> bool:
         """Visiting mode: is the current visit still long enough to join? (a rendezvous and a
         day aboard left)"""
-        ship = self.sc.crew_ships[self.sc.crew.ship]
-        return self.env.now + ship.rendezvous_days.expected() + 1.0 < self.visit_ends_at
+        return self.env.now + self.plan.crew.rendezvous.expected + 1.0 < self.visit_ends_at
 
     def after(self, days: float, action, *args) -> None:
         """Call ``action(*args)`` in ``days``: a Timeout with a callback, one SimPy event where a
@@ -779,15 +710,13 @@ class _Model:
 
     # ------------------------------------------------------------------ cargo
     def cargo(self, cid: str):
-        env, draw, c = self.env, self.draw, self.sc.cargo_ships[cid]
-        if c.first_flight == "first_crew":
+        env, draw, c = self.env, self.draw, self.plan.cargo[cid]
+        first = c.first_flight_days
+        if first is None:
             yield self.first_crew
-        else:
-            first = clock.days_between(self.sc.simulation.start, c.first_flight)
-            if first > env.now:
-                yield env.timeout(first - env.now)
-        interval = 365.25 / c.flights_per_year
-        cargo_ports = frozenset(c.ports)
+        elif first > env.now:
+            yield env.timeout(first - env.now)
+        interval, cargo_ports = c.interval_days, c.ports
         flight = 0
         while True:
             next_at = env.now + interval
@@ -796,7 +725,7 @@ class _Model:
             port = yield from self.ports.claim(cargo_ports)
             ok = yield from self.launch(c.launch_vehicle, c.launch_site, ship_id)
             if ok:
-                yield env.timeout(draw(c.rendezvous_days))
+                yield env.timeout(draw(c.rendezvous))
                 if port in self.dead_ports:  # its port left with its module during the approach
                     port = self.ports.take_free(cargo_ports)
                 if port is None:
@@ -804,7 +733,7 @@ class _Model:
                 else:
                     self.log("cargo_docked", ship_id, port)
                     ship = self.ships_at[port] = _Cargo(ship_id, port, cargo_ports)
-                    self.after(draw(c.docked_days), self.cargo_undocks, ship)
+                    self.after(draw(c.docked), self.cargo_undocks, ship)
             else:
                 self.release_port(port)
             if next_at > env.now:
@@ -820,47 +749,45 @@ class _Model:
 
     # ------------------------------------------------------------------ run
     def run(self) -> Replication:
-        env, sc = self.env, self.sc
+        env, plan = self.env, self.plan
         self.slots: dict[int, _Crew] = {}
-        for mid, m in sc.modules.items():
+        for mid, m in plan.modules.items():
             if m.present_at_start:
                 self.dock_module(mid, m.docks_to)
                 self.commission(mid)
-        for mid, m in sc.modules.items():
+        for mid, m in plan.modules.items():
             if not m.present_at_start:
                 env.process(self.module(mid))
-            if mid in self.plan.departs_days:
-                env.process(self.departure(mid, self.plan.departs_days[mid]))
-        if sc.crew is not None:
-            ship = sc.crew_ships[sc.crew.ship]
-            if sc.crew.crew_at_start:
-                self._crew_at_start(ship)
-            max_slots = max(self.plan.phase_targets)
-            for j in range(math.ceil(max_slots / ship.seats)):
+            if m.departs_days is not None:
+                env.process(self.departure(mid, m.departs_days))
+        if plan.crew is not None:
+            if plan.crew.crew_at_start:
+                self._crew_at_start(plan.crew)
+            max_slots = max(plan.phase_targets)
+            for j in range(math.ceil(max_slots / plan.crew.seats)):
                 env.process(self.crew_slot(j))
-        for cid in sc.cargo_ships:
+        for cid in plan.cargo:
             env.process(self.cargo(cid))
         self.update()
         env.run(until=self.plan.horizon_days)
         return self._result()
 
-    def _crew_at_start(self, ship) -> None:
-        port = self.ports.take_free(frozenset(ship.ports))
+    def _crew_at_start(self, plan) -> None:
+        port = self.ports.take_free(plan.ports)
         if port is None:
             return
-        policy = self.sc.crew
-        self.station.dock_crew_ship(ship.seats)
-        n = min(policy.crew_at_start, self.station.habitable_capacity())
+        self.station.dock_crew_ship(plan.seats)
+        n = min(plan.crew_at_start, self.station.habitable_capacity())
         # The crew at the start is halfway through its increment (or visit); its ship has half
         # its docked life left.
-        if policy.mode == "visiting":
-            life = self.start_stay_days = min(policy.visit_days.expected(), ship.docked_life_days) / 2
+        if plan.visiting:
+            life = self.start_stay_days = min(plan.visit.expected, plan.docked_life_days) / 2
             overlap = 0.0
         else:
-            life = ship.docked_life_days / 2
-            self.start_stay_days = min(policy.increment_days.expected() / 2, life)
-            overlap = policy.handover_overlap_days
-        crew = _Crew(f"{policy.ship}#start", n, port, 0.0, ship.seats, life, overlap, frozenset(ship.ports))
+            life = plan.docked_life_days / 2
+            self.start_stay_days = min(plan.increment.expected / 2, life)
+            overlap = plan.handover_overlap_days
+        crew = _Crew(f"{plan.ship}#start", n, port, 0.0, plan.seats, life, overlap, plan.ports)
         self.slots[0] = crew
         self.ships_at[port] = crew
         self.crew_aboard += n

@@ -1,0 +1,239 @@
+"""A scenario compiled once into a plain plan of numbers and names, shared by every replication.
+
+The SimPy model reads only a :class:`Plan`: tuples, dicts and slotted dataclasses of floats,
+ints and strings, and each uncertain quantity as a :class:`Draw` (what a replication needs to
+sample it, computed once). Nothing of the pydantic scenario is read while a replication runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .. import clock
+from ..distributions import BaseDistribution, Fixed, Triangular, Uniform
+from ..scenario import Scenario
+from . import milestones
+from .station import ModuleContribution
+
+__all__ = ["Plan", "Draw", "ModulePlan", "VehiclePlan", "SitePlan", "CrewPlan", "CargoPlan",
+           "FIXED", "UNIFORM", "TRIANGULAR", "OTHER"]
+
+#: :attr:`Draw.kind`: how a replication samples it.
+FIXED, UNIFORM, TRIANGULAR, OTHER = 0, 1, 2, 3
+
+
+@dataclass(frozen=True, slots=True)
+class Draw:
+    """An uncertain quantity, ready to sample from one uniform number (fixed, uniform,
+    triangular: nearly every draw of a replication) or with its distribution's own sampler.
+
+    ``kind`` FIXED: ``low`` is the value. UNIFORM: ``low + span * u``. TRIANGULAR (NumPy's
+    inverse transform of one uniform ``u``): ``low + sqrt(u * left)`` when ``u <= cut``, else
+    ``high - sqrt((1 - u) * right)``, with ``cut = (mode - low) / (high - low)``,
+    ``left = (mode - low) * (high - low)``, ``right = (high - mode) * (high - low)``, the very
+    products NumPy's ``Generator.triangular`` forms, so the samples are the same bits. OTHER:
+    ``sample(rng)``. ``expected``: the mean.
+    """
+
+    kind: int
+    low: float = 0.0
+    span: float = 0.0
+    cut: float = 0.0
+    left: float = 0.0
+    high: float = 0.0
+    right: float = 0.0
+    expected: float = 0.0
+    sample: Callable[[np.random.Generator], float] | None = None
+
+    @classmethod
+    def of(cls, dist: BaseDistribution) -> "Draw":
+        kind = type(dist)
+        if kind is Fixed:
+            return cls(FIXED, low=dist.value, expected=dist.expected())
+        if kind is Uniform:
+            return cls(UNIFORM, low=dist.low, span=dist.high - dist.low, expected=dist.expected())
+        if kind is Triangular:
+            low, mode, high = dist.low, dist.mode, dist.high
+            base = high - low
+            return cls(TRIANGULAR, low=low, cut=(mode - low) / base, left=(mode - low) * base,
+                       high=high, right=(high - mode) * base, expected=dist.expected())
+        return cls(OTHER, expected=dist.expected(), sample=dist.sample)
+
+
+@dataclass(frozen=True, slots=True)
+class ModulePlan:
+    """A module: when it is ready, how it flies and docks, what it adds, what it leaves."""
+
+    name: str
+    ready_days: float | None          # planned, days since start (None: present at start)
+    departs_days: float | None
+    present_at_start: bool
+    slip: Draw
+    launch_vehicle: str | None
+    launch_site: str | None
+    docks_to: str | None              # "module.port"
+    target: str | None                # the module of docks_to
+    ports: tuple[str, ...]            # the ports it opens, as "module.port"
+    contribution: ModuleContribution  # berths, life support, power
+    rendezvous: Draw
+    docking_success_probability: float
+    docking_retry: Draw
+    max_docking_attempts: int
+    commissioning: Draw
+    drop_on_loss: bool                # on_loss = "drop" (else rebuild)
+    rebuild: Draw
+    free_flyer_if_target_departs: bool
+    dependants: tuple[str, ...]       # the modules that dock to it, in scenario order
+
+
+@dataclass(frozen=True, slots=True)
+class VehiclePlan:
+    gap_days: float                   # min_days_between_flights
+    success_probability: Draw         # drawn once per replication
+    stand_down: Draw                  # after a failure
+
+
+@dataclass(frozen=True, slots=True)
+class SitePlan:
+    gap_days: float                   # turnaround
+    scrub_probability: float
+    outage_probability: float
+    outage: Draw
+    #: Launch opportunities (days since start, sorted) into the orbit plane; None: daily at 00:00.
+    windows: list[float] | None
+
+
+@dataclass(frozen=True, slots=True)
+class CrewPlan:
+    """The crew policy and its crew ship."""
+
+    visiting: bool
+    ship: str
+    seats: int
+    docked_life_days: float
+    launch_vehicle: str
+    launch_site: str
+    ports: frozenset[str]
+    rendezvous: Draw
+    increment: Draw
+    handover_overlap_days: float
+    visit: Draw
+    between_visits: Draw
+    min_crew: int
+    crew_at_start: int
+
+
+@dataclass(frozen=True, slots=True)
+class CargoPlan:
+    first_flight_days: float | None   # None: with the first crew
+    interval_days: float              # 365.25 / flights_per_year
+    launch_vehicle: str
+    launch_site: str
+    ports: frozenset[str]
+    rendezvous: Draw
+    docked: Draw
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A scenario compiled to plain numbers and names once, shared by every replication."""
+
+    horizon_days: float
+    power_base_kw: float
+    power_per_crew_kw: float
+    modules: dict[str, ModulePlan]
+    vehicles: dict[str, VehiclePlan]
+    sites: dict[str, SitePlan]
+    crew: CrewPlan | None
+    cargo: dict[str, CargoPlan]
+    phase_modules: tuple[tuple[str, ...], ...]
+    phase_targets: tuple[int, ...]
+    phase_numbers: tuple[int, ...]
+    #: The milestones every replication reports, in order (:mod:`.milestones`).
+    milestones: tuple[str, ...]
+    #: The crew levels N of the ``room_for_N`` and ``capacity_N`` milestones, ascending.
+    crew_levels: tuple[int, ...]
+    #: "vehicle from site", the launch events' detail, made once (and one string to pickle).
+    routes: dict[tuple[str, str], str]
+    #: Per launch site, the launch opportunities (days since start, sorted) when the scenario
+    #: asks for orbit-plane windows; None for a daily opportunity at 00:00 UTC. Lists, not
+    #: arrays: ``bisect`` on a list is several times faster than ``np.searchsorted`` for one value.
+    windows: dict[str, list[float] | None]
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> "Plan":
+        sc = scenario
+        start = sc.simulation.start
+        windows = _launch_windows(sc)
+        modules = {}
+        for k, m in sc.modules.items():
+            target = m.docks_to.split(".", 1)[0] if m.docks_to is not None else None
+            modules[k] = ModulePlan(
+                name=k,
+                ready_days=clock.days_between(start, m.ready) if m.ready is not None else None,
+                departs_days=clock.days_between(start, m.departs) if m.departs is not None else None,
+                present_at_start=m.present_at_start, slip=Draw.of(m.slip_days),
+                launch_vehicle=m.launch_vehicle, launch_site=m.launch_site,
+                docks_to=m.docks_to, target=target, ports=tuple(f"{k}.{p}" for p in m.ports),
+                contribution=ModuleContribution(m.berths, m.life_support_crew, m.power_kw),
+                rendezvous=Draw.of(m.rendezvous_days),
+                docking_success_probability=m.docking_success_probability,
+                docking_retry=Draw.of(m.docking_retry_days), max_docking_attempts=m.max_docking_attempts,
+                commissioning=Draw.of(m.commissioning_days), drop_on_loss=m.on_loss == "drop",
+                rebuild=Draw.of(m.rebuild_days),
+                free_flyer_if_target_departs=m.if_target_departs == "free_flyer",
+                dependants=tuple(d for d, o in sc.modules.items()
+                                 if o.docks_to is not None and o.docks_to.split(".", 1)[0] == k))
+        vehicles = {k: VehiclePlan(v.min_days_between_flights, Draw.of(v.success_probability),
+                                   Draw.of(v.stand_down_days_after_failure))
+                    for k, v in sc.launch_vehicles.items()}
+        sites = {k: SitePlan(s.turnaround_days, s.scrub_probability, s.outage_probability,
+                             Draw.of(s.outage_days), windows[k])
+                 for k, s in sc.launch_sites.items()}
+        crew = None
+        if sc.crew is not None:
+            p, ship = sc.crew, sc.crew_ships[sc.crew.ship]
+            crew = CrewPlan(
+                visiting=p.mode == "visiting", ship=p.ship, seats=ship.seats,
+                docked_life_days=ship.docked_life_days, launch_vehicle=ship.launch_vehicle,
+                launch_site=ship.launch_site, ports=frozenset(ship.ports),
+                rendezvous=Draw.of(ship.rendezvous_days), increment=Draw.of(p.increment_days),
+                handover_overlap_days=p.handover_overlap_days, visit=Draw.of(p.visit_days),
+                between_visits=Draw.of(p.days_between_visits), min_crew=p.min_crew,
+                crew_at_start=p.crew_at_start)
+        cargo = {k: CargoPlan(None if c.first_flight == "first_crew" else clock.days_between(start, c.first_flight),
+                              365.25 / c.flights_per_year, c.launch_vehicle, c.launch_site, frozenset(c.ports),
+                              Draw.of(c.rendezvous_days), Draw.of(c.docked_days))
+                 for k, c in sc.cargo_ships.items()}
+        numbers = tuple(p.number for p in sc.phases)
+        levels = milestones.CREW_LEVELS
+        return cls(
+            horizon_days=sc.simulation.horizon_days, power_base_kw=sc.station.power_base_kw,
+            power_per_crew_kw=sc.station.power_per_crew_kw, modules=modules, vehicles=vehicles,
+            sites=sites, crew=crew, cargo=cargo,
+            phase_modules=tuple(tuple(sc.phase_modules(p)) for p in sc.phases),
+            phase_targets=tuple(p.crew_target for p in sc.phases), phase_numbers=numbers,
+            milestones=milestones.MILESTONES, crew_levels=levels,
+            routes={(v, s): f"{v} from {s}" for v in sc.launch_vehicles for s in sc.launch_sites},
+            windows=windows)
+
+
+def _launch_windows(sc: Scenario) -> dict[str, list[float] | None]:
+    """Each site's launch opportunities into the orbit plane (ascending branch), days since start."""
+    if sc.simulation.launch_opportunities == "daily":
+        return {k: None for k in sc.launch_sites}
+    from ..scenario import build_orbit
+    from ..windows import plane_windows
+
+    orb = build_orbit(sc)
+    offset = clock.days_between(orb.epoch, clock.as_utc(sc.simulation.start))
+    span = sc.simulation.horizon_days + 30.0  # launches booked just past the horizon still resolve
+    out = {}
+    for k, site in sc.launch_sites.items():
+        w = plane_windows(orb.epoch, site.lat_deg, site.lon_deg, orb.inclination_deg, orb.raan_deg,
+                          orb.raan_rate_deg_per_day, offset, offset + span)
+        out[k] = (w.days - offset).tolist()
+    return out
