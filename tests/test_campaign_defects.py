@@ -69,7 +69,8 @@ def test_dropping_the_core_drops_what_docks_to_it_and_completes_no_phase():
     """The core A is lost at launch and dropped: B, which was to dock to it, is dropped with it
     (it used to wait for A forever), and no phase completes with nothing built (phase 1 used to
     complete on the day A was dropped)."""
-    r = run(["modules.a.on_loss=drop", "launch_vehicles.heavy.success_probability=0.0"])
+    r = run(["modules.a.on_loss=drop", "launch_vehicles.heavy.success_probability=0.0",
+             "modules.b.if_target_departs=drop"])  # the schema wants the cascade said
     assert kinds(r, "dropped", "a") == [9.0] and kinds(r, "dropped", "b") == [9.0]
     assert [d for _, k, s, d in r.events if k == "dropped" and s == "b"] == ["a was dropped"]
     assert not kinds(r, "phase_complete")
@@ -91,6 +92,7 @@ def test_a_module_that_may_fly_free_outlives_its_dropped_target():
 def test_drop_cascades_down_the_docking_tree():
     """C docks to B, which docks to A: dropping A drops B and C at once."""
     sc = tiny_with_c("b.w", ["modules.a.on_loss=drop", "launch_vehicles.heavy.success_probability=0.0",
+                             "modules.b.if_target_departs=drop",
                              'crew_ships.capsule.ports=["a.y", "b.z"]'])
     r = campaign.simulate(sc, np.random.default_rng(0))
     dropped = [(t, s, d) for t, k, s, d in r.events if k == "dropped"]
