@@ -213,8 +213,10 @@ def _versions() -> dict:
     return out
 
 
-def write_manifest(folder: Path, provenance: dict | None = None, *, started: dt.datetime | None = None) -> dict:
-    """Write ``folder/manifest.json`` (atomically) and return it; see the module docstring."""
+def write_manifest(folder: Path, provenance: dict | None = None, *, started: dt.datetime | None = None,
+                   finished: bool = True) -> dict:
+    """Write ``folder/manifest.json`` (atomically) and return it; see the module docstring.
+    ``finished=False``: a provisional one while the folder is written (no end time, no files)."""
     from . import __version__
 
     now = dt.datetime.now(dt.timezone.utc)
@@ -227,8 +229,8 @@ def write_manifest(folder: Path, provenance: dict | None = None, *, started: dt.
         "cores": os.cpu_count(),
         **(provenance or {}),
         "started_utc": _iso(started or now),
-        "finished_utc": _iso(now),
-        "files": _file_list(folder),
+        "finished_utc": _iso(now) if finished else None,
+        "files": _file_list(folder) if finished else [],
     }
     with atomic_file(Path(folder) / MANIFEST) as tmp:
         tmp.write_text(json.dumps(manifest, indent=2, allow_nan=False) + "\n", encoding="utf-8")
@@ -273,6 +275,7 @@ def output_dir(dest: Destination | str | os.PathLike) -> Iterator[Path]:
         tmp = path.parent / f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
         tmp.mkdir(mode=0o755)
         (tmp / PARTIAL_MARKER).write_text(f"{os.getpid()}\n", encoding="utf-8")
+        write_manifest(tmp, dest.provenance, started=started, finished=False)  # for the report
     except OSError as exc:
         _remove_created(created)
         raise InputError(f"cannot create the output folder ({exc.strerror})", source="--out",

@@ -14,6 +14,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+import json
+import shlex
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -24,7 +26,7 @@ from .campaign import MILESTONES
 from .compare import (MILESTONE_NAMES, REGION_NAMES, REGIONS, REVISIT_NOTE, Comparison, RunFolder,
                       compare_runs, read_run, table_rows)
 from .errors import InputError
-from .folders import atomic_file
+from .folders import atomic_file, read_manifest
 
 __all__ = ["write_report", "write_run_report", "write_coverage_report", "run_figures", "comparison_figures",
            "coverage_curve"]
@@ -369,6 +371,38 @@ def _coverage_summary_table(cov: dict, instruments: Sequence[str]) -> str:
             + _table(["region", "instrument", *(n for _, n, _ in keys)], rows))
 
 
+def _made_by(folder: Path) -> str:
+    """"How this was made": the provenance in the folder's ``manifest.json`` (or, for a run
+    inside a comparison, the comparison's), as a table; empty when there is none."""
+    m = read_manifest(folder) or read_manifest(folder.parent)
+    if m is None:
+        return ""
+
+    def text(value) -> str:
+        if isinstance(value, str):
+            return value[:2000]
+        return json.dumps(value, ensure_ascii=False)[:2000]
+
+    rows = []
+    if isinstance(m.get("command"), list):
+        rows.append(("command", " ".join(shlex.quote(str(a)) for a in m["command"])[:2000]))
+    for item in m.get("inputs") or []:
+        if isinstance(item, dict):
+            digest = item.get("sha256") or item.get("manifest_sha256")
+            rows.append(("input", f"{text(item.get('path'))}" + (f" (SHA-256 {text(digest)})" if digest else "")))
+    for key, label in (("overrides", "overrides"), ("seed", "seed"), ("replications", "replications"),
+                       ("workers_requested", "workers asked for"), ("cores", "cores"),
+                       ("started_utc", "started (UTC)"), ("finished_utc", "finished (UTC)"),
+                       ("rossim_version", "rossim"), ("python", "Python"), ("platform", "platform")):
+        if m.get(key) not in (None, [], ""):
+            rows.append((label, text(m[key])))
+    if isinstance(m.get("packages"), dict):
+        rows.append(("packages", ", ".join(f"{k} {v}" for k, v in m["packages"].items())[:2000]))
+    return ("<h2>How this was made</h2>\n" + _table(("", ""), rows)
+            + '\n<p class="note">From manifest.json, which also lists every file of the folder with its '
+              "size and SHA-256.</p>")
+
+
 def _write_page(path: Path, title: str, body: Sequence[str]) -> None:
     """Write the page atomically: a killed ``rossim report`` leaves the previous page, not half of one."""
     with atomic_file(path) as tmp:
@@ -421,6 +455,7 @@ def write_run_report(folder: str | Path, svg: bool = False) -> Path:
     body = [_scenario_header(run), "<h2>Key figures</h2>", _key_figures(run), "<h2>Figures</h2>",
             *(_figure_html(c, p) for c, p in figs),
             "<h2>Scenario file (as run)</h2>", f"<pre>{_e(run.scenario_text)}</pre>"]
+    body.append(_made_by(folder))
     path = folder / "report.html"
     _write_page(path, f"rossim — {run.title}", body)
     return path
@@ -469,6 +504,7 @@ def _comparison_report(folder: Path, svg: bool) -> Path:
                  f'<p class="note">This scenario\'s own report with its figures is {_e(r.path.name)}/report.html '
                  "in this folder.</p>",
                  f"<details><summary>Scenario file (as run)</summary><pre>{_e(r.scenario_text)}</pre></details>"]
+    body.append(_made_by(folder))
     path = folder / "report.html"
     _write_page(path, f"rossim — comparison {names}", body)
     return path
@@ -500,6 +536,7 @@ def write_coverage_report(folder: str | Path, svg: bool = False) -> Path:
             "<h2>Figures of merit</h2>", _coverage_summary_table(cov, instruments),
             f'<p class="note">{_e(REVISIT_NOTE)}</p>',
             "<h2>Figures</h2>", *(_figure_html(c, p) for c, p in figs)]
+    body.append(_made_by(folder))
     path = folder / "report.html"
     _write_page(path, f"rossim coverage — {title}", body)
     return path

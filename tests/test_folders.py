@@ -275,3 +275,16 @@ def test_a_plain_path_destination_is_checked_too(tmp_path):
         with folders.output_dir(tmp_path):
             pass
     assert [p.name for p in tmp_path.iterdir()] == ["mine.txt"]
+
+
+def test_the_report_shows_how_the_result_was_made(tmp_path, capsys):
+    out = tmp_path / "res"
+    assert run(capsys, "run", HL, "-n", "3", "--workers", "1", "--out", out, "--seed", "11",
+               "--set", "simulation.deadline=2034-06-30") == 0
+    page = (out / "report.html").read_text()
+    section = page.split("How this was made", 1)[1]
+    digest = hashlib.sha256(HL.read_bytes()).hexdigest()
+    for needle in (digest, "simulation.deadline=2034-06-30", "--seed 11", "numpy"):
+        assert needle in section, needle
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["started_utc"] in section and m["finished_utc"] >= m["started_utc"]

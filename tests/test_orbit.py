@@ -33,7 +33,7 @@ ISS_LINE2 = "2 25544  51.6416 208.9163 0002390  80.1234 280.0000 15.495600004321
 # the ground.  Both apply the same GMST-1982 TEME->ITRS rotation, so we measure ~1e-6 m; any
 # frame or time-split slip (1 s of UT1 = 465 m) would blow through 10 m.
 GROUND_AGREEMENT_M = 10.0
-# Sun-synchronous inclinations quoted to 0.01 deg (DOMAIN.md section 5).
+# Sun-synchronous inclinations quoted to 0.01 deg (docs/sources.md#sso-inclination).
 SSO_INCLINATION_TOL_DEG = 0.01
 # Node drift: SGP4 adds J2^2 and J4 terms (~0.2 %) to the first-order J2 rate; 1 % per brief.
 NODE_RATE_REL_TOL = 0.01
