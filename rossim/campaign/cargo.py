@@ -1,0 +1,64 @@
+"""Cargo flights: each cargo ship flies at its rate from its first flight, docks for a while
+and undocks; a ship whose port has left returns.
+
+:class:`CargoFlights` is a part of the replication's model (:class:`rossim.campaign.model._Model`),
+whose state (clock, ports, log) it shares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["CargoFlights", "CargoShip"]
+
+
+@dataclass(slots=True)
+class CargoShip:
+    """A docked cargo ship, at ``port``, that may dock at ``ports``; ``undocked`` once it has left."""
+
+    ship_id: str
+    port: str
+    ports: frozenset[str]
+    undocked: bool = False
+
+
+class CargoFlights:
+    """The cargo ships' processes (a part of the model)."""
+
+    def cargo(self, cid: str):
+        env, draw, c = self.env, self.draw, self.plan.cargo[cid]
+        first = c.first_flight_days
+        if first is None:
+            yield self.first_crew
+        elif first > env.now:
+            yield env.timeout(first - env.now)
+        interval, cargo_ports = c.interval_days, c.ports
+        flight = 0
+        while True:
+            next_at = env.now + interval
+            flight += 1
+            ship_id = f"{cid}#{flight}"
+            port = yield from self.ports.claim(cargo_ports)
+            ok = yield from self.launch(c.launch_vehicle, c.launch_site, ship_id)
+            if ok:
+                yield env.timeout(draw(c.rendezvous))
+                if port in self.dead_ports:  # its port left with its module during the approach
+                    port = self.ports.take_free(cargo_ports)
+                if port is None:
+                    self.log("flight_cancelled", ship_id, "its port has left the station")
+                else:
+                    self.log("cargo_docked", ship_id, port)
+                    ship = self.ships_at[port] = CargoShip(ship_id, port, cargo_ports)
+                    self.after(draw(c.docked), self.cargo_undocks, ship)
+            else:
+                self.release_port(port)
+            if next_at > env.now:
+                yield env.timeout(next_at - env.now)
+
+    def cargo_undocks(self, ship: "CargoShip") -> None:
+        if ship.undocked:  # it left with the module it was docked at
+            return
+        ship.undocked = True
+        del self.ships_at[ship.port]
+        self.log("cargo_undocked", ship.ship_id, ship.port)
+        self.release_port(ship.port)
