@@ -25,5 +25,16 @@ class InputError(ValueError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        parts = [p for p in (self.source, self.field) if p]
+        parts = [_printable(p) for p in (self.source, self.field) if p]
         return ": ".join([*parts, self.message])
+
+
+def _printable(text: str) -> str:
+    """``text``, or its repr when it holds a control character (a file name with a newline must
+    not print a second line).
+
+    >>> _printable("a.toml"), _printable("a\\nb.toml")
+    ('a.toml', "'a\\\\nb.toml'")
+    """
+    text = str(text)
+    return repr(text) if any(ord(c) < 32 or ord(c) == 127 for c in text) else text

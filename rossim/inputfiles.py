@@ -48,8 +48,9 @@ def read_bytes(path: str | Path, limit: int, *, field: str | None = None) -> byt
         st = os.stat(path)
     except FileNotFoundError:
         raise InputError("no such file", source=source, field=field) from None
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror or exc})", source=source, field=field) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        raise InputError(f"cannot read the file ({getattr(exc, 'strerror', None) or exc})", source=source,
+                         field=field) from None
     if not stat.S_ISREG(st.st_mode):
         kind = ("a folder" if stat.S_ISDIR(st.st_mode) else "a named pipe" if stat.S_ISFIFO(st.st_mode)
                 else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)

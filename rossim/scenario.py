@@ -33,7 +33,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError,
                       ValidationInfo, field_validator, model_validator)
 
-from . import clock
+from . import clock, inputfiles
 from .distributions import BaseDistribution, Number, Uncertain
 from .errors import InputError
 
@@ -580,30 +580,12 @@ def _read_text(path: Path) -> str:
     """The text of a scenario file: a regular file (not a folder, device or pipe, which could be
     endless or block) of at most MAX_FILE_BYTES, checked before reading; UTF-8."""
     try:
-        info = path.stat()
+        path.stat()
     except FileNotFoundError:
         raise InputError("no such scenario file", source=str(path)) from None
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError) as exc:  # a loop of links, a NUL byte in the name
         raise InputError(f"cannot read the file ({_one_line(exc)})", source=str(path)) from None
-    if not stat.S_ISREG(info.st_mode):
-        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "a pipe" if stat.S_ISFIFO(info.st_mode) \
-            else "a device or special file"
-        raise InputError(f"expected a regular file, got {kind}", source=str(path))
-    too_big = f"more than the limit of {MAX_FILE_BYTES:,} bytes for a scenario file"
-    if info.st_size > MAX_FILE_BYTES:
-        raise InputError(f"the file is {info.st_size:,} bytes, {too_big}", source=str(path))
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({_one_line(exc)})", source=str(path)) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise InputError(f"the file grew to {too_big}", source=str(path))
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"expected UTF-8 text, got byte {data[exc.start]:#04x} at offset {exc.start}",
-                         source=str(path)) from None
+    return inputfiles.read_text(path, MAX_FILE_BYTES)
 
 
 def _value_problem(exc: ValueError) -> str:

@@ -134,14 +134,14 @@ def test_folder_is_refused(tmp_path, capsys):
 def test_file_over_the_size_limit(tmp_path, capsys):
     path = tmp_path / "big.toml"
     path.write_text(TINY.read_text() + "#" * scenario.MAX_FILE_BYTES + "\n")
-    line = refused(capsys, tmp_path, [path], "bytes", f"{scenario.MAX_FILE_BYTES:,}")
-    assert f"{path.stat().st_size:,}" in line
+    line = refused(capsys, tmp_path, [path], "more than the limit of 1.0 MiB")
+    assert f"{path.stat().st_size / 2**20:,.1f} MiB" in line
 
 
 def test_not_utf8(tmp_path, capsys):
     path = tmp_path / "latin1.toml"
     path.write_bytes(TINY.read_text().replace('"Tiny', '"T\xe9ny').encode("latin-1"))
-    one_line_error(capsys, ["validate", path], "UTF-8", "0xe9")
+    one_line_error(capsys, ["validate", path], "UTF-8", "\\xe9")
 
 
 # -------------------------------------------------------------------------------------- orbit
@@ -362,3 +362,11 @@ def test_a_title_with_rich_markup_is_printed_as_it_is(tmp_path, capsys):
                      "--set", f"scenario.title={title!r}"])
     out = capsys.readouterr().out
     assert code == 0 and "[/]" in out
+
+
+def test_a_file_name_with_a_newline_is_one_line(tmp_path, capsys):
+    line = one_line_error(capsys, ["validate", tmp_path / "a\nb.toml"], "no such scenario file")
+    assert "a\\nb.toml" in line
+    odd = tmp_path / "c\rd.toml"
+    odd.write_text(TINY.read_text())
+    one_line_error(capsys, ["validate", odd, "--set", "scenario.nonsense=1"], "c\\rd.toml", "scenario.nonsense")
