@@ -285,10 +285,12 @@ def output_dir(dest: Destination | str | os.PathLike) -> Iterator[Path]:
         write_manifest(tmp, dest.provenance, started=started)
         (tmp / PARTIAL_MARKER).unlink()
         _put_in_place(tmp, path, overwrite=dest.overwrite)
-    except BaseException:
+    except BaseException as exc:
         with SignalsDeferred(drop=True):  # a second Ctrl-C must not leave the folder half removed
             shutil.rmtree(tmp, ignore_errors=True)
             _remove_created(created)
+        if isinstance(exc, InputError) and exc.source and str(tmp) in exc.source:
+            exc.source = exc.source.replace(str(tmp), str(path))  # name the folder the user knows
         raise
 
 

@@ -288,3 +288,14 @@ def test_the_report_shows_how_the_result_was_made(tmp_path, capsys):
         assert needle in section, needle
     m = json.loads((out / "manifest.json").read_text())
     assert m["started_utc"] in section and m["finished_utc"] >= m["started_utc"]
+
+
+def test_an_error_inside_names_the_destination_not_the_temporary_folder(tmp_path, capsys, monkeypatch):
+    from rossim import results
+
+    def damaged(folder, *a, **k):
+        raise InputError("expected a JSON object", source=str(folder / "summary.json"))
+
+    monkeypatch.setattr(results, "write_campaign", damaged)
+    line = one_line_error(capsys, ["run", HL, *FAST, "--out", tmp_path / "res"], "summary.json")
+    assert str(tmp_path / "res" / "summary.json") in line and ".tmp-" not in line
