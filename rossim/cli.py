@@ -205,8 +205,7 @@ def cmd_run(args) -> int:
     sc = _load(args)
     dest = _destination(args, sc.name, [args.scenario])
     ens = run_ensemble(sc, args.replications, args.seed, args.workers)
-    dest.provenance["seed"] = ens.seed
-    dest.provenance["replications"] = ens.n
+    dest.provenance.update(seed=ens.seed, replications=ens.n, workers=ens.workers)
     with results.output_dir(dest) as tmp:
         results.write_campaign(tmp, ens, args.overrides)
         if not args.no_report:

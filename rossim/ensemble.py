@@ -97,6 +97,8 @@ class Ensemble:
     scenario: Scenario
     seed: int
     replications: list[Replication]
+    #: Worker processes that ran it (1: in this process; 0: on an executor's workers).
+    workers: int = 1
 
     @property
     def n(self) -> int:
@@ -386,7 +388,8 @@ def run(scenario: Scenario, n: int | None = None, seed: int | None = None, worke
             finished(k, _run_chunk(scenario, seed, n, idx))
     else:
         _run_local(scenario, seed, n, chunks, workers, finished)
-    return Ensemble(scenario, seed, [r for part in results for r in part])
+    used = 0 if executor is not None else max(1, workers)
+    return Ensemble(scenario, seed, [r for part in results for r in part], used)
 
 
 def _run_executor(executor: Executor, scenario, seed, n, chunks, finished) -> None:

@@ -165,7 +165,8 @@ def test_the_manifest_lists_every_file_with_its_hash(tmp_path, capsys):
     assert run(capsys, "run", HL, "-n", "3", "--workers", "1", "--out", out, "--seed", "7",
                "--set", "simulation.deadline=2034-06-30") == 0
     m = json.loads((out / "manifest.json").read_text())
-    assert m["producer"] == "rossim" and m["seed"] == 7 and m["replications"] == 3
+    assert m["producer"] == "rossim" and m["seed"] == 7 and m["replications"] == 3 and m["workers"] == 1
+    assert m["cores"] == os.cpu_count()
     assert m["overrides"] == ["simulation.deadline=2034-06-30"]
     assert m["command"][:2] == ["rossim", "run"] and "--seed" in m["command"]
     assert m["inputs"] == [{"path": str(HL), "sha256": hashlib.sha256(HL.read_bytes()).hexdigest()}]
