@@ -391,7 +391,8 @@ def _made_by(folder: Path) -> str:
             digest = item.get("sha256") or item.get("manifest_sha256")
             rows.append(("input", f"{text(item.get('path'))}" + (f" (SHA-256 {text(digest)})" if digest else "")))
     for key, label in (("overrides", "overrides"), ("seed", "seed"), ("replications", "replications"),
-                       ("workers_requested", "workers asked for"), ("workers", "worker processes"), ("cores", "cores"),
+                       ("workers_requested", "workers asked for"), ("workers", "worker processes"),
+                       ("cores", "cores"),
                        ("started_utc", "started (UTC)"), ("finished_utc", "finished (UTC)"),
                        ("rossim_version", "rossim"), ("python", "Python"), ("platform", "platform")):
         if m.get(key) not in (None, [], ""):
