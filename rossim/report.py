@@ -454,9 +454,8 @@ def write_run_report(folder: str | Path, svg: bool = False) -> Path:
     figs = run_figures(run, folder, svg)
     figs += _extra_pngs(folder, run, {p.resolve() for _, p in figs})
     body = [_scenario_header(run), "<h2>Key figures</h2>", _key_figures(run), "<h2>Figures</h2>",
-            *(_figure_html(c, p) for c, p in figs),
+            *(_figure_html(c, p) for c, p in figs), _made_by(folder),
             "<h2>Scenario file (as run)</h2>", f"<pre>{_e(run.scenario_text)}</pre>"]
-    body.append(_made_by(folder))
     path = folder / "report.html"
     _write_page(path, f"rossim — {run.title}", body)
     return path
