@@ -15,6 +15,9 @@ Figures:
    reach a milestone leave the curve below 100 % at the horizon.
 4. coverage maps: drawn by :func:`rossim.maps.coverage_map` (one colour scale across scenarios).
 5. :func:`coverage_time_figure`: percent of a region observed vs elapsed hours.
+6. :func:`occupancy_figure`: share of replications with exactly k aboard on each date, stacked
+   (the top of each band is P(at least k aboard)); :func:`occupancy_by_year_figure`: share of
+   each calendar year with at least k aboard. One panel per scenario, common axes.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ from .folders import atomic_file
 __all__ = [
     "COLORS", "DPI", "WIDTH_IN", "Bands", "ModuleBar", "MilestoneSample", "CoverageCurve",
     "capacity_figure", "timeline_figure", "milestone_cdf_figure", "coverage_time_figure", "save", "color",
-    "plain", "title_text", "TITLE_CHARS", "LABEL_CHARS", "TITLE_LINES",
+    "plain", "title_text", "TITLE_CHARS", "LABEL_CHARS", "TITLE_LINES", "Occupancy", "occupancy_figure",
+    "occupancy_by_year_figure",
 ]
 
 #: Okabe-Ito colours (Okabe & Ito 2008, "Color Universal Design"), yellow left out (poor on white).
@@ -440,5 +444,127 @@ def coverage_time_figure(curves: Sequence[CoverageCurve], region: str = "Russia"
         ax.axhline(100, color="0.5", linewidth=0.8)
         fig.legend(loc="outside lower center", ncols=min(3, max(1, len(curves))), frameon=False)
         fig.suptitle(title_text(title or f"Coverage of {region} over time: share of its area seen at least once"),
+                     fontweight="bold")
+    return fig
+
+
+# ------------------------------------------------------------------------------ 6. crew occupancy
+
+
+@dataclasses.dataclass(frozen=True)
+class Occupancy:
+    """One scenario's crew occupancy: P(at least k aboard) for k in ``levels`` (1, 2, ..., K) on
+    ``dates`` (G,) datetime64[D] (``prob`` (L, G), its Monte Carlo half-width ``half_width``
+    (L, G)), the share of each calendar year in ``years`` with at least k aboard (``year_mean``,
+    ``year_p10``, ``year_p90``: (L, Y) over replications), median phase-complete dates."""
+
+    label: str
+    dates: np.ndarray
+    levels: tuple[int, ...]
+    prob: np.ndarray
+    half_width: np.ndarray
+    years: tuple[int, ...]
+    year_mean: np.ndarray
+    year_p10: np.ndarray
+    year_p90: np.ndarray
+    phase_dates: dict[str, dt.date | None]
+    replications: int
+
+
+#: Sequential blues for "exactly k aboard" (k = 1 lightest), from ColorBrewer's Blues.
+_OCCUPANCY_BLUES = ("#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b")
+
+
+def _level_colors(levels: Sequence[int]) -> list[str]:
+    n = len(levels)
+    picks = np.linspace(0, len(_OCCUPANCY_BLUES) - 1, max(n, 2)).round().astype(int)[-n:] if n else []
+    return [_OCCUPANCY_BLUES[i] for i in picks]
+
+
+def occupancy_figure(items: Sequence[Occupancy], title: str | None = None) -> Figure:
+    """Crew aboard over time: for each scenario (one panel each, common axes), the share of
+    replications with exactly k aboard, stacked (the top of the k-th band is P(at least k)).
+    A reader sees at once how likely 2 or 4 are aboard on any date, not only when they first are."""
+    with matplotlib.rc_context(_RC):
+        fig = _figure(1.2 + 2.6 * len(items))
+        axes = np.atleast_1d(fig.subplots(len(items), 1, sharex=True, sharey=True, squeeze=False)[:, 0])
+        levels = sorted({k for it in items for k in it.levels})
+        colors = dict(zip(levels, _level_colors(levels)))
+        worst = 0.0
+        for ax, it in zip(axes, items):
+            x = it.dates
+            prob = 100.0 * np.asarray(it.prob, dtype=float)
+            for j, k in enumerate(it.levels):
+                upper = prob[j]
+                lower = prob[j + 1] if j + 1 < len(it.levels) else np.zeros_like(upper)
+                last = j + 1 == len(it.levels)
+                ax.fill_between(x, lower, upper, step="post", color=colors[k], linewidth=0,
+                                label=f"{k} or more aboard" if last else f"{k} aboard")
+            for j, k in enumerate(it.levels):
+                if k in (2, 4) or k == it.levels[-1]:
+                    ax.step(x, prob[j], where="post", color="#08306b", linewidth=0.8)
+                    i_end = np.flatnonzero(np.isfinite(prob[j]))
+                    if i_end.size:
+                        ax.annotate(f"≥{k}", (x[i_end[-1]], prob[j][i_end[-1]]), xytext=(3, 0),
+                                    textcoords="offset points", fontsize=8, va="center", color="#08306b")
+            worst = max(worst, float(np.nanmax(100.0 * np.asarray(it.half_width))) if np.size(it.half_width) else 0.0)
+            for phase, when in it.phase_dates.items():
+                if when is None:
+                    continue
+                xd = np.datetime64(when, "D")
+                ax.axvline(xd, color="#555555", linestyle="--", linewidth=0.9)
+                tr = blended_transform_factory(ax.transData, ax.transAxes)
+                ax.text(xd, 0.97, f" {phase} (median)", transform=tr, fontsize=8, va="top", ha="left",
+                        color="#333333")
+            ax.set_ylim(0, 100)
+            ax.set_ylabel("replications (%)")
+            ax.set_title(f"{plain(it.label)} — {it.replications:,} replications", loc="left")
+        axes[-1].set_xlabel("date (UTC)")
+        axes[-1].xaxis_date()
+        _date_axis(axes[-1])
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles[::-1], labels[::-1], loc="outside right center", frameon=False,
+                   title="crew aboard")
+        fig.suptitle(title_text(title or "How many cosmonauts are aboard: share of replications on each date"),
+                     fontweight="bold")
+        fig.supxlabel(f"Top of each band: P(at least k aboard). Monte Carlo uncertainty (95 %) at most "
+                      f"±{worst:.1f} points. Dashed: median phase-complete dates.", fontsize=8, color="#444444")
+    return fig
+
+
+def occupancy_by_year_figure(items: Sequence[Occupancy], levels: Sequence[int] = (2, 4),
+                             title: str | None = None) -> Figure:
+    """Share of each calendar year with at least k aboard (bars: mean over replications; whiskers:
+    10-90 % of replications), for the crew levels ``levels``; one panel per scenario, common axes."""
+    with matplotlib.rc_context(_RC):
+        fig = _figure(1.2 + 2.4 * len(items))
+        axes = np.atleast_1d(fig.subplots(len(items), 1, sharex=True, sharey=True, squeeze=False)[:, 0])
+        shown = [k for k in levels if any(k in it.levels for it in items)]
+        all_levels = sorted({k for it in items for k in it.levels})
+        colors = dict(zip(all_levels, _level_colors(all_levels)))
+        width = 0.8 / max(len(shown), 1)
+        for ax, it in zip(axes, items):
+            years = np.asarray(it.years)
+            for m, k in enumerate(shown):
+                if k not in it.levels:
+                    continue
+                j = it.levels.index(k)
+                xs = years + (m - (len(shown) - 1) / 2) * width
+                mean = 100.0 * np.asarray(it.year_mean[j])
+                lo, hi = 100.0 * np.asarray(it.year_p10[j]), 100.0 * np.asarray(it.year_p90[j])
+                ax.bar(xs, mean, width=width, color=colors[k], edgecolor="#08306b", linewidth=0.5,
+                       label=f"at least {k} aboard: mean")
+                # whiskers from the 10 % to the 90 % replication (the mean may lie outside them
+                # when most replications have none of the year)
+                ax.vlines(xs, lo, hi, color="#333333", linewidth=0.9,
+                          label="10–90 % of replications" if m == 0 else None)
+            ax.set_ylim(0, 100)
+            ax.set_ylabel("share of the year (%)")
+            ax.set_title(f"{plain(it.label)} — {it.replications:,} replications", loc="left")
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        axes[-1].set_xlabel("calendar year")
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), frameon=False)
+        fig.suptitle(title_text(title or "Share of each year with at least 2 and at least 4 cosmonauts aboard"),
                      fontweight="bold")
     return fig
