@@ -375,7 +375,10 @@ def milestone_cdf_figure(samples: Sequence[MilestoneSample], milestones: Sequenc
                 ax.annotate(text, xy=(horizon, y), xytext=(5, 0), textcoords="offset points", ha="left",
                             va="top", fontsize=8, color=c)
                 y_next = y - 7.0
-            if deadline is not None:
+            # The deadline, when it falls within the simulated dates (one after the horizon, drawn
+            # outside the axes, collapsed the layout).
+            shown = deadline is not None and np.datetime64(deadline, "D") <= x_right
+            if shown:
                 xd = np.datetime64(deadline, "D")
                 ax.axvline(xd, color="0.3", linestyle="--", linewidth=1.0)
                 tr = blended_transform_factory(ax.transData, ax.transAxes)
@@ -383,7 +386,7 @@ def milestone_cdf_figure(samples: Sequence[MilestoneSample], milestones: Sequenc
                         va="top", ha="left", color="0.3")
             ax.axhline(100, color="0.5", linewidth=0.8)
             ax.set_ylim(0, 105)
-            if deadline is not None:
+            if shown:
                 x_left = min(x_left, np.datetime64(deadline, "D"))
             room = max(int((x_right - x_left).astype(int) * 0.24), 60)
             ax.set_xlim(x_left - np.timedelta64(room // 4, "D"), x_right + np.timedelta64(room, "D"))
