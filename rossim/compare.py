@@ -38,28 +38,40 @@ import numpy as np
 
 from . import clock, ensemble, resultfiles
 from .results import PERSON_DAYS_FILE
-from .campaign import MILESTONES
+from .campaign import milestones as campaign_milestones
 from .errors import InputError
 
 __all__ = [
     "RunFolder", "Row", "Comparison", "read_run", "compare_runs", "write_comparison",
     "format_value", "format_delta", "table_rows", "reuses_folders",
-    "REGIONS", "REGION_NAMES", "MILESTONE_NAMES", "REVISIT_NOTE", "build",
+    "REGIONS", "REGION_NAMES", "milestone_name", "common_milestones", "REVISIT_NOTE", "build",
 ]
 
 #: Coverage regions compared, in order (keys of ``coverage_summary.json``'s ``regions``).
 REGIONS = ("russia", "arctic", "nsr")
 REGION_NAMES = {"russia": "Russia", "arctic": "Arctic zone", "nsr": "Northern Sea Route"}
 _SHORT_REGION = {"russia": "Russia", "arctic": "Arctic", "nsr": "NSR"}
-MILESTONE_NAMES = {
-    "first_crew": "First crew aboard",
-    "room_for_2": "Room for 2 crew (ships aside)",
-    "capacity_2": "Crew capacity ≥ 2",
-    "room_for_4": "Room for 4 crew (ships aside)",
-    "capacity_4": "Crew capacity ≥ 4",
-    "phase_1_complete": "Phase 1 complete",
-    "phase_2_complete": "Phase 2 complete",
-}
+
+
+def milestone_name(milestone: str) -> str:
+    """What a milestone means, for tables: "Crew capacity ≥ 4" for ``capacity_4`` (see
+    :mod:`rossim.campaign.milestones`); an unknown name as it is."""
+    parsed = campaign_milestones.parse(milestone)
+    if parsed is None:
+        return milestone
+    kind, n = parsed
+    return {"first_crew": "First crew aboard", "room_for": f"Room for {n} crew (ships aside)",
+            "capacity": f"Crew capacity ≥ {n}", "phase": f"Phase {n} complete"}[kind]
+
+
+def common_milestones(runs: Sequence["RunFolder"]) -> list[str]:
+    """The milestones every run reports, in the first run's order (scenarios with other phases
+    or crew levels share only some)."""
+    if not runs:
+        return []
+    others = [set(r.milestones) for r in runs[1:]]
+    return [m for m in runs[0].milestones if all(m in o for o in others)]
+
 #: How to read revisit rows (shown with every comparison).
 REVISIT_NOTE = ("revisit times are over the cells observed at least twice: an orbit that sees little of a "
                 "region can show a short revisit over that small part; read them with the area observed")
@@ -150,6 +162,11 @@ class RunFolder:
     def modules(self) -> list[str]:
         return list(self.summary["modules"])
 
+    @property
+    def milestones(self) -> list[str]:
+        """The milestones the run reports, in order (those of its scenario)."""
+        return list(self.summary["milestones"])
+
     def dates(self, column: str) -> np.ndarray:
         """A date column of ``replications.csv`` as datetime64[D] (NaT where empty)."""
         return np.array([v or "NaT" for v in self.replications[column]], dtype="datetime64[D]")
@@ -234,9 +251,9 @@ def _scenario_meta(raw: dict) -> dict[str, Any]:
     return meta
 
 
-def _replications_columns(modules) -> dict[str, resultfiles.Column]:
+def _replications_columns(milestones, modules) -> dict[str, resultfiles.Column]:
     cols = {"replication": resultfiles.INT_COL}
-    for m in MILESTONES:
+    for m in milestones:
         cols.update({f"{m}_day": resultfiles.OPT_NUMBER_COL, f"{m}_date": resultfiles.OPT_DATE_COL})
     cols.update({"person_days": resultfiles.OPT_NUMBER_COL, "fraction_crewed": resultfiles.OPT_NUMBER_COL,
                  "launches": resultfiles.INT_COL, "losses": resultfiles.INT_COL})
@@ -334,12 +351,18 @@ def read_run(folder: str | Path, label: str | None = None) -> RunFolder:
         raise InputError("not a rossim run folder (no summary.json)", source=src)
     summary = resultfiles.read_json(sp, resultfiles.SUMMARY, label="run")
     have = list(summary["milestones"])
-    if set(have) != set(MILESTONES):
+    if campaign_milestones.from_names(have) is None:
         raise InputError(f"incompatible run folder: milestones {', '.join(have) or 'none'}; this rossim "
-                         f"reports {', '.join(MILESTONES)}", source=str(sp), field="milestones")
+                         "reports first_crew, room_for_N and capacity_N for each crew level N (ascending), "
+                         "then phase_<n>_complete for each phase", source=str(sp), field="milestones")
     start, horizon = _check_summary_dates(summary, str(sp))
     rp = folder / "replications.csv"
-    reps = resultfiles.read_csv(rp, _replications_columns(summary["modules"]), label="run")
+    header = resultfiles.read_csv(rp, {}, label="run", stop=lambda row: True)  # the columns only
+    found = [c[:-4] for c in header if c.endswith("_day") and campaign_milestones.parse(c[:-4])]
+    if found != have:
+        raise InputError(f"incompatible run folder: replications.csv has the milestones {', '.join(found) or 'none'}, "
+                         f"summary.json {', '.join(have)}", source=str(rp), field="milestones")
+    reps = resultfiles.read_csv(rp, _replications_columns(have, summary["modules"]), label="run")
     _check_replication_dates(reps, summary, str(rp))
     n = len(reps["replication"])
     if n != summary["replications"]:
@@ -503,8 +526,8 @@ def compare_runs(runs: Sequence[RunFolder], deadline: dt.date | None = None,
         rows.append(Row(key, stat, label, unit, better_if, list(values), short or label,
                         list(never) if never is not None else [False] * len(runs)))
 
-    for m in MILESTONES:
-        name = MILESTONE_NAMES[m]
+    for m in common_milestones(runs):
+        name = milestone_name(m)
         for stat, what in (("p50", "median"), ("p10", "10 %"), ("p90", "90 %")):
             add(m, stat, f"{name}: {what} date", "date", "earlier",
                 [r.summary["milestones"][m][stat] for r in runs], short=f"{name} ({what})")

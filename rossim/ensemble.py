@@ -34,7 +34,7 @@ from typing import Callable
 import numpy as np
 
 from . import clock
-from .campaign import MILESTONES, Plan, Replication, simulate
+from .campaign import Plan, Replication, milestone_names, simulate
 from .errors import InputError
 from .interrupts import SignalsDeferred
 from .scenario import Scenario
@@ -108,6 +108,12 @@ class Ensemble:
     def start(self) -> dt.date:
         return self.scenario.simulation.start
 
+    @property
+    def milestones(self) -> tuple[str, ...]:
+        """The milestones every replication reports, in order (derived from the scenario:
+        :mod:`rossim.campaign.milestones`)."""
+        return milestone_names(self.scenario)
+
     def milestone_days(self, name: str) -> np.ndarray:
         """Days since start at which each replication reached ``name`` (NaN: not in horizon)."""
         return np.array([r.milestones[name] for r in self.replications], dtype=float)
@@ -134,7 +140,7 @@ class Ensemble:
             "deadline": sim.deadline.isoformat(),
             "milestones": {},
         }
-        for name in MILESTONES:
+        for name in self.milestones:
             days = self.milestone_days(name)
             q = quantiles(days, censored=True)
             entry = {f"p{round(p * 100)}": clock.iso_date(self.start, v) for p, v in zip(QUANTILES, q)}

@@ -22,17 +22,27 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import figures, inputfiles, resultfiles
-from .campaign import MILESTONES
-from .compare import (MILESTONE_NAMES, REGION_NAMES, REGIONS, REVISIT_NOTE, Comparison, RunFolder,
-                      compare_runs, read_run, table_rows)
+from .campaign import milestones as campaign_milestones
+from .compare import (REGION_NAMES, REGIONS, REVISIT_NOTE, Comparison, RunFolder, common_milestones,
+                      compare_runs, milestone_name, read_run, table_rows)
 from .errors import InputError
 from .folders import atomic_file, read_manifest
 
 __all__ = ["write_report", "write_run_report", "write_coverage_report", "run_figures", "comparison_figures",
            "coverage_curve"]
 
-#: Milestones shown as distributions (figure 3).
-CDF_MILESTONES = (("capacity_4", "Crew capacity ≥ 4"), ("phase_2_complete", "Phase 2 complete"))
+
+
+def cdf_milestones(runs: list[RunFolder]) -> tuple[tuple[str, str], ...]:
+    """The milestones shown as distributions (figure 3), with their names: the largest crew
+    capacity and the last phase's completion that every run reports (``capacity_4`` and
+    ``phase_2_complete`` for the shipped scenarios)."""
+    last: dict[str, tuple[int, str]] = {}  # kind -> (largest level or phase, milestone)
+    for m in common_milestones(runs):
+        kind, n = campaign_milestones.parse(m)
+        if kind in ("capacity", "phase") and (kind not in last or n > last[kind][0]):
+            last[kind] = (n, m)
+    return tuple((last[k][1], milestone_name(last[k][1])) for k in ("capacity", "phase") if k in last)
 
 
 # ------------------------------------------------------------------------------ data -> figure inputs
@@ -42,7 +52,11 @@ def _bands(run: RunFolder) -> figures.Bands | None:
     cap = run.capacity
     if not cap or "capacity_p50" not in cap or cap["date"].size == 0:
         return None
-    phases = {f"phase {k} complete": run.summary["milestones"][f"phase_{k}_complete"]["p50"] for k in (1, 2)}
+    phases = {}
+    for m in run.milestones:  # names checked by read_run
+        kind, n = campaign_milestones.parse(m)
+        if kind == "phase":
+            phases[f"phase {n} complete"] = run.summary["milestones"][m]["p50"]
     return figures.Bands(
         run.label, cap["date"],
         tuple(cap[f"capacity_p{q}"] for q in (10, 50, 90)),
@@ -80,9 +94,8 @@ def _module_bars(run: RunFolder) -> list[figures.ModuleBar]:
     return bars
 
 
-def _milestone_sample(run: RunFolder) -> figures.MilestoneSample:
-    return figures.MilestoneSample(run.label, run.start, run.horizon,
-                                   {m: run.milestone_days(m) for m, _ in CDF_MILESTONES})
+def _milestone_sample(run: RunFolder, shown: tuple[tuple[str, str], ...]) -> figures.MilestoneSample:
+    return figures.MilestoneSample(run.label, run.start, run.horizon, {m: run.milestone_days(m) for m, _ in shown})
 
 
 def coverage_curve(cov: dict, region: str, instrument: str) -> tuple[np.ndarray, np.ndarray] | None:
@@ -207,7 +220,8 @@ def run_figures(run: RunFolder, folder: Path, svg: bool = False) -> list[tuple[s
                                   title=f"Assembly timeline — {title}")
     out.append(("Assembly timeline: median ready → median docked per module; whiskers: 10–90 % of the "
                 "docking date; red notes: share of replications with a loss.", _save(fig, folder, "fig_timeline", svg)))
-    fig = figures.milestone_cdf_figure([_milestone_sample(run)], CDF_MILESTONES, run.deadline,
+    shown = cdf_milestones([run])
+    fig = figures.milestone_cdf_figure([_milestone_sample(run, shown)], shown, run.deadline,
                                        title=f"When milestones are reached — {title}")
     out.append(("Empirical CDFs of milestone dates; a curve ending below 100 % at the horizon means some "
                 "replications never reach it.", _save(fig, folder, "fig_milestones", svg)))
@@ -235,7 +249,8 @@ def comparison_figures(comp: Comparison, folder: Path, svg: bool = False) -> lis
                                   title=f"Assembly timeline — {names}")
     out.append(("Assembly timelines: median ready → median docked per module; whiskers: 10–90 % of the "
                 "docking date; red notes: share of replications with a loss.", _save(fig, folder, "fig_timeline", svg)))
-    fig = figures.milestone_cdf_figure([_milestone_sample(r) for r in runs], CDF_MILESTONES, comp.deadline,
+    shown = cdf_milestones(runs)
+    fig = figures.milestone_cdf_figure([_milestone_sample(r, shown) for r in runs], shown, comp.deadline,
                                        title=f"When milestones are reached — {names}")
     out.append(("Empirical CDFs of milestone dates per scenario; plateaus below 100 % are replications that "
                 "never reach the milestone within the horizon.", _save(fig, folder, "fig_milestones", svg)))
@@ -308,9 +323,9 @@ def _n(v, fmt="{:,.0f}") -> str:
 def _key_figures(run: RunFolder) -> str:
     s = run.summary
     rows = []
-    for m in MILESTONES:
+    for m in run.milestones:
         e = s["milestones"][m]
-        rows.append([MILESTONE_NAMES.get(m, m), e["p10"] or "after horizon", e["p50"] or "after horizon",
+        rows.append([milestone_name(m), e["p10"] or "after horizon", e["p50"] or "after horizon",
                      e["p90"] or "after horizon", _pct(e["probability"]), _pct(e["probability_by_deadline"])])
     out = [f"<h3>Milestones ({run.n} replications)</h3>",
            _table(["milestone", "10 %", "median", "90 %", f"P(by horizon {s['horizon']})",

@@ -8,9 +8,13 @@ Files of a campaign run (``rossim run``):
 
 =====================  =====================================================================
 ``summary.json``       stable keys: ``milestones.<name>.{p10,p50,p90}`` (ISO dates, null if not
-                       reached) and ``.probability``; ``person_days``, ``fraction_crewed``,
-                       ``launches``, ``losses`` as ``{p10,p50,p90,mean}``
-``replications.csv``   one row per replication: milestone days and dates, counts, module dates
+                       reached) and ``.probability``, one entry per milestone of the scenario
+                       (:mod:`rossim.campaign.milestones`: ``first_crew``, ``room_for_N`` and
+                       ``capacity_N`` per crew level, ``phase_<n>_complete`` per phase), in
+                       that order; ``person_days``, ``fraction_crewed``, ``launches``, ``losses``
+                       as ``{p10,p50,p90,mean}``
+``replications.csv``   one row per replication: milestone days and dates (the same milestones,
+                       in the same order), counts, module dates
 ``events.csv``         every replication's event log, with a ``replication`` column
 ``capacity.csv``       crew capacity and crew aboard on a regular grid: 10/50/90 % and mean
 ``person_days_by_year.csv``  person-days aboard per replication and calendar year
@@ -29,7 +33,6 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from . import clock
-from .campaign import MILESTONES
 from .ensemble import Ensemble
 from .folders import output_dir
 
@@ -69,7 +72,8 @@ def write_campaign(folder: Path, ensemble: Ensemble, overrides: Sequence[str] = 
 
     mods = list(sc.modules)
     header = ["replication"]
-    for m in MILESTONES:
+    milestones = ensemble.milestones
+    for m in milestones:
         header += [f"{m}_day", f"{m}_date"]
     header += ["person_days", "fraction_crewed", "launches", "losses"]
     header += [f"{m}_docked_date" for m in mods] + [f"{m}_ready_date" for m in mods]
@@ -77,7 +81,7 @@ def write_campaign(folder: Path, ensemble: Ensemble, overrides: Sequence[str] = 
     rows = []
     for r in ensemble.replications:
         row = [r.index]
-        for m in MILESTONES:
+        for m in milestones:
             d = r.milestones[m]
             row += [_fmt(d), clock.iso_date(start, d) or ""]
         row += [_fmt(r.person_days), _fmt(r.fraction_crewed), r.launches, r.losses]

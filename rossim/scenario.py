@@ -196,6 +196,9 @@ class Simulation(_Model):
     capacity_step_days: Number = Field(7.0, gt=0, description="grid of the capacity bands")
     launch_opportunities: Literal["daily", "orbit_plane"] = Field(
         "daily", description="daily at 00:00 UTC, or when the site passes through the orbit plane")
+    crew_milestones: list[Annotated[Count, Field(gt=0)]] = Field(
+        default_factory=list, max_length=MAX_COUNT,
+        description="crew levels N reported as room_for_N and capacity_N besides the phases' crew targets")
 
     @model_validator(mode="after")
     def _span(self):
@@ -1040,6 +1043,11 @@ def _check_phases(s: Scenario, add) -> None:
     for mid, m in s.modules.items():
         if m.phase not in numbers:
             add(f"modules.{mid}.phase", f"no phase {m.phase}; phases are {numbers[:20]}")
+    most = max(p.crew_target for p in s.phases)
+    for j, level in enumerate(s.simulation.crew_milestones):
+        if level > most:  # the phase target caps the capacity: the milestone could never be reached
+            add(f"simulation.crew_milestones.{j}", f"a crew of {level} can never be reached: the largest "
+                f"crew target of the phases is {most}")
 
 
 def _check_relaunch(s: Scenario, add) -> None:

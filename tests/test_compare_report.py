@@ -21,7 +21,6 @@ from PIL import Image
 
 from conftest import one_line_error
 from rossim import cli, compare, coverage_run, ensemble, figures, results, scenario
-from rossim.campaign import MILESTONES
 
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
 HL = SCENARIOS / "ross_high_latitude.toml"
@@ -73,7 +72,7 @@ def test_comparison_equals_the_ensembles(comparison, ensembles):
     assert deadline == dt.date(2033, 12, 31)
     for name, ens in ensembles.items():
         summary = ens.summary()
-        for m in MILESTONES:
+        for m in ens.milestones:
             for stat in ("p10", "p50", "p90"):
                 assert rows[(m, stat)]["values"][name] == summary["milestones"][m][stat], (name, m, stat)
             assert rows[(m, "probability")]["values"][name] == summary["milestones"][m]["probability"]

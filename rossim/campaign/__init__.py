@@ -1,9 +1,22 @@
-"""The assembly campaign: one replication of the SimPy model (:func:`simulate`).
+"""The assembly campaign: a scenario compiled once into a :class:`Plan`, one replication of the
+SimPy model (:func:`simulate`) per random stream.
 
-See :mod:`rossim.campaign.model` for what a replication does.
+==============  =============================================================================
+``plan``        Scenario -> Plan: plain numbers and names, each uncertain quantity a ``Draw``
+``booking``     launch vehicles and pads: book, unbook, cancel, opportunity (no SimPy)
+``ports``       the first-come list of free docking ports and the flights waiting for one
+``assembly``    module lifecycle: ready, wait for the target, fly, dock only with a target,
+                loss and rebuild or the drop cascade, departure with its ships, phases
+``crew``        the crew rotation (permanent and visiting), handovers, the lifeboat rule
+``cargo``       cargo flights
+``station``     the crew-capacity rules (no SimPy)
+``milestones``  the milestones derived from the plan: names, crew levels
+``model``       the SimPy wiring: shared state, launch, update, :func:`simulate`
+==============  =============================================================================
 """
 
-from .model import EVENT_KINDS, MILESTONES, Plan, Replication, simulate
+from .milestones import of_scenario as milestone_names
+from .model import EVENT_KINDS, Plan, Replication, simulate
 from .station import ModuleContribution, Station
 
-__all__ = ["Plan", "Replication", "simulate", "MILESTONES", "EVENT_KINDS", "Station", "ModuleContribution"]
+__all__ = ["Plan", "Replication", "simulate", "milestone_names", "EVENT_KINDS", "Station", "ModuleContribution"]

@@ -38,11 +38,7 @@ from .ports import Ports
 from .signals import broadcast
 from .station import Station
 
-__all__ = ["Plan", "Replication", "simulate", "MILESTONES", "EVENT_KINDS"]
-
-#: Milestones of the shipped scenarios (days since start; NaN if not reached in the horizon);
-#: a plan's own are :attr:`Plan.milestones` (see :mod:`.milestones`).
-MILESTONES = milestones.MILESTONES
+__all__ = ["Plan", "Replication", "simulate", "EVENT_KINDS"]
 
 EVENT_KINDS = (
     "ready", "launch", "launch_failure", "scrub", "pad_outage", "docked", "docking_failed",

@@ -209,14 +209,15 @@ class Plan:
                               Draw.of(c.rendezvous_days), Draw.of(c.docked_days))
                  for k, c in sc.cargo_ships.items()}
         numbers = tuple(p.number for p in sc.phases)
-        levels = milestones.CREW_LEVELS
+        targets = tuple(p.crew_target for p in sc.phases)
+        levels = milestones.crew_levels(targets, sc.simulation.crew_milestones)
         return cls(
             horizon_days=sc.simulation.horizon_days, power_base_kw=sc.station.power_base_kw,
             power_per_crew_kw=sc.station.power_per_crew_kw, modules=modules, vehicles=vehicles,
             sites=sites, crew=crew, cargo=cargo,
             phase_modules=tuple(tuple(sc.phase_modules(p)) for p in sc.phases),
-            phase_targets=tuple(p.crew_target for p in sc.phases), phase_numbers=numbers,
-            milestones=milestones.MILESTONES, crew_levels=levels,
+            phase_targets=targets, phase_numbers=numbers,
+            milestones=milestones.names(numbers, levels), crew_levels=levels,
             routes={(v, s): f"{v} from {s}" for v in sc.launch_vehicles for s in sc.launch_sites},
             windows=windows)
 
