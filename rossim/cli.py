@@ -116,6 +116,22 @@ def _parser() -> argparse.ArgumentParser:
     out_args(sp, "runs/compare")
     sp.add_argument("--svg", action="store_true", help="also write SVG figures")
 
+    sp = sub.add_parser("drivers", help="rank the uncertain inputs by their effect on an outcome")
+    scenario_args(sp)
+    sp.add_argument("--outcome", required=True, help="MILESTONE.p10|p50|p90|p_by_deadline|p_by_horizon "
+                    "(e.g. phase_2_complete.p50) or person_days|fraction_crewed|launches|losses.mean|p10|p50|p90")
+    sp.add_argument("-n", "--replications", type=_positive_int, help="replications per ensemble (default: scenario)")
+    sp.add_argument("--seed", type=_nonneg_int, help="random seed, the same for every ensemble (default: scenario)")
+    sp.add_argument("--workers", type=_positive_int, help=WORKERS_HELP)
+    sp.add_argument("--inputs", action="append", default=[], metavar="PATTERN",
+                    help="only the inputs whose id matches this glob, e.g. 'modules.*.slip_days' or 'risk:*' "
+                    "(repeatable; default: all)")
+    sp.add_argument("--method", default="one_at_a_time", choices=["one_at_a_time"],
+                    help="each input fixed at its median or its risk switched off (default)")
+    sp.add_argument("--max-minutes", type=_float, default=60.0,
+                    help="refuse, before any work, an analysis estimated to take longer (default: 60)")
+    out_args(sp, "runs/<scenario name>-drivers")
+
     sp = sub.add_parser("report", help="write report.html for a run folder")
     sp.add_argument("run_dir", type=Path)
     sp.add_argument("--svg", action="store_true", help="also write SVG figures")
@@ -332,6 +348,62 @@ def print_comparison(comp, console) -> None:
     console.print(note)
 
 
+def cmd_drivers(args) -> int:
+    from . import results
+    from .analysis import drivers
+
+    sc = _load(args)
+    outcome = drivers.parse_outcome(sc, args.outcome)
+    if not args.max_minutes > 0:
+        raise InputError(f"expected a positive number of minutes, got {args.max_minutes:g}", source="--max-minutes")
+    n_inputs = len(drivers.select_inputs(drivers.uncertain_inputs(sc), args.inputs, sc.source))
+    dest = _destination(args, sc.name, [args.scenario], suffix="-drivers")
+    n = args.replications or sc.simulation.replications
+    with _progress(f"{sc.name}: drivers: {1 + n_inputs} ensembles x {n:,}") as bar:
+        task = bar.add_task("drivers", total=(1 + n_inputs) * n)
+        res = drivers.run(sc, outcome, args.method, n=n, seed=args.seed, workers=args.workers,
+                          inputs=args.inputs, time_limit_s=60.0 * args.max_minutes,
+                          progress=lambda done, total: bar.update(task, completed=done))
+    dest.provenance.update(seed=res.seed, replications=res.n, outcome=outcome.name, method=res.method)
+    with results.output_dir(dest) as tmp:
+        drivers.write(tmp, res, args.overrides)
+    _print_drivers(res)
+    _out.print(f"wrote {dest.path}/")
+    return 0
+
+
+def _print_drivers(res, console=None) -> None:
+    """The ranking as a table: largest |shift| first, "~" marking a shift within Monte Carlo noise."""
+    from rich import box
+
+    from .analysis import drivers
+
+    console = console or _out
+    o, sc = res.outcome, res.scenario
+    t = Table(title=f"{sc.scenario.title or sc.name}: what moves {o.words(sc)} ({res.n:,} replications each, "
+                    f"seed {res.seed})", box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left",
+              caption=f"baseline {drivers.shown(res, res.baseline.value)}; shift = with the input fixed at its "
+                      "median (a risk: switched off) minus the baseline, same seed (common random numbers), "
+                      "with its 95 % interval; ~ : within noise", caption_justify="left")
+    t.add_column("#", justify="right")
+    t.add_column("input", no_wrap=True)
+    t.add_column("fixed at", no_wrap=True)
+    t.add_column("date" if o.is_date else "value", no_wrap=True)
+    t.add_column(f"shift ({o.unit})", justify="right", no_wrap=True)
+    t.add_column("95 % interval", justify="right", no_wrap=True)
+    t.add_column("", no_wrap=True)
+    for k, d in enumerate(res.drivers):
+        fixed = "off" if d.input.kind == "risk" else f"median {d.input.fixed_at:.4g}"
+        t.add_row(str(k + 1), d.input.id, fixed, drivers.shown(res, d.value.value),
+                  drivers.shown_shift(res, d.shift.value),
+                  f"[{drivers.shown_shift(res, d.shift.low)}, {drivers.shown_shift(res, d.shift.high)}]",
+                  "~" if d.within_noise is not False else "")
+    if not console.is_terminal:  # a file or a pipe: the table's natural width, no wrapping
+        natural = Measurement.get(console, console.options.update(max_width=1000), t).maximum
+        console = Console(file=console.file, width=max(console.width, natural), highlight=False, markup=False)
+    console.print(t)
+
+
 def cmd_report(args) -> int:
     from . import folders, report
 
@@ -366,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         args.argv = argv
         return {"run": cmd_run, "validate": cmd_validate, "coverage": cmd_coverage,
-                "compare": cmd_compare, "report": cmd_report}[args.command](args)
+                "compare": cmd_compare, "report": cmd_report, "drivers": cmd_drivers}[args.command](args)
     except InputError as exc:
         print(f"rossim: error: {exc}", file=sys.stderr)
         return 2

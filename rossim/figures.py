@@ -571,3 +571,62 @@ def occupancy_by_year_figure(items: Sequence[Occupancy], levels: Sequence[int] =
         fig.suptitle(title_text(title or "Share of each year with at least 2 and at least 4 cosmonauts aboard"),
                      fontweight="bold")
     return fig
+
+
+# ------------------------------------------------------------------------------ drivers (tornado)
+
+__all__ += ["tornado_figure", "TORNADO_BARS"]
+
+#: Most bars of a tornado chart: the largest shifts; the rest are counted in its note.
+TORNADO_BARS = 30
+
+
+def tornado_figure(labels: Sequence[str], shifts: Sequence[float], lows: Sequence[float], highs: Sequence[float],
+                   within_noise: Sequence[bool], title: str, xlabel: str, note: str = "",
+                   value_format: str = "{:+,.3g}") -> Figure:
+    """A tornado chart: one horizontal bar per input, the shift it causes in an outcome, in the
+    order given from the top (rank them first: largest |shift| on top), whiskers from ``lows`` to
+    ``highs`` (a bound that is infinite or off the chart ends in an arrow at the edge), shifts
+    within noise in grey. A NaN shift (unknown: later than the horizon) gets its whisker and a
+    "?" but no bar. At most :data:`TORNADO_BARS` bars; the rest are counted in the note."""
+    shifts, lows, highs = (np.asarray(a, dtype=float) for a in (shifts, lows, highs))
+    shown = min(len(labels), TORNADO_BARS)
+    hidden = len(labels) - shown
+    with matplotlib.rc_context(_RC):
+        fig = _figure(1.9 + 0.32 * max(shown, 1))
+        ax = fig.subplots()
+        y = np.arange(shown)[::-1]
+        finite = [abs(v) for a in (shifts, lows, highs) for v in a[:shown] if np.isfinite(v)]
+        edge = 1.12 * max(finite + [1e-12])
+        for yi, k in zip(y, range(shown)):
+            s = shifts[k]
+            noise = bool(within_noise[k])
+            if np.isfinite(s):
+                ax.barh(yi, s, height=0.62, color="#BBBBBB" if noise else COLORS[0],
+                        edgecolor="#555555" if noise else "#08306b", linewidth=0.5)
+            lo, hi = (float(np.clip(np.nan_to_num(v, nan=sign * np.inf), -edge, edge))
+                      for v, sign in ((lows[k], -1), (highs[k], 1)))
+            ax.plot([lo, hi], [yi, yi], color="#222222", linewidth=1.0, solid_capstyle="butt")
+            for v, clipped, marker in ((lo, not lows[k] >= -edge, "<"), (hi, not highs[k] <= edge, ">")):
+                ax.plot([v], [yi], marker=marker if clipped else "|", color="#222222",
+                        markersize=6 if clipped else 7)
+            right = s >= 0 if np.isfinite(s) else hi > 0
+            text = value_format.format(s) if np.isfinite(s) else "? (beyond the horizon)"
+            ax.annotate(text, (max(np.nan_to_num(s), hi) if right else min(np.nan_to_num(s), lo), yi),
+                        xytext=(4 if right else -4, 0), textcoords="offset points",
+                        ha="left" if right else "right", va="center", fontsize=8)
+        ax.axvline(0.0, color="#000000", linewidth=0.8)
+        ax.set_xlim(-edge * 1.3, edge * 1.3)
+        ax.set_yticks(y, [plain(labels[k], 60) for k in range(shown)], fontsize=8)
+        ax.set_ylim(-0.7, shown - 0.3)
+        ax.grid(axis="y", visible=False)
+        ax.set_xlabel(plain(xlabel, 80))
+        import textwrap
+
+        wrapped = "\n".join(w for line in str(title).splitlines() for w in textwrap.wrap(line, 100) or [""])
+        fig.suptitle(title_text(wrapped), x=0.01, ha="left", fontweight="bold")
+        more = f" {hidden} smaller shifts not shown." if hidden else ""
+        if note or more:
+            fig.supxlabel(plain("\n".join(textwrap.wrap(note + more, 140)), 150, 4), x=0.01, ha="left",
+                          fontsize=8, color="#444444")
+    return fig
