@@ -7,7 +7,7 @@ SimPy model (:func:`simulate`) per random stream.
 ``ports``       the first-come list of free docking ports and the flights waiting for one
 ``assembly``    module lifecycle: ready, wait for the target, fly, dock only with a target,
                 loss and rebuild or the drop cascade, departure with its ships, phases
-``crew``        the crew rotation (permanent and visiting), handovers, the lifeboat rule
+``crew``        the crew policies (permanent, visiting: a class each), handovers, lifeboats
 ``cargo``       cargo flights
 ``station``     the crew-capacity rules (no SimPy)
 ``milestones``  the milestones derived from the plan: names, crew levels

@@ -2,16 +2,22 @@
 
 Slot ``j`` (seats ``s``): slot 0 flies once the station can hold ``min_crew``, slot ``j`` once it
 can hold more than ``j * s``; each flight carries what the station can then hold (up to the
-seats). Permanent mode: a replacement is launched to arrive ``handover_overlap_days`` before the
-increment ends; the arriving crew replaces the departing one at docking (the departing ship stays
-docked for the overlap and holds its port, but its seats are its departing crew's: the lifeboat
-rule no longer counts them), and a crew whose replacement is late stays until its ship's docked
-life runs out. Visiting mode: a crew stays ``visit_days``, leaves, and the next visit flies
-``days_between_visits`` later; the other slots' ships fly with slot 0's visits. A failed crew
-launch is an abort: the crew is safe and the flight is retried.
+seats). A failed crew launch is an abort: the crew is safe and the flight is retried. The two
+policies share the flight (:meth:`CrewPolicy.fly`: port, launch, rendezvous, docking, crew
+aboard) and differ in when a slot flies and how long its crew stays:
 
-:class:`CrewRotation` is a part of the replication's model (:class:`rossim.campaign.model._Model`),
-whose state (clock, station, ports, log, crew aboard) it shares.
+* :class:`PermanentCrews`: a replacement is launched to arrive ``handover_overlap_days`` before
+  the increment ends; the arriving crew replaces the departing one at docking (the departing ship
+  stays docked for the overlap and holds its port, but its seats are its departing crew's: the
+  lifeboat rule no longer counts them), and a crew whose replacement is late stays until its
+  ship's docked life runs out.
+* :class:`VisitingCrews`: a crew stays ``visit_days``, leaves, and the next visit flies
+  ``days_between_visits`` later; the other slots' ships fly with slot 0's visits.
+
+:class:`CrewRotation`, a part of the replication's model (:class:`rossim.campaign.model._Model`),
+whose state (clock, station, ports, log, crew aboard) it shares, holds what happens to crew ships
+whatever the policy: handovers, the end of a ship's docked life, undocking, crews sent home when
+the capacity falls.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from dataclasses import dataclass
 
 from .signals import broadcast
 
-__all__ = ["CrewRotation", "CrewShip"]
+__all__ = ["CrewRotation", "CrewShip", "CrewPolicy", "PermanentCrews", "VisitingCrews", "crew_policy"]
 
 
 @dataclass(slots=True)
@@ -43,104 +49,212 @@ class CrewShip:
     undocked: bool = False
 
 
-class CrewRotation:
-    """The crew slots' processes, handovers, departures (a part of the model)."""
+class CrewPolicy:
+    """What both policies do: the crews a slot wants, a crew flight, the crew aboard at the start.
+    A policy reads and changes the model's state (``model``) and the crew plan (``plan``)."""
 
-    def crew_slot(self, j: int):
-        env, draw, plan = self.env, self.draw, self.plan.crew
-        st = self.station
-        visiting = plan.visiting
-        seats, ship_ports = plan.seats, plan.ports
+    def __init__(self, model, plan):
+        self.m, self.plan = model, plan
+        self.start_stay_days = 0.0  # what is left of the stay of the crew aboard at the start
+
+    def wanted(self, j: int) -> int:
+        """The crew slot ``j`` would fly now: none below ``min_crew`` (slot 0), else what the
+        station can hold beyond the slots before it, up to the seats."""
+        # m.last_habitable is the station's habitable capacity whenever a process runs: every
+        # change of modules or phases is followed by update() before anything yields (it
+        # spares two Station method calls in this hot loop).
+        hab, plan = self.m.last_habitable, self.plan
+        if j == 0 and hab < plan.min_crew:
+            return 0
+        return max(0, min(plan.seats, hab - j * plan.seats))
+
+    def fly(self, j: int, flight: int, current: CrewShip | None, joining: bool = False):
+        """``got = yield from policy.fly(...)``: the ``flight``-th crew flight of slot ``j``:
+        claim a port, launch, meet the station, dock, relieve ``current`` (a handover), and count
+        the crew aboard. Returns ``(crew, stay_days)``, or None when the flight was called off,
+        aborted, or has lost its port."""
+        m, plan = self.m, self.plan
+        env = m.env
+        ship_id = f"{plan.ship}#{j}.{flight}"
+        port = yield from m.ports.claim(plan.ports)
+        ok = yield from m.launch(plan.launch_vehicle, plan.launch_site, ship_id, self.still_wanted(joining))
+        if ok is None:
+            m.release_port(port)
+            m.log("flight_cancelled", ship_id, "the visit it was to join is over")
+            return None
+        if not ok:
+            m.release_port(port)
+            m.log("crew_aborted", ship_id, "launch failure; crew safe")
+            return None
+        yield env.timeout(m.draw(plan.rendezvous))
+        if self.too_late(joining):
+            m.release_port(port)
+            m.log("flight_cancelled", ship_id, "arrived after the visit ended; returns")
+            return None
+        if port in m.dead_ports:  # its port left with its module during the approach
+            port = m.ports.take_free(plan.ports)
+            if port is None:
+                m.log("flight_cancelled", ship_id, "its port has left the station; returns")
+                return None
+        if current is not None and current.n:
+            m.hand_over(current)
+        others = m.crew_aboard
+        m.station.dock_crew_ship(plan.seats)
+        n = max(0, min(self.wanted(j), m.last_habitable - others))
+        stay, crew = self.arrive(j, joining, CrewShip(ship_id, n, port, env.now, plan.seats, 0.0, 0.0, plan.ports))
+        m.crew_aboard += n
+        m.slots[j] = crew
+        m.ships_at[port] = crew
+        m.log("crew_arrived", ship_id, f"{n} crew")
+        m.update()
+        m.after(crew.life_days, m.life_ends, crew)
+        return crew, stay
+
+    def still_wanted(self, joining: bool):
+        """A check of the flight on its launch day (None: none)."""
+        return None
+
+    def too_late(self, joining: bool) -> bool:
+        """Whether a flight that has met the station is too late to dock."""
+        return False
+
+    def arrive(self, j: int, joining: bool, crew: CrewShip) -> tuple[float, CrewShip]:
+        """``(stay_days, crew)`` with the crew's ``life_days`` and ``overlap_days`` set."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def start_crew(self) -> tuple[float, float]:
+        """``(life_days, overlap_days)`` of the crew aboard at the start; sets ``start_stay_days``."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def crew_at_start(self) -> None:
+        """Put ``crew_at_start`` aboard at the start, halfway through its stay, with one ship
+        docked that has half its docked life left (if a port is free for it)."""
+        m, plan = self.m, self.plan
+        port = m.ports.take_free(plan.ports)
+        if port is None:
+            return
+        m.station.dock_crew_ship(plan.seats)
+        n = min(plan.crew_at_start, m.station.habitable_capacity())
+        life, overlap = self.start_crew()
+        crew = CrewShip(f"{plan.ship}#start", n, port, 0.0, plan.seats, life, overlap, plan.ports)
+        m.slots[0] = crew
+        m.ships_at[port] = crew
+        m.crew_aboard += n
+        m.log("crew_arrived", crew.ship_id, f"{n} crew (aboard at start)")
+        m.after(crew.life_days, m.life_ends, crew)
+
+
+class PermanentCrews(CrewPolicy):
+    """Increments with handovers: each slot's next crew arrives ``handover_overlap_days`` before
+    the current one's increment ends (judged with the expected rendezvous) and relieves it."""
+
+    def slot(self, j: int):
+        """The process of crew slot ``j``."""
+        m, plan = self.m, self.plan
+        env = m.env
+        current: CrewShip | None = m.slots.get(j)  # a crew aboard at the start (slot 0)
+        if current is not None:  # halfway through its stay: relieve it in time
+            lead = self.start_stay_days - plan.handover_overlap_days - plan.rendezvous.expected
+            if lead > 0:
+                yield env.timeout(lead)
         flight = 0
-        current: CrewShip | None = self.slots.get(j)  # a crew aboard at the start (slot 0)
-
-        def wanted() -> int:
-            # self.last_habitable is st.habitable_capacity() whenever a process runs: every
-            # change of modules or phases is followed by update() before anything yields (it
-            # spares two Station method calls in this hot loop).
-            hab = self.last_habitable
-            if j == 0 and hab < plan.min_crew:
-                return 0
-            return max(0, min(seats, hab - j * seats))
-
-        if current is not None:  # halfway through its stay: relieve it (or visit again) in time
-            if visiting:
-                yield env.timeout(self.start_stay_days + draw(plan.between_visits))
-                current = None
-            else:
-                lead = self.start_stay_days - plan.handover_overlap_days - plan.rendezvous.expected
-                if lead > 0:
-                    yield env.timeout(lead)
         while True:
-            while wanted() <= 0:
-                yield self.changed
-            joining = visiting and j > 0
-            if joining:  # more crew than one ship holds: join slot 0's visit
-                yield self.visit_starts
-                if wanted() <= 0:
-                    continue
-            elif visiting:
-                self.visit_ends_at = math.inf  # a visit starts; it ends when its crew has docked
-                self.visit_starts = broadcast(self.visit_starts, env)
+            while self.wanted(j) <= 0:
+                yield m.changed
             flight += 1
-            ship_id = f"{plan.ship}#{j}.{flight}"
-            port = yield from self.ports.claim(ship_ports)
-            ok = yield from self.launch(plan.launch_vehicle, plan.launch_site, ship_id,
-                                        self.visit_open if joining else None)
-            if ok is None:
-                self.release_port(port)
-                self.log("flight_cancelled", ship_id, "the visit it was to join is over")
+            got = yield from self.fly(j, flight, current)
+            if got is None:
                 continue
-            if not ok:
-                self.release_port(port)
-                self.log("crew_aborted", ship_id, "launch failure; crew safe")
-                continue
-            yield env.timeout(draw(plan.rendezvous))
-            if joining and env.now >= self.visit_ends_at:
-                self.release_port(port)
-                self.log("flight_cancelled", ship_id, "arrived after the visit ended; returns")
-                continue
-            if port in self.dead_ports:  # its port left with its module during the approach
-                port = self.ports.take_free(ship_ports)
-                if port is None:
-                    self.log("flight_cancelled", ship_id, "its port has left the station; returns")
+            current, stay = got
+            lead = stay - plan.handover_overlap_days - plan.rendezvous.expected
+            if lead > 0:
+                yield env.timeout(lead)
+
+    def arrive(self, j, joining, crew):
+        # the crew stays until relieved, at the latest when its ship must leave
+        plan = self.plan
+        crew.life_days, crew.overlap_days = plan.docked_life_days, plan.handover_overlap_days
+        return min(self.m.draw(plan.increment), plan.docked_life_days), crew
+
+    def start_crew(self):
+        plan = self.plan
+        life = plan.docked_life_days / 2
+        self.start_stay_days = min(plan.increment.expected / 2, life)
+        return life, plan.handover_overlap_days
+
+
+class VisitingCrews(CrewPolicy):
+    """Visits: slot 0 starts a visit, its crew stays ``visit_days`` and leaves with its ship, and
+    the next visit flies ``days_between_visits`` later; the other slots' ships join slot 0's
+    visits (when there is room for more crew than one ship holds) and leave with them."""
+
+    def __init__(self, model, plan):
+        super().__init__(model, plan)
+        self.starts = model.env.event()  # slot 0 launches a visit
+        self.ends_at = -math.inf         # when the current visit ends
+
+    def slot(self, j: int):
+        """The process of crew slot ``j``."""
+        m, plan = self.m, self.plan
+        env = m.env
+        joining = j > 0  # more crew than one ship holds: join slot 0's visit
+        if m.slots.get(j) is not None:  # the crew at the start: visit again in time
+            yield env.timeout(self.start_stay_days + m.draw(plan.between_visits))
+        flight = 0
+        while True:
+            while self.wanted(j) <= 0:
+                yield m.changed
+            if joining:
+                yield self.starts
+                if self.wanted(j) <= 0:
                     continue
-            if current is not None and current.n:
-                self.hand_over(current)
-            others = self.crew_aboard
-            st.dock_crew_ship(seats)
-            n = max(0, min(wanted(), self.last_habitable - others))
-            life = plan.docked_life_days
-            if joining and math.isfinite(self.visit_ends_at):
-                stay = self.visit_ends_at - env.now  # leave with the visit it joined
             else:
-                stay = draw(plan.visit) if visiting else draw(plan.increment)
-            stay = min(stay, life)
-            if visiting and j == 0:
-                self.visit_ends_at = env.now + stay
-            if visiting:  # the crew leaves after its visit, its ship with it
-                crew = CrewShip(ship_id, n, port, env.now, seats, stay, 0.0, ship_ports)
-            else:  # the crew stays until relieved, at the latest when its ship must leave
-                crew = CrewShip(ship_id, n, port, env.now, seats, life, plan.handover_overlap_days, ship_ports)
-            self.crew_aboard += n
-            self.slots[j] = crew
-            self.ships_at[port] = crew
-            self.log("crew_arrived", ship_id, f"{n} crew")
-            self.update()
-            self.after(crew.life_days, self.life_ends, crew)
-            if visiting:  # slot 0 sets the rhythm; the others wait for its next visit
-                yield env.timeout(stay + (draw(plan.between_visits) if j == 0 else 0.0))
-                current = None
-            else:
-                lead = stay - plan.handover_overlap_days - plan.rendezvous.expected
-                if lead > 0:
-                    yield env.timeout(lead)
-                current = crew
+                self.ends_at = math.inf  # a visit starts; it ends when its crew has docked
+                self.starts = broadcast(self.starts, env)
+            flight += 1
+            got = yield from self.fly(j, flight, None, joining)
+            if got is None:
+                continue
+            _, stay = got
+            # slot 0 sets the rhythm; the others wait for its next visit
+            yield env.timeout(stay + (m.draw(plan.between_visits) if j == 0 else 0.0))
+
+    def still_wanted(self, joining):
+        return self.visit_open if joining else None
 
     def visit_open(self) -> bool:
-        """Visiting mode: is the current visit still long enough to join? (a rendezvous and a
-        day aboard left)"""
-        return self.env.now + self.plan.crew.rendezvous.expected + 1.0 < self.visit_ends_at
+        """Is the current visit still long enough to join? (a rendezvous and a day aboard left)"""
+        return self.m.env.now + self.plan.rendezvous.expected + 1.0 < self.ends_at
+
+    def too_late(self, joining):
+        return joining and self.m.env.now >= self.ends_at
+
+    def arrive(self, j, joining, crew):
+        # the crew leaves after its visit (or with the visit it joined), its ship with it
+        plan, now = self.plan, self.m.env.now
+        if joining and math.isfinite(self.ends_at):
+            stay = self.ends_at - now
+        else:
+            stay = self.m.draw(plan.visit)
+        stay = min(stay, plan.docked_life_days)
+        if j == 0:
+            self.ends_at = now + stay
+        crew.life_days, crew.overlap_days = stay, 0.0
+        return stay, crew
+
+    def start_crew(self):
+        plan = self.plan
+        self.start_stay_days = min(plan.visit.expected, plan.docked_life_days) / 2
+        return self.start_stay_days, 0.0
+
+
+def crew_policy(model, plan) -> CrewPolicy:
+    """The policy of the crew plan ``plan`` for ``model``."""
+    return (VisitingCrews if plan.visiting else PermanentCrews)(model, plan)
+
+
+class CrewRotation:
+    """What happens to crew ships whatever the policy (a part of the model)."""
 
     def hand_over(self, crew: "CrewShip") -> None:
         """A replacement crew has docked: ``crew`` leaves it the station now. Its ship stays on
@@ -179,28 +293,6 @@ class CrewRotation:
         crew.undocked = True
         del self.ships_at[crew.port]
         self.release_port(crew.port)
-
-    def _crew_at_start(self, plan) -> None:
-        port = self.ports.take_free(plan.ports)
-        if port is None:
-            return
-        self.station.dock_crew_ship(plan.seats)
-        n = min(plan.crew_at_start, self.station.habitable_capacity())
-        # The crew at the start is halfway through its increment (or visit); its ship has half
-        # its docked life left.
-        if plan.visiting:
-            life = self.start_stay_days = min(plan.visit.expected, plan.docked_life_days) / 2
-            overlap = 0.0
-        else:
-            life = plan.docked_life_days / 2
-            self.start_stay_days = min(plan.increment.expected / 2, life)
-            overlap = plan.handover_overlap_days
-        crew = CrewShip(f"{plan.ship}#start", n, port, 0.0, plan.seats, life, overlap, plan.ports)
-        self.slots[0] = crew
-        self.ships_at[port] = crew
-        self.crew_aboard += n
-        self.log("crew_arrived", crew.ship_id, f"{n} crew (aboard at start)")
-        self.after(crew.life_days, self.life_ends, crew)
 
     def _shed_crew(self, excess: int) -> None:
         """Capacity fell below the crew aboard (a module left, a phase target is lower): the

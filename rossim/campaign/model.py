@@ -32,7 +32,7 @@ from . import milestones
 from .assembly import Assembly
 from .booking import EPS_DAYS, Launcher, clear_to_fly, first_opportunity
 from .cargo import CargoFlights, CargoShip
-from .crew import CrewRotation, CrewShip
+from .crew import CrewRotation, CrewShip, crew_policy
 from .plan import FIXED, TRIANGULAR, UNIFORM, Draw, Plan
 from .ports import Ports
 from .signals import broadcast
@@ -113,8 +113,6 @@ class _Model(Assembly, CrewRotation, CargoFlights):
         self.launches = self.losses = 0
         self.crew_aboard = 0
         self.changed = env.event()
-        self.visit_starts = env.event()  # visiting mode: slot 0 launches a visit
-        self.visit_ends_at = -math.inf   # visiting mode: when the current visit ends
         self.last_habitable = 0
         self.first_crew = env.event()
         self.cap_t: list[float] = [0.0]
@@ -259,11 +257,12 @@ class _Model(Assembly, CrewRotation, CargoFlights):
             if m.departs_days is not None:
                 env.process(self.departure(mid, m.departs_days))
         if plan.crew is not None:
+            crews = crew_policy(self, plan.crew)
             if plan.crew.crew_at_start:
-                self._crew_at_start(plan.crew)
+                crews.crew_at_start()
             max_slots = max(plan.phase_targets)
             for j in range(math.ceil(max_slots / plan.crew.seats)):
-                env.process(self.crew_slot(j))
+                env.process(crews.slot(j))
         for cid in plan.cargo:
             env.process(self.cargo(cid))
         self.update()
