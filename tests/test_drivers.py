@@ -127,28 +127,50 @@ def test_median_is_the_median_of_the_samples(dist):
     assert np.mean(samples <= m) == pytest.approx(0.5, abs=0.006)
 
 
-@pytest.mark.parametrize("dist", [
-    D.Uniform(dist="uniform", low=2.0, high=9.0),
-    D.Triangular(dist="triangular", low=1.0, mode=7.0, high=8.0),
-    D.Normal(dist="normal", mean=5.0, sd=2.0),
-    D.LogNormal(dist="lognormal", median=30.0, sigma=0.8),
-    D.Weibull(dist="weibull", shape=1.04, scale=173.0),
+FAMILIES = [
+    D.Uniform(dist="uniform", low=0.0, high=0.9),
+    D.Triangular(dist="triangular", low=0.0, mode=0.2, high=1.0),
+    D.Normal(dist="normal", mean=0.5, sd=0.1, low=0.0),
+    D.LogNormal(dist="lognormal", median=0.3, sigma=0.5),
+    D.Weibull(dist="weibull", shape=1.04, scale=0.2),
+    D.Weibull(dist="weibull", shape=1.5, scale=0.3, p_zero=0.3),
     D.Bernoulli(dist="bernoulli", p=0.7),
-])
+    D.BetaRecord(dist="beta", successes=3, failures=5),
+]
+
+
+def with_slip(sc, module, dist):
+    return sc.model_copy(update={"modules": {**sc.modules, module: sc.modules[module].model_copy(
+        update={"slip_days": dist})}})
+
+
+@pytest.mark.parametrize("dist", FAMILIES, ids=lambda d: d.dist)
 def test_a_fixed_input_draws_the_same_random_numbers(dist):
-    """The replacement gives the median and leaves the stream where the original leaves it (the
-    campaign's uniform, triangular draws take one uniform; the others draw from the generator)."""
-    sc = planted()
-    sc = sc.model_copy(update={"modules": {**sc.modules, "a": sc.modules["a"].model_copy(update={"slip_days": dist})}})
-    inp = next(i for i in drivers.uncertain_inputs(sc) if i.id == HUGE)
-    assert inp.same_draws
+    """The stand-in gives the median and leaves the generator where the original leaves it."""
+    inp = next(i for i in drivers.uncertain_inputs(with_slip(planted(), "a", dist)) if i.id == HUGE)
     m = drivers.median(dist)
+    assert inp.fixed_at == m
     for seed in range(20):
         a, b = (np.random.Generator(np.random.PCG64(seed)) for _ in range(2))
         dist.sample(a)
-        value = inp.replacement.sample(b)
-        assert value == pytest.approx(m, rel=1e-9, abs=1e-12)
+        assert inp.replacement.sample(b) == m
         assert a.random() == b.random()
+
+
+@pytest.mark.parametrize("dist", FAMILIES, ids=lambda d: d.dist)
+def test_an_input_that_does_not_matter_leaves_every_replication_as_it_was(dist, monkeypatch):
+    """Common random numbers through the campaign: the core's slip (under a day, drawn first) is
+    fixed; B's slip (0-2000 days, drawn after it) decides the phase date. With the stand-in every
+    replication keeps its B slip, and its date (but the few whose B was ready before the core flew);
+    a plain fixed number instead would shift the stream and redraw every later slip."""
+    sc = with_slip(with_slip(planted(), "a", dist), "b", D.Uniform(dist="uniform", low=0.0, high=2000.0))
+    inp = next(i for i in drivers.uncertain_inputs(sc) if i.id == HUGE)
+    outcome = drivers.parse_outcome(sc, "phase_1_complete.p50")
+    days = lambda s: outcome.values(drivers.ensemble.run(s, n=40, workers=1))  # noqa: E731
+    base = days(sc)
+    assert np.mean(days(drivers.with_input_fixed(sc, inp)) == base) >= 0.9
+    naive = drivers.Input(inp.id, inp.path, inp.kind, inp.original, inp.fixed_at, inp.how, D.Fixed(value=inp.fixed_at))
+    assert np.mean(days(drivers.with_input_fixed(sc, naive)) == base) < 0.5
 
 
 # ------------------------------------------------------------------------------ the planted ranking

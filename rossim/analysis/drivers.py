@@ -21,13 +21,12 @@ assembly simulations rank risk factors: the baseline ensemble, then for each inp
 with that input fixed at its median (a risk: switched off), everything else as in the scenario,
 with the **same seed**: replication *i* of every ensemble starts from the same random stream
 (common random numbers), so the shift is the input's effect and not a fresh draw of noise.
-Where it can, the input is fixed by a degenerate member of its own family that draws the same
-random numbers as the original (``uniform``/``triangular`` -> ``uniform`` from m to m, ``normal``
-sd 0, ``lognormal`` sigma 0, ``weibull`` without zeros -> shape 1e12 (within 1e-9 of m),
-``bernoulli`` p 0 or 1, a scrub or outage probability below 2**-53, i.e. never): the paired
-replications then stay in step until the course of events differs. A ``beta``, or a ``weibull``
-with ``p_zero``, draws a varying amount from the stream; fixed, it shifts every later draw, and
-the pairing gains less (the intervals stay valid: they are computed from the pairs as they are).
+The input is fixed by a stand-in that draws the same random numbers as the original (a
+``uniform`` from m to m for a uniform or triangular one, which the campaign computes from one
+uniform of its own; :class:`Pinned`, which draws the original's sample and gives m, for any
+other; a scrub or outage probability below 2**-53, i.e. never, still drawn): the paired
+replications stay in step until the course of events differs, and a fixed input that does not
+matter leaves every replication as it was.
 
 The shift's 95 % Monte Carlo interval (:mod:`rossim.montecarlo`): for a mean or a probability,
 from the per-replication differences (a paired estimate: everything the two ensembles share
@@ -57,7 +56,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from .. import clock, ensemble, montecarlo
-from ..distributions import (MAX_MAGNITUDE, BaseDistribution, Bernoulli, BetaRecord, Fixed, LogNormal, Normal,
+from ..distributions import (BaseDistribution, Bernoulli, BetaRecord, Fixed, LogNormal, Normal,
                              Triangular, Uniform, Weibull)
 from ..errors import InputError
 from ..scenario import LaunchSite, LaunchVehicle, Module, Scenario
@@ -106,8 +105,7 @@ class Input:
     original: str                 # the value in the scenario, e.g. "weibull(shape=1.04, scale=173)"
     fixed_at: float               # the value it is fixed at: the median, or 0 / 1 for a risk
     how: str                      # in words: "fixed at its median 126.6", "switched off (success 1)"
-    replacement: BaseDistribution | float  # what replaces the field's value
-    same_draws: bool              # whether the replacement draws the same random numbers
+    replacement: BaseDistribution | float  # what replaces the field's value (the same draws)
 
 
 def _show(value) -> str:
@@ -149,21 +147,35 @@ def median(dist: BaseDistribution) -> float:
     return float(np.median([dist.sample(rng) for _ in range(200_001)]))  # pragma: no cover
 
 
-def _degenerate(dist: BaseDistribution, value: float) -> tuple[BaseDistribution, bool]:
-    """A distribution that always gives ``value`` (within 1e-9 of it), and whether it draws the
-    same random numbers as ``dist`` (see the module docstring)."""
+class Pinned(BaseDistribution):
+    """Always ``value``, after drawing (and discarding) a sample of ``original``: a replication's
+    random stream advances exactly as it would have with the original, whatever its kind."""
+
+    dist: str = "pinned"
+    original: BaseDistribution
+    value: float
+
+    def sample(self, rng: np.random.Generator) -> float:
+        self.original.sample(rng)
+        return self.value
+
+    def bounds(self) -> tuple[float, float]:
+        return self.value, self.value
+
+    def expected(self) -> float:
+        return self.value
+
+
+def _degenerate(dist: BaseDistribution, value: float) -> BaseDistribution:
+    """A distribution that always gives ``value`` and draws the same random numbers as ``dist``
+    in a replication: the campaign computes a uniform or triangular draw from one uniform of its
+    own (:class:`rossim.campaign.plan.Draw`), which a uniform from ``value`` to ``value`` takes too;
+    it asks any other kind for ``sample(rng)``, which :class:`Pinned` passes to the original."""
+    if isinstance(dist, Fixed):
+        return Fixed(value=value)
     if isinstance(dist, (Uniform, Triangular)):
-        return Uniform(dist="uniform", low=value, high=value), True
-    if isinstance(dist, Normal):
-        return Normal(dist="normal", mean=value, sd=0.0, low=value, high=value), True
-    if isinstance(dist, LogNormal) and value > 0:
-        return LogNormal(dist="lognormal", median=value, sigma=0.0), True
-    if isinstance(dist, Weibull) and dist.p_zero == 0 and value > 0:
-        # scale * E ** (1 / shape) for a standard exponential E (> 1e-300): within 1e-9 of value
-        return Weibull(dist="weibull", shape=MAX_MAGNITUDE, scale=value), True
-    if isinstance(dist, Bernoulli) and value in (0.0, 1.0):
-        return Bernoulli(dist="bernoulli", p=value), True
-    return Fixed(value=value), isinstance(dist, Fixed)
+        return Uniform(dist="uniform", low=value, high=value)
+    return Pinned(original=dist, value=value)
 
 
 def _walk(node, path: tuple[str, ...] = ()):
@@ -194,9 +206,8 @@ def uncertain_inputs(scenario: Scenario) -> list[Input]:
         dotted = ".".join(path)
         if isinstance(value, BaseDistribution) and not isinstance(value, Fixed):
             m = median(value)
-            replacement, same = _degenerate(value, m)
             out.append(Input(dotted, path, "distribution", _show(value), m, f"fixed at its median {m:.4g}",
-                             replacement, same))
+                             _degenerate(value, m)))
         for model, field, off, success in _RISKS:
             if not (isinstance(owner, model) and name == field):
                 continue
@@ -205,14 +216,12 @@ def uncertain_inputs(scenario: Scenario) -> list[Input]:
             if (lo >= 1.0) if success else (hi <= 0.0):
                 continue  # no risk to switch off
             if dist is not None:
-                replacement, same = _degenerate(dist, off)
-            elif success:
-                replacement, same = off, True  # u < 1: the same draw, always a success
-            else:
-                replacement, same = NEVER, True
+                replacement = _degenerate(dist, off)
+            else:  # a success below 1 becomes 1 (u < 1: the same draw, always a success)
+                replacement = off if success else NEVER
             what = "success" if success else field.removesuffix("_probability")
             out.append(Input(f"risk:{dotted}", path, "risk", _show(value), off,
-                             f"switched off ({what} {off:g})", replacement, same))
+                             f"switched off ({what} {off:g})", replacement))
     return out
 
 
@@ -412,7 +421,7 @@ class Drivers:
             "shift_interval": o.interval_method, "level": montecarlo.LEVEL,
             "baseline": _interval_json(self.baseline, o, sc),
             "inputs": [{"rank": k + 1, "input": d.input.id, "kind": d.input.kind, "original": d.input.original,
-                        "how": d.input.how, "fixed_at": d.input.fixed_at, "same_draws": d.input.same_draws,
+                        "how": d.input.how, "fixed_at": d.input.fixed_at,
                         "value": _interval_json(d.value, o, sc), "shift": _interval_json(d.shift, o, None),
                         "within_noise": d.within_noise}
                        for k, d in enumerate(self.drivers)],
@@ -540,7 +549,7 @@ def write(folder: Path, result: Drivers, overrides: Sequence[str] = ()) -> list[
     sc, o = result.scenario, result.outcome
     u = o.unit
     header = ["rank", "input", "kind", "original", "how", "fixed_at", f"baseline_{u}", f"value_{u}",
-              f"shift_{u}", f"shift_low_{u}", f"shift_high_{u}", "within_noise", "same_draws"]
+              f"shift_{u}", f"shift_low_{u}", f"shift_high_{u}", "within_noise"]
     if o.is_date:
         header += ["baseline_date", "value_date"]
     rows = []
@@ -548,7 +557,7 @@ def write(folder: Path, result: Drivers, overrides: Sequence[str] = ()) -> list[
         row = [k + 1, d.input.id, d.input.kind, d.input.original, d.input.how, f"{d.input.fixed_at:.6g}",
                _csv_number(result.baseline.value), _csv_number(d.value.value), _csv_number(d.shift.value),
                _csv_number(d.shift.low), _csv_number(d.shift.high),
-               str(d.within_noise).lower(), str(d.input.same_draws).lower()]
+               str(d.within_noise).lower()]
         if o.is_date:
             row += [clock.iso_date(sc.simulation.start, float(result.baseline.value)) or "",
                     clock.iso_date(sc.simulation.start, float(d.value.value)) or ""]
@@ -557,28 +566,27 @@ def write(folder: Path, result: Drivers, overrides: Sequence[str] = ()) -> list[
     data = result.to_json()
     data["overrides"] = list(overrides)
     results.write_json(folder / JSON_FILE, data)
+    scale = 100.0 if o.is_probability else 1.0  # a probability's shift in percentage points
     fig = figures.tornado_figure(
-        [d.input.id for d in result.drivers], [float(d.shift.value) for d in result.drivers],
-        [float(d.shift.low) for d in result.drivers], [float(d.shift.high) for d in result.drivers],
+        [d.input.id for d in result.drivers], [scale * float(d.shift.value) for d in result.drivers],
+        [scale * float(d.shift.low) for d in result.drivers], [scale * float(d.shift.high) for d in result.drivers],
         [d.within_noise for d in result.drivers],
         title=f"{sc.scenario.title or sc.name}\nWhat moves {o.words(sc)}: each uncertain input in turn fixed "
               "at its median, or its risk switched off",
         xlabel=_axis_label(o), note=_figure_note(result),
-        value_format={"days": "{:+,.0f} d", "probability": "{:+.1%}"}.get(o.unit, "{:+,.3g}"))
+        value_format={"days": "{:+,.0f} d", "probability": "{:+.1f} pts"}.get(o.unit, "{:+,.3g}"))
     figures.save(fig, folder / FIGURE_FILE)
     return [folder / CSV_FILE, folder / JSON_FILE, folder / FIGURE_FILE]
 
 
 def _axis_label(o: Outcome) -> str:
-    return {"days": "shift (days; negative = earlier)", "probability": "shift of the probability",
+    return {"days": "shift (days; negative = earlier)", "probability": "shift of the probability (percentage points)",
             "person_days": "shift (person-days)", "share": "shift of the share",
             "count": "shift (count)"}[o.unit]
 
 
 def _figure_note(result: Drivers) -> str:
-    o, sc = result.outcome, result.scenario
-    b = result.baseline
-    return (f"Baseline {shown(result, b.value)}. Each bar: that input fixed at its median or its risk switched off, all "
+    return (f"Baseline {shown(result, result.baseline.value)}. Each bar: that input fixed at its median or its risk switched off, all "
             f"others as in the scenario; {result.n:,} replications each, seed {result.seed} (common random "
             f"numbers). Whiskers: 95 % Monte Carlo interval; grey: within noise.")
 
