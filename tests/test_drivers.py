@@ -311,3 +311,10 @@ def test_cli_refuses_a_long_analysis_before_any_work(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "more than the limit of 1 s" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_one_replication_is_never_beyond_noise():
+    """One replication has no standard error: its shifts are unknown noise, not findings."""
+    res = drivers.one_at_a_time(planted(), "phase_1_complete.p_by_deadline", n=1, workers=1)
+    assert all(d.within_noise for d in res.drivers)
+    json.dumps(res.to_json(), allow_nan=False)
