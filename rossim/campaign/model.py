@@ -91,6 +91,7 @@ class _Model(Assembly, CrewRotation, CargoFlights):
         self.ports = Ports(env)
         self.dead_ports: set[str] = set()
         self.ships_at: dict[str, CrewShip | CargoShip] = {}  # the ship docked at each occupied port
+        self.slots: dict[int, CrewShip] = {}  # the latest crew of each crew slot
         self.vehicles = {k: Launcher(v.gap_days, v) for k, v in plan.vehicles.items()}
         self.sites = {k: Launcher(s.gap_days, s, s.scrub_probability, s.outage_probability, s.windows)
                       for k, s in plan.sites.items()}
@@ -118,7 +119,6 @@ class _Model(Assembly, CrewRotation, CargoFlights):
         self.cap_t: list[float] = [0.0]
         self.cap: list[int] = [0]
         self.aboard: list[int] = [0]
-
 
     # ------------------------------------------------------------------ bookkeeping
     def draw(self, d: Draw) -> float:
@@ -169,7 +169,6 @@ class _Model(Assembly, CrewRotation, CargoFlights):
         self.unreached.discard(milestone)
         self.milestones[milestone] = self.env.now
         self.log("milestone", milestone)
-
 
     # ------------------------------------------------------------------ launches
     def launch(self, vehicle_id: str, site_id: str, subject: str, still_wanted=None):
@@ -242,11 +241,9 @@ class _Model(Assembly, CrewRotation, CargoFlights):
         if port not in self.dead_ports:
             self.ports.put(port)
 
-
     # ------------------------------------------------------------------ run
     def run(self) -> Replication:
         env, plan = self.env, self.plan
-        self.slots: dict[int, CrewShip] = {}
         for mid, m in plan.modules.items():
             if m.present_at_start:
                 self.dock_module(mid, m.docks_to)
