@@ -486,12 +486,12 @@ def one_at_a_time(scenario: Scenario, outcome: str | Outcome, n: int | None = No
     estimate, each, w = estimate_seconds(scenario, total, 1 + len(chosen), seed, workers)
     if estimate > time_limit_s:
         most = int((time_limit_s - (1 + len(chosen)) * ENSEMBLE_OVERHEAD_S) * w / each / (1 + len(chosen)))
-        hint = f"use -n {most:,} or less" if most >= 1 else "rank fewer inputs"
+        hint = f"use -n {most} or less" if most >= 1 else "rank fewer inputs"
         raise InputError(
             f"{1 + len(chosen)} ensembles (the baseline and {len(chosen)} inputs) x {n:,} replications would "
             f"take about {_duration(estimate)} (~{each * 1000:.1f} ms a replication on {w} worker"
             f"{'s' * (w > 1)}), more than the limit of {_duration(time_limit_s)}; {hint}, select inputs "
-            "with --inputs, or raise the limit", source=source, field="-n")
+            "with --inputs, or raise the limit (--max-minutes)", source=source, field="-n")
     done = 0
 
     def values_of(sc: Scenario) -> np.ndarray:
