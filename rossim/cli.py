@@ -349,7 +349,7 @@ def print_comparison(comp, console) -> None:
 
 
 def cmd_drivers(args) -> int:
-    from . import results
+    from . import figures, results
     from .analysis import drivers
 
     sc = _load(args)
@@ -367,6 +367,7 @@ def cmd_drivers(args) -> int:
     dest.provenance.update(seed=res.seed, replications=res.n, outcome=outcome.name, method=res.method)
     with results.output_dir(dest) as tmp:
         drivers.write(tmp, res, args.overrides)
+        figures.save(figures.tornado_figure(**drivers.tornado_data(res)), tmp / drivers.FIGURE_FILE)
     _print_drivers(res)
     _out.print(f"wrote {dest.path}/")
     return 0

@@ -545,8 +545,9 @@ def _csv_number(v) -> str:
 
 
 def write(folder: Path, result: Drivers, overrides: Sequence[str] = ()) -> list[Path]:
-    """``drivers.csv``, ``drivers.json`` and the tornado chart ``drivers.png`` into ``folder``."""
-    from .. import figures, results
+    """``drivers.csv`` and ``drivers.json`` into ``folder`` (the tornado chart is the presentation
+    layer's: ``figures.tornado_figure(**tornado_data(result))``)."""
+    from .. import results
 
     sc, o = result.scenario, result.outcome
     u = o.unit
@@ -568,17 +569,24 @@ def write(folder: Path, result: Drivers, overrides: Sequence[str] = ()) -> list[
     data = result.to_json()
     data["overrides"] = list(overrides)
     results.write_json(folder / JSON_FILE, data)
-    scale = 100.0 if o.is_probability else 1.0  # a probability's shift in percentage points
-    fig = figures.tornado_figure(
-        [d.input.id for d in result.drivers], [scale * float(d.shift.value) for d in result.drivers],
-        [scale * float(d.shift.low) for d in result.drivers], [scale * float(d.shift.high) for d in result.drivers],
-        [d.within_noise for d in result.drivers],
+    return [folder / CSV_FILE, folder / JSON_FILE]
+
+
+def tornado_data(result: Drivers) -> dict:
+    """The tornado chart's plain data, as ``figures.tornado_figure`` takes it: shifts (a
+    probability's in percentage points), their intervals, which are within noise, and the words."""
+    sc, o = result.scenario, result.outcome
+    scale = 100.0 if o.is_probability else 1.0
+    return dict(
+        labels=[d.input.id for d in result.drivers],
+        shifts=[scale * float(d.shift.value) for d in result.drivers],
+        lows=[scale * float(d.shift.low) for d in result.drivers],
+        highs=[scale * float(d.shift.high) for d in result.drivers],
+        within_noise=[d.within_noise for d in result.drivers],
         title=f"{sc.scenario.title or sc.name}\nWhat moves {o.words(sc)}: each uncertain input in turn fixed "
               "at its median, or its risk switched off",
         xlabel=_axis_label(o), note=_figure_note(result),
         value_format={"days": "{:+,.0f} d", "probability": "{:+.1f} pts"}.get(o.unit, "{:+,.3g}"))
-    figures.save(fig, folder / FIGURE_FILE)
-    return [folder / CSV_FILE, folder / JSON_FILE, folder / FIGURE_FILE]
 
 
 def _axis_label(o: Outcome) -> str:
