@@ -260,26 +260,38 @@ def _provenance(args, inputs: list[str]) -> dict:
             "seed": getattr(args, "seed", None), "workers_requested": getattr(args, "workers", None)}
 
 
-def _print_summary(summary: dict) -> None:
+def _print_summary(summary: dict, console=None) -> None:
+    """The run's key numbers: milestone medians with their Monte Carlo error ("2034-09-09 ±45 d"),
+    the 10-90 % range of replications (months), probabilities with their error ("24% ±3":
+    percentage points), then the totals; fits 80 columns (summary.json has every number exactly)."""
     from rich import box
+
+    from .compare import date_pm, share_pm
+
+    def month(v, after="later"):
+        return v[:7] if v else after
 
     t = Table(title=f"{summary['title'] or summary['scenario']} — {summary['replications']} replications, "
                     f"seed {summary['seed']}", box=box.SIMPLE_HEAD, pad_edge=False,
-              caption=f"dates: 10 %, median, 90 % of replications (— : later than the horizon "
-                      f"{summary['horizon']}); P: share reaching it by the horizon / by {summary['deadline']}")
+              caption=f"median ±: Monte Carlo error (the wider half of its 95 % interval; +?: past the horizon "
+                      f"{summary['horizon']}); 10–90 %: of replications, by month; —: later than the horizon. "
+                      f"P: share reaching it by the horizon / by {summary['deadline']}, ± percentage points. "
+                      "hosting_N: at least N aboard 90 % of the next 365 days. Exact values: summary.json",
+              caption_justify="left")
     t.add_column("milestone", no_wrap=True)
-    for col in ("p10", "median", "p90"):
-        t.add_column(col, no_wrap=True)
+    t.add_column("median", no_wrap=True)
+    t.add_column("10–90 %", no_wrap=True)
     t.add_column(f"P(<{summary['horizon'][:4]})", justify="right", no_wrap=True)
     t.add_column(f"P(≤{summary['deadline'][:4]})", justify="right", no_wrap=True)
     for name, m in summary["milestones"].items():
-        t.add_row(name, m["p10"] or "—", m["p50"] or "—", m["p90"] or "—",
-                  f"{m['probability']:.0%}", f"{m['probability_by_deadline']:.0%}")
+        t.add_row(name, date_pm(m, after="—"), f"{month(m['p10'])} – {month(m['p90'])}" if m["p10"] else "—",
+                  share_pm(m, "probability").replace(" %", "%"),
+                  share_pm(m, "probability_by_deadline").replace(" %", "%"))
     for name in ("person_days", "fraction_crewed", "launches", "losses"):
         q = summary[name]
         fmt = "{:.0%}" if name == "fraction_crewed" else "{:,.0f}"
-        t.add_row(name, *(fmt.format(q[k]) for k in ("p10", "p50", "p90")), "", "")
-    _out.print(t)
+        t.add_row(name, fmt.format(q["p50"]), f"{fmt.format(q['p10'])} – {fmt.format(q['p90'])}", "", "")
+    (console or _out).print(t)
 
 
 def cmd_coverage(args) -> int:

@@ -17,7 +17,10 @@ re-rounded: milestone quantiles are the ``summary.json`` dates, probabilities ar
 Signs: ``delta`` is always *scenario minus reference*, in the row's unit (days for dates,
 percentage points are not used: shares stay fractions 0..1). ``better`` names the better scenario
 of the pair by the row's rule (``better_if``): earlier dates, higher probabilities, person-days and
-coverage, lower revisit times and losses; rows with no rule (launches) name none.
+coverage, lower revisit times and losses; rows with no rule (launches) name none. A difference
+that does not exceed the Monte Carlo noise of the two estimates (:func:`rossim.montecarlo.differs`
+on their 95 % intervals, computed from the replications) is ``"within noise"`` instead: another
+seed could reverse it. Coverage rows are deterministic (no noise).
 """
 
 from __future__ import annotations
@@ -36,14 +39,14 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import clock, ensemble, resultfiles
-from .results import PERSON_DAYS_FILE
+from . import clock, ensemble, montecarlo, resultfiles
+from .results import OCCUPANCY_BY_YEAR_FILE, OCCUPANCY_FILE, PERSON_DAYS_FILE
 from .campaign import milestones as campaign_milestones
 from .errors import InputError
 
 __all__ = [
     "RunFolder", "Row", "Comparison", "read_run", "compare_runs", "write_comparison",
-    "format_value", "format_delta", "table_rows", "reuses_folders",
+    "format_value", "format_delta", "table_rows", "date_pm", "share_pm", "WITHIN_NOISE", "reuses_folders",
     "REGIONS", "REGION_NAMES", "milestone_name", "common_milestones", "REVISIT_NOTE", "build",
 ]
 
@@ -55,10 +58,12 @@ _SHORT_REGION = {"russia": "Russia", "arctic": "Arctic", "nsr": "NSR"}
 
 def milestone_name(milestone: str) -> str:
     """What a milestone means, for tables: "Crew capacity ≥ 4" for ``capacity_4`` (see
-    :mod:`rossim.campaign.milestones`); an unknown name as it is."""
+    :mod:`rossim.campaign.milestones`), "Hosting 4 routinely" for ``hosting_4`` (at least 4
+    aboard 90 % of the following year: :func:`rossim.occupancy.hosting`); an unknown name as it is."""
     parsed = campaign_milestones.parse(milestone)
     if parsed is None:
-        return milestone
+        level = ensemble.hosting_level(milestone)
+        return milestone if level is None else f"Hosting {level} routinely"
     kind, n = parsed
     return {"first_crew": "First crew aboard", "room_for": f"Room for {n} crew (ships aside)",
             "capacity": f"Crew capacity ≥ {n}", "phase": f"Phase {n} complete"}[kind]
@@ -133,6 +138,13 @@ class RunFolder:
     person_days: np.ndarray
     coverage: dict | None = None
     coverage_dir: Path | None = None
+    #: ``occupancy.csv``: ``date`` (G,) datetime64[D], ``day`` (G,), ``levels`` (1..K), ``prob``,
+    #: ``low``, ``high`` (K, G); None in a folder written before it existed.
+    occupancy: dict | None = None
+    #: ``occupancy_by_year.csv``: ``years`` (Y), ``levels`` (1..K), ``share_mean``,
+    #: ``share_mean_low``, ``share_mean_high``, ``share_p10``, ``share_p50``, ``share_p90`` (K, Y),
+    #: ``person_days_mean`` (Y,); None in a folder written before it existed.
+    occupancy_by_year: dict | None = None
 
     @property
     def name(self) -> str:
@@ -316,6 +328,20 @@ def _check_summary_dates(summary: dict, source: str) -> tuple[dt.date, dt.date]:
                                  f"to the horizon ({summary['horizon']}), got {v!r}", source=source,
                                  field=f"{field}.{k}")
             previous = d
+    late = lambda v: dt.date.max if v is None else dt.date.fromisoformat(v)  # noqa: E731  (null: after the horizon)
+    for m, e in summary["milestones"].items():
+        for q in ("p10", "p50", "p90"):
+            lo, hi = e.get(f"{q}_low", ...), e.get(f"{q}_high", ...)
+            if lo is ... or hi is ...:
+                continue  # written before the intervals
+            if not late(lo) <= late(e[q]) <= late(hi):
+                raise InputError(f"expected {q}_low <= {q} <= {q}_high (null: after the horizon), got {lo}, "
+                                 f"{e[q]}, {hi}", source=source, field=f"milestones.{m}.{q}")
+        for p in ("probability", "probability_by_deadline"):
+            lo, hi = e.get(f"{p}_low"), e.get(f"{p}_high")
+            if lo is not None and hi is not None and not lo - 1e-9 <= e[p] <= hi + 1e-9:
+                raise InputError(f"expected {p}_low <= {p} <= {p}_high, got {lo}, {e[p]}, {hi}", source=source,
+                                 field=f"milestones.{m}.{p}")
     return span["start"], span["horizon"]
 
 
@@ -351,14 +377,17 @@ def read_run(folder: str | Path, label: str | None = None) -> RunFolder:
         raise InputError("not a rossim run folder (no summary.json)", source=src)
     summary = resultfiles.read_json(sp, resultfiles.SUMMARY, label="run")
     have = list(summary["milestones"])
-    if campaign_milestones.from_names(have) is None:
+    split = ensemble.split_milestones(have)
+    if split is None or campaign_milestones.from_names(split[0]) is None:
         raise InputError(f"incompatible run folder: milestones {', '.join(have) or 'none'}; this rossim "
                          "reports first_crew, room_for_N and capacity_N for each crew level N (ascending), "
-                         "then phase_<n>_complete for each phase", source=str(sp), field="milestones")
+                         "then phase_<n>_complete for each phase (and hosting_N for each level N)",
+                         source=str(sp), field="milestones")
     start, horizon = _check_summary_dates(summary, str(sp))
     rp = folder / "replications.csv"
     header = resultfiles.read_csv(rp, {}, label="run", stop=lambda row: True)  # the columns only
-    found = [c[:-4] for c in header if c.endswith("_day") and campaign_milestones.parse(c[:-4])]
+    found = [c[:-4] for c in header if c.endswith("_day")
+             and (campaign_milestones.parse(c[:-4]) or ensemble.hosting_level(c[:-4]) is not None)]
     if found != have:
         raise InputError(f"incompatible run folder: replications.csv has the milestones {', '.join(found) or 'none'}, "
                          f"summary.json {', '.join(have)}", source=str(rp), field="milestones")
@@ -378,9 +407,62 @@ def read_run(folder: str | Path, label: str | None = None) -> RunFolder:
     text = resultfiles.read_text(tp, label="run")
     meta = _scenario_meta(_scenario_tables(tp, text))
     years, pdays = _read_person_days(folder, n, start, clock.days_between(start, horizon))
+    occ, occ_years = _read_occupancy(folder, start, horizon)
     coverage, cov_dir = _find_coverage(folder)
     return RunFolder(folder, label or summary["scenario"], summary, reps, capacity, text, meta,
-                     years, pdays, coverage, cov_dir)
+                     years, pdays, coverage, cov_dir, occ, occ_years)
+
+
+def _read_occupancy(folder: Path, start: dt.date, horizon: dt.date) -> tuple[dict | None, dict | None]:
+    """``occupancy.csv`` and ``occupancy_by_year.csv`` read back and checked (see
+    :attr:`RunFolder.occupancy`); (None, None) when the folder has neither (written before them).
+    Checked: levels 1..K each with its three columns, low <= share <= high, dates within
+    [start, horizon] and ascending; a row per year and level, years consecutive."""
+    op, yp = folder / OCCUPANCY_FILE, folder / OCCUPANCY_BY_YEAR_FILE
+    if not op.exists() and not op.is_symlink() and not yp.exists() and not yp.is_symlink():
+        return None, None
+    cols = resultfiles.read_csv(op, resultfiles.OCCUPANCY_COLUMNS, pattern=resultfiles.OCCUPANCY_PATTERN,
+                                min_rows=1, label="run")
+    src = str(op)
+    levels = sorted({int(m[1]) for c in cols if (m := re.fullmatch(resultfiles.OCCUPANCY_PATTERN[0], c))})
+    if not levels or levels != list(range(1, len(levels) + 1)):
+        raise InputError(f"expected columns p_at_least_<k> for k = 1, 2, ... K, got levels "
+                         f"{', '.join(map(str, levels)) or 'none'}", source=src)
+    for k in levels:
+        for suffix in ("", "_low", "_high"):
+            if f"p_at_least_{k}{suffix}" not in cols:
+                raise InputError(f"no column 'p_at_least_{k}{suffix}' (rossim writes it: the file is damaged or "
+                                 "from another version)", source=src)
+    arr = {w: np.array([cols[f"p_at_least_{k}{s}"] for k in levels], dtype=float)
+           for w, s in (("prob", ""), ("low", "_low"), ("high", "_high"))}
+    bad = np.argwhere((arr["low"] > arr["prob"] + 1e-9) | (arr["prob"] > arr["high"] + 1e-9))
+    if bad.size:
+        j, i = bad[0]
+        raise InputError(f"expected p_at_least_{levels[j]}_low <= p_at_least_{levels[j]} <= p_at_least_{levels[j]}"
+                         f"_high, got {arr['low'][j, i]:g}, {arr['prob'][j, i]:g}, {arr['high'][j, i]:g}",
+                         source=src, field=f"row {i + 1}")
+    dates = np.array(cols["date"], dtype="datetime64[D]")
+    lo, hi = np.datetime64(start, "D"), np.datetime64(horizon, "D")
+    bad_d = np.flatnonzero((dates < lo) | (dates > hi) | np.concatenate([[False], np.diff(dates) < np.timedelta64(0, "D")]))
+    if bad_d.size:
+        raise InputError(f"expected ascending dates from {lo} to {hi}, got {cols['date'][bad_d[0]]!r}",
+                         source=src, field=f"row {bad_d[0] + 1}, date")
+    occ = {"date": dates, "day": np.array(cols["day"], dtype=float), "levels": tuple(levels), **arr}
+    ycols = resultfiles.read_csv(yp, resultfiles.OCCUPANCY_BY_YEAR_COLUMNS, min_rows=1, label="run")
+    ysrc = str(yp)
+    years = sorted(set(ycols["year"]))
+    expected = [(y, k) for y in years for k in levels]
+    got = list(zip(ycols["year"], ycols["level"]))
+    if years != list(range(years[0], years[0] + len(years))) or got != expected:
+        first = next((i for i, (a, b) in enumerate(zip(got, expected)) if a != b), min(len(got), len(expected)))
+        raise InputError(f"expected a row per year (consecutive) and crew level 1..{levels[-1]} (as in "
+                         f"{OCCUPANCY_FILE}), in order", source=ysrc, field=f"row {first + 1}")
+    shape = (len(years), len(levels))
+    by_year = {"years": years, "levels": tuple(levels),
+               **{k: np.array(ycols[k], dtype=float).reshape(shape).T for k in
+                  ("share_mean", "share_mean_low", "share_mean_high", "share_p10", "share_p50", "share_p90")},
+               "person_days_mean": np.array(ycols["person_days_mean"], dtype=float).reshape(shape)[:, 0]}
+    return occ, by_year
 
 
 # ------------------------------------------------------------------------------ comparison
@@ -415,6 +497,9 @@ class Row:
     better: list = dataclasses.field(default_factory=list)
     #: revisit rows: each scenario's percent of the region observed (ranks only when both >= 99 %)
     revisit_seen: list | None = None
+    #: each scenario's estimate with its Monte Carlo interval (:class:`rossim.montecarlo.Interval`,
+    #: from the replications), or None where the value is not a Monte Carlo estimate (coverage)
+    noise: list | None = None
 
 
 @dataclasses.dataclass
@@ -450,7 +535,9 @@ class Comparison:
             "coverage_instrument": self.instrument,
             "coverage_settings": cov,
             "sign": "delta = scenario minus reference (days for dates); better = the better scenario "
-                    "of the pair by better_if",
+                    "of the pair by better_if, or 'within noise' when the difference does not exceed the "
+                    "Monte Carlo noise (95 %: disjoint order-statistic intervals for dates and quantiles, "
+                    "a two-sample z test for probabilities and means)",
             "notes": [REVISIT_NOTE] if self.instrument else [],
             "rows": [{"key": r.key, "statistic": r.statistic, "label": r.label, "unit": r.unit,
                       "better_if": r.better_if,
@@ -465,6 +552,40 @@ def _num(v) -> float | None:
         return None
     v = float(v)
     return v if math.isfinite(v) else None
+
+
+#: ``better`` of a difference smaller than the Monte Carlo noise (:func:`rossim.montecarlo.differs`).
+WITHIN_NOISE = "within noise"
+_PROBS = {"p10": 0.1, "p50": 0.5, "p90": 0.9}
+
+
+def _noise(run: RunFolder, row: Row, deadline: dt.date):
+    """The Monte Carlo interval of ``run``'s value on ``row``, from its replications
+    (:mod:`rossim.montecarlo`: order statistics for quantiles, censored for milestone dates;
+    Wilson for probabilities; normal for means); None when the row is not such an estimate or
+    the replications do not give it."""
+    reps, stat, n = run.replications, row.statistic, run.n
+    if n < 1:
+        return None
+    if row.key in run.summary["milestones"]:
+        if stat in _PROBS:
+            return montecarlo.quantile(run.milestone_days(row.key), _PROBS[stat], censored=True)
+        if stat == "probability":
+            return montecarlo.proportion_of(~np.isnan(run.milestone_days(row.key)))
+        if stat == "p_by_deadline":
+            d = run.dates(f"{row.key}_date")
+            return montecarlo.proportion_of(~np.isnat(d) & (d <= np.datetime64(deadline, "D")))
+        return None
+    if row.key in ("person_days", "fraction_crewed", "launches", "losses") and row.key in reps:
+        v = np.asarray(reps[row.key], dtype=float)
+        if not np.isfinite(v).all():
+            return None
+        return montecarlo.mean(v) if stat == "mean" else montecarlo.quantile(v, _PROBS[stat]) if stat in _PROBS else None
+    if row.key.startswith("person_days_") and stat == "mean":
+        y = int(row.key.removeprefix("person_days_"))
+        if y in run.person_days_years and run.person_days.shape[0]:
+            return montecarlo.mean(run.person_days[:, run.person_days_years.index(y)])
+    return None
 
 
 def _pair(row: Row, i: int, la: str, lb: str):
@@ -583,12 +704,17 @@ def compare_runs(runs: Sequence[RunFolder], deadline: dt.date | None = None,
     for row in rows:
         row.deltas = [None]
         row.better = [""]
+        if not row.key.startswith("coverage_"):
+            row.noise = [_noise(r, row, deadline) for r in runs]
         for i in range(1, len(runs)):
             d, b = _pair(row, i, labels[0], labels[i])
             seen = row.revisit_seen
             if seen is not None and d is not None and not all(
                     x is not None and x >= REVISIT_RANKED_PERCENT for x in (seen[0], seen[i])):
                 b = ""  # two revisits over different parts of the region: no ranking
+            if (b not in ("", "same") and row.noise and row.noise[0] is not None and row.noise[i] is not None
+                    and not montecarlo.differs(row.noise[0], row.noise[i])):
+                b = WITHIN_NOISE
             row.deltas.append(d)
             row.better.append(b)
     return Comparison(runs, rows, deadline, instrument)
@@ -640,6 +766,37 @@ def format_value(row: Row, v) -> str:
     if row.unit == "count":
         return f"{v:,.2f}" if row.statistic == "mean" else f"{v:,.0f}"
     return f"{v:,.0f}"
+
+
+def date_pm(entry: dict, stat: str = "p50", after: str = "after horizon") -> str:
+    """A milestone quantile of ``summary.json`` with its Monte Carlo error as "2034-09-09 ±45 d"
+    (the wider half of its 95 % interval, in days); "−30 d/+?" when the interval reaches past the
+    horizon; the date alone in a folder written without intervals; ``after`` when the quantile is
+    after the horizon."""
+    v = entry.get(stat)
+    if v is None:
+        return after
+    lo, hi = entry.get(f"{stat}_low", ...), entry.get(f"{stat}_high", ...)
+    if lo is ... or hi is ... or lo is None:
+        return v
+    d = dt.date.fromisoformat(v)
+    below = (d - dt.date.fromisoformat(lo)).days
+    if hi is None:
+        return f"{v} −{below} d/+?"
+    return f"{v} ±{max(below, (dt.date.fromisoformat(hi) - d).days)} d"
+
+
+def share_pm(entry: dict, key: str) -> str:
+    """A probability of ``summary.json`` with its Monte Carlo error as "24 % ±3" (percentage
+    points: the wider half of its 95 % Wilson interval); the share alone without an interval."""
+    p = entry.get(key)
+    if p is None:
+        return "—"
+    lo, hi = entry.get(f"{key}_low"), entry.get(f"{key}_high")
+    if lo is None or hi is None:
+        return f"{p:.0%}"
+    half = 100.0 * max(p - lo, hi - p)
+    return f"{100 * p:.0f} % ±{half:.0f}" if half >= 0.95 else f"{100 * p:.0f} % ±{half:.1f}"
 
 
 _QUANTUM = {"share": 0.001, "percent": 0.1, "h": 0.1, "person-days": 1.0}

@@ -39,7 +39,8 @@ from .errors import InputError
 from .interrupts import SignalsDeferred
 from .scenario import Scenario
 
-__all__ = ["Ensemble", "run", "stream", "streams", "quantiles", "QUANTILES", "check_size", "memory_limit",
+__all__ = ["Ensemble", "run", "all_milestones", "split_milestones", "hosting_name", "hosting_level", "HOSTING",
+           "stream", "streams", "quantiles", "QUANTILES", "check_size", "memory_limit",
            "physical_memory", "bytes_per_replication", "cores", "worker_count"]
 
 #: The quantiles reported everywhere: 10 %, median, 90 %.
@@ -110,25 +111,66 @@ class Ensemble:
 
     @property
     def milestones(self) -> tuple[str, ...]:
-        """The milestones every replication reports, in order (derived from the scenario:
-        :mod:`rossim.campaign.milestones`)."""
-        return milestone_names(self.scenario)
+        """The milestones every replication reports, in order: those the simulation reports
+        (derived from the scenario: :mod:`rossim.campaign.milestones`), then ``hosting_N`` for each
+        crew level N of theirs (computed afterwards from each replication's crew aboard:
+        :func:`rossim.occupancy.hosting`)."""
+        return all_milestones(self.scenario)
+
+    @property
+    def hosting_levels(self) -> tuple[int, ...]:
+        """The crew levels N of the ``hosting_N`` milestones: those of ``capacity_N``."""
+        return _levels_of(milestone_names(self.scenario))
+
+    def _hosting_days(self) -> np.ndarray:
+        """(L, n) ``hosting_N`` days of each replication (NaN: not in horizon), computed once.
+
+        occupancy imports this module (it summarizes Ensembles), so it is imported here, when
+        first needed: see docs/design-notes.md."""
+        key = (id(self.replications), len(self.replications))
+        cached = self.__dict__.get("_hosting_cache")
+        if cached is None or cached[0] != key:
+            from . import occupancy
+
+            levels = self.hosting_levels
+            if not self.replications or not levels:
+                days = np.full((len(levels), self.n), np.nan)
+            else:
+                days = occupancy.hosting(occupancy.Steps.from_ensemble(self), levels)
+            cached = (key, days)
+            self.__dict__["_hosting_cache"] = cached
+        return cached[1]
 
     def milestone_days(self, name: str) -> np.ndarray:
         """Days since start at which each replication reached ``name`` (NaN: not in horizon)."""
+        level = hosting_level(name)
+        if level is not None:
+            levels = self.hosting_levels
+            if level not in levels:
+                raise KeyError(name)
+            return self._hosting_days()[levels.index(level)].copy()
         return np.array([r.milestones[name] for r in self.replications], dtype=float)
 
     def values(self, name: str) -> np.ndarray:
         return np.array([getattr(r, name) for r in self.replications], dtype=float)
 
+    def _deadline_limit(self, date: dt.date) -> float:
+        return clock.days_between(self.start, date) + 1.0  # through the end of that day
+
     def probability_by(self, name: str, date: dt.date) -> float:
         """Share of replications reaching milestone ``name`` on or before ``date``."""
         days = self.milestone_days(name)
-        limit = clock.days_between(self.start, date) + 1.0  # through the end of that day
-        return float(np.mean(np.nan_to_num(days, nan=np.inf) < limit))
+        return float(np.mean(np.nan_to_num(days, nan=np.inf) < self._deadline_limit(date)))
 
     def summary(self) -> dict:
-        """The stable summary written to ``summary.json``."""
+        """The stable summary written to ``summary.json`` (keys: :mod:`rossim.results`).
+
+        Every milestone quantile carries its 95 % Monte Carlo interval (order statistics,
+        :func:`rossim.montecarlo.quantile`, censored: a bound later than the horizon is null; a
+        lower bound too few replications cannot give is the start, day 0, since no milestone
+        comes before it), every probability its Wilson interval, every mean its normal interval."""
+        from . import montecarlo
+
         sim = self.scenario.simulation
         out = {
             "scenario": self.scenario.name,
@@ -140,18 +182,36 @@ class Ensemble:
             "deadline": sim.deadline.isoformat(),
             "milestones": {},
         }
+        limit = self._deadline_limit(sim.deadline)
         for name in self.milestones:
             days = self.milestone_days(name)
-            q = quantiles(days, censored=True)
-            entry = {f"p{round(p * 100)}": clock.iso_date(self.start, v) for p, v in zip(QUANTILES, q)}
-            entry.update({f"p{round(p * 100)}_days": _num(v) for p, v in zip(QUANTILES, q)})
-            entry["probability"] = float(np.mean(np.isfinite(days)))
-            entry["probability_by_deadline"] = self.probability_by(name, sim.deadline)
+            entry: dict = {}
+            if days.size:
+                q = montecarlo.quantile(days, QUANTILES, censored=True)
+                low = np.where(np.isneginf(q.low), 0.0, q.low)
+            else:
+                q = montecarlo.Interval(*(np.full(len(QUANTILES), np.nan) for _ in range(4)))
+                low = q.low
+            keys = [f"p{round(p * 100)}" for p in QUANTILES]
+            entry.update({k: clock.iso_date(self.start, v) for k, v in zip(keys, q.value)})
+            entry.update({f"{k}_days": _num(v) for k, v in zip(keys, q.value)})
+            for k, lo, hi in zip(keys, low, q.high):
+                entry.update({f"{k}_low": clock.iso_date(self.start, lo), f"{k}_high": clock.iso_date(self.start, hi),
+                              f"{k}_low_days": _num(lo), f"{k}_high_days": _num(hi)})
+            for key, hit in (("probability", np.isfinite(days)),
+                             ("probability_by_deadline", np.nan_to_num(days, nan=np.inf) < limit)):
+                p = montecarlo.proportion_of(hit) if days.size else None
+                entry[key] = float(np.mean(hit)) if days.size else 0.0
+                entry[f"{key}_low"] = _num(p.low) if p else None
+                entry[f"{key}_high"] = _num(p.high) if p else None
             out["milestones"][name] = entry
         for name in ("person_days", "fraction_crewed", "launches", "losses"):
-            q = quantiles(self.values(name))
-            out[name] = {f"p{round(p * 100)}": _num(v) for p, v in zip(QUANTILES, q)}
-            out[name]["mean"] = float(np.mean(self.values(name)))
+            v = self.values(name)
+            q = quantiles(v)
+            out[name] = {f"p{round(p * 100)}": _num(x) for p, x in zip(QUANTILES, q)}
+            out[name]["mean"] = float(np.mean(v))
+            m = montecarlo.mean(v)
+            out[name]["mean_low"], out[name]["mean_high"] = _num(m.low), _num(m.high)
         out["modules"] = {}
         for mid in self.scenario.modules:
             docked = np.array([r.module_docked.get(mid, math.nan) for r in self.replications])
@@ -213,6 +273,50 @@ def person_days_by_year(start: dt.date, horizon_days: float, t_days: np.ndarray,
     i = np.clip(np.searchsorted(t, bounds, side="right") - 1, 0, t.size - 1)
     integral = cum[i] + a[i] * (bounds - t[i])
     return years, np.diff(integral)
+
+
+#: ``hosting_N``: "hosting N routinely" (:func:`rossim.occupancy.hosting`).
+HOSTING = "hosting"
+
+
+def hosting_name(level: int) -> str:
+    return f"{HOSTING}_{level}"
+
+
+def hosting_level(name: str) -> int | None:
+    """N of ``hosting_N`` (N >= 1, no leading zero), else None."""
+    head, _, number = name.rpartition("_")
+    if head == HOSTING and number.isdigit() and number.isascii() and number[0] != "0":
+        return int(number)
+    return None
+
+
+def _levels_of(names) -> tuple[int, ...]:
+    """The crew levels N of the ``capacity_N`` among milestone names, in order."""
+    return tuple(int(m.removeprefix("capacity_")) for m in names if m.startswith("capacity_"))
+
+
+def all_milestones(scenario: Scenario) -> tuple[str, ...]:
+    """Every milestone an ensemble of ``scenario`` reports: the simulation's
+    (:func:`rossim.campaign.milestone_names`), then ``hosting_N`` for each of their crew levels."""
+    names = milestone_names(scenario)
+    return (*names, *(hosting_name(n) for n in _levels_of(names)))
+
+
+def split_milestones(names) -> tuple[tuple[str, ...], tuple[int, ...]] | None:
+    """(the simulation's milestones, the hosting levels) of a list of milestone names as
+    :func:`all_milestones` orders them (no hosting milestone: an older run folder); None when the
+    hosting milestones are not at the end, or are not one per ``capacity_N`` level, ascending."""
+    names = list(names)
+    k = len(names)
+    while k and hosting_level(names[k - 1]) is not None:
+        k -= 1
+    own, hosting = tuple(names[:k]), tuple(hosting_level(m) for m in names[k:])
+    if any(hosting_level(m) is not None for m in own):
+        return None
+    if hosting and hosting != _levels_of(own):
+        return None
+    return own, hosting
 
 
 def quantiles(values: np.ndarray, censored: bool = False) -> np.ndarray:

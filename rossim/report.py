@@ -23,8 +23,9 @@ import numpy as np
 
 from . import figures, inputfiles, resultfiles
 from .campaign import milestones as campaign_milestones
-from .compare import (REGION_NAMES, REGIONS, REVISIT_NOTE, Comparison, RunFolder, common_milestones,
-                      compare_runs, milestone_name, read_run, table_rows)
+from .compare import (REGION_NAMES, REGIONS, REVISIT_NOTE, WITHIN_NOISE, Comparison, RunFolder,
+                      common_milestones, compare_runs, date_pm, milestone_name, read_run, share_pm, table_rows)
+from .ensemble import hosting_level
 from .errors import InputError
 from .folders import atomic_file, read_manifest
 
@@ -39,7 +40,7 @@ def cdf_milestones(runs: list[RunFolder]) -> tuple[tuple[str, str], ...]:
     ``phase_2_complete`` for the shipped scenarios)."""
     last: dict[str, tuple[int, str]] = {}  # kind -> (largest level or phase, milestone)
     for m in common_milestones(runs):
-        kind, n = campaign_milestones.parse(m)
+        kind, n = campaign_milestones.parse(m) or ("hosting", None)
         if kind in ("capacity", "phase") and (kind not in last or n > last[kind][0]):
             last[kind] = (n, m)
     return tuple((last[k][1], milestone_name(last[k][1])) for k in ("capacity", "phase") if k in last)
@@ -48,15 +49,63 @@ def cdf_milestones(runs: list[RunFolder]) -> tuple[tuple[str, str], ...]:
 # ------------------------------------------------------------------------------ data -> figure inputs
 
 
+def _phase_medians(run: RunFolder) -> dict[str, str | None]:
+    """"phase n complete" -> the median date (ISO text; None: after the horizon)."""
+    phases = {}
+    for m in run.milestones:  # names checked by read_run
+        kind, n = campaign_milestones.parse(m) or ("hosting", None)
+        if kind == "phase":
+            phases[f"phase {n} complete"] = run.summary["milestones"][m]["p50"]
+    return phases
+
+
+def _occupancy(run: RunFolder) -> figures.Occupancy | None:
+    """The figure inputs of a run's ``occupancy.csv`` and ``occupancy_by_year.csv``; None for a
+    folder written before them."""
+    occ, by_year = run.occupancy, run.occupancy_by_year
+    if occ is None or by_year is None:
+        return None
+    half = np.maximum(occ["prob"] - occ["low"], occ["high"] - occ["prob"])
+    phases = {k: (dt.date.fromisoformat(v) if v else None) for k, v in _phase_medians(run).items()}
+    return figures.Occupancy(run.label, occ["date"], occ["levels"], occ["prob"], half, tuple(by_year["years"]),
+                             by_year["share_mean"], by_year["share_p10"], by_year["share_p90"], phases, run.n)
+
+
+def _shown_levels(items: Sequence[figures.Occupancy], runs: Sequence[RunFolder]) -> tuple[int, ...]:
+    """The crew levels of the per-year chart: those of the runs' milestones (2 and 4 for the
+    shipped scenarios), else the largest."""
+    return tuple(_hosting_levels(runs)) or (max(k for it in items for k in it.levels),)
+
+
+def _hosting_levels(runs: Sequence[RunFolder]) -> list[int]:
+    """The crew levels N of the runs' ``hosting_N`` milestones, ascending."""
+    return sorted({hosting_level(m) for r in runs for m in r.milestones} - {None})
+
+
+def _occupancy_figures(runs: Sequence[RunFolder], folder: Path, svg: bool, title: str) -> list[tuple[str, Path]]:
+    """The occupancy figures of ``runs`` (one panel per scenario, common axes); [] when a run
+    has no occupancy files (an older folder: the caller falls back to the capacity bands)."""
+    items = [_occupancy(r) for r in runs]
+    if not items or any(it is None for it in items):
+        return []
+    shown = _shown_levels(items, runs)
+    fig = figures.occupancy_figure(items, title=f"How many cosmonauts are aboard — {title}")
+    out = [("Share of replications with exactly k cosmonauts aboard on each date, stacked: the top of each band "
+            "is the probability that at least k are aboard. Dashed lines: median phase-complete dates.",
+            _save(fig, folder, "fig_occupancy", svg))]
+    words = " and ".join(f"at least {k}" for k in shown)
+    fig = figures.occupancy_by_year_figure(items, levels=shown,
+                                           title=f"Share of each year with {words} aboard — {title}")
+    out.append((f"Share of each calendar year with {words} cosmonauts aboard: bars, the mean over replications; "
+                "whiskers, 10–90 % of replications.", _save(fig, folder, "fig_occupancy_by_year", svg)))
+    return out
+
+
 def _bands(run: RunFolder) -> figures.Bands | None:
     cap = run.capacity
     if not cap or "capacity_p50" not in cap or cap["date"].size == 0:
         return None
-    phases = {}
-    for m in run.milestones:  # names checked by read_run
-        kind, n = campaign_milestones.parse(m)
-        if kind == "phase":
-            phases[f"phase {n} complete"] = run.summary["milestones"][m]["p50"]
+    phases = _phase_medians(run)
     return figures.Bands(
         run.label, cap["date"],
         tuple(cap[f"capacity_p{q}"] for q in (10, 50, 90)),
@@ -209,10 +258,10 @@ def _coverage_maps(found: Sequence[tuple[RunFolder, Any]], instrument: str, fold
 
 def run_figures(run: RunFolder, folder: Path, svg: bool = False) -> list[tuple[str, Path]]:
     """Write the figures of one run folder; returns (caption, path) pairs."""
-    out = []
-    b = _bands(run)
     title = run.title
-    if b is not None:
+    out = _occupancy_figures([run], folder, svg, title)
+    b = None if out else _bands(run)
+    if b is not None:  # a folder written before occupancy.csv
         fig = figures.capacity_figure([b], title=f"Crew capacity and crew aboard — {title}")
         out.append(("Crew capacity and crew aboard over time (median, 10–90 % band, median phase-complete "
                     "dates).", _save(fig, folder, "fig_capacity", svg)))
@@ -239,9 +288,9 @@ def comparison_figures(comp: Comparison, folder: Path, svg: bool = False) -> lis
     names = " vs ".join(r.label for r in runs)
     # every file read (and checked) before any figure is drawn
     found = [(r, res) for r in runs if comp.instrument and (res := _coverage_result(r, comp.instrument)) is not None]
-    out = []
-    bands = [b for b in (_bands(r) for r in runs) if b is not None]
-    if bands:
+    out = _occupancy_figures(runs, folder, svg, names)
+    bands = [] if out else [b for b in (_bands(r) for r in runs) if b is not None]
+    if bands:  # some run folder was written before occupancy.csv
         fig = figures.capacity_figure(bands, title=f"Crew capacity and crew aboard — {names}")
         out.append(("Crew capacity and crew aboard over time, one colour per scenario (median, 10–90 % band, "
                     "median phase-complete dates dashed).", _save(fig, folder, "fig_capacity", svg)))
@@ -325,18 +374,30 @@ def _key_figures(run: RunFolder) -> str:
     rows = []
     for m in run.milestones:
         e = s["milestones"][m]
-        rows.append([milestone_name(m), e["p10"] or "after horizon", e["p50"] or "after horizon",
-                     e["p90"] or "after horizon", _pct(e["probability"]), _pct(e["probability_by_deadline"])])
+        rows.append([milestone_name(m), e["p10"] or "after horizon", date_pm(e), e["p90"] or "after horizon",
+                     share_pm(e, "probability"), share_pm(e, "probability_by_deadline")])
     out = [f"<h3>Milestones ({run.n} replications)</h3>",
-           _table(["milestone", "10 %", "median", "90 %", f"P(by horizon {s['horizon']})",
-                   f"P(by {s['deadline']})"], rows)]
+           _table(["milestone", "10 %", "median ± MC error", "90 %", f"P(by horizon {s['horizon']})",
+                   f"P(by {s['deadline']})"], rows),
+           '<p class="note">Dates: 10 %, median and 90 % of the replications. "± 45 d" after a median and '
+           '"± 3" after a probability (percentage points) are the Monte Carlo error: the wider half of the 95 % '
+           "interval of that estimate from this many replications (order statistics for dates, Wilson for "
+           "probabilities; \u201c+?\u201d: the interval reaches past the horizon); another seed moves the "
+           "number within it. <i>Hosting N routinely</i>: the first date with at least N aboard from which at "
+           "least N are aboard 90 % of the following 365 days (needs that year within the horizon); "
+           "<i>crew capacity \u2265 N</i> is only the first instant N could be aboard.</p>"]
     rows = []
     for key, name, fmt in (("person_days", "person-days aboard", "{:,.0f}"),
                            ("fraction_crewed", "fraction of time crewed", "{:.1%}"),
                            ("launches", "launches", "{:,.0f}"), ("losses", "losses (launch failures)", "{:,.1f}")):
         q = s[key]
-        rows.append([name, *(_n(q.get(k), fmt) for k in ("p10", "p50", "p90", "mean"))])
-    out += ["<h3>Totals over the run</h3>", _table(["quantity", "10 %", "median", "90 %", "mean"], rows)]
+        mean = _n(q.get("mean"), fmt)
+        if q.get("mean_low") is not None and q.get("mean_high") is not None:
+            mean += f" [{_n(q['mean_low'], fmt)} – {_n(q['mean_high'], fmt)}]"
+        rows.append([name, *(_n(q.get(k), fmt) for k in ("p10", "p50", "p90")), mean])
+    out += ["<h3>Totals over the run</h3>",
+            _table(["quantity", "10 %", "median", "90 %", "mean [95 % MC interval]"], rows)]
+    out.append(_occupancy_table(run))
     if run.person_days_years:
         pd_ = run.person_days
         rows = []
@@ -357,6 +418,30 @@ def _key_figures(run: RunFolder) -> str:
     if run.coverage:
         out.append(_coverage_table(run))
     return "\n".join(out)
+
+
+def _occupancy_table(run: RunFolder) -> str:
+    """Share of each calendar year with at least N aboard (N: the hosting levels), mean over the
+    replications with its 95 % interval and the 10–90 % range; empty for an older folder."""
+    by = run.occupancy_by_year
+    if by is None:
+        return ""
+    levels = [k for k in (_hosting_levels([run]) or [by["levels"][-1]]) if k in by["levels"]]
+    rows = []
+    for i, y in enumerate(by["years"]):
+        row = [str(y)]
+        for k in levels:
+            j = by["levels"].index(k)
+            row.append(f"{by['share_mean'][j, i]:.0%} [{by['share_mean_low'][j, i]:.0%} – "
+                       f"{by['share_mean_high'][j, i]:.0%}]; {by['share_p10'][j, i]:.0%} – {by['share_p90'][j, i]:.0%}")
+        row.append(f"{by['person_days_mean'][i]:,.0f}")
+        rows.append(row)
+    return ("<h3>Crew aboard by calendar year</h3>"
+            + _table(["year", *(f"share of the year with \u2265 {k} aboard" for k in levels), "person-days (mean)"],
+                     rows)
+            + '<p class="note">Share of the year: the mean over replications [its 95 % Monte Carlo interval]; '
+              "then the 10 % – 90 % range of replications. A first or last year cut by the start or the horizon "
+              "counts its simulated days only.</p>")
 
 
 def _coverage_table(run: RunFolder) -> str:
@@ -486,7 +571,7 @@ def _comparison_table(comp: Comparison) -> str:
         rows.append([row.label.replace(": median date", ": median [10 % – 90 %]"), *vals, *ds])
         cls = [""] * (1 + len(vals))
         for i in range(1, len(labels)):
-            cls += ["", "better" if row.better[i] not in ("", "same") else ""]
+            cls += ["", "better" if row.better[i] not in ("", "same", WITHIN_NOISE) else ""]
         classes.append(cls)
     return _table(header, rows, classes)
 
@@ -501,7 +586,9 @@ def _comparison_report(folder: Path, svg: bool) -> Path:
     body = [f"<h1>Comparison: {_e(names)}</h1>",
             f'<p class="sub">Reference: <b>{_e(comp.labels[0])}</b>. Δ = scenario − reference (days for dates, '
             "percentage points for shares); <i>better</i> names the better scenario on that metric: earlier "
-            "dates, higher probabilities, person-days and coverage, lower revisit times and losses.</p>",
+            "dates, higher probabilities, person-days and coverage, lower revisit times and losses; "
+            "<i>within noise</i>: the difference does not exceed the Monte Carlo noise of the two estimates "
+            "(their 95 % intervals from the replications), so another seed could reverse it.</p>",
             _table(["scenario", "title", "replications", "seed", "simulated"],
                    [[r.label, r.title, str(r.n), str(r.summary.get("seed")),
                      f"{r.summary['start']} – {r.summary['horizon']}"] for r in runs])]

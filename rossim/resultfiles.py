@@ -279,7 +279,19 @@ def read_csv(path: Path, columns: Mapping[str, Column], *, pattern: tuple[str, C
 
 # ------------------------------------------------------------------------------ rossim's files
 
-_QUANTILES = {"p10": optional(NUMBER), "p50": optional(NUMBER), "p90": optional(NUMBER), "mean": NUMBER}
+_QUANTILES = {"p10": optional(NUMBER), "p50": optional(NUMBER), "p90": optional(NUMBER), "mean": NUMBER,
+              "mean_low?": NUMBER, "mean_high?": NUMBER}
+#: One milestone of ``summary.json``: its quantiles (dates and days) and their Monte Carlo
+#: intervals, its probabilities and their Wilson intervals (the intervals are absent in folders
+#: written before rossim reported them).
+MILESTONE = {
+    **{f"p{q}": optional(DATE) for q in (10, 50, 90)},
+    **{f"p{q}_days?": optional(NUMBER) for q in (10, 50, 90)},
+    **{f"p{q}_{b}?": optional(DATE) for q in (10, 50, 90) for b in ("low", "high")},
+    **{f"p{q}_{b}_days?": optional(NUMBER) for q in (10, 50, 90) for b in ("low", "high")},
+    "probability": SHARE, "probability_by_deadline": SHARE,
+    **{f"{p}_{b}?": optional(SHARE) for p in ("probability", "probability_by_deadline") for b in ("low", "high")},
+}
 
 #: ``summary.json`` of a run folder (see :mod:`rossim.results`).
 SUMMARY = {
@@ -290,10 +302,7 @@ SUMMARY = {
     "start": DATE,
     "horizon": DATE,
     "deadline": DATE,
-    "milestones": MapOf({"p10": optional(DATE), "p50": optional(DATE), "p90": optional(DATE),
-                         "p10_days?": optional(NUMBER), "p50_days?": optional(NUMBER),
-                         "p90_days?": optional(NUMBER), "probability": SHARE,
-                         "probability_by_deadline": SHARE}),
+    "milestones": MapOf(MILESTONE),
     "person_days": _QUANTILES,
     "fraction_crewed": _QUANTILES,
     "launches": _QUANTILES,
@@ -345,6 +354,19 @@ CAPACITY_PATTERN = (r"(capacity|crew_aboard)_mean", NONNEG_COL)
 #: ``person_days_by_year.csv``: a replication column and one per calendar year.
 PERSON_DAYS_COLUMNS = {"replication": INT_COL}
 PERSON_DAYS_PATTERN = (r"person_days_\d{4}", NONNEG_COL)
+_SHARE_COL = _number_column("a share in [0, 1]", lambda x: -_ROUNDING <= x <= 1 + _ROUNDING)
+#: ``occupancy.csv`` of a run folder: ``date``, ``day``; the columns of each crew level k
+#: (:data:`OCCUPANCY_PATTERN`: ``p_at_least_<k>``, ``_low``, ``_high``) are checked by the reader.
+OCCUPANCY_COLUMNS = {"date": DATE_COL, "day": NONNEG_COL}
+OCCUPANCY_PATTERN = (r"p_at_least_([1-9]\d{0,3})(_low|_high)?", _SHARE_COL)
+#: ``occupancy_by_year.csv`` of a run folder.
+OCCUPANCY_BY_YEAR_COLUMNS = {
+    "year": Column(Kind("a year", lambda t: re.fullmatch(r"\d{4}", t) is not None), convert=int),
+    "level": Column(Kind("a crew level >= 1", lambda t: re.fullmatch(r"[1-9]\d{0,3}", t) is not None), convert=int),
+    **{k: _SHARE_COL for k in ("share_mean", "share_mean_low", "share_mean_high", "share_p10", "share_p50",
+                               "share_p90")},
+    "person_days_mean": NONNEG_COL,
+}
 #: ``events.csv`` (read only for person-days of older folders).
 EVENTS_COLUMNS = {"replication": INT_COL, "day": NUMBER_COL, "kind": TEXT_COL, "detail": TEXT_COL}
 #: ``coverage_cells.csv`` of a coverage folder.

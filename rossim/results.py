@@ -8,15 +8,34 @@ Files of a campaign run (``rossim run``):
 
 =====================  =====================================================================
 ``summary.json``       stable keys: ``milestones.<name>.{p10,p50,p90}`` (ISO dates, null if not
-                       reached) and ``.probability``, one entry per milestone of the scenario
+                       reached) with ``_days`` twins, each with its 95 % Monte Carlo interval
+                       ``{p10,p50,p90}_low`` / ``_high`` (order statistics; null: later than
+                       the horizon; a low bound too few replications give is the start) and
+                       ``_low_days`` / ``_high_days``; ``.probability`` (by the horizon) and
+                       ``.probability_by_deadline`` with their Wilson intervals ``_low`` /
+                       ``_high``. One entry per milestone of the scenario
                        (:mod:`rossim.campaign.milestones`: ``first_crew``, ``room_for_N`` and
                        ``capacity_N`` per crew level, ``phase_<n>_complete`` per phase), in
-                       that order; ``person_days``, ``fraction_crewed``, ``launches``, ``losses``
-                       as ``{p10,p50,p90,mean}``
+                       that order, then ``hosting_N`` per crew level N ("hosting N routinely":
+                       the first date with at least N aboard from which at least N are aboard
+                       90 % of the next 365 days, :func:`rossim.occupancy.hosting`);
+                       ``person_days``, ``fraction_crewed``, ``launches``, ``losses`` as
+                       ``{p10,p50,p90,mean,mean_low,mean_high}``
 ``replications.csv``   one row per replication: milestone days and dates (the same milestones,
-                       in the same order), counts, module dates
+                       in the same order: ``<name>_day``, ``<name>_date``, ``hosting_N`` too),
+                       counts, module dates
 ``events.csv``         every replication's event log, with a ``replication`` column
 ``capacity.csv``       crew capacity and crew aboard on a regular grid: 10/50/90 % and mean
+``occupancy.csv``      on the same grid (``date``, ``day``), for each crew level k from 1 to the
+                       largest crew target: ``p_at_least_k`` (the share of replications with at
+                       least k aboard on that date, exact from the step functions) and its 95 %
+                       Wilson interval ``p_at_least_k_low`` / ``p_at_least_k_high``
+``occupancy_by_year.csv``  a row per calendar year and crew level k (``year``, ``level``): the
+                       share of the year with at least k aboard, ``share_mean`` with its 95 %
+                       interval (``share_mean_low``, ``share_mean_high``) and ``share_p10`` /
+                       ``share_p50`` / ``share_p90`` over replications (a year cut by the start
+                       or the horizon: of its simulated days); ``person_days_mean``: the year's
+                       mean person-days aboard (the same on every level's row)
 ``person_days_by_year.csv``  person-days aboard per replication and calendar year
 ``scenario.toml``      the scenario text as run, with the ``--set`` overrides in a header
 =====================  =====================================================================
@@ -36,11 +55,15 @@ from . import clock
 from .ensemble import Ensemble
 from .folders import output_dir
 
-__all__ = ["output_dir", "write_json", "write_csv", "write_campaign", "write_person_days", "read_summary",
-           "PERSON_DAYS_FILE"]
+__all__ = ["output_dir", "write_json", "write_csv", "write_campaign", "write_person_days", "write_occupancy",
+           "read_summary", "PERSON_DAYS_FILE", "OCCUPANCY_FILE", "OCCUPANCY_BY_YEAR_FILE"]
 
 #: Person-days aboard per replication and calendar year.
 PERSON_DAYS_FILE = "person_days_by_year.csv"
+#: P(at least k aboard) on the capacity grid.
+OCCUPANCY_FILE = "occupancy.csv"
+#: Share of each calendar year with at least k aboard.
+OCCUPANCY_BY_YEAR_FILE = "occupancy_by_year.csv"
 
 
 def write_json(path: Path, data: dict) -> None:
@@ -79,10 +102,11 @@ def write_campaign(folder: Path, ensemble: Ensemble, overrides: Sequence[str] = 
     header += [f"{m}_docked_date" for m in mods] + [f"{m}_ready_date" for m in mods]
     header += [f"{m}_losses" for m in mods]
     rows = []
-    for r in ensemble.replications:
+    days = {m: ensemble.milestone_days(m) for m in milestones}
+    for i, r in enumerate(ensemble.replications):
         row = [r.index]
         for m in milestones:
-            d = r.milestones[m]
+            d = float(days[m][i])
             row += [_fmt(d), clock.iso_date(start, d) or ""]
         row += [_fmt(r.person_days), _fmt(r.fraction_crewed), r.launches, r.losses]
         row += [clock.iso_date(start, r.module_docked.get(m, np.nan)) or "" for m in mods]
@@ -110,9 +134,44 @@ def write_campaign(folder: Path, ensemble: Ensemble, overrides: Sequence[str] = 
               ([_fmt(d), clock.iso_date(start, d), *(_fmt(float(bands[k][i])) for k in keys)]
                for i, d in enumerate(bands["day"])))
 
+    write_occupancy(folder, ensemble)
+
     header_lines = [f"# rossim run of {sc.source}"]
     header_lines += [f"# --set {o}" for o in overrides]
     (folder / "scenario.toml").write_text("\n".join(header_lines) + "\n" + sc.source_text, encoding="utf-8")
+
+
+def write_occupancy(folder: Path, ensemble: Ensemble) -> None:
+    """``occupancy.csv`` (P(at least k aboard) on the capacity grid, with Wilson intervals) and
+    ``occupancy_by_year.csv`` (share of each calendar year with at least k aboard: mean with its
+    interval, 10/50/90 % over replications; mean person-days of the year), for k = 1 .. the largest
+    crew target (:func:`rossim.occupancy.levels_for`)."""
+    from . import occupancy
+
+    start = ensemble.start
+    steps = occupancy.Steps.from_ensemble(ensemble)
+    levels = occupancy.levels_for(ensemble)
+    grid = np.arange(0.0, steps.horizon_days + 1e-9, ensemble.scenario.simulation.capacity_step_days)
+    prob = occupancy.prob_at_least(steps, levels, grid)
+    header = ["date", "day"]
+    for k in levels:
+        header += [f"p_at_least_{k}", f"p_at_least_{k}_low", f"p_at_least_{k}_high"]
+    write_csv(folder / OCCUPANCY_FILE, header,
+              ([clock.iso_date(start, d), _fmt(float(d)),
+                *(_fmt(float(a[j, i])) for j in range(len(levels)) for a in (prob.value, prob.low, prob.high))]
+               for i, d in enumerate(grid)))
+    years, share = occupancy.share_at_least_by_year(steps, levels)
+    ys = occupancy.year_summary(share)  # (L, Y) each
+    _, pdays = occupancy.person_days_by_year(steps)
+    pd_mean = pdays.mean(axis=0)
+    write_csv(folder / OCCUPANCY_BY_YEAR_FILE,
+              ["year", "level", "share_mean", "share_mean_low", "share_mean_high", "share_p10", "share_p50",
+               "share_p90", "person_days_mean"],
+              ([y, k, *(_fmt(float(min(max(v, 0.0), 1.0))) for v in
+                        (ys["mean"].value[j, i], ys["mean"].low[j, i], ys["mean"].high[j, i],
+                         ys["p10"].value[j, i], ys["p50"].value[j, i], ys["p90"].value[j, i])),
+                _fmt(float(pd_mean[i]))]
+               for i, y in enumerate(years) for j, k in enumerate(levels)))
 
 
 def write_person_days(folder: Path, years: Sequence[int], values: np.ndarray) -> None:

@@ -73,19 +73,20 @@ def test_three_phases_through_rossim_run(tmp_path):
     out = tmp_path / "run"
     assert cli.main(["run", str(path), "-n", "3", "--workers", "1", "--out", str(out)]) == 0
     summary = json.loads((out / "summary.json").read_text())
-    assert tuple(summary["milestones"]) == THREE_NAMES
+    hosting = ("hosting_2", "hosting_3", "hosting_4", "hosting_6")  # one per crew level, computed after the run
+    assert tuple(summary["milestones"]) == THREE_NAMES + hosting
     assert summary["milestones"]["phase_3_complete"]["p50"] == "2030-03-16"  # day 74
     assert summary["milestones"]["capacity_6"]["p50"] == "2030-03-16"
     assert summary["milestones"]["capacity_6"]["probability"] == 1.0
     with open(out / "replications.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert [m for m in (c[:-4] for c in rows[0] if c.endswith("_day"))] == list(THREE_NAMES)
+    assert [m for m in (c[:-4] for c in rows[0] if c.endswith("_day"))] == list(THREE_NAMES + hosting)
     assert {r["phase_3_complete_day"] for r in rows} == {"74"} and {r["capacity_6_date"] for r in rows} == {"2030-03-16"}
     html = (out / "report.html").read_text()
     assert "Phase 3 complete" in html and "Crew capacity ≥ 6" in html and "Room for 3 crew" in html
     # Read back and compared with a two-phase run: the table has the milestones both report.
     run = compare.read_run(out)
-    assert run.milestones == list(THREE_NAMES)
+    assert run.milestones == list(THREE_NAMES + hosting)
     two = tmp_path / "two"
     assert cli.main(["run", str(TINY), "-n", "3", "--workers", "1", "--no-report", "--out", str(two)]) == 0
     comp = compare.compare_runs([run, compare.read_run(two)])
