@@ -25,12 +25,21 @@ Files written (``runs/<scenario>-coverage`` by default):
     ``scenario``, ``title``, ``source``, ``overrides``, ``orbit`` (``altitude_km``,
     ``inclination_deg``, ``eccentricity``, ``period_min``, ``sun_synchronous``, ``epoch``,
     ``raan_deg``, and ``ltan_h`` when given), ``span`` (``start``, ``end`` ISO, ``days``),
-    ``resolution_km``, ``step_s``, ``nsr_corridor_width_km``, ``instruments`` (their parameters).
+    ``resolution_km``, ``step_s``, ``nsr_corridor_width_km``, ``instruments`` (their parameters),
+    ``contacts``: ``stations.<name>`` (``lat_deg``, ``lon_deg``, ``height_m``, ``min_elevation_deg``,
+    ``source`` "shipped" or "scenario", and the figures below) and ``network`` (the union of all
+    stations' windows: ``stations``, the count, and the figures), with the figures ``passes``,
+    ``minutes_per_day``, ``passes_per_day``, ``longest_gap_h`` (:func:`rossim.contacts.statistics`).
 ``coverage_cells.csv``
     One row per region, instrument and cell: ``region, instrument, lat_deg, lon_deg, area_km2,
     accesses, first_access_h, revisit_mean_h, revisit_max_h`` (empty where undefined).
 ``ground_track.csv``
     Every sample of the run: ``time_utc, lat_deg, lon_deg, height_km, sunlit`` (1/0).
+``contacts.csv``
+    Every contact window with a ground station (:mod:`rossim.contacts`; the shipped Russian stations
+    and the scenario's ``[ground_stations]``, :func:`ground_stations`), by station then start:
+    ``station, start_utc, end_utc, duration_s, max_elevation_deg`` (ISO UTC times to the
+    millisecond). A window still open at the span's start or end is cut there.
 ``map_<instrument>.png``
     Mean revisit per cell over Russia (:func:`rossim.maps.coverage_map`).
 """
@@ -48,7 +57,7 @@ from typing import Any
 
 import numpy as np
 
-from . import clock, coverage, inputfiles, regions, results, scenario
+from . import clock, contacts, coverage, inputfiles, regions, results, scenario
 from .coverage import CoverageResult, Instrument
 from .errors import InputError
 from .orbit import Orbit
@@ -69,6 +78,7 @@ __all__ = [
     "build_instruments",
     "region_grids",
     "analyze_regions",
+    "ground_stations",
     "prepare",
     "run",
     "print_summary",
@@ -291,6 +301,26 @@ def check_accesses(orbit: Orbit, grids: dict[str, regions.Grid], instruments: li
             field="coverage.resolution_km (--resolution-km)")
 
 
+def ground_stations(sc) -> list[tuple[contacts.GroundStation, str]]:
+    """The ground stations of a run with where each comes from ("shipped" or "scenario"): the shipped
+    Russian stations unless ``ground_stations.use_shipped`` is false, at
+    ``ground_stations.min_elevation_deg``, then the scenario's ``ground_stations.extra`` (one named
+    as a shipped station replaces it, in its place)."""
+    spec = sc.ground_stations
+    out: dict[str, tuple[contacts.GroundStation, str]] = {}
+    if spec.use_shipped:
+        for st in contacts.shipped_stations(spec.min_elevation_deg):
+            out[st.name] = (st, "shipped")
+    for name, extra in spec.extra.items():
+        min_el = spec.min_elevation_deg if extra.min_elevation_deg is None else extra.min_elevation_deg
+        try:
+            st = contacts.GroundStation(name, extra.lat_deg, extra.lon_deg, extra.height_m, min_el)
+        except InputError as exc:
+            raise InputError(exc.message, source=sc.source, field=f"ground_stations.extra.{name}") from None
+        out[name] = (st, "scenario")
+    return list(out.values())
+
+
 # ---------------------------------------------------------------------------------------------
 # The analysis
 # ---------------------------------------------------------------------------------------------
@@ -511,6 +541,33 @@ def _write_ground_track(path: Path, start, track, step_days: np.ndarray) -> None
         f.write("\n")
 
 
+def _contacts_summary(found: contacts.Contacts, stations: list[tuple[contacts.GroundStation, str]]) -> dict:
+    def figures(stats: dict) -> dict:
+        return {"passes": stats["passes"], "minutes_per_day": _num(stats["minutes_per_day"], 3),
+                "passes_per_day": _num(stats["passes_per_day"], 4), "longest_gap_h": _num(stats["longest_gap_h"], 4)}
+
+    stats = contacts.summary(found)
+    by_station = {}
+    for st, origin in stations:
+        by_station[st.name] = {"lat_deg": st.lat_deg, "lon_deg": st.lon_deg, "height_m": st.height_m,
+                               "min_elevation_deg": st.min_elevation_deg, "source": origin,
+                               **figures(stats["stations"][st.name])}
+    return {"stations": by_station, "network": {"stations": len(stations), **figures(stats["network"])}}
+
+
+def _write_contacts(path: Path, start, found: contacts.Contacts) -> None:
+    """``contacts.csv``: one row per window, by station then start."""
+    t0 = np.datetime64(clock.as_utc(start).replace(tzinfo=None), "ms")
+
+    def stamps(days):
+        return np.datetime_as_string(t0 + np.round(days * 86_400_000.0).astype("timedelta64[ms]"), unit="ms")
+
+    rows = zip([found.names[k] for k in found.station.tolist()], stamps(found.start_days).tolist(),
+               stamps(found.end_days).tolist(), found.duration_s.tolist(), found.max_elevation_deg.tolist())
+    results.write_csv(path, ("station", "start_utc", "end_utc", "duration_s", "max_elevation_deg"),
+                      ((name, f"{s}Z", f"{e}Z", f"{d:.3f}", f"{el:.3f}") for name, s, e, d, el in rows))
+
+
 def _safe_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "instrument"
 
@@ -576,9 +633,12 @@ def run(
     days, resolution_km, orbit, instruments, start, grids = prepare(
         sc, days=days, resolution_km=resolution_km, instrument=instrument, half_angle_deg=half_angle_deg,
         region_files=region_files)
+    stations = ground_stations(sc)
     by_region, track = analyze_regions(orbit, grids, instruments, start, days, cov.step_s, progress)
     any_result = by_region["russia"][instruments[0].name]
     sample_days = any_result.track.days
+    found = contacts.find_contacts(orbit, [st for st, _ in stations], start, days, t_days=sample_days,
+                                   itrs_km=track.itrs_km)
 
     orbit_info = _orbit_info(sc, orbit)
     summary = {
@@ -593,6 +653,7 @@ def run(
         "nsr_corridor_width_km": cov.nsr_corridor_width_km,
         "instruments": {i.name: _instrument_info(sc, i, orbit) for i in instruments},
         "regions": {r: {i: _region_summary(res) for i, res in by_region[r].items()} for r in grids},
+        "contacts": _contacts_summary(found, stations),
     }
     summary["step_s"] = round(summary["step_s"], 6)
 
@@ -603,6 +664,7 @@ def run(
                            "first_access_h", "revisit_mean_h", "revisit_max_h"),
                           _cell_rows(by_region))
         _write_ground_track(tmp / "ground_track.csv", start, track, sample_days)
+        _write_contacts(tmp / "contacts.csv", start, found)
         if maps:
             _write_maps(tmp, summary, by_region["russia"], instruments, progress, map_vmax_h)
         if finish is not None:
@@ -671,3 +733,18 @@ def print_summary(summary: dict, console) -> None:
             pct = s["percent_area_observed"]
             t.add_row(region, inst, "—" if pct is None else f"{pct:.1f}", *(_h(s[k]) for k in FIGURES[1:]))
     console.print(t)
+    if summary.get("contacts"):
+        console.print(_contacts_line(summary["contacts"]))
+
+
+def _contacts_line(section: dict) -> str:
+    """One line on the ground-station contacts of a summary."""
+    net, stations = section["network"], section["stations"]
+    if not stations:
+        return "contacts: no ground stations (ground_stations.use_shipped = false and no extra)"
+    els = sorted({s["min_elevation_deg"] for s in stations.values()})
+    mask = f"{els[0]:g}°" if len(els) == 1 else f"{els[0]:g}-{els[-1]:g}°"
+    best = max(stations, key=lambda k: stations[k]["minutes_per_day"])
+    return (f"contacts with {len(stations)} ground stations (elevation >= {mask}): {net['minutes_per_day']:.0f} "
+            f"min/day, {net['passes_per_day']:.1f} passes/day, longest gap {_h(net['longest_gap_h'])} h "
+            f"(contacts.csv; most: {best}, {stations[best]['minutes_per_day']:.0f} min/day)")

@@ -41,7 +41,7 @@ __all__ = [
     "Scenario", "Meta", "Simulation", "OrbitSpec", "LaunchSite", "LaunchVehicle", "Module",
     "CrewShip", "CargoShip", "Phase", "CrewPolicy", "StationSpec", "InstrumentSpec",
     "CoverageSpec", "load", "loads", "apply_overrides", "resolve_extends", "build_orbit",
-    "check_coverage_sampling", "validate_orbit",
+    "check_coverage_sampling", "validate_orbit", "GroundStationSpec", "GroundStations",
 ]
 
 #: Inclination tolerance when matching an orbit against a site's documented inclinations (deg):
@@ -484,6 +484,32 @@ class CoverageSpec(_Model):
         return step_s
 
 
+#: Most extra ground stations of a scenario (with the 7 shipped ones, within the contact search's
+#: limit ``rossim.contacts.MAX_STATIONS``).
+MAX_GROUND_STATIONS = 90
+
+
+class GroundStationSpec(_Model):
+    """One ground station of ``[ground_stations.extra.NAME]``: geodetic WGS84 position."""
+
+    lat_deg: Number = Field(ge=-90, le=90)
+    lon_deg: Number = Field(ge=-180, le=360)
+    height_m: Number = Field(0.0, ge=-1000, le=10000, description="above the WGS84 ellipsoid")
+    min_elevation_deg: Number | None = Field(None, ge=0, lt=90,
+                                             description="default: ground_stations.min_elevation_deg")
+
+
+class GroundStations(_Model):
+    """``[ground_stations]``: the shipped Russian stations (``rossim/data/ground_stations.json``)
+    unless ``use_shipped = false``, and the scenario's own in ``extra`` (one with a shipped
+    station's id replaces it)."""
+
+    use_shipped: Flag = True
+    min_elevation_deg: Number = Field(5.0, ge=0, lt=90, description="assumption: rossim.contacts."
+                                      "DEFAULT_MIN_ELEVATION_DEG, a usual mask of tracking antennas")
+    extra: dict[Key, GroundStationSpec] = Field(default_factory=dict, max_length=MAX_GROUND_STATIONS)
+
+
 class Scenario(_Model):
     """A validated, immutable scenario. Build it with :func:`load` or :func:`loads`."""
 
@@ -500,6 +526,7 @@ class Scenario(_Model):
     crew: CrewPolicy | None = None
     instruments: dict[Key, InstrumentSpec] = Field(default_factory=dict)
     coverage: CoverageSpec = CoverageSpec()
+    ground_stations: GroundStations = GroundStations()
 
     # Filled by load(): where the scenario came from, for messages and reports.
     source: str = Field("<scenario>", exclude=True)
