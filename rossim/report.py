@@ -94,8 +94,8 @@ def _occupancy_figures(runs: Sequence[RunFolder], folder: Path, svg: bool, title
             "is the probability that at least k are aboard. Dashed lines: median phase-complete dates.",
             _save(fig, folder, "fig_occupancy", svg))]
     words = " and ".join(f"at least {k}" for k in shown)
-    fig = figures.occupancy_by_year_figure(items, levels=shown,
-                                           title=f"Share of each year with {words} aboard — {title}")
+    fig = figures.occupancy_by_year_figure(items, levels=shown, title=f"Share of each year with {words} aboard — "
+                                           + " vs ".join(r.label for r in runs))
     out.append((f"Share of each calendar year with {words} cosmonauts aboard: bars, the mean over replications; "
                 "whiskers, 10–90 % of replications.", _save(fig, folder, "fig_occupancy_by_year", svg)))
     return out
@@ -432,16 +432,17 @@ def _occupancy_table(run: RunFolder) -> str:
         row = [str(y)]
         for k in levels:
             j = by["levels"].index(k)
-            row.append(f"{by['share_mean'][j, i]:.0%} [{by['share_mean_low'][j, i]:.0%} – "
-                       f"{by['share_mean_high'][j, i]:.0%}]; {by['share_p10'][j, i]:.0%} – {by['share_p90'][j, i]:.0%}")
-        row.append(f"{by['person_days_mean'][i]:,.0f}")
+            row += [f"{100 * by['share_mean'][j, i]:.0f} % [{100 * by['share_mean_low'][j, i]:.0f}–"
+                    f"{100 * by['share_mean_high'][j, i]:.0f}]",
+                    f"{100 * by['share_p10'][j, i]:.0f}–{100 * by['share_p90'][j, i]:.0f} %"]
         rows.append(row)
-    return ("<h3>Crew aboard by calendar year</h3>"
-            + _table(["year", *(f"share of the year with \u2265 {k} aboard" for k in levels), "person-days (mean)"],
-                     rows)
-            + '<p class="note">Share of the year: the mean over replications [its 95 % Monte Carlo interval]; '
-              "then the 10 % – 90 % range of replications. A first or last year cut by the start or the horizon "
-              "counts its simulated days only.</p>")
+    header = ["year"]
+    for k in levels:
+        header += [f"\u2265 {k} aboard: mean share [95 % MC]", f"\u2265 {k}: 10–90 % of replications"]
+    return ("<h3>Share of each calendar year with at least N cosmonauts aboard</h3>" + _table(header, rows)
+            + '<p class="note">The mean over replications of the share of the year with at least N aboard [its 95 % '
+              "Monte Carlo interval], and the range from the 10 % to the 90 % replication. A first or last year cut "
+              "by the start or the horizon counts its simulated days only.</p>")
 
 
 def _coverage_table(run: RunFolder) -> str:
