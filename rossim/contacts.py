@@ -185,6 +185,7 @@ class Contacts:
     start_days:        start, days since the start of the span
     end_days:          end, days since the start of the span
     max_elevation_deg: highest elevation during the window, deg
+    peak_days:         when it is reached, days since the start of the span
     names:             the ground stations' names, in input order
     min_elevation_deg: their minimum elevations, deg
     span_days:         length of the span, days
@@ -194,6 +195,7 @@ class Contacts:
     start_days: np.ndarray
     end_days: np.ndarray
     max_elevation_deg: np.ndarray
+    peak_days: np.ndarray
     names: tuple[str, ...]
     min_elevation_deg: tuple[float, ...]
     span_days: float
@@ -300,7 +302,7 @@ def find_contacts(orbit, stations, start, days: float, step_s: float = DEFAULT_S
     t = np.asarray(t_days, dtype=float)
     sat = np.asarray(itrs_km, dtype=float).reshape(-1, 3)
     span = float(t[-1]) if days is None else float(days)
-    empty = Contacts(np.empty(0, np.intp), np.empty(0), np.empty(0), np.empty(0), names, min_el, span)
+    empty = Contacts(np.empty(0, np.intp), *(np.empty(0) for _ in range(4)), names, min_el, span)
     if not stations or t.size < 2:
         return empty
     pos, normal = station_ecef_km(stations)
@@ -342,7 +344,10 @@ def find_contacts(orbit, stations, start, days: float, step_s: float = DEFAULT_S
     end_days = t[i_last].copy()
     ref = (i_last < n - 1) & np.isfinite(m_after)
     end_days[ref] = _crossings(geo, t[i_last[ref] + 1], t[i_last[ref]], m_after[ref], m_last[ref], je[ref])
-    win_station, win_peak = js, np.concatenate(sampled)  # margins; the refined peaks are added below
+    # margins and times of the peaks: a window's best sample (its start or end when the margin only
+    # falls or rises in it, cut by the span); the refined local maxima are added below
+    win_station, win_peak = js, np.concatenate(sampled)
+    win_time = np.where(m_first >= m_last, start_days, end_days)
 
     # 3. grazes: a negative local maximum whose parabola reaches within _GRAZE_SLACK of zero
     ok = np.isfinite(p0) & np.isfinite(p1) & np.isfinite(p2)
@@ -361,20 +366,27 @@ def find_contacts(orbit, stations, start, days: float, step_s: float = DEFAULT_S
 
     # 4. window peaks: each refined local maximum raises its window's peak
     order = np.lexsort((start_days, win_station))
-    win_station, start_days, end_days, win_peak = (a[order] for a in (win_station, start_days, end_days, win_peak))
+    win_station, start_days, end_days, win_peak, win_time = (
+        a[order] for a in (win_station, start_days, end_days, win_peak, win_time))
     key = win_station * (span + 1.0) + start_days
     w = np.searchsorted(key, k_all[:n_in] * (span + 1.0) + tc[:n_in], side="right") - 1
     w0 = np.maximum(w, 0)
     good = (w >= 0) & (win_station[w0] == k_all[:n_in]) & (tc[:n_in] <= end_days[w0])
-    np.maximum.at(win_peak, w[good], fc[:n_in][good])
+    w, t_peak, f_peak = w[good], tc[:n_in][good], fc[:n_in][good]
+    better = f_peak > win_peak[w]
+    up = np.argsort(f_peak[better], kind="stable")  # ascending: the highest of a window is written last
+    win_peak[w[better][up]] = f_peak[better][up]
+    win_time[w[better][up]] = t_peak[better][up]
 
     station = np.concatenate((win_station, g_k))
     s_days = np.concatenate((start_days, g_start))
     e_days = np.concatenate((end_days, g_end))
     peak = np.concatenate((win_peak, g_f))
+    peak_days = np.concatenate((win_time, g_t))
     order = np.lexsort((s_days, station))
     max_el = np.degrees(np.arcsin(np.clip(peak[order] + sin_min[station[order]], -1.0, 1.0)))
-    return Contacts(station[order].astype(np.intp), s_days[order], e_days[order], max_el, names, min_el, span)
+    return Contacts(station[order].astype(np.intp), s_days[order], e_days[order], max_el, peak_days[order],
+                    names, min_el, span)
 
 
 # ---------------------------------------------------------------------------------------------
