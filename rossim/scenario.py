@@ -40,6 +40,7 @@ from .errors import InputError
 __all__ = [
     "Scenario", "Meta", "Simulation", "OrbitSpec", "LaunchSite", "LaunchVehicle", "Module",
     "CrewShip", "CargoShip", "Phase", "CrewPolicy", "StationSpec", "InstrumentSpec",
+    "Relocation", "CrewFlight", "CargoFlight",
     "CoverageSpec", "load", "loads", "apply_overrides", "resolve_extends", "build_orbit",
     "check_coverage_sampling", "validate_orbit", "GroundStationSpec", "GroundStations",
 ]
@@ -99,6 +100,9 @@ def _date_in_range(value: dt.date) -> dt.date:
 Date = Annotated[dt.date, Strict(), AfterValidator(_date_in_range)]
 #: A TOML date-time between DATE_MIN and DATE_MAX.
 DateTime = Annotated[dt.datetime, Strict(), AfterValidator(_date_in_range)]
+
+#: A TOML local time of day (``06:22:00``), read as UTC.
+TimeOfDay = Annotated[dt.time, Strict()]
 
 #: A TOML integer (not a boolean, a float or a string), 0..MAX_COUNT unless a field narrows it.
 Count = Annotated[int, Strict(), Field(ge=0, le=MAX_COUNT)]
@@ -195,7 +199,8 @@ class Simulation(_Model):
     deadline: Date = Field(dt.date(2033, 12, 31), description="report P(phase complete by this date)")
     capacity_step_days: Number = Field(7.0, gt=0, description="grid of the capacity bands")
     launch_opportunities: Literal["daily", "orbit_plane"] = Field(
-        "daily", description="daily at 00:00 UTC, or when the site passes through the orbit plane")
+        "daily", description="daily at daily_launch_utc, or when the site passes through the orbit plane")
+    daily_launch_utc: TimeOfDay = Field(dt.time(0, 0), description="time of day (UTC) of a daily launch opportunity")
     crew_milestones: list[Annotated[Count, Field(gt=0)]] = Field(
         default_factory=list, max_length=MAX_COUNT,
         description="crew levels N reported as room_for_N and capacity_N besides the phases' crew targets")
@@ -364,6 +369,27 @@ class LaunchVehicle(_Model):
         return kgs[-1]
 
 
+#: A 'module.port' reference.
+PortRef = Annotated[str, Strict(), Field(max_length=130)]
+
+
+class Relocation(_Model):
+    """A module that docks at one port and later moves to another (Tiangong's laboratories, Mir's
+    radial modules): at a date, or some days after it docked; the move takes ``duration_days``
+    and frees the port it leaves for the next arrival."""
+
+    to: PortRef = Field(description="'module.port' it moves to")
+    at: DateTime | Date | None = Field(None, description="when it starts to move (not before it docks)")
+    after_days: Number | None = Field(None, ge=0, description="days after it docked")
+    duration_days: Number = Field(0.0, ge=0)
+
+    @model_validator(mode="after")
+    def _when(self):
+        if (self.at is None) == (self.after_days is None):
+            raise ValueError("give exactly one of at or after_days")
+        return self
+
+
 class Module(_Model):
     name: Name = Field(min_length=1)
     phase: Count = Field(ge=1)
@@ -372,8 +398,9 @@ class Module(_Model):
     launch_site: Key | None = None
     ready: Date | None = Field(None, description="planned date the module is ready to fly")
     slip_days: Duration = 0.0
-    docks_to: Annotated[str, Strict(), Field(max_length=130)] | None = Field(
-        None, description="'module.port' it docks to; none for the core")
+    docks_to: PortRef | None = Field(None, description="'module.port' it docks to; none for the core")
+    launch_utc: TimeOfDay | None = Field(None, description="time of day of its launch (daily opportunities)")
+    relocate: Relocation | None = None
     ports: list[Key] = Field(default_factory=list, description="ports this module adds")
     berths: Count = 0
     life_support_crew: Count = 0
@@ -416,9 +443,36 @@ class CrewShip(_Ship):
 
 
 class CargoShip(_Ship):
-    flights_per_year: Number = Field(gt=0, le=MAX_FLIGHTS_PER_YEAR)
+    flights_per_year: Number = Field(0.0, ge=0, le=MAX_FLIGHTS_PER_YEAR,
+                                     description="0: only the flights of cargo_flights")
     docked_days: Duration = 180.0
     first_flight: Date | Literal["first_crew"] = "first_crew"
+
+
+class _Flight(_Model):
+    """A flight of a manifest: a planned date (and time of day); it still books its vehicle and
+    pad, slips, scrubs and may fail."""
+
+    name: Key | None = Field(None, description="its name in the event log (default ship:date)")
+    date: Date = Field(description="planned launch date")
+    launch_utc: TimeOfDay | None = Field(None, description="time of day of the launch (UTC)")
+    ship: Key
+    port: PortRef | None = Field(None, description="'module.port' (default: the first free of the ship's ports)")
+    slip_days: Duration = 0.0
+    rendezvous_days: Duration | None = Field(None, description="default: the ship's")
+
+
+class CrewFlight(_Flight):
+    crew: Count = Field(gt=0)
+    mode: Literal["visit", "handover"] = Field(
+        "visit", description="handover: relieves the crews of earlier handover flights still aboard")
+    stay_days: Number | None = Field(None, ge=MIN_CYCLE_DAYS,
+                                     description="days docked (default: the ship's docked life)")
+    handover_days: Number | None = Field(None, ge=0, description="overlap of the two crews (handover)")
+
+
+class CargoFlight(_Flight):
+    docked_days: Duration | None = Field(None, description="default: the ship's")
 
 
 class Phase(_Model):
@@ -443,6 +497,8 @@ class CrewPolicy(_Model):
 class StationSpec(_Model):
     power_base_kw: Number = Field(0.0, ge=0, description="power the station needs uncrewed")
     power_per_crew_kw: Number = Field(0.0, ge=0)
+    handover_crew_max: Count = Field(0, description="most people aboard during a handover overlap "
+                                     "(0: no more than the steady capacity)")
 
 
 class InstrumentSpec(_Model):
@@ -524,6 +580,8 @@ class Scenario(_Model):
     cargo_ships: dict[Key, CargoShip] = Field(default_factory=dict)
     phases: list[Phase] = Field(min_length=1)
     crew: CrewPolicy | None = None
+    crew_flights: list[CrewFlight] = Field(default_factory=list, max_length=MAX_COUNT)
+    cargo_flights: list[CargoFlight] = Field(default_factory=list, max_length=MAX_COUNT)
     instruments: dict[Key, InstrumentSpec] = Field(default_factory=dict)
     coverage: CoverageSpec = CoverageSpec()
     ground_stations: GroundStations = GroundStations()
@@ -859,7 +917,8 @@ def _mentions_distribution(annotation: Any) -> bool:
 
 
 #: Names of the fields that hold a distribution (after them, pydantic puts the ``dist`` tag).
-_UNCERTAIN_FIELDS = {name for model in (LaunchSite, LaunchVehicle, Module, CrewShip, CargoShip, CrewPolicy)
+_UNCERTAIN_FIELDS = {name for model in (LaunchSite, LaunchVehicle, Module, CrewShip, CargoShip, CrewPolicy,
+                                         CrewFlight, CargoFlight)
                      for name, f in model.model_fields.items() if _mentions_distribution(f.annotation)}
 
 
@@ -967,19 +1026,46 @@ def _check_launches(s: Scenario, add) -> None:
 
 
 def _docked_ports(s: Scenario) -> dict[str, str]:
-    """'module.port' -> the module that docks there (the first one, if two claim it)."""
+    """'module.port' -> the module that holds it for good: the first (in :func:`_port_occupants`
+    order) that docks there and stays, or one that moves there (``relocate.to``)."""
     used: dict[str, str] = {}
+    for port, mids in _port_occupants(s).items():
+        stays = next((k for k in mids if s.modules[k].relocate is None), None)
+        if stays is not None:
+            used[port] = stays
     for mid, m in s.modules.items():
-        if m.docks_to is not None:
-            used.setdefault(m.docks_to, mid)
+        if m.relocate is not None:
+            used.setdefault(m.relocate.to, mid)
     return used
 
 
+def _port_occupants(s: Scenario) -> dict[str, list[str]]:
+    """'module.port' -> the modules that dock there: in planned order (present at the start
+    first, then by ready date, then scenario order) when one of them relocates, else in scenario
+    order (a port that is never freed goes to the first listed)."""
+    out: dict[str, list[str]] = {}
+    for mid, m in s.modules.items():
+        if m.docks_to is not None:
+            out.setdefault(m.docks_to, []).append(mid)
+    for mids in out.values():
+        if any(s.modules[k].relocate is not None for k in mids):
+            mids.sort(key=lambda k: _planned_order(s, k))
+    return out
+
+
+def _planned_order(s: Scenario, mid: str) -> tuple:
+    m = s.modules[mid]
+    return (not m.present_at_start, m.ready or DATE_MIN, list(s.modules).index(mid))
+
+
 def _check_docking(s: Scenario, add) -> None:
-    """The docking graph: ports unique, each module docks to an existing free port of another
-    module, no cycles, exactly one core (a module with no docks_to)."""
+    """The docking graph: ports unique, each module docks to an existing port of another module
+    that is free when it comes (planned order: present at the start, then by ready date; a
+    module that relocates frees its port for the next one), no cycles, exactly one core (a
+    module with no docks_to)."""
     all_ports = {f"{mid}.{p}" for mid, m in s.modules.items() for p in m.ports}
-    used: dict[str, str] = {}
+    occupants = _port_occupants(s)
+    relocated_to = {m.relocate.to: mid for mid, m in s.modules.items() if m.relocate is not None}
     for mid, m in s.modules.items():
         prefix = f"modules.{mid}"
         if len(set(m.ports)) != len(m.ports):
@@ -992,10 +1078,12 @@ def _check_docking(s: Scenario, add) -> None:
         elif _ref(add, f"{prefix}.docks_to", target, s.modules, "module") and m.docks_to not in all_ports:
             add(f"{prefix}.docks_to", f"module {target!r} has no port {port!r}; "
                 f"its ports: {', '.join(map(repr, s.modules[target].ports)) or 'none'}")
-        elif m.docks_to in used:
-            add(f"{prefix}.docks_to", f"port {m.docks_to!r} is already taken by module {used[m.docks_to]!r}")
-        else:
-            used[m.docks_to] = mid
+        elif stays := [k for k in occupants[m.docks_to][:occupants[m.docks_to].index(mid)]
+                       if s.modules[k].relocate is None]:
+            add(f"{prefix}.docks_to", f"port {m.docks_to!r} is already taken by module {stays[0]!r}")
+        elif relocated_to.get(m.docks_to, mid) != mid:
+            add(f"{prefix}.docks_to", f"port {m.docks_to!r} is where module {relocated_to[m.docks_to]!r} "
+                "moves to (relocate.to)")
         if target == mid:
             add(f"{prefix}.docks_to", "a module cannot dock to itself")
         if m.present_at_start and target in s.modules and not s.modules[target].present_at_start:
@@ -1009,6 +1097,83 @@ def _check_docking(s: Scenario, add) -> None:
     elif len(roots) > 1:
         add(f"modules.{roots[1]}.docks_to", f"exactly one module is the core (has no docks_to), got "
             f"{len(roots)}: {', '.join(map(repr, roots[:5]))}{', ...' * (len(roots) > 5)}")
+
+
+def _check_relocations(s: Scenario, add) -> None:
+    """A relocation: to an existing port of another module that no other module takes, not for
+    the core; planned occupancies of a port can be ordered without overlap (a module that moves
+    away at a date does so before the next module for its port is ready)."""
+    all_ports = {f"{mid}.{p}" for mid, m in s.modules.items() for p in m.ports}
+    start = s.simulation.start
+    seen: dict[str, str] = {}
+    for mid, m in s.modules.items():
+        r = m.relocate
+        if r is None:
+            continue
+        prefix = f"modules.{mid}.relocate"
+        if m.docks_to is None:
+            add(prefix, "the core has nothing to move along (it has no docks_to)")
+            continue
+        if r.to not in all_ports:
+            add(f"{prefix}.to", f"no port {_short(r.to)}; ports are 'module.port'")
+        elif r.to.partition(".")[0] == mid:
+            add(f"{prefix}.to", "a module cannot move to a port of its own")
+        elif r.to == m.docks_to:
+            add(f"{prefix}.to", "it already docks there")
+        elif r.to in seen:
+            add(f"{prefix}.to", f"port {r.to!r} is where module {seen[r.to]!r} moves to")
+        else:
+            seen[r.to] = mid
+        if r.at is not None:
+            at = r.at.date() if isinstance(r.at, dt.datetime) else r.at
+            earliest = m.ready or start
+            if at < earliest:
+                add(f"{prefix}.at", f"expected a date on or after the module is ready ({earliest}), got {at}")
+    for port, mids in _port_occupants(s).items():
+        for before, after in zip(mids, mids[1:]):
+            r, nxt = s.modules[before].relocate, s.modules[after]
+            if r is not None and r.at is not None and nxt.ready is not None:
+                at = r.at.date() if isinstance(r.at, dt.datetime) else r.at
+                if at > nxt.ready:
+                    add(f"modules.{after}.ready", f"port {port!r} is held by module {before!r} until it moves "
+                        f"on {at}, after this module is ready ({nxt.ready})")
+
+
+def _check_manifest(s: Scenario, add) -> None:
+    """Manifest flights: their ship exists, the port is one the ship may use, the crew fits its
+    seats, the dates lie in the simulated span, the names are unique, a time of day only with
+    daily launch opportunities, a handover overlap only for a handover."""
+    start, horizon = s.simulation.start, s.simulation.horizon
+    names: dict[str, str] = {}
+    daily = s.simulation.launch_opportunities == "daily"
+    for kind, flights, ships in (("crew_flights", s.crew_flights, s.crew_ships),
+                                 ("cargo_flights", s.cargo_flights, s.cargo_ships)):
+        for j, f in enumerate(flights):
+            prefix = f"{kind}.{j}"
+            if not start <= f.date < horizon:
+                add(f"{prefix}.date", f"expected a date from simulation.start ({start}) to before the "
+                    f"horizon ({horizon}), got {f.date}")
+            if f.launch_utc is not None and not daily:
+                add(f"{prefix}.launch_utc", 'a time of day needs simulation.launch_opportunities = "daily" '
+                    "(orbit-plane windows set their own times)")
+            name = f.name or f"{f.ship}:{f.date}"
+            if name in names:
+                add(f"{prefix}.name", f"flight {name!r} is already {names[name]}; give each flight its own name")
+            else:
+                names[name] = prefix
+            if not _ref(add, f"{prefix}.ship", f.ship, ships, kind.replace("_flights", " ship")):
+                continue
+            ship = ships[f.ship]
+            if f.port is not None and f.port not in ship.ports:
+                add(f"{prefix}.port", f"{ship.name!r} docks at {', '.join(map(repr, ship.ports))}, "
+                    f"not {_short(f.port)}")
+            if kind == "crew_flights":
+                if f.crew > ship.seats:
+                    add(f"{prefix}.crew", f"{f.crew} crew do not fit {ship.name!r} ({ship.seats} seats)")
+                if f.handover_days is not None and f.mode != "handover":
+                    add(f"{prefix}.handover_days", 'an overlap of crews needs mode = "handover"')
+    if s.station.handover_crew_max and not any(f.mode == "handover" for f in s.crew_flights):
+        add("station.handover_crew_max", 'applies to crew flights with mode = "handover"; there are none')
 
 
 def _check_drop(s: Scenario, add) -> None:
@@ -1114,7 +1279,8 @@ def _check_relaunch(s: Scenario, add) -> None:
 
 #: The cross-section checks, in the order their problems are reported.
 _CROSS_CHECKS = (_check_orbit, _check_dates, _check_vehicles, _check_launches, _check_relaunch,
-                 _check_docking, _check_drop, _check_ships, _check_phases)
+                 _check_docking, _check_relocations, _check_drop, _check_ships, _check_manifest,
+                 _check_phases)
 
 
 def _docking_cycle(s: Scenario) -> list[str] | None:

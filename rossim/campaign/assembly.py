@@ -55,7 +55,7 @@ class Assembly:
                     docks_to = None
                 else:  # checked on the launch day
                     still_there = lambda: target not in self.departed
-            ok = yield from self.launch(m.launch_vehicle, m.launch_site, mid, still_there)
+            ok = yield from self.launch(m.launch_vehicle, m.launch_site, mid, still_there, m.launch_at)
             if ok is None:  # its target left before its launch day: it did not fly
                 if not self.target_gone(mid, target):
                     return
@@ -119,8 +119,31 @@ class Assembly:
     def dock_module(self, mid: str, docks_to: str | None) -> None:
         self.module_docked[mid] = self.env.now
         self.log("docked", mid, docks_to or "")
-        self.ports.put(*self.plan.modules[mid].ports)
+        m = self.plan.modules[mid]
+        self.ports.put(*m.ports)
         self.docked[mid].succeed()
+        if m.relocate_to is not None and docks_to is not None:
+            self.env.process(self.relocation(mid, docks_to))
+
+    def relocation(self, mid: str, port: str):
+        """``mid``, docked at ``port``, moves to its ``relocate_to`` port: at its date (at once if
+        it docked later) or some days after docking; it claims the new port (waiting if it is
+        taken), frees the old one for the next arrival, and is there after the move's duration.
+        Nothing happens if it or its target has left meanwhile."""
+        env, m = self.env, self.plan.modules[mid]
+        at = m.relocate_at_days if m.relocate_at_days is not None else env.now + m.relocate_after_days
+        if at > env.now:
+            yield env.timeout(at - env.now)
+        if mid in self.departed or port in self.dead_ports:
+            return
+        new = yield from self.ports.claim(frozenset((m.relocate_to,)))
+        if mid in self.departed or port in self.dead_ports:
+            self.release_port(new)
+            return
+        self.release_port(port)
+        if m.relocate_duration_days:
+            yield env.timeout(m.relocate_duration_days)
+        self.log("relocated", mid, f"{port} -> {new}")
 
     def commission(self, mid: str) -> None:
         self.station.commission(mid, self.plan.modules[mid].contribution)

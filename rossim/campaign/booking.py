@@ -31,10 +31,10 @@ class Launcher:
     booked (flights booked after it keep their dates)."""
 
     __slots__ = ("next_free", "blocked_until", "last_launch", "bookings", "gap_days", "scrub_p",
-                 "outage_p", "plan", "windows")
+                 "outage_p", "plan", "windows", "daily_at")
 
     def __init__(self, gap_days: float, plan=None, scrub_p: float = 0.0, outage_p: float = 0.0,
-                 windows: list[float] | None = None):
+                 windows: list[float] | None = None, daily_at: float = 0.0):
         self.next_free = 0.0       # booked until (cadence or turnaround after the last booking)
         self.blocked_until = 0.0   # stand-down after a failure, or pad outage
         self.last_launch = -math.inf
@@ -43,7 +43,8 @@ class Launcher:
         self.plan = plan           # the VehiclePlan or SitePlan (stand-down, outage)
         self.scrub_p = scrub_p
         self.outage_p = outage_p
-        self.windows = windows     # a site's launch opportunities (days), None: daily at 00:00
+        self.windows = windows     # a site's launch opportunities (days), None: daily
+        self.daily_at = daily_at   # time of day of a daily opportunity (fraction of a day)
 
     def book(self, t: float) -> None:
         self.bookings.append(t)
@@ -59,18 +60,25 @@ class Launcher:
         self.bookings.remove(t)
         self.next_free = max(0.0, self.last_launch + self.gap_days, *(b + self.gap_days for b in self.bookings))
 
-    def opportunity(self, t: float) -> float:
-        """The site's first launch opportunity at or after ``t`` (days; inf if none is left)."""
+    def opportunity(self, t: float, at: float | None = None) -> float:
+        """The site's first launch opportunity at or after ``t`` (days; inf if none is left).
+        Daily ones are at ``daily_at`` (a fraction of a day), or at ``at`` when a flight gives
+        its own time of day."""
         if self.windows is None:
+            if at is None:
+                at = self.daily_at
+            if at:
+                return at + math.ceil(t - EPS_DAYS - at)
             return math.ceil(t - EPS_DAYS)
         k = bisect.bisect_left(self.windows, t - EPS_DAYS)
         return self.windows[k] if k < len(self.windows) else math.inf
 
 
-def first_opportunity(vehicle: Launcher, site: Launcher, t: float) -> float:
-    """The site's first launch opportunity at or after ``t`` at which the vehicle (cadence,
-    stand-down) and the pad (turnaround, outage) are both free, as booked so far."""
-    return site.opportunity(max(t, vehicle.next_free, vehicle.blocked_until, site.next_free, site.blocked_until))
+def first_opportunity(vehicle: Launcher, site: Launcher, t: float, at: float | None = None) -> float:
+    """The site's first launch opportunity at or after ``t`` (daily ones at the flight's own
+    time of day ``at`` if given) at which the vehicle (cadence, stand-down) and the pad
+    (turnaround, outage) are both free, as booked so far."""
+    return site.opportunity(max(t, vehicle.next_free, vehicle.blocked_until, site.next_free, site.blocked_until), at)
 
 
 def clear_to_fly(vehicle: Launcher, site: Launcher, now: float) -> bool:

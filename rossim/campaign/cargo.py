@@ -1,5 +1,6 @@
-"""Cargo flights: each cargo ship flies at its rate from its first flight, docks for a while
-and undocks; a ship whose port has left returns.
+"""Cargo flights: each cargo ship flies at its rate from its first flight (if it has one), and
+each flight of the manifest on its planned date; a cargo ship docks for a while and undocks; a
+ship whose port has left returns.
 
 :class:`CargoFlights` is a part of the replication's model (:class:`rossim.campaign.model._Model`),
 whose state (clock, ports, log) it shares.
@@ -26,7 +27,7 @@ class CargoFlights:
     """The cargo ships' processes (a part of the model)."""
 
     def cargo(self, cid: str):
-        env, draw, c = self.env, self.draw, self.plan.cargo[cid]
+        env, c = self.env, self.plan.cargo[cid]
         first = c.first_flight_days
         if first is None:
             yield self.first_crew
@@ -41,19 +42,39 @@ class CargoFlights:
             port = yield from self.ports.claim(cargo_ports)
             ok = yield from self.launch(c.launch_vehicle, c.launch_site, ship_id)
             if ok:
-                yield env.timeout(draw(c.rendezvous))
-                if port in self.dead_ports:  # its port left with its module during the approach
-                    port = self.ports.take_free(cargo_ports)
-                if port is None:
-                    self.log("flight_cancelled", ship_id, "its port has left the station")
-                else:
-                    self.log("cargo_docked", ship_id, port)
-                    ship = self.ships_at[port] = CargoShip(ship_id, port, cargo_ports)
-                    self.after(draw(c.docked), self.cargo_undocks, ship)
+                yield from self.cargo_arrives(ship_id, port, cargo_ports, c.rendezvous, c.docked)
             else:
                 self.release_port(port)
             if next_at > env.now:
                 yield env.timeout(next_at - env.now)
+
+    def cargo_flight(self, f):
+        """A cargo flight of the manifest (:class:`~.plan.CargoFlightPlan`): on its planned date
+        plus its slip, claim a port, fly, dock; a failed launch loses it (it is not flown again)."""
+        env = self.env
+        ready = f.planned_days + self.draw(f.slip)
+        if ready > env.now:
+            yield env.timeout(ready - env.now)
+        port = yield from self.ports.claim(f.ports)
+        ok = yield from self.launch(f.launch_vehicle, f.launch_site, f.name, None, f.launch_at)
+        if ok:
+            yield from self.cargo_arrives(f.name, port, f.ports, f.rendezvous, f.docked)
+        else:
+            self.release_port(port)
+
+    def cargo_arrives(self, ship_id: str, port: str, cargo_ports: frozenset[str], rendezvous, docked):
+        """A launched cargo ship meets the station and docks at ``port`` (or another free one it
+        may use if ``port`` has left with its module), and undocks after its docked time."""
+        draw = self.draw
+        yield self.env.timeout(draw(rendezvous))
+        if port in self.dead_ports:  # its port left with its module during the approach
+            port = self.ports.take_free(cargo_ports)
+        if port is None:
+            self.log("flight_cancelled", ship_id, "its port has left the station")
+        else:
+            self.log("cargo_docked", ship_id, port)
+            ship = self.ships_at[port] = CargoShip(ship_id, port, cargo_ports)
+            self.after(draw(docked), self.cargo_undocks, ship)
 
     def cargo_undocks(self, ship: "CargoShip") -> None:
         if ship.undocked:  # it left with the module it was docked at

@@ -27,7 +27,13 @@ from dataclasses import dataclass
 
 from .signals import broadcast
 
-__all__ = ["CrewRotation", "CrewShip", "CrewPolicy", "PermanentCrews", "VisitingCrews", "crew_policy"]
+__all__ = ["CrewRotation", "CrewShip", "CrewPolicy", "PermanentCrews", "VisitingCrews", "crew_policy",
+           "MANIFEST_SLOT"]
+
+#: The key in the model's ``slots`` of the k-th crew flight of the manifest: below every rotation
+#: slot, so that a fall in capacity sends the rotation's crews home first, then the manifest's
+#: latest crews.
+MANIFEST_SLOT = -1_000_000
 
 
 @dataclass(slots=True)
@@ -47,6 +53,7 @@ class CrewShip:
     ports: frozenset[str]
     relieved: bool = False
     undocked: bool = False
+    leaving: bool = False  # a manifest resident crew in its handover overlap (still aboard)
 
 
 class CrewPolicy:
@@ -254,7 +261,71 @@ def crew_policy(model, plan) -> CrewPolicy:
 
 
 class CrewRotation:
-    """What happens to crew ships whatever the policy (a part of the model)."""
+    """What happens to crew ships whatever the policy (a part of the model), and the crew
+    flights of the manifest."""
+
+    def crew_flight(self, k: int, f):
+        """The ``k``-th crew flight of the manifest (:class:`~.plan.CrewFlightPlan`): on its
+        planned date plus its slip, claim a port, fly (a launch failure is an abort: the crew is
+        safe and the flight flies again), meet the station, dock.
+
+        A visit's crew stays ``stay_days``. A handover's crew is a resident: it relieves the
+        residents aboard (the crews of earlier handover flights), and stays until relieved in turn
+        or its stay ends. The arriving crew takes the room the relieved crews leave
+        (``min(crew, habitable - others + relieved)``). When the station may hold both crews for
+        a short overlap (``station.handover_crew_max``, and the return seats of every docked ship,
+        the relieved crews' included) both stay aboard for ``handover_days``, then the relieved
+        crews leave with their ships; otherwise the relieved crews leave at docking and their
+        ships stay docked for the overlap, as in the rotation policy."""
+        env, plan = self.env, self.plan
+        ready = f.planned_days + self.draw(f.slip)
+        if ready > env.now:
+            yield env.timeout(ready - env.now)
+        while True:
+            port = yield from self.ports.claim(f.ports)
+            ok = yield from self.launch(f.launch_vehicle, f.launch_site, f.name, None, f.launch_at)
+            if ok:
+                break
+            self.release_port(port)
+            self.log("crew_aborted", f.name, "launch failure; crew safe")
+        yield env.timeout(self.draw(f.rendezvous))
+        if port in self.dead_ports:  # its port left with its module during the approach
+            port = self.ports.take_free(f.ports)
+            if port is None:
+                self.log("flight_cancelled", f.name, "its port has left the station; returns")
+                return
+        residents = [c for c in self.residents if c.n and not c.leaving] if f.handover else []
+        relieved = sum(c.n for c in residents)
+        others = self.crew_aboard
+        self.station.dock_crew_ship(f.seats)
+        n = max(0, min(f.crew, self.last_habitable - others + relieved))
+        overlap = bool(residents) and others + n <= min(plan.handover_crew_max, self.station.return_seats)
+        for c in residents:
+            if overlap:  # both crews aboard for the overlap
+                c.leaving = True
+                self.handovers_open += 1
+                remaining = c.life_days - (env.now - c.docked_at)
+                self.after(max(0.0, min(f.overlap_days, remaining)), self.end_overlap, c)
+            else:
+                c.overlap_days = min(f.overlap_days, c.life_days)
+                self.hand_over(c)
+        crew = CrewShip(f.name, n, port, env.now, f.seats, f.stay_days, f.overlap_days, f.ports)
+        if f.handover:
+            self.residents.append(crew)
+        self.crew_aboard += n
+        self.slots[MANIFEST_SLOT + k] = crew
+        self.ships_at[port] = crew
+        self.log("crew_arrived", f.name, f"{n} crew")
+        self.update()
+        self.after(crew.life_days, self.life_ends, crew)
+
+    def end_overlap(self, crew: "CrewShip") -> None:
+        """The handover overlap is over: the relieved crew leaves with its ship (unless its
+        docked life ended first)."""
+        self.handovers_open -= 1
+        if not crew.relieved:
+            self.crew_leaves(crew, " (handover)")
+        self.update()
 
     def hand_over(self, crew: "CrewShip") -> None:
         """A replacement crew has docked: ``crew`` leaves it the station now. Its ship stays on
@@ -272,13 +343,17 @@ class CrewRotation:
         home by a fall in capacity) and its ship undocks."""
         if crew.relieved:
             return  # hand_over has scheduled the undocking
+        self.crew_leaves(crew)
+        self.update()
+
+    def crew_leaves(self, crew: "CrewShip", why: str = "") -> None:
+        """``crew`` goes home now (if any of it is still aboard) with its ship."""
         if crew.n:
             self.crew_aboard -= crew.n
-            self.log("crew_departed", crew.ship_id, f"{crew.n} crew")
+            self.log("crew_departed", crew.ship_id, f"{crew.n} crew{why}")
             crew.n = 0
         self.relieve(crew)
         self.undock_crew_ship(crew)
-        self.update()
 
     def relieve(self, crew: "CrewShip") -> None:
         """``crew``'s ship is no longer one of the station's lifeboats: its crew is going home."""

@@ -92,9 +92,11 @@ class _Model(Assembly, CrewRotation, CargoFlights):
         self.dead_ports: set[str] = set()
         self.ships_at: dict[str, CrewShip | CargoShip] = {}  # the ship docked at each occupied port
         self.slots: dict[int, CrewShip] = {}  # the latest crew of each crew slot
+        self.residents: list[CrewShip] = []  # the manifest's handover crews, in order of arrival
+        self.handovers_open = 0  # manifest handovers with both crews aboard
         self.vehicles = {k: Launcher(v.gap_days, v) for k, v in plan.vehicles.items()}
-        self.sites = {k: Launcher(s.gap_days, s, s.scrub_probability, s.outage_probability, s.windows)
-                      for k, s in plan.sites.items()}
+        self.sites = {k: Launcher(s.gap_days, s, s.scrub_probability, s.outage_probability, s.windows,
+                                  s.daily_at) for k, s in plan.sites.items()}
         self.uniform = _uniforms(rng).__next__
         self.p_success = {k: min(max(float(self.draw(v.success_probability)), 0.0), 1.0)
                           for k, v in plan.vehicles.items()}
@@ -146,7 +148,11 @@ class _Model(Assembly, CrewRotation, CargoFlights):
         now = self.env.now
         hab, cap = self.station.capacities()
         if self.crew_aboard > cap:
-            self._shed_crew(self.crew_aboard - cap)
+            allowed = cap
+            if self.handovers_open:  # a handover overlap: more aboard for a short while
+                allowed = max(cap, min(self.plan.handover_crew_max, self.station.return_seats))
+            if self.crew_aboard > allowed:
+                self._shed_crew(self.crew_aboard - allowed)
         if self.cap_t[-1] == now:
             self.cap[-1], self.aboard[-1] = cap, self.crew_aboard
         else:
@@ -171,9 +177,10 @@ class _Model(Assembly, CrewRotation, CargoFlights):
         self.log("milestone", milestone)
 
     # ------------------------------------------------------------------ launches
-    def launch(self, vehicle_id: str, site_id: str, subject: str, still_wanted=None):
+    def launch(self, vehicle_id: str, site_id: str, subject: str, still_wanted=None, at=None):
         """Book the vehicle and the pad, wait for the day, fly; ``yield from`` it. Returns
         success, or None when ``still_wanted()`` (checked on the day) says the flight is off.
+        ``at``: the flight's own time of day (a fraction of a day) for daily opportunities.
 
         Bookings are first come, first served: a flight takes the first launch opportunity at
         which both the vehicle (cadence, stand-down) and the pad (turnaround, outage) are free,
@@ -189,7 +196,7 @@ class _Model(Assembly, CrewRotation, CargoFlights):
         booked = False
         while True:
             if not booked:  # first opportunity when vehicle and pad are both free
-                t = first_opportunity(vehicle, site, t)
+                t = first_opportunity(vehicle, site, t, at)
                 vehicle.book(t)
                 site.book(t)
                 booked = True
@@ -210,7 +217,7 @@ class _Model(Assembly, CrewRotation, CargoFlights):
             site.unbook(t)
             if site.scrub_p and u() < site.scrub_p:
                 self.log("scrub", subject, site_id)
-                t = site.opportunity(now + 2 * EPS_DAYS)  # the next opportunity after now
+                t = site.opportunity(now + 2 * EPS_DAYS, at)  # the next opportunity after now
                 vehicle.book(t)
                 site.book(t)
                 continue
@@ -260,8 +267,13 @@ class _Model(Assembly, CrewRotation, CargoFlights):
             max_slots = max(plan.phase_targets)
             for j in range(math.ceil(max_slots / plan.crew.seats)):
                 env.process(crews.slot(j))
-        for cid in plan.cargo:
-            env.process(self.cargo(cid))
+        for cid, c in plan.cargo.items():
+            if c.interval_days != math.inf:
+                env.process(self.cargo(cid))
+        for k, f in enumerate(plan.crew_flights):
+            env.process(self.crew_flight(k, f))
+        for f in plan.cargo_flights:
+            env.process(self.cargo_flight(f))
         self.update()
         env.run(until=self.plan.horizon_days)
         return self._result()

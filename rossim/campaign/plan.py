@@ -7,6 +7,7 @@ sample it, computed once). Nothing of the pydantic scenario is read while a repl
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -19,7 +20,7 @@ from . import milestones
 from .station import ModuleContribution
 
 __all__ = ["Plan", "Draw", "ModulePlan", "VehiclePlan", "SitePlan", "CrewPlan", "CargoPlan",
-           "FIXED", "UNIFORM", "TRIANGULAR", "OTHER"]
+           "CrewFlightPlan", "CargoFlightPlan", "FIXED", "UNIFORM", "TRIANGULAR", "OTHER", "day_fraction"]
 
 #: :attr:`Draw.kind`: how a replication samples it.
 FIXED, UNIFORM, TRIANGULAR, OTHER = 0, 1, 2, 3
@@ -87,6 +88,11 @@ class ModulePlan:
     rebuild: Draw
     free_flyer_if_target_departs: bool
     dependants: tuple[str, ...]       # the modules that dock to it, in scenario order
+    launch_at: float | None = None    # its own time of day (fraction of a day), None: the site's
+    relocate_to: str | None = None    # "module.port" it moves to after docking
+    relocate_at_days: float | None = None     # days since start (or:)
+    relocate_after_days: float | None = None  # days after it docked
+    relocate_duration_days: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +108,9 @@ class SitePlan:
     scrub_probability: float
     outage_probability: float
     outage: Draw
-    #: Launch opportunities (days since start, sorted) into the orbit plane; None: daily at 00:00.
+    #: Launch opportunities (days since start, sorted) into the orbit plane; None: daily.
     windows: list[float] | None
+    daily_at: float = 0.0             # time of day of a daily opportunity, fraction of a day
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,12 +136,49 @@ class CrewPlan:
 @dataclass(frozen=True, slots=True)
 class CargoPlan:
     first_flight_days: float | None   # None: with the first crew
-    interval_days: float              # 365.25 / flights_per_year
+    interval_days: float              # 365.25 / flights_per_year (inf: manifest flights only)
     launch_vehicle: str
     launch_site: str
     ports: frozenset[str]
     rendezvous: Draw
     docked: Draw
+
+
+@dataclass(frozen=True, slots=True)
+class CrewFlightPlan:
+    """A crew flight of the manifest, with its ship's numbers."""
+
+    name: str
+    planned_days: float
+    launch_at: float | None           # time of day, fraction of a day (None: the site's)
+    slip: Draw
+    launch_vehicle: str
+    launch_site: str
+    ports: frozenset[str]
+    rendezvous: Draw
+    seats: int
+    crew: int
+    handover: bool
+    stay_days: float                  # at most the ship's docked life
+    overlap_days: float               # handover: both crews aboard this long
+
+
+@dataclass(frozen=True, slots=True)
+class CargoFlightPlan:
+    name: str
+    planned_days: float
+    launch_at: float | None
+    slip: Draw
+    launch_vehicle: str
+    launch_site: str
+    ports: frozenset[str]
+    rendezvous: Draw
+    docked: Draw
+
+
+def day_fraction(t) -> float:
+    """A time of day as a fraction of a day."""
+    return (t.hour * 3600 + t.minute * 60 + t.second + t.microsecond / 1e6) / 86400.0
 
 
 @dataclass(frozen=True)
@@ -162,6 +206,11 @@ class Plan:
     #: asks for orbit-plane windows; None for a daily opportunity at 00:00 UTC. Lists, not
     #: arrays: ``bisect`` on a list is several times faster than ``np.searchsorted`` for one value.
     windows: dict[str, list[float] | None]
+    #: Manifest flights, in scenario order.
+    crew_flights: tuple[CrewFlightPlan, ...] = ()
+    cargo_flights: tuple[CargoFlightPlan, ...] = ()
+    #: Most people aboard during a handover overlap (0: the steady capacity).
+    handover_crew_max: int = 0
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> "Plan":
@@ -186,12 +235,14 @@ class Plan:
                 rebuild=Draw.of(m.rebuild_days),
                 free_flyer_if_target_departs=m.if_target_departs == "free_flyer",
                 dependants=tuple(d for d, o in sc.modules.items()
-                                 if o.docks_to is not None and o.docks_to.split(".", 1)[0] == k))
+                                 if o.docks_to is not None and o.docks_to.split(".", 1)[0] == k),
+                **_relocation(start, m))
         vehicles = {k: VehiclePlan(v.min_days_between_flights, Draw.of(v.success_probability),
                                    Draw.of(v.stand_down_days_after_failure))
                     for k, v in sc.launch_vehicles.items()}
+        daily_at = day_fraction(sc.simulation.daily_launch_utc)
         sites = {k: SitePlan(s.turnaround_days, s.scrub_probability, s.outage_probability,
-                             Draw.of(s.outage_days), windows[k])
+                             Draw.of(s.outage_days), windows[k], daily_at)
                  for k, s in sc.launch_sites.items()}
         crew = None
         if sc.crew is not None:
@@ -205,7 +256,7 @@ class Plan:
                 between_visits=Draw.of(p.days_between_visits), min_crew=p.min_crew,
                 crew_at_start=p.crew_at_start)
         cargo = {k: CargoPlan(None if c.first_flight == "first_crew" else clock.days_between(start, c.first_flight),
-                              365.25 / c.flights_per_year, c.launch_vehicle, c.launch_site, frozenset(c.ports),
+                              365.25 / c.flights_per_year if c.flights_per_year else math.inf, c.launch_vehicle, c.launch_site, frozenset(c.ports),
                               Draw.of(c.rendezvous_days), Draw.of(c.docked_days))
                  for k, c in sc.cargo_ships.items()}
         numbers = tuple(p.number for p in sc.phases)
@@ -219,7 +270,48 @@ class Plan:
             phase_targets=targets, phase_numbers=numbers,
             milestones=milestones.names(numbers, levels), crew_levels=levels,
             routes={(v, s): f"{v} from {s}" for v in sc.launch_vehicles for s in sc.launch_sites},
-            windows=windows)
+            windows=windows, crew_flights=_crew_flights(sc), cargo_flights=_cargo_flights(sc),
+            handover_crew_max=sc.station.handover_crew_max)
+
+
+def _relocation(start, m) -> dict:
+    """A module's time of day and relocation, as ModulePlan fields."""
+    out = {"launch_at": day_fraction(m.launch_utc) if m.launch_utc is not None else None}
+    r = m.relocate
+    if r is not None:
+        out.update(relocate_to=r.to, relocate_duration_days=float(r.duration_days),
+                   relocate_at_days=clock.days_between(start, r.at) if r.at is not None else None,
+                   relocate_after_days=r.after_days)
+    return out
+
+
+def _flight(sc: Scenario, f, ship) -> dict:
+    """The fields every manifest flight has."""
+    return dict(name=f.name or f"{f.ship}:{f.date}",
+                planned_days=clock.days_between(sc.simulation.start, f.date),
+                launch_at=day_fraction(f.launch_utc) if f.launch_utc is not None else None,
+                slip=Draw.of(f.slip_days), launch_vehicle=ship.launch_vehicle,
+                launch_site=ship.launch_site,
+                ports=frozenset((f.port,)) if f.port is not None else frozenset(ship.ports),
+                rendezvous=Draw.of(f.rendezvous_days if f.rendezvous_days is not None else ship.rendezvous_days))
+
+
+def _crew_flights(sc: Scenario) -> tuple[CrewFlightPlan, ...]:
+    out = []
+    for f in sc.crew_flights:
+        ship = sc.crew_ships[f.ship]
+        stay = ship.docked_life_days if f.stay_days is None else min(f.stay_days, ship.docked_life_days)
+        out.append(CrewFlightPlan(**_flight(sc, f, ship), seats=ship.seats, crew=f.crew,
+                                  handover=f.mode == "handover", stay_days=float(stay),
+                                  overlap_days=float(f.handover_days or 0.0)))
+    return tuple(out)
+
+
+def _cargo_flights(sc: Scenario) -> tuple[CargoFlightPlan, ...]:
+    return tuple(CargoFlightPlan(**_flight(sc, f, sc.cargo_ships[f.ship]),
+                                 docked=Draw.of(f.docked_days if f.docked_days is not None
+                                                else sc.cargo_ships[f.ship].docked_days))
+                 for f in sc.cargo_flights)
 
 
 def _launch_windows(sc: Scenario) -> dict[str, list[float] | None]:
