@@ -46,7 +46,7 @@ from .errors import InputError
 
 __all__ = [
     "RunFolder", "Row", "Comparison", "read_run", "compare_runs", "write_comparison",
-    "format_value", "format_delta", "table_rows", "date_pm", "share_pm", "WITHIN_NOISE", "reuses_folders",
+    "format_value", "format_delta", "table_rows", "format_error", "date_pm", "share_pm", "WITHIN_NOISE", "reuses_folders",
     "REGIONS", "REGION_NAMES", "milestone_name", "common_milestones", "REVISIT_NOTE", "build",
 ]
 
@@ -568,12 +568,13 @@ def _noise(run: RunFolder, row: Row, deadline: dt.date):
     if n < 1:
         return None
     if row.key in run.summary["milestones"]:
-        if stat in _PROBS:
-            return montecarlo.quantile(run.milestone_days(row.key), _PROBS[stat], censored=True)
+        d = run.dates(f"{row.key}_date")
+        if stat in _PROBS:  # days since one epoch for all runs (their starts may differ)
+            days = np.where(np.isnat(d), np.nan, (d - np.datetime64("1970-01-01", "D")).astype(float))
+            return montecarlo.quantile(days, _PROBS[stat], censored=True)
         if stat == "probability":
-            return montecarlo.proportion_of(~np.isnan(run.milestone_days(row.key)))
+            return montecarlo.proportion_of(~np.isnat(d))
         if stat == "p_by_deadline":
-            d = run.dates(f"{row.key}_date")
             return montecarlo.proportion_of(~np.isnat(d) & (d <= np.datetime64(deadline, "D")))
         return None
     if row.key in ("person_days", "fraction_crewed", "launches", "losses") and row.key in reps:
@@ -825,6 +826,28 @@ def format_delta(row: Row, i: int) -> str:
     return f"{shown:+,.0f}"
 
 
+def format_error(row: Row, i: int) -> str:
+    """The Monte Carlo error of scenario ``i``'s value on ``row`` as shown after it: " ±45 d"
+    for a date (the wider half of its 95 % interval; " −30 d/+?" when it reaches past the horizon),
+    " ±3" for a share (percentage points), " ±12" for a mean (" ±0.24" for a count); "" when there is none (coverage, an
+    undefined value, a quantile of a quantity rather than a date)."""
+    iv = row.noise[i] if row.noise else None
+    if iv is None or row.values[i] is None or not np.isfinite(iv.value):
+        return ""
+    value, low, high = float(iv.value), float(iv.low), float(iv.high)
+    if row.unit == "date":
+        below = value - low if np.isfinite(low) else value  # too few replications: from the start
+        if not np.isfinite(high):
+            return f" −{below:,.0f} d/+?"
+        return f" ±{max(below, high - value):,.0f} d"
+    if not (np.isfinite(low) and np.isfinite(high)) or row.statistic in _PROBS:
+        return ""
+    half = max(value - low, high - value)
+    if row.unit == "share":
+        return f" ±{100 * half:.0f}" if half >= 0.0095 else f" ±{100 * half:.1f}"
+    return f" ±{half:,.2f}" if row.unit == "count" else f" ±{half:,.0f}"
+
+
 def table_rows(comp: Comparison, compact: bool = True, sep: str = " ") -> list[tuple[Row, list[str], list[str]]]:
     """(row, shown values, shown delta and better per other scenario) for tables; ``compact``
     folds the 10/90 % date rows into the median's cell as a range, after ``sep``."""
@@ -834,7 +857,7 @@ def table_rows(comp: Comparison, compact: bool = True, sep: str = " ") -> list[t
             continue
         vals = []
         for i, v in enumerate(row.values):
-            s = format_value(row, v)
+            s = format_value(row, v) + format_error(row, i)
             if compact and row.unit == "date" and row.statistic == "p50":
                 lo = comp.row(row.key, "p10").values[i]
                 hi = comp.row(row.key, "p90").values[i]

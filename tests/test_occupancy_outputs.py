@@ -257,6 +257,13 @@ def test_identical_scenarios_with_other_seeds_differ_within_noise(tmp_path):
     assert noise >= 5  # the medians differ between the seeds, but not beyond the noise
     for key in ("hosting_2", "hosting_4"):  # the rows the findings table reads
         assert {comp.row(key, "p50").label, comp.row(key, "p_by_deadline").label} >= {f"Hosting {key[-1]} routinely: median date"}
+    # dates are compared as dates: the same plan simulated from a year earlier is not a year apart
+    early = scenario.load(HL, ["simulation.start=2026-01-01"])
+    folder = tmp_path / "early"
+    folder.mkdir()
+    results.write_campaign(folder, ensemble.run(early, n=60, seed=1, workers=1))
+    comp = compare.compare_runs([runs[0], compare.read_run(folder, "early")])
+    assert comp.row("phase_1_complete", "p50").better[1] in ("same", compare.WITHIN_NOISE)
     # a real difference is still named: phase 1's module ready two years later
     late = scenario.load(HL, ["modules.nem.ready=2030-06-01"])
     folder = tmp_path / "late"
