@@ -132,6 +132,27 @@ def _parser() -> argparse.ArgumentParser:
                     help="refuse, before any work, an analysis estimated to take longer (default: 60)")
     out_args(sp, "runs/<scenario name>-drivers")
 
+    sp = sub.add_parser("sweep", help="run the scenario over a design of experiments, one ensemble per point")
+    scenario_args(sp)
+    sp.add_argument("--vary", action="append", default=[], metavar="PATH=LOW:HIGH|PATH=V1,V2,...",
+                    help="a field to vary by its dotted path, over a range of numbers or dates or a list of levels "
+                    "(repeatable, at least one)")
+    sp.add_argument("--design", default="lhs", choices=["lhs", "grid", "sobol"],
+                    help="Latin hypercube (default), full grid, or scrambled Sobol' sequence")
+    sp.add_argument("--points", type=_positive_int, help="design points (lhs, sobol), or levels of each range (grid)")
+    sp.add_argument("-n", "--replications", type=_positive_int, help="replications per point (default: scenario)")
+    sp.add_argument("--seed", type=_nonneg_int, help="random seed of the design and the points (default: scenario)")
+    sp.add_argument("--common-random-numbers", action="store_true",
+                    help="every point's ensemble uses the same seed (paired comparisons between points)")
+    sp.add_argument("--per-replication", action="store_true",
+                    help="also write every replication's milestone days (sweep_replications.parquet)")
+    sp.add_argument("--workers", type=_positive_int, help=WORKERS_HELP)
+    sp.add_argument("--scheduler", metavar="ADDRESS",
+                    help="run the points on this dask.distributed scheduler (e.g. tcp://host:8786)")
+    sp.add_argument("--max-minutes", type=_float, default=60.0,
+                    help="refuse, before any work, a sweep estimated to take longer (default: 60)")
+    out_args(sp, "runs/<scenario name>-sweep")
+
     sp = sub.add_parser("report", help="write report.html for a run folder")
     sp.add_argument("run_dir", type=Path)
     sp.add_argument("--svg", action="store_true", help="also write SVG figures")
@@ -417,6 +438,39 @@ def _print_drivers(res, console=None) -> None:
     console.print(t)
 
 
+def cmd_sweep(args) -> int:
+    from . import results
+    from .analysis import sweep
+
+    sc = _load(args)
+    plan = sweep.prepare(sc, args.vary, args.design, args.points, args.replications, args.seed,
+                         common_random_numbers=args.common_random_numbers, overrides=args.overrides)
+    if not args.max_minutes > 0:
+        raise InputError(f"expected a positive number of minutes, got {args.max_minutes:g}", source="--max-minutes")
+    dest = _destination(args, sc.name, [args.scenario], suffix="-sweep")
+    k = len(plan.points)
+    with sweep.connect(args.scheduler) as client:
+        workers = sweep.cluster_workers(client) if client else ensemble_workers(args.workers)
+        sweep.check_limits(plan, workers, distributed=client is not None, per_replication=args.per_replication,
+                           time_limit_s=60.0 * args.max_minutes)
+        with _progress(f"{sc.name}: sweep: {k:,} points x {plan.n:,} replications") as bar:
+            task = bar.add_task("sweep", total=k)
+            res = sweep.execute(plan, args.workers, client=client, per_replication=args.per_replication,
+                                progress=lambda done, total: bar.update(task, completed=done))
+    dest.provenance.update(seed=plan.seed, replications=plan.n, sweep=plan.describe(), ran_on=res.where)
+    with results.output_dir(dest) as tmp:
+        sweep.write(tmp, res)
+    _out.print(f"{k:,} points x {plan.n:,} replications ({plan.design}, {res.where}) in {res.elapsed_s:,.1f} s")
+    _out.print(f"wrote {dest.path}/")
+    return 0
+
+
+def ensemble_workers(requested) -> int:
+    from . import ensemble
+
+    return max(1, ensemble.worker_count(requested, ensemble.cores()))
+
+
 def cmd_report(args) -> int:
     from . import folders, report
 
@@ -451,7 +505,8 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         args.argv = argv
         return {"run": cmd_run, "validate": cmd_validate, "coverage": cmd_coverage,
-                "compare": cmd_compare, "report": cmd_report, "drivers": cmd_drivers}[args.command](args)
+                "compare": cmd_compare, "report": cmd_report, "drivers": cmd_drivers,
+                "sweep": cmd_sweep}[args.command](args)
     except InputError as exc:
         print(f"rossim: error: {exc}", file=sys.stderr)
         return 2

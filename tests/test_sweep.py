@@ -1,0 +1,192 @@
+"""rossim sweep: designs over the scenario's fields, one ensemble per point; tables that do not
+depend on where the points ran (1 or 2 local workers, a real dask LocalCluster), Parquet and CSV
+files, refusals before any work."""
+
+import datetime as dt
+import json
+import socket
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from rossim import ensemble, scenario
+from rossim.analysis import sweep
+from rossim.cli import main
+from rossim.errors import InputError
+
+from conftest import one_line_error
+
+TINY = Path(__file__).parent / "data" / "tiny.toml"
+#: tiny.toml made random: the core's slip is uniform on 0-100 days.
+SLIP = 'modules.a.slip_days={dist="uniform",low=0.0,high=100.0}'
+VARY = ["launch_vehicles.heavy.success_probability=0.6:0.95", "modules.a.ready=2030-01-01:2030-04-01"]
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Offline, as everywhere (conftest), but a LocalCluster talks to itself: loopback only."""
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def local_only(real):
+        def connect(self, address, *args, **kwargs):
+            host = address[0] if isinstance(address, tuple) else None
+            if self.family in (socket.AF_INET, socket.AF_INET6) and host not in ("127.0.0.1", "::1", "localhost"):
+                raise AssertionError(f"network access attempted: {address!r}")
+            return real(self, address, *args, **kwargs)
+        return connect
+
+    monkeypatch.setattr(socket.socket, "connect", local_only(real_connect))
+    monkeypatch.setattr(socket.socket, "connect_ex", local_only(real_connect_ex))
+
+
+@pytest.fixture(scope="module")
+def random_tiny():
+    return scenario.load(TINY, [SLIP])
+
+
+def test_grid_of_ready_dates_moves_phase_1_by_exactly_the_delay():
+    # tiny.toml is deterministic: the core is ready 2030-01-10 and phase 1 completes 5 days later
+    # (launch next day, rendezvous 2 days, commissioning... = 2030-01-15, day 14); 50 days later
+    # ready, 50 days later complete.
+    sc = scenario.load(TINY)
+    table = sweep.run(sc, ["modules.a.ready=2030-01-10,2030-03-01"], design="grid", n=4, workers=1)
+    assert list(table["point"]) == [0, 1]
+    assert list(table["modules.a.ready"]) == [pd.Timestamp("2030-01-10"), pd.Timestamp("2030-03-01")]
+    p50 = table["phase_1_complete.p50"]
+    assert p50[0] == pd.Timestamp("2030-01-15")
+    assert (p50[1] - p50[0]) == pd.Timedelta(days=50)
+    for q in ("p10", "p90"):
+        assert list(table[f"phase_1_complete.{q}"]) == list(p50)
+    assert list(table["phase_1_complete.p_by_horizon"]) == [1.0, 1.0]
+    assert table["phase_1_complete.p50"].dtype == table["modules.a.ready"].dtype == np.dtype("datetime64[ms]")
+    # Each row is the ensemble of the scenario with that --set, with the point's seed.
+    for k, ready in enumerate(["2030-01-10", "2030-03-01"]):
+        ens = ensemble.run(scenario.load(TINY, [f"modules.a.ready={ready}"]), n=4, seed=int(table["seed"][k]), workers=1)
+        summary = ens.summary()
+        assert summary["milestones"]["phase_2_complete"]["p50"] == table["phase_2_complete.p50"][k].date().isoformat()
+        assert summary["launches"]["mean"] == table["launches.mean"][k]
+
+
+def test_grid_levels_of_ranges_and_integer_fields():
+    sc = scenario.load(TINY)
+    made = sweep.prepare(sc, ["launch_sites.pad.turnaround_days=10:40", "crew.min_crew=1:2"], "grid", 4, n=2)
+    assert [p.values for p in made.points][:4] == [(10.0, 1), (10.0, 2), (20.0, 1), (20.0, 2)]
+    assert len(made.points) == 8
+    assert [v.kind for v in made.varies] == ["float", "int"]  # the schema: turnaround is a number, min_crew a count
+    assert made.points[1].overrides == ("launch_sites.pad.turnaround_days=10.0", "crew.min_crew=2")
+    assert made.points[1].scenario.crew.min_crew == 2
+    assert sweep.parse_vary("modules.nem.slip_days.scale=100:400").kind == "float"  # whole bounds, real field
+    days = sweep.prepare(sc, ["modules.a.ready=2030-01-01:2030-01-03"], "grid", 5, n=2)  # 3 days: each one
+    assert [p.values[0] for p in days.points] == [dt.date(2030, 1, d) for d in (1, 2, 3)]
+    with pytest.raises(InputError, match="needs --points K of at least 2"):
+        sweep.prepare(sc, ["crew.min_crew=1:2"], "grid", None, n=2)
+
+
+@pytest.mark.parametrize("design", ["lhs", "sobol"])
+def test_lhs_and_sobol_cover_their_ranges(design):
+    k = 16
+    varies = [sweep.parse_vary(v) for v in ("a.b=0.7:0.95", "a.c=2027-06-01:2029-06-01", "a.d=1,2,3,4")]
+    values = sweep.design_values(varies, design, k, seed=5)
+    assert len(values) == k
+    prob = np.array([v[0] for v in values])
+    days = np.array([(v[1] - dt.date(2027, 6, 1)).days for v in values])
+    assert prob.min() >= 0.7 and prob.max() <= 0.95
+    assert days.min() >= 0 and days.max() <= 731 and all(isinstance(v[1], dt.date) for v in values)
+    # Each of the k strata of each range holds exactly one point (LHS by construction; the first
+    # 2^m points of a scrambled Sobol' sequence are stratified in each coordinate too).
+    assert sorted(np.floor((prob - 0.7) / 0.25 * k).astype(int)) == list(range(k))
+    assert sorted(np.floor(days / 732 * k).astype(int)) == list(range(k))
+    assert sorted(v[2] for v in values) == [1] * 4 + [2] * 4 + [3] * 4 + [4] * 4  # levels equally often
+    assert sweep.design_values(varies, design, k, seed=5) == values
+    assert sweep.design_values(varies, design, k, seed=6) != values
+
+
+def test_seeds_per_point_or_common():
+    sc = scenario.load(TINY, [SLIP])
+    own = sweep.prepare(sc, ["scenario.title=A,B,C"], "grid", n=20, seed=3, overrides=[SLIP])
+    assert [p.seed for p in own.points] == [sweep.point_seed(3, k) for k in range(3)]
+    assert len({p.seed for p in own.points}) == 3
+    with pytest.raises(ValueError, match="overrides"):  # loaded with SLIP, which the sweep must be told
+        sweep.prepare(sc, ["scenario.title=A,B,C"], "grid", n=20)
+    crn = sweep.prepare(sc, ["scenario.title=A,B,C"], "grid", n=20, seed=3, common_random_numbers=True,
+                        overrides=[SLIP])
+    assert {p.seed for p in crn.points} == {3}
+    # The title changes nothing: with common random numbers every row is the same.
+    table = sweep.execute(crn, workers=1).table.drop(columns=["point", "scenario.title"])
+    assert (table.nunique(dropna=False) == 1).all()
+    table = sweep.execute(own, workers=1).table
+    assert table["phase_2_complete.p50"].nunique() > 1
+
+
+@pytest.mark.parametrize("vary, needles", [
+    ("modules.zz.ready=2030-01-01:2030-02-01", ["--vary modules.zz.ready", "modules.zz: no such field"]),
+    ("modules.a.ready=2030-05-01:2030-02-01", ["--vary", "modules.a.ready", "LOW 2030-05-01 is after HIGH"]),
+    ("modules.a.mass_kg=20000:40000", ["design point", "modules.a.mass_kg=", "is more than 'Heavy' lifts"]),
+    ("crew.min_crew=1.5:3", ["crew.min_crew takes whole numbers"]),
+    ("modules.a.ready", ["expected PATH=LOW:HIGH or PATH=V1,V2,..."]),
+    ("modules.a.mass_kg=1:2030-01-01", ["must both be numbers or both dates"]),
+])
+def test_bad_vary_is_one_line_before_any_run(capsys, tmp_path, monkeypatch, vary, needles):
+    def no_run(*args, **kwargs):
+        raise AssertionError("an ensemble ran")
+
+    monkeypatch.setattr(ensemble, "run", no_run)
+    one_line_error(capsys, ["sweep", TINY, "--vary", vary, "--points", 8, "-n", 4, "--out", tmp_path / "s"], *needles)
+    assert not (tmp_path / "s").exists()
+
+
+def test_refused_before_any_work_when_too_long_or_too_large(random_tiny, monkeypatch):
+    monkeypatch.setattr(ensemble, "run", lambda *a, **k: pytest.fail("an ensemble ran"))
+    with pytest.raises(InputError, match=r"8 points x 1,000,000 replications would take about .* more than the limit"):
+        sweep.run(random_tiny, VARY, "lhs", 8, n=1_000_000, workers=1, overrides=[SLIP])
+    with pytest.raises(InputError, match=r"would hold about .* more than the limit of 1.0 kiB"):
+        sweep.run(random_tiny, VARY, "lhs", 8, n=10, workers=1, memory_limit_bytes=1024, overrides=[SLIP])
+
+
+def test_same_table_on_one_or_two_workers_and_on_a_dask_cluster(random_tiny, tmp_path):
+    from distributed import Client, LocalCluster
+
+    args = dict(vary=VARY, design="lhs", points=8, n=50, seed=11, overrides=[SLIP])
+    one = sweep.run(random_tiny, workers=1, **args)
+    two = sweep.run(random_tiny, workers=2, **args)
+    pd.testing.assert_frame_equal(one, two)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        assert len(client.nthreads()) == 2
+        done = []
+        on_cluster = sweep.run(random_tiny, client=client, progress=lambda k, total: done.append((k, total)), **args)
+        by_address = sweep.run(random_tiny, scheduler=cluster.scheduler_address, **args)
+    pd.testing.assert_frame_equal(one, on_cluster)
+    pd.testing.assert_frame_equal(one, by_address)
+    assert done[-1] == (8, 8)
+    assert one["phase_2_complete.p50"].nunique() > 1 and one["launches.mean"].nunique() > 1  # it is random
+
+
+def test_cli_writes_parquet_csv_and_replications_with_a_manifest(tmp_path, capsys):
+    out = tmp_path / "sweep"
+    argv = ["sweep", TINY, "--set", SLIP, "--vary", VARY[0], "--vary", VARY[1], "--design", "sobol", "--points", 4,
+            "-n", 10, "--seed", 2, "--workers", 1, "--per-replication", "--out", out]
+    assert main([str(a) for a in argv]) == 0
+    assert f"wrote {out}/" in capsys.readouterr().out
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert {f["path"] for f in manifest["files"]} == {"sweep.parquet", "sweep.csv", "sweep_replications.parquet"}
+    assert manifest["sweep"]["vary"] == VARY and manifest["sweep"]["design"] == "sobol"
+    expected = sweep.run(scenario.load(TINY, [SLIP]), VARY, "sobol", 4, n=10, seed=2, workers=1, overrides=[SLIP])
+    # The Parquet file reads back with pyarrow as the DataFrame the library returns.
+    pd.testing.assert_frame_equal(pq.read_table(out / "sweep.parquet").to_pandas(date_as_object=False), expected)
+    pd.testing.assert_frame_equal(sweep.read(out / "sweep.parquet"), expected)
+    assert str(pq.read_schema(out / "sweep.parquet").field("phase_1_complete.p50").type) == "date32[day]"
+    assert json.loads(pq.read_schema(out / "sweep.parquet").metadata[sweep.METADATA_KEY])["points"] == 4
+    csv = pd.read_csv(out / "sweep.csv")
+    assert list(csv.columns) == list(expected.columns)
+    assert list(csv["phase_1_complete.p50"]) == [d.date().isoformat() for d in expected["phase_1_complete.p50"]]
+    assert np.allclose(csv["launches.mean"], expected["launches.mean"])
+    reps = pq.read_table(out / "sweep_replications.parquet").to_pandas()
+    assert len(reps) == 4 * 10 and list(reps.columns[:2]) == ["point", "replication"]
+    assert sorted(set(reps["point"])) == [0, 1, 2, 3] and list(reps["replication"][:10]) == list(range(10))
+    first = reps[reps["point"] == 0]["phase_1_complete"].to_numpy()
+    median = np.datetime64("2030-01-01") + np.timedelta64(int(np.sort(first)[4]), "D")  # rank ceil(10 / 2)
+    assert median == expected["phase_1_complete.p50"][0].to_datetime64().astype("datetime64[D]")
