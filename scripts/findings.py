@@ -64,9 +64,39 @@ def median_with_error(dates: list[dt.date | None]) -> str:
 
 
 def share_with_error(dates: list[dt.date | None], by: dt.date) -> str:
-    n = len(dates)
-    p = sum(1 for d in dates if d is not None and d <= by) / n
+    return share_text(sum(1 for d in dates if d is not None and d <= by), len(dates))
+
+
+def share_text(hits: int, n: int) -> str:
+    p = hits / n
     return f"{100 * p:.0f} % ± {100 * Z95 * math.sqrt(p * (1 - p) / n):.1f}"
+
+
+def crew_aboard_on(run_dir: Path, day: float) -> list[int]:
+    """Each replication's crew aboard at ``day`` (days since the run's start), from the crew
+    arrivals and departures of ``events.csv`` (the crew at a change is the new one)."""
+    n = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))["replications"]
+    aboard = [0] * n
+    with open(run_dir / "events.csv", newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            if r["kind"] in ("crew_arrived", "crew_departed") and float(r["day"]) <= day:
+                count = int(r["detail"].split(" ", 1)[0])
+                aboard[int(r["replication"])] += count if r["kind"] == "crew_arrived" else -count
+    return aboard
+
+
+def at_least_on(run_dir: Path, level: int, date: dt.date) -> str:
+    """P(at least ``level`` aboard on ``date``) with its error; checked against the run's
+    occupancy.csv at its grid date nearest ``date`` (the same step functions, another date)."""
+    start = dt.date.fromisoformat(json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))["start"])
+    crews = crew_aboard_on(run_dir, (date - start).days)
+    with open(run_dir / "occupancy.csv", newline="", encoding="utf-8") as f:
+        grid = min(csv.DictReader(f), key=lambda r: abs((dt.date.fromisoformat(r["date"]) - date).days))
+    check = crew_aboard_on(run_dir, float(grid["day"]))
+    if abs(sum(c >= level for c in check) / len(check) - float(grid[f"p_at_least_{level}"])) > 1e-5:
+        print(f"warning: {run_dir.name}: crew rebuilt from events.csv disagrees with occupancy.csv on "
+              f"{grid['date']}", file=sys.stderr)
+    return share_text(sum(c >= level for c in crews), len(crews))
 
 
 def table(out: Path, days: float) -> str:
@@ -80,6 +110,12 @@ def table(out: Path, days: float) -> str:
         ("room for 4 crew, median (modules)", lambda r: median_with_error(milestone_dates(r, "room_for_4"))),
         ("4 crew aboard possible, median (with return seats)",
          lambda r: median_with_error(milestone_dates(r, "capacity_4"))),
+        ("hosting 2 routinely, median (at least 2 aboard 90 % of the next 365 days)",
+         lambda r: median_with_error(milestone_dates(r, "hosting_2"))),
+        ("hosting 4 routinely, median (at least 4 aboard 90 % of the next 365 days)",
+         lambda r: median_with_error(milestone_dates(r, "hosting_4"))),
+        (f"P(at least 4 aboard on 1 July {deadline.year})",
+         lambda r: at_least_on(r, 4, dt.date(deadline.year, 7, 1))),
     ]
     lines = ["| | " + " | ".join(HEADINGS) + " |", "|---" * (len(HEADINGS) + 1) + "|"]
     for label, cell in rows:
