@@ -9,7 +9,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "rossim"
 CORE = ("clock", "errors", "distributions", "scenario", "windows", "campaign", "ensemble",
-        "orbit", "sunlight", "regions", "coverage", "results", "folders", "interrupts", "montecarlo", "occupancy", "analysis")
+        "orbit", "sunlight", "regions", "coverage", "results", "folders", "interrupts", "montecarlo", "occupancy", "analysis", "contacts")
 PRESENTATION = ("cli", "report", "figures", "maps", "compare")
 #: What "knows nothing of files or plotting" (DESIGN.md) means for the campaign: none of rossim's
 #: file or presentation modules, no plotting library, no file or serialisation library, no open().
