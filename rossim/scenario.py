@@ -1141,11 +1141,15 @@ def _check_relocations(s: Scenario, add) -> None:
 
 def _check_manifest(s: Scenario, add) -> None:
     """Manifest flights: their ship exists, the port is one the ship may use, the crew fits its
-    seats, the dates lie in the simulated span, the names are unique, a time of day only with
-    daily launch opportunities, a handover overlap only for a handover."""
+    seats, the dates lie in the simulated span, the names are unique, a time of day (theirs or a
+    module's) only with daily launch opportunities, a handover overlap only for a handover."""
     start, horizon = s.simulation.start, s.simulation.horizon
     names: dict[str, str] = {}
     daily = s.simulation.launch_opportunities == "daily"
+    for mid, m in s.modules.items():
+        if m.launch_utc is not None and not daily:
+            add(f"modules.{mid}.launch_utc", 'a time of day needs simulation.launch_opportunities = "daily" '
+                "(orbit-plane windows set their own times)")
     for kind, flights, ships in (("crew_flights", s.crew_flights, s.crew_ships),
                                  ("cargo_flights", s.cargo_flights, s.cargo_ships)):
         for j, f in enumerate(flights):

@@ -287,6 +287,9 @@ def test_a_ship_waits_for_the_port_a_module_holds_until_it_moves():
     (["crew_flights.0.handover_days=3.0"], VISIT, "crew_flights.0.handover_days", 'mode = "handover"'),
     (["station.handover_crew_max=6"], VISIT, "station.handover_crew_max", "there are none"),
     (['simulation.launch_opportunities="orbit_plane"'], VISIT, "crew_flights.0.launch_utc", "daily"),
+    (['simulation.launch_opportunities="orbit_plane"', "modules.b.launch_utc=10:00:00"], "",
+     "modules.b.launch_utc", "daily"),
+    (['simulation.daily_launch_utc="10:00"'], "", "simulation.daily_launch_utc", "time"),
     ([], CARGO.replace('"freighter"\ndocked', '"freighter"\nport = "b.z"\ndocked'),
      "cargo_flights.1.port", "docks at"),
 ])
@@ -294,3 +297,18 @@ def test_bad_manifests_and_relocations_are_refused(overrides, extra, field, need
     with pytest.raises(InputError) as exc:
         sc_of(extra, overrides)
     assert exc.value.field == field and needle in exc.value.message, str(exc.value)
+
+
+def test_same_seed_same_manifest_replications_whatever_the_workers():
+    """The Tiangong replay made uncertain (slips of the modules and flights, a scrub chance): an
+    ensemble is the same with one worker as with two."""
+    from rossim import ensemble
+
+    path = Path(__file__).resolve().parent.parent / "scenarios" / "history" / "tiangong_2021_2022.toml"
+    sc = scenario.load(path, ["modules.wentian.slip_days={dist = \"uniform\", low = 0, high = 30}",
+                              "crew_flights.2.slip_days={dist = \"uniform\", low = 0, high = 10}",
+                              "launch_sites.jiuquan.scrub_probability=0.2"])
+    one = ensemble.run(sc, n=12, seed=7, workers=1)
+    two = ensemble.run(sc, n=12, seed=7, workers=2)
+    assert [r.events for r in one.replications] == [r.events for r in two.replications]
+    assert len({tuple(r.events) for r in one.replications}) > 1  # the slips do move things
