@@ -861,7 +861,8 @@ def table_rows(comp: Comparison, compact: bool = True, sep: str = " ") -> list[t
             if compact and row.unit == "date" and row.statistic == "p50":
                 lo = comp.row(row.key, "p10").values[i]
                 hi = comp.row(row.key, "p90").values[i]
-                s += f"{sep}[{lo or '> horizon'} – {hi or '> horizon'}]"
+                if lo is not None:  # (none: every quantile after the horizon, said once)
+                    s += f"{sep}[{lo} – {hi or '> horizon'}]"
             vals.append(s)
         ds = []
         for i in range(1, len(row.values)):

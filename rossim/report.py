@@ -326,7 +326,7 @@ tr:nth-child(even) td{background:#fafafa}.better{font-weight:bold;color:#006400}
 figure{margin:1.2em 0}figure img{max-width:100%;border:1px solid #ddd}figcaption{color:#444;font-size:.9em}
 pre{background:#f6f6f6;border:1px solid #ddd;padding:.8em;overflow-x:auto;font-size:.8em;white-space:pre}
 .note{color:#555;font-size:.9em}details{margin:.6em 0}summary{cursor:pointer;font-weight:bold}
-td:first-child{min-width:14em}.wide{overflow-x:auto}
+td:first-child{min-width:14em}.wide{overflow-x:auto}table.nowrap td:not(:first-child){white-space:pre}
 """
 
 _e = html.escape
@@ -349,7 +349,10 @@ def _figure_html(caption: str, path: Path) -> str:
             f"<figcaption>{_e(caption)} <span class=\"note\">({_e(path.name)})</span></figcaption></figure>")
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], classes: Sequence[Sequence[str]] | None = None) -> str:
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], classes: Sequence[Sequence[str]] | None = None,
+           nowrap: bool = False) -> str:
+    """An HTML table; ``nowrap``: cells other than the first keep their lines (break only at
+    newlines: a date is never cut at its hyphens)."""
     h = "".join(f"<th>{_e(x)}</th>" for x in header)
     body = []
     for k, r in enumerate(rows):
@@ -358,7 +361,8 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], classes: Sequen
             cls = classes[k][j] if classes else ""
             cells.append(f'<td class="{cls}">{_e(str(x))}</td>' if cls else f"<td>{_e(str(x))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{h}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    attr = ' class="nowrap"' if nowrap else ""
+    return f"<table{attr}><thead><tr>{h}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def _pct(v) -> str:
@@ -378,7 +382,7 @@ def _key_figures(run: RunFolder) -> str:
                      share_pm(e, "probability"), share_pm(e, "probability_by_deadline")])
     out = [f"<h3>Milestones ({run.n} replications)</h3>",
            _table(["milestone", "10 %", "median ± MC error", "90 %", f"P(by horizon {s['horizon']})",
-                   f"P(by {s['deadline']})"], rows),
+                   f"P(by {s['deadline']})"], rows, nowrap=True),
            '<p class="note">Dates: 10 %, median and 90 % of the replications. "± 45 d" after a median and '
            '"± 3" after a probability (percentage points) are the Monte Carlo error: the wider half of the 95 % '
            "interval of that estimate from this many replications (order statistics for dates, Wilson for "
@@ -568,13 +572,13 @@ def _comparison_table(comp: Comparison) -> str:
     for lb in labels[1:]:
         header += [f"Δ {lb} − {labels[0]}", "better"]
     rows, classes = [], []
-    for row, vals, ds in table_rows(comp):
-        rows.append([row.label.replace(": median date", ": median [10 % – 90 %]"), *vals, *ds])
+    for row, vals, ds in table_rows(comp, sep="\n"):
+        rows.append([row.label.replace(": median date", ": median ± MC error [10 % – 90 %]"), *vals, *ds])
         cls = [""] * (1 + len(vals))
         for i in range(1, len(labels)):
             cls += ["", "better" if row.better[i] not in ("", "same", WITHIN_NOISE) else ""]
         classes.append(cls)
-    return _table(header, rows, classes)
+    return _table(header, rows, classes, nowrap=True)
 
 
 def _comparison_report(folder: Path, svg: bool) -> Path:
@@ -599,8 +603,9 @@ def _comparison_report(folder: Path, svg: bool) -> Path:
         body.append(f'<p class="note">Coverage figures for instrument <b>{_e(comp.instrument)}</b>'
                     + (f" (span {_e(span_txt)})" if span_txt else "") + f". Note: {_e(REVISIT_NOTE)}.</p>")
     body += ["<h2>Comparison table</h2>", _comparison_table(comp),
-             '<p class="note">Dates: median [10 % – 90 %] of the replications; exact values of every row, '
-             "including the 10 % and 90 % dates' deltas, are in comparison.csv and comparison.json.</p>",
+             '<p class="note">Dates: median of the replications ± its Monte Carlo error (the wider half of its 95 % '
+             "interval; +?: it reaches past the horizon), then [10 % – 90 %] of the replications; shares ± "
+             "percentage points and means ± their error likewise. Exact values of every row, including the 10 % and 90 % dates' deltas, are in comparison.csv and comparison.json.</p>",
              "<h2>Figures</h2>", *(_figure_html(c, p) for c, p in figs)]
     for r in runs:
         body += [f"<h2>Scenario: {_e(r.label)}</h2>", _scenario_header(r, level=3), _key_figures(r),
