@@ -150,6 +150,22 @@ def test_grazing_pass_between_samples_is_found():
     assert abs(_seconds_between(start, found.end_days[:1], passes[0][2])[0]) < FIND_EVENTS_TOL_S
 
 
+def test_coarser_steps_find_the_same_windows():
+    """At 60 and 120 s steps (the scenario's largest) the same windows, grazes included (a mask of
+    40 deg makes many), to a millisecond: the refinement, not the step, sets the accuracy."""
+    orbit = _sso372()
+    stations = [GroundStation(s.name, s.lat_deg, s.lon_deg, 0.0, 40.0) for s in contacts.shipped_stations()]
+    fine = contacts.find_contacts(orbit, stations, orbit.epoch, 3.0, step_s=20.0)
+    assert len(fine) > 10 and fine.duration_s.min() < 120.0
+    for step in (60.0, 120.0):
+        coarse = contacts.find_contacts(orbit, stations, orbit.epoch, 3.0, step_s=step)
+        assert np.array_equal(coarse.station, fine.station)
+        for a, b in ((coarse.start_days, fine.start_days), (coarse.end_days, fine.end_days),
+                     (coarse.peak_days, fine.peak_days)):
+            assert np.abs(a - b).max() * 86400 < 1e-3
+        assert np.abs(coarse.max_elevation_deg - fine.max_elevation_deg).max() < 1e-4
+
+
 # ---------------------------------------------------------------------------------------------
 # Truths a reader can check by hand
 
