@@ -4,7 +4,9 @@ files, refusals before any work."""
 
 import datetime as dt
 import json
+import multiprocessing
 import socket
+import time
 from pathlib import Path
 
 import numpy as np
@@ -159,10 +161,34 @@ def test_same_table_on_one_or_two_workers_and_on_a_dask_cluster(random_tiny, tmp
         done = []
         on_cluster = sweep.run(random_tiny, client=client, progress=lambda k, total: done.append((k, total)), **args)
         by_address = sweep.run(random_tiny, scheduler=cluster.scheduler_address, **args)
+        # Ctrl-C after the first point: the other tasks are cancelled, none is left on the cluster.
+        with pytest.raises(KeyboardInterrupt):
+            sweep.run(random_tiny, client=client, progress=_interrupt, **{**args, "n": 400})
+        deadline = time.monotonic() + 10
+        while any(k.startswith("rossim-sweep") for k in cluster.scheduler.tasks) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [k for k in cluster.scheduler.tasks if k.startswith("rossim-sweep")]
     pd.testing.assert_frame_equal(one, on_cluster)
     pd.testing.assert_frame_equal(one, by_address)
     assert done[-1] == (8, 8)
     assert one["phase_2_complete.p50"].nunique() > 1 and one["launches.mean"].nunique() > 1  # it is random
+
+
+def _interrupt(done, total):
+    raise KeyboardInterrupt
+
+
+def test_ctrl_c_ends_the_local_processes(random_tiny):
+    raised = []
+
+    def interrupt(done, total):
+        raised.append(time.monotonic())
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):  # after the first point: the second is still running
+        sweep.run(random_tiny, VARY, "lhs", 8, n=300, workers=2, overrides=[SLIP], progress=interrupt)
+    assert time.monotonic() - raised[0] < 1.0
+    assert multiprocessing.active_children() == []
 
 
 def test_cli_writes_parquet_csv_and_replications_with_a_manifest(tmp_path, capsys):
