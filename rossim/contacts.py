@@ -483,8 +483,9 @@ def max_pass_duration_s(r_station_km: float, r_sat_max_km: float, rate_min_rad_s
 
         T <= 2 LAM / (rate_min - omega_E).
 
-    It is reached by a pass through the zenith at the apogee radius with the ground station moving
-    along the track; a 51.6 deg, 400 km orbit at 5 deg gives ~510 s.
+    It is approached by a pass through the zenith at the apogee radius with the ground station moving
+    along the track; a circular orbit at 400 km above the equator radius gives 512-529 s at 5 deg
+    (ground stations from the equator to the poles).
     """
     tilt = math.radians(0.1924)
     e0 = math.radians(min_elevation_deg) - tilt

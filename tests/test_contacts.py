@@ -30,7 +30,7 @@ HIGH = Path("scenarios/ross_high_latitude.toml")
 FIND_EVENTS_TOL_S = 1.0
 #: Skyfield's elevation at our start/end times against the minimum elevation: our crossings are
 #: refined on the propagated orbit (the same ITRS as skyfield's to a millimetre) to < 1 microsecond,
-#: where elevation moves < 1e-6 deg (rates up to ~1 deg/s). Measured: 1e-11 deg.
+#: where elevation moves < 1e-6 deg (rates up to ~1 deg/s). Measured: 5e-9 deg.
 CROSSING_ELEVATION_TOL_DEG = 1e-6
 #: Skyfield's elevation at our time of maximum elevation against our maximum: the same geometry
 #: (ITRS within a millimetre of skyfield's), so microdegrees.
