@@ -436,7 +436,7 @@ def _without_set(exc: InputError) -> str:
 
 def estimate(sweep: Sweep, workers: int, distributed: bool = False, per_replication: bool = False
              ) -> tuple[float, float, float, float]:
-    """(seconds, seconds a replication, bytes in this process, bytes of one ensemble) of ``sweep``
+    """(seconds, seconds a replication, bytes on this machine, bytes of one ensemble) of ``sweep``
     on ``workers`` workers, from a trial of a few replications of its first, middle and last
     points (as ``rossim drivers``; the slowest and largest count)."""
     k = len(sweep.points)
@@ -449,8 +449,9 @@ def estimate(sweep: Sweep, workers: int, distributed: bool = False, per_replicat
     held = k * (len(sweep.varies) + 2 + milestones * 15 + 12) * 8 * 4  # the rows, as lists, frame, Arrow
     if per_replication:
         held += k * sweep.n * (milestones + 6) * 8 * 4
-    one = 0.0 if distributed else sweep.n * size  # an ensemble at a time here; a cluster's are its own
-    return seconds, each, held + one, one
+    one = sweep.n * size
+    at_once = 0 if distributed else min(workers, k)  # an ensemble per local process; a cluster's are its own
+    return seconds, each, held + at_once * one, one
 
 
 def check_limits(sweep: Sweep, workers: int, distributed: bool = False, per_replication: bool = False,
