@@ -305,7 +305,7 @@ def find_contacts(orbit, stations, start, days: float, step_s: float = DEFAULT_S
     (N,) and ``itrs_km`` (N,3): samples already propagated with
     ``orbit.propagate(clock.time_at(start, t_days))`` (a coverage run's), used instead of sampling
     again; crossings and peaks are still refined on freshly propagated times. See the module
-    docstring for the method; starts and ends are within a millisecond of the true crossings.
+    docstring for the method; starts and ends are within about a microsecond of the true crossings.
     """
     stations = list(stations)
     if len(stations) > MAX_STATIONS:

@@ -166,6 +166,26 @@ def test_coarser_steps_find_the_same_windows():
         assert np.abs(coarse.max_elevation_deg - fine.max_elevation_deg).max() < 1e-4
 
 
+def test_failed_samples_break_windows():
+    """Samples where SGP4 failed (NaN) are never in contact: a window across them is cut at its last
+    good samples, its outer ends still refined, and nothing else changes."""
+    orbit = _leo400()
+    station = GroundStation("k", 55.93, 37.82)
+    t = contacts._sample_days(1.0, 20.0)
+    itrs = orbit.propagate_days(t).itrs_km.copy()
+    whole = contacts.find_contacts(orbit, [station], orbit.epoch, 1.0, t_days=t, itrs_km=itrs)
+    k = int(np.argmax(whole.duration_s))
+    inside = np.flatnonzero((t > whole.start_days[k]) & (t < whole.end_days[k]))
+    hole = inside[len(inside) // 2 - 1: len(inside) // 2 + 2]
+    itrs[hole] = np.nan
+    cut = contacts.find_contacts(orbit, [station], orbit.epoch, 1.0, t_days=t, itrs_km=itrs)
+    assert len(cut) == len(whole) + 1
+    assert cut.start_days[k] == whole.start_days[k] and cut.end_days[k] == t[hole[0] - 1]
+    assert cut.start_days[k + 1] == t[hole[-1] + 1] and cut.end_days[k + 1] == whole.end_days[k]
+    others = np.r_[0:k, k + 2:len(cut)]
+    assert np.array_equal(cut.start_days[others], np.delete(whole.start_days, k))
+
+
 # ---------------------------------------------------------------------------------------------
 # Truths a reader can check by hand
 
