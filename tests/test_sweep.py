@@ -81,6 +81,10 @@ def test_grid_levels_of_ranges_and_integer_fields():
     assert made.points[1].overrides == ("launch_sites.pad.turnaround_days=10.0", "crew.min_crew=2")
     assert made.points[1].scenario.crew.min_crew == 2
     assert sweep.parse_vary("modules.nem.slip_days.scale=100:400").kind == "float"  # whole bounds, real field
+    levels = sweep.prepare(sc, ["launch_sites.pad.turnaround_days=10,20", "crew.min_crew=1,2"], "grid", n=2)
+    assert levels.points[0].values == (10.0, 1) and isinstance(levels.points[0].values[0], float)
+    table = sweep.execute(levels, workers=1).table
+    assert str(table["launch_sites.pad.turnaround_days"].dtype) == "float64" and str(table["crew.min_crew"].dtype) == "int64"
     days = sweep.prepare(sc, ["modules.a.ready=2030-01-01:2030-01-03"], "grid", 5, n=2)  # 3 days: each one
     assert [p.values[0] for p in days.points] == [dt.date(2030, 1, d) for d in (1, 2, 3)]
     with pytest.raises(InputError, match="needs --points K of at least 2"):
@@ -161,6 +165,8 @@ def test_same_table_on_one_or_two_workers_and_on_a_dask_cluster(random_tiny, tmp
         done = []
         on_cluster = sweep.run(random_tiny, client=client, progress=lambda k, total: done.append((k, total)), **args)
         by_address = sweep.run(random_tiny, scheduler=cluster.scheduler_address, **args)
+        assert main(["sweep", str(TINY), "--set", SLIP, *(f"--vary={v}" for v in VARY), "--points", "8", "-n", "50",
+                     "--seed", "11", "--scheduler", cluster.scheduler_address, "--out", str(tmp_path / "s")]) == 0
         # Ctrl-C after the first point: the other tasks are cancelled, none is left on the cluster.
         with pytest.raises(KeyboardInterrupt):
             sweep.run(random_tiny, client=client, progress=_interrupt, **{**args, "n": 400})
@@ -170,6 +176,8 @@ def test_same_table_on_one_or_two_workers_and_on_a_dask_cluster(random_tiny, tmp
         assert not [k for k in cluster.scheduler.tasks if k.startswith("rossim-sweep")]
     pd.testing.assert_frame_equal(one, on_cluster)
     pd.testing.assert_frame_equal(one, by_address)
+    pd.testing.assert_frame_equal(one, sweep.read(tmp_path / "s" / sweep.PARQUET_FILE))
+    assert "dask scheduler tcp://127.0.0.1:" in json.loads((tmp_path / "s" / "manifest.json").read_text())["ran_on"]
     assert done[-1] == (8, 8)
     assert one["phase_2_complete.p50"].nunique() > 1 and one["launches.mean"].nunique() > 1  # it is random
 

@@ -254,6 +254,8 @@ def parse_vary(text: str) -> Vary:
     parsed = [scenarios._parse_value(s, "--vary", path) for s in levels]
     if len({json.dumps(v, default=str, sort_keys=True) for v in parsed}) < len(parsed):
         raise InputError(f"a level is given twice in {values[:60]!r}", source="--vary", field=path)
+    if all(_is_number(x) for x in parsed) and _schema_kind(path) == "float":
+        parsed = [float(x) for x in parsed]  # a real field's column holds reals, whatever the levels look like
     return Vary(text, path, "levels", levels=tuple(parsed), level_texts=tuple(levels))
 
 
