@@ -460,6 +460,7 @@ class _Flight(_Model):
     port: PortRef | None = Field(None, description="'module.port' (default: the first free of the ship's ports)")
     slip_days: Duration = 0.0
     rendezvous_days: Duration | None = Field(None, description="default: the ship's")
+    relocate: Relocation | None = Field(None, description="the ship moves to another of its ports")
 
 
 class CrewFlight(_Flight):
@@ -1168,9 +1169,15 @@ def _check_manifest(s: Scenario, add) -> None:
             if not _ref(add, f"{prefix}.ship", f.ship, ships, kind.replace("_flights", " ship")):
                 continue
             ship = ships[f.ship]
-            if f.port is not None and f.port not in ship.ports:
-                add(f"{prefix}.port", f"{ship.name!r} docks at {', '.join(map(repr, ship.ports))}, "
-                    f"not {_short(f.port)}")
+            for field, port in (("port", f.port), ("relocate.to", f.relocate and f.relocate.to)):
+                if port is not None and port not in ship.ports:
+                    add(f"{prefix}.{field}", f"{ship.name!r} docks at {', '.join(map(repr, ship.ports))}, "
+                        f"not {_short(port)}")
+            r = f.relocate
+            if r is not None and r.at is not None:
+                at = r.at.date() if isinstance(r.at, dt.datetime) else r.at
+                if at < f.date:
+                    add(f"{prefix}.relocate.at", f"expected a date on or after the flight's ({f.date}), got {at}")
             if kind == "crew_flights":
                 if f.crew > ship.seats:
                     add(f"{prefix}.crew", f"{f.crew} crew do not fit {ship.name!r} ({ship.seats} seats)")

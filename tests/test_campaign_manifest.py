@@ -211,6 +211,33 @@ def test_manifest_cargo_flights_wait_for_their_port():
     assert r.launches == 2 + 2
 
 
+def test_a_manifest_ship_relocates_when_its_new_port_exists():
+    """f1 docks at a.y on day 21 and is to move to b.z a day later; b.z comes with B (day 41):
+    f1 takes it then, frees a.y, and the move ends at 41.5. f2 (for a.y only, ready day 20)
+    gets a.y at 41, launches that day, docks 43, leaves 48; f1 leaves b.z at 21 + 30 = 51."""
+    cargo = CARGO.replace('ports = ["a.y"]', 'ports = ["a.y", "b.z"]').replace(
+        'ship = "freighter"\n\n', 'ship = "freighter"\ndocked_days = 30.0\n'
+        'relocate = { to = "b.z", after_days = 1.0, duration_days = 0.5 }\n\n', 1).replace(
+        'ship = "freighter"\ndocked_days = 5.0', 'ship = "freighter"\nport = "a.y"\ndocked_days = 5.0')
+    r = run(cargo)
+    assert events(r, "relocated") == [(41.5, "f1", "a.y -> b.z")]
+    assert events(r, "cargo_docked") == [(21.0, "f1", "a.y"), (43.0, "f2", "a.y")]
+    assert events(r, "cargo_undocked") == [(48.0, "f2", "a.y"), (51.0, "f1", "b.z")]
+
+
+def test_a_crew_ship_relocates_and_frees_its_port():
+    """v1 (1 crew) docked at a.y on day 19.5 moves to b.z 22 days later (41.5; b.z exists from
+    41); a second visit of 1 for a.y only, planned day 30, gets a.y then and launches at the next
+    06:00, 42.25, docked 42.5 (room for 2 until B's commissioning on 44). v1 leaves from b.z at
+    49.5."""
+    one = VISIT.replace("crew = 2", "crew = 1")
+    second = one.replace('"v1"', '"v2"').replace("2030-01-20", "2030-01-31")
+    r = run(one + second, ['crew_flights.0.relocate={to = "b.z", after_days = 22.0}'])
+    assert events(r, "relocated") == [(41.5, "v1", "a.y -> b.z")]
+    assert events(r, "crew_arrived", "v2") == [(42.5, "v2", "1 crew")]
+    assert [aboard_at(r, t) for t in (42.4, 42.5, 49.5)] == [1, 2, 1]
+
+
 # ------------------------------------------------------------------ launch time of day
 def test_daily_launch_opportunity_at_a_time_of_day():
     """daily_launch_utc 12:00: A launches day 9.5; B at the first noon when the heavy vehicle
@@ -292,6 +319,10 @@ def test_a_ship_waits_for_the_port_a_module_holds_until_it_moves():
     (['simulation.daily_launch_utc="10:00"'], "", "simulation.daily_launch_utc", "time"),
     ([], CARGO.replace('"freighter"\ndocked', '"freighter"\nport = "b.z"\ndocked'),
      "cargo_flights.1.port", "docks at"),
+    (["cargo_flights.0.relocate={to = \"b.z\", after_days = 1.0}"], CARGO, "cargo_flights.0.relocate.to",
+     "docks at"),
+    (["crew_flights.0.relocate={to = \"b.z\", at = 2030-01-10}"], VISIT, "crew_flights.0.relocate.at",
+     "on or after the flight's"),
 ])
 def test_bad_manifests_and_relocations_are_refused(overrides, extra, field, needle):
     with pytest.raises(InputError) as exc:

@@ -122,28 +122,53 @@ class Assembly:
         m = self.plan.modules[mid]
         self.ports.put(*m.ports)
         self.docked[mid].succeed()
-        if m.relocate_to is not None and docks_to is not None:
+        if m.relocate is not None and docks_to is not None:
             self.env.process(self.relocation(mid, docks_to))
 
     def relocation(self, mid: str, port: str):
-        """``mid``, docked at ``port``, moves to its ``relocate_to`` port: at its date (at once if
+        """``mid``, docked at ``port``, moves to its ``relocate.to`` port: at its date (at once if
         it docked later) or some days after docking; it claims the new port (waiting if it is
         taken), frees the old one for the next arrival, and is there after the move's duration.
         Nothing happens if it or its target has left meanwhile."""
-        env, m = self.env, self.plan.modules[mid]
-        at = m.relocate_at_days if m.relocate_at_days is not None else env.now + m.relocate_after_days
+        env, move = self.env, self.plan.modules[mid].relocate
+        at = move.when(env.now)
         if at > env.now:
             yield env.timeout(at - env.now)
         if mid in self.departed or port in self.dead_ports:
             return
-        new = yield from self.ports.claim(frozenset((m.relocate_to,)))
+        new = yield from self.ports.claim(frozenset((move.to,)))
         if mid in self.departed or port in self.dead_ports:
             self.release_port(new)
             return
         self.release_port(port)
-        if m.relocate_duration_days:
-            yield env.timeout(m.relocate_duration_days)
+        if move.duration_days:
+            yield env.timeout(move.duration_days)
         self.log("relocated", mid, f"{port} -> {new}")
+
+    def ship_relocation(self, ship, move):
+        """A docked ship (crew or cargo) moves to ``move.to``, one of its ports: at its time (at
+        once if it docked later) or some days after docking, unless it has left meanwhile. It
+        claims the new port (waiting if it is taken) and holds it from the start of the move,
+        freeing the old one; the move is logged when it ends."""
+        env = self.env
+        at = move.when(env.now)
+        if at > env.now:
+            yield env.timeout(at - env.now)
+        if ship.undocked:
+            return
+        new = yield from self.ports.claim(frozenset((move.to,)))
+        if ship.undocked:  # it left (or its module left with it) while it waited for the port
+            self.release_port(new)
+            return
+        old = ship.port
+        del self.ships_at[old]
+        ship.port = new
+        self.ships_at[new] = ship
+        self.release_port(old)
+        if move.duration_days:
+            yield env.timeout(move.duration_days)
+        if not ship.undocked:
+            self.log("relocated", ship.ship_id, f"{old} -> {new}")
 
     def commission(self, mid: str) -> None:
         self.station.commission(mid, self.plan.modules[mid].contribution)

@@ -58,23 +58,27 @@ class CargoFlights:
         port = yield from self.ports.claim(f.ports)
         ok = yield from self.launch(f.launch_vehicle, f.launch_site, f.name, None, f.launch_at)
         if ok:
-            yield from self.cargo_arrives(f.name, port, f.ports, f.rendezvous, f.docked)
+            ship = yield from self.cargo_arrives(f.name, port, f.ports, f.rendezvous, f.docked)
+            if ship is not None and f.relocate is not None:
+                self.env.process(self.ship_relocation(ship, f.relocate))
         else:
             self.release_port(port)
 
     def cargo_arrives(self, ship_id: str, port: str, cargo_ports: frozenset[str], rendezvous, docked):
         """A launched cargo ship meets the station and docks at ``port`` (or another free one it
-        may use if ``port`` has left with its module), and undocks after its docked time."""
+        may use if ``port`` has left with its module), and undocks after its docked time.
+        Returns the docked ship, or None."""
         draw = self.draw
         yield self.env.timeout(draw(rendezvous))
         if port in self.dead_ports:  # its port left with its module during the approach
             port = self.ports.take_free(cargo_ports)
         if port is None:
             self.log("flight_cancelled", ship_id, "its port has left the station")
-        else:
-            self.log("cargo_docked", ship_id, port)
-            ship = self.ships_at[port] = CargoShip(ship_id, port, cargo_ports)
-            self.after(draw(docked), self.cargo_undocks, ship)
+            return None
+        self.log("cargo_docked", ship_id, port)
+        ship = self.ships_at[port] = CargoShip(ship_id, port, cargo_ports)
+        self.after(draw(docked), self.cargo_undocks, ship)
+        return ship
 
     def cargo_undocks(self, ship: "CargoShip") -> None:
         if ship.undocked:  # it left with the module it was docked at

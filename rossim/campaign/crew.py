@@ -318,6 +318,8 @@ class CrewRotation:
         self.log("crew_arrived", f.name, f"{n} crew")
         self.update()
         self.after(crew.life_days, self.life_ends, crew)
+        if f.relocate is not None:
+            env.process(self.ship_relocation(crew, f.relocate))
 
     def end_overlap(self, crew: "CrewShip") -> None:
         """The handover overlap is over: the relieved crew leaves with its ship (unless its

@@ -20,7 +20,7 @@ from . import milestones
 from .station import ModuleContribution
 
 __all__ = ["Plan", "Draw", "ModulePlan", "VehiclePlan", "SitePlan", "CrewPlan", "CargoPlan",
-           "CrewFlightPlan", "CargoFlightPlan", "FIXED", "UNIFORM", "TRIANGULAR", "OTHER", "day_fraction"]
+           "CrewFlightPlan", "CargoFlightPlan", "Move", "FIXED", "UNIFORM", "TRIANGULAR", "OTHER", "day_fraction"]
 
 #: :attr:`Draw.kind`: how a replication samples it.
 FIXED, UNIFORM, TRIANGULAR, OTHER = 0, 1, 2, 3
@@ -89,10 +89,7 @@ class ModulePlan:
     free_flyer_if_target_departs: bool
     dependants: tuple[str, ...]       # the modules that dock to it, in scenario order
     launch_at: float | None = None    # its own time of day (fraction of a day), None: the site's
-    relocate_to: str | None = None    # "module.port" it moves to after docking
-    relocate_at_days: float | None = None     # days since start (or:)
-    relocate_after_days: float | None = None  # days after it docked
-    relocate_duration_days: float = 0.0
+    relocate: "Move | None" = None    # it moves to another port after docking
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +142,28 @@ class CargoPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class Move:
+    """A relocation after docking: to ``to`` ("module.port") at ``at_days`` since the start, or
+    ``after_days`` after docking; the move takes ``duration_days``."""
+
+    to: str
+    at_days: float | None
+    after_days: float | None
+    duration_days: float
+
+    @classmethod
+    def of(cls, start, r) -> "Move | None":
+        if r is None:
+            return None
+        return cls(r.to, clock.days_between(start, r.at) if r.at is not None else None,
+                   r.after_days, float(r.duration_days))
+
+    def when(self, docked_days: float) -> float:
+        """When the move starts (days since start), for a ship or module docked at ``docked_days``."""
+        return self.at_days if self.at_days is not None else docked_days + self.after_days
+
+
+@dataclass(frozen=True, slots=True)
 class CrewFlightPlan:
     """A crew flight of the manifest, with its ship's numbers."""
 
@@ -156,6 +175,7 @@ class CrewFlightPlan:
     launch_site: str
     ports: frozenset[str]
     rendezvous: Draw
+    relocate: Move | None
     seats: int
     crew: int
     handover: bool
@@ -173,6 +193,7 @@ class CargoFlightPlan:
     launch_site: str
     ports: frozenset[str]
     rendezvous: Draw
+    relocate: Move | None
     docked: Draw
 
 
@@ -276,13 +297,8 @@ class Plan:
 
 def _relocation(start, m) -> dict:
     """A module's time of day and relocation, as ModulePlan fields."""
-    out = {"launch_at": day_fraction(m.launch_utc) if m.launch_utc is not None else None}
-    r = m.relocate
-    if r is not None:
-        out.update(relocate_to=r.to, relocate_duration_days=float(r.duration_days),
-                   relocate_at_days=clock.days_between(start, r.at) if r.at is not None else None,
-                   relocate_after_days=r.after_days)
-    return out
+    return {"launch_at": day_fraction(m.launch_utc) if m.launch_utc is not None else None,
+            "relocate": Move.of(start, m.relocate)}
 
 
 def _flight(sc: Scenario, f, ship) -> dict:
@@ -293,7 +309,8 @@ def _flight(sc: Scenario, f, ship) -> dict:
                 slip=Draw.of(f.slip_days), launch_vehicle=ship.launch_vehicle,
                 launch_site=ship.launch_site,
                 ports=frozenset((f.port,)) if f.port is not None else frozenset(ship.ports),
-                rendezvous=Draw.of(f.rendezvous_days if f.rendezvous_days is not None else ship.rendezvous_days))
+                rendezvous=Draw.of(f.rendezvous_days if f.rendezvous_days is not None else ship.rendezvous_days),
+                relocate=Move.of(sc.simulation.start, f.relocate))
 
 
 def _crew_flights(sc: Scenario) -> tuple[CrewFlightPlan, ...]:
