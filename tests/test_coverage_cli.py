@@ -292,8 +292,8 @@ def test_existing_folder_is_replaced_whole_or_left_alone(capsys, tmp_path):
     assert (res / "coverage_summary.json").read_text() == first
     run_cli(capsys, HIGH, "--half-angle-deg", "25", *FAST, "--out", res, "--overwrite")
     names = sorted(p.name for p in res.iterdir())
-    assert names == ["contacts.csv", "coverage_cells.csv", "coverage_summary.json", "fig_coverage_time.png", "ground_track.csv",
-                     "manifest.json", "map_nadir_25deg.png", "report.html"]
+    assert names == ["contacts.csv", "coverage_cells.csv", "coverage_summary.json", "fig_coverage_time.png",
+                     "ground_track.csv", "manifest.json", "map_nadir_25deg.png", "report.html"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o", "res"]
 
 
