@@ -144,10 +144,18 @@ def test_bad_vary_is_one_line_before_any_run(capsys, tmp_path, monkeypatch, vary
     assert not (tmp_path / "s").exists()
 
 
+def test_cli_refuses_a_sweep_too_long_before_any_work(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(ensemble, "run", lambda *a, **k: pytest.fail("an ensemble ran"))
+    one_line_error(capsys, ["sweep", TINY, "--vary", VARY[0], "--points", 8, "-n", 100_000, "--max-minutes", 0.01,
+                            "--out", tmp_path / "s"], "8 points x 100,000 replications would take about",
+                   "more than the limit of 1 s", "--max-minutes")
+    assert not (tmp_path / "s").exists()
+
+
 def test_refused_before_any_work_when_too_long_or_too_large(random_tiny, monkeypatch):
     monkeypatch.setattr(ensemble, "run", lambda *a, **k: pytest.fail("an ensemble ran"))
-    with pytest.raises(InputError, match=r"8 points x 1,000,000 replications would take about .* more than the limit"):
-        sweep.run(random_tiny, VARY, "lhs", 8, n=1_000_000, workers=1, overrides=[SLIP])
+    with pytest.raises(InputError, match=r"8 points x 20,000,000 replications would take about .* more than the limit"):
+        sweep.run(random_tiny, VARY, "lhs", 8, n=20_000_000, workers=1, overrides=[SLIP])
     with pytest.raises(InputError, match=r"would hold about .* more than the limit of 1.0 kiB"):
         sweep.run(random_tiny, VARY, "lhs", 8, n=10, workers=1, memory_limit_bytes=1024, overrides=[SLIP])
 

@@ -68,7 +68,7 @@ dates); :func:`read` and ``pyarrow.parquet.read_table(path).to_pandas(date_as_ob
 give back the DataFrame :func:`run` returned (dates as ``datetime64``). ``sweep.csv`` holds the
 same with ISO dates. On request (``per_replication``), :data:`REPLICATIONS_FILE`: every
 replication's milestone days (days since the point's start, NaN: not reached), person-days,
-launches and losses, with ``point`` and ``replication``.
+share of the time crewed, launches and losses, with ``point`` and ``replication``.
 
 A sweep that a short trial says would take longer than ``time_limit_s``, or that would hold more
 than the memory limit, is refused before any work, with the estimate and the limit.
@@ -86,7 +86,7 @@ import secrets
 import types
 import typing
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -101,7 +101,8 @@ from ..scenario import Scenario
 from . import drivers
 
 __all__ = ["Vary", "Point", "Sweep", "Results", "DESIGNS", "parse_vary", "design_values", "point_seed", "prepare",
-           "estimate", "check_limits", "connect", "execute", "run", "write", "read", "to_csv",
+           "estimate", "check_limits", "connect", "cluster_workers", "execute", "reduce", "run", "write", "read",
+           "to_csv",
            "PARQUET_FILE", "CSV_FILE", "REPLICATIONS_FILE", "TIME_LIMIT_S", "MAX_POINTS"]
 
 DESIGNS = ("grid", "lhs", "sobol")
@@ -567,7 +568,6 @@ class Results:
     replications: Any = None  # pandas.DataFrame | None
     elapsed_s: float = 0.0
     where: str = "local"
-    extra: dict = field(default_factory=dict)
 
 
 def execute(sweep: Sweep, workers: int | None = None, client=None, executor=None, per_replication: bool = False,
