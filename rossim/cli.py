@@ -370,7 +370,9 @@ def print_comparison(comp, console) -> None:
         short = row.short.replace(" (median)", "")
         t.add_row(short, *vals, *ds, end_section=row.key.startswith("person_days_") is False
                   and row.statistic == "p_by_deadline")
-    note = "dates: median and [10 % – 90 %] of replications; every row exact in comparison.csv"
+    note = ("dates: median ± its Monte Carlo error (the wider half of its 95 % interval), then [10 % – 90 %] of "
+            "replications; shares ± percentage points; better: only beyond the Monte Carlo noise, else "
+            "'within noise'; every row exact in comparison.csv")
     if comp.instrument:
         note += f"\ncoverage ({comp.instrument}): {compare.REVISIT_NOTE}"
     # A terminal gets what fits; a file or pipe gets the table's natural width (no wrapping).
@@ -530,5 +532,17 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
+def console() -> None:
+    """The ``rossim`` program: :func:`main`, exiting with its code. A second Ctrl-C that lands
+    while rossim is already exiting (after the first was handled) changes nothing: exit 130, no
+    traceback."""
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        code = 130
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    console()
