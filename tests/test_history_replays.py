@@ -30,6 +30,15 @@ TIANGONG_CREW = [
 TIANGONG_RELOCATIONS = {"wentian": (dt.date(2022, 9, 30), "tianhe.starboard"),
                         "mengtian": (dt.date(2022, 11, 3), "tianhe.port_side")}
 
+#: Tianzhou cargo ships: (docked, port, moved to the forward port on, left on), UTC dates from
+#: docs/history-sources.md#tianzhou-2 ... #tianzhou-5 (Tianzhou-5 left after the horizon).
+TIANZHOU = {
+    "tianzhou-2": (dt.date(2021, 5, 29), "tianhe.aft", dt.date(2021, 9, 18), dt.date(2022, 3, 27)),
+    "tianzhou-3": (dt.date(2021, 9, 20), "tianhe.aft", dt.date(2022, 4, 20), dt.date(2022, 7, 17)),
+    "tianzhou-4": (dt.date(2022, 5, 10), "tianhe.aft", None, dt.date(2022, 11, 9)),
+    "tianzhou-5": (dt.date(2022, 11, 12), "tianhe.aft", None, None),
+}
+
 
 def published(programme: str) -> dict[str, dt.date]:
     """Module -> the date it joined the station: docking, or launch for the first element."""
@@ -65,11 +74,31 @@ def test_tiangong_modules_dock_within_a_day_of_the_record(tiangong_run):
 
 def test_tiangong_laboratories_move_to_the_lateral_ports(tiangong_run):
     moved = {row["subject"]: (dt.date.fromisoformat(row["date"]), row["detail"]) for row in tiangong_run
-             if row["kind"] == "relocated"}
+             if row["kind"] == "relocated" and row["subject"] in TIANGONG_RELOCATIONS}
     assert set(moved) == set(TIANGONG_RELOCATIONS)
     for mid, (day, port) in TIANGONG_RELOCATIONS.items():
         assert abs((moved[mid][0] - day).days) <= 1
         assert moved[mid][1] == f"tianhe.forward -> {port}"
+
+
+def test_tiangong_cargo_ships_dock_move_and_leave_on_their_dates(tiangong_run):
+    def dated(kind):
+        return {row["subject"]: (dt.date.fromisoformat(row["date"]), row["detail"]) for row in tiangong_run
+                if row["kind"] == kind and row["subject"].startswith("tianzhou")}
+
+    docked, moved, left = dated("cargo_docked"), dated("relocated"), dated("cargo_undocked")
+    assert set(docked) == set(TIANZHOU)
+    for ship, (day, port, moved_on, left_on) in TIANZHOU.items():
+        assert docked[ship][1] == port and abs((docked[ship][0] - day).days) <= 1, ship
+        if moved_on is None:
+            assert ship not in moved
+        else:
+            assert moved[ship][1] == f"{port} -> tianhe.forward"
+            assert abs((moved[ship][0] - moved_on).days) <= 1, ship
+        if left_on is None:
+            assert ship not in left
+        else:
+            assert abs((left[ship][0] - left_on).days) <= 1, ship
 
 
 def test_tiangong_crew_aboard_follows_the_record(tiangong):
