@@ -5,7 +5,11 @@ files, refusals before any work."""
 import datetime as dt
 import json
 import multiprocessing
+import os
+import signal
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -232,3 +236,45 @@ def test_cli_writes_parquet_csv_and_replications_with_a_manifest(tmp_path, capsy
     first = reps[reps["point"] == 0]["phase_1_complete"].to_numpy()
     median = np.datetime64("2030-01-01") + np.timedelta64(int(np.sort(first)[4]), "D")  # rank ceil(10 / 2)
     assert median == expected["phase_1_complete.p50"][0].to_datetime64().astype("datetime64[D]")
+
+
+# ------------------------------------------------------------------------------ a real Ctrl-C, kill -9
+
+HL = Path(__file__).resolve().parents[1] / "scenarios" / "ross_high_latitude.toml"
+
+
+def _start_sweep(tmp_path: Path):
+    """A real ``rossim sweep`` of 4 points x 1,500 replications on 2 processes (~20 s if left
+    alone), in its own session as in tests/test_interrupts.py."""
+    out, err = tmp_path / "out" / "s", tmp_path / "stderr.txt"
+    argv = [sys.executable, "-m", "rossim.cli", "sweep", str(HL), "--vary", "modules.lab.slip_days.scale=100:400",
+            "--points", "4", "-n", "1500", "--workers", "2", "--out", str(out)]
+    with open(err, "wb") as f:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=f,
+                                start_new_session=True)
+    return proc, out, err
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
+@pytest.mark.parametrize("how", ["ctrl_c", "kill_9"])
+def test_a_real_interrupt_ends_the_sweep_and_its_processes(tmp_path, how):
+    from test_interrupts import STOP_S, _alive, _assert_nothing_left, _kill_all, _wait_until, _workers_started
+
+    proc, out, err = _start_sweep(tmp_path)
+    kids = []
+    try:
+        kids = _workers_started(proc, err)
+        time.sleep(1.0)  # well into the first points
+        t0 = time.monotonic()
+        if how == "ctrl_c":
+            os.killpg(proc.pid, signal.SIGINT)  # as in a terminal: rossim and its processes
+            assert proc.wait(10) == 130, err.read_text()
+            assert time.monotonic() - t0 < STOP_S
+            assert "interrupted" in err.read_text() and "Traceback" not in err.read_text()
+            _assert_nothing_left(out)
+        else:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+        assert _wait_until(lambda: not any(_alive(k) for k in kids), 2.0), "a sweep process survived"
+    finally:
+        _kill_all(proc, kids)
