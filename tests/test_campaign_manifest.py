@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import one_line_error
 from rossim import campaign, scenario
 from rossim.errors import InputError
 
@@ -343,3 +344,11 @@ def test_same_seed_same_manifest_replications_whatever_the_workers():
     two = ensemble.run(sc, n=12, seed=7, workers=2)
     assert [r.events for r in one.replications] == [r.events for r in two.replications]
     assert len({tuple(r.events) for r in one.replications}) > 1  # the slips do move things
+
+
+def test_a_bad_manifest_is_one_line_and_exit_2(capsys, tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(NO_CREW + VISIT.replace("crew = 2", "crew = 9"))
+    one_line_error(capsys, ["validate", path], "crew_flights.0.crew", "do not fit")
+    path.write_text(NO_CREW + VISIT.replace("06:00:00", '"06:00"'))
+    one_line_error(capsys, ["run", path, "-n", "1", "--out", tmp_path / "o"], "crew_flights.0.launch_utc")
