@@ -462,9 +462,35 @@ def cmd_sweep(args) -> int:
     dest.provenance.update(seed=plan.seed, replications=plan.n, sweep=plan.describe(), ran_on=res.where)
     with results.output_dir(dest) as tmp:
         sweep.write(tmp, res)
+    _print_sweep(res)
     _out.print(f"{k:,} points x {plan.n:,} replications ({plan.design}, {res.where}) in {res.elapsed_s:,.1f} s")
     _out.print(f"wrote {dest.path}/")
     return 0
+
+
+def _print_sweep(res, most: int = 20) -> None:
+    """The first points with the last phase's median date and probability by the deadline."""
+    from rich import box
+
+    table = res.table
+    phase = [c.removesuffix(".p50") for c in table.columns if c.startswith("phase_") and c.endswith("_complete.p50")]
+    shown = [v.path for v in res.sweep.varies] + ([f"{phase[-1]}.p50", f"{phase[-1]}.p_by_deadline"] if phase else [])
+    caption = (f"first {most} of {len(table):,} points; " if len(table) > most else "") + "every column in sweep.csv"
+    title = f"{phase[-1]}: median date, P(by the deadline)" if phase else None
+    t = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=title, title_justify="left", caption=caption,
+              caption_justify="left")
+    t.add_column("point", justify="right")
+    for name in shown:  # a path's last two parts: "heavy.success_probability"
+        t.add_column({".p50": "median", ".p_by_deadline": "P"}.get(name[name.rfind("."):], ".".join(name.split(".")[-2:])),
+                     justify="right", overflow="fold")
+    for _, row in table.head(most).iterrows():
+        cells = []
+        for name in shown:
+            v = row[name]
+            cells.append("—" if v is None or v != v else v.date().isoformat() if hasattr(v, "date")
+                         else f"{v:.0%}" if name.endswith("p_by_deadline") else f"{v:.4g}" if isinstance(v, float) else str(v))
+        t.add_row(str(row["point"]), *cells)
+    _out.print(t)
 
 
 def ensemble_workers(requested) -> int:
