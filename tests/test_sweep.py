@@ -85,6 +85,11 @@ def test_grid_levels_of_ranges_and_integer_fields():
     assert made.points[1].overrides == ("launch_sites.pad.turnaround_days=10.0", "crew.min_crew=2")
     assert made.points[1].scenario.crew.min_crew == 2
     assert sweep.parse_vary("modules.nem.slip_days.scale=100:400").kind == "float"  # whole bounds, real field
+    # A distribution's parameter, by its path under the field.
+    slips = sweep.prepare(scenario.load(TINY, [SLIP]), ["modules.a.slip_days.high=50:150"], "grid", 3, n=2,
+                          overrides=[SLIP])
+    assert [p.scenario.modules["a"].slip_days.high for p in slips.points] == [50.0, 100.0, 150.0]
+    assert {p.scenario.modules["a"].slip_days.dist for p in slips.points} == {"uniform"}
     levels = sweep.prepare(sc, ["launch_sites.pad.turnaround_days=10,20", "crew.min_crew=1,2"], "grid", n=2)
     assert levels.points[0].values == (10.0, 1) and isinstance(levels.points[0].values[0], float)
     table = sweep.execute(levels, workers=1).table
