@@ -42,7 +42,8 @@ class CargoFlights:
             port = yield from self.ports.claim(cargo_ports)
             ok = yield from self.launch(c.launch_vehicle, c.launch_site, ship_id)
             if ok:
-                yield from self.cargo_arrives(ship_id, port, cargo_ports, c.rendezvous, c.docked)
+                yield env.timeout(self.draw(c.rendezvous))
+                self.cargo_docks(ship_id, port, cargo_ports, c.docked)
             else:
                 self.release_port(port)
             if next_at > env.now:
@@ -58,18 +59,17 @@ class CargoFlights:
         port = yield from self.ports.claim(f.ports)
         ok = yield from self.launch(f.launch_vehicle, f.launch_site, f.name, None, f.launch_at)
         if ok:
-            ship = yield from self.cargo_arrives(f.name, port, f.ports, f.rendezvous, f.docked)
+            yield env.timeout(self.draw(f.rendezvous))
+            ship = self.cargo_docks(f.name, port, f.ports, f.docked)
             if ship is not None and f.relocate is not None:
                 self.env.process(self.ship_relocation(ship, f.relocate))
         else:
             self.release_port(port)
 
-    def cargo_arrives(self, ship_id: str, port: str, cargo_ports: frozenset[str], rendezvous, docked):
-        """A launched cargo ship meets the station and docks at ``port`` (or another free one it
-        may use if ``port`` has left with its module), and undocks after its docked time.
-        Returns the docked ship, or None."""
-        draw = self.draw
-        yield self.env.timeout(draw(rendezvous))
+    def cargo_docks(self, ship_id: str, port: str, cargo_ports: frozenset[str], docked) -> "CargoShip | None":
+        """A cargo ship that has met the station docks at ``port`` (or another free one it may
+        use if ``port`` has left with its module), and undocks after its docked time. Returns the
+        docked ship, or None."""
         if port in self.dead_ports:  # its port left with its module during the approach
             port = self.ports.take_free(cargo_ports)
         if port is None:
@@ -77,7 +77,7 @@ class CargoFlights:
             return None
         self.log("cargo_docked", ship_id, port)
         ship = self.ships_at[port] = CargoShip(ship_id, port, cargo_ports)
-        self.after(draw(docked), self.cargo_undocks, ship)
+        self.after(self.draw(docked), self.cargo_undocks, ship)
         return ship
 
     def cargo_undocks(self, ship: "CargoShip") -> None:

@@ -325,9 +325,10 @@ class CrewRotation:
         """The handover overlap is over: the relieved crew leaves with its ship (unless its
         docked life ended first)."""
         self.handovers_open -= 1
-        if not crew.relieved:
-            self.crew_leaves(crew, " (handover)")
-        self.update()
+        if crew.relieved:
+            self.update()
+        else:
+            self.life_ends(crew, " (handover)")
 
     def hand_over(self, crew: "CrewShip") -> None:
         """A replacement crew has docked: ``crew`` leaves it the station now. Its ship stays on
@@ -340,22 +341,19 @@ class CrewRotation:
         remaining = crew.life_days - (self.env.now - crew.docked_at)
         self.after(max(0.0, min(crew.overlap_days, remaining)), self.undock_crew_ship, crew)
 
-    def life_ends(self, crew: "CrewShip") -> None:
-        """``crew.life_days`` after docking: the crew leaves (unless relieved or already sent
-        home by a fall in capacity) and its ship undocks."""
+    def life_ends(self, crew: "CrewShip", why: str = "") -> None:
+        """``crew.life_days`` after docking (or at the end of a manifest handover's overlap,
+        ``why`` then saying so): the crew leaves (unless relieved or already sent home by a fall
+        in capacity) and its ship undocks."""
         if crew.relieved:
             return  # hand_over has scheduled the undocking
-        self.crew_leaves(crew)
-        self.update()
-
-    def crew_leaves(self, crew: "CrewShip", why: str = "") -> None:
-        """``crew`` goes home now (if any of it is still aboard) with its ship."""
         if crew.n:
             self.crew_aboard -= crew.n
             self.log("crew_departed", crew.ship_id, f"{crew.n} crew{why}")
             crew.n = 0
         self.relieve(crew)
         self.undock_crew_ship(crew)
+        self.update()
 
     def relieve(self, crew: "CrewShip") -> None:
         """``crew``'s ship is no longer one of the station's lifeboats: its crew is going home."""
