@@ -453,9 +453,10 @@ def cmd_sweep(args) -> int:
     k = len(plan.points)
     with sweep.connect(args.scheduler) as client:
         workers = sweep.cluster_workers(client) if client else ensemble_workers(args.workers)
-        sweep.check_limits(plan, workers, distributed=client is not None, per_replication=args.per_replication,
-                           time_limit_s=60.0 * args.max_minutes)
-        with _progress(f"{sc.name}: sweep: {k:,} points x {plan.n:,} replications") as bar:
+        seconds, _ = sweep.check_limits(plan, workers, distributed=client is not None,
+                                        per_replication=args.per_replication, time_limit_s=60.0 * args.max_minutes)
+        with _progress(f"{sc.name}: sweep: {k:,} points x {plan.n:,} replications (estimated "
+                       f"{sweep.duration(seconds)})") as bar:
             task = bar.add_task("sweep", total=k)
             res = sweep.execute(plan, args.workers, client=client, per_replication=args.per_replication,
                                 progress=lambda done, total: bar.update(task, completed=done))

@@ -101,7 +101,7 @@ from ..scenario import Scenario
 from . import drivers
 
 __all__ = ["Vary", "Point", "Sweep", "Results", "DESIGNS", "parse_vary", "design_values", "point_seed", "prepare",
-           "estimate", "check_limits", "connect", "cluster_workers", "execute", "reduce", "run", "write", "read",
+           "estimate", "check_limits", "duration", "connect", "cluster_workers", "execute", "reduce", "run", "write", "read",
            "to_csv",
            "PARQUET_FILE", "CSV_FILE", "REPLICATIONS_FILE", "TIME_LIMIT_S", "MAX_POINTS"]
 
@@ -444,10 +444,11 @@ def estimate(sweep: Sweep, workers: int, distributed: bool = False, per_replicat
     points (as ``rossim drivers``; the slowest and largest count)."""
     k = len(sweep.points)
     trial = [sweep.points[i] for i in sorted({0, k // 2, k - 1})]
-    each = max(drivers.estimate_seconds(p.scenario, 1, 0, p.seed, 1)[1] for p in trial)
+    drivers.estimate_seconds(trial[0].scenario, 1, 0, trial[0].seed, 1)  # warm-up: a fresh process's first
+    each = max(drivers.estimate_seconds(p.scenario, 1, 0, p.seed, 1)[1] for p in trial)  # runs are slower
     size = max(ensemble.bytes_per_replication(p.scenario, p.seed)[0] for p in trial)
     milestones = len(_milestones(sweep))
-    overhead = drivers.ENSEMBLE_OVERHEAD_S / (workers if distributed else 1)
+    overhead = drivers.ENSEMBLE_OVERHEAD_S / workers  # points run side by side
     seconds = k * sweep.n * each / max(workers, 1) + k * overhead
     held = k * (len(sweep.varies) + 2 + milestones * 15 + 12) * 8 * 4  # the rows, as lists, frame, Arrow
     if per_replication:
@@ -480,6 +481,11 @@ def check_limits(sweep: Sweep, workers: int, distributed: bool = False, per_repl
             f"{', the rest for the per-replication table' if per_replication else ''}), more than the limit of "
             f"{ensemble._bytes(limit)}; use a smaller -n or fewer --points", source=sweep.scenario.source, field="-n")
     return seconds, memory
+
+
+def duration(seconds: float) -> str:
+    """A duration as the refusals print it: "40 s", "12 min", "3.5 h"."""
+    return drivers._duration(seconds)
 
 
 # ------------------------------------------------------------------------------ running
