@@ -1031,7 +1031,7 @@ def _docked_ports(s: Scenario) -> dict[str, str]:
     order) that docks there and stays, or one that moves there (``relocate.to``)."""
     used: dict[str, str] = {}
     for port, mids in _port_occupants(s).items():
-        stays = next((k for k in mids if s.modules[k].relocate is None), None)
+        stays = next((k for k in mids if _leaves_port(s.modules[k]) is None), None)
         if stays is not None:
             used[port] = stays
     for mid, m in s.modules.items():
@@ -1042,16 +1042,27 @@ def _docked_ports(s: Scenario) -> dict[str, str]:
 
 def _port_occupants(s: Scenario) -> dict[str, list[str]]:
     """'module.port' -> the modules that dock there: in planned order (present at the start
-    first, then by ready date, then scenario order) when one of them relocates, else in scenario
-    order (a port that is never freed goes to the first listed)."""
+    first, then by ready date, then scenario order) when one of them leaves it (relocates or
+    departs), else in scenario order (a port that is never freed goes to the first listed)."""
     out: dict[str, list[str]] = {}
     for mid, m in s.modules.items():
         if m.docks_to is not None:
             out.setdefault(m.docks_to, []).append(mid)
     for mids in out.values():
-        if any(s.modules[k].relocate is not None for k in mids):
+        if any(_leaves_port(s.modules[k]) is not None for k in mids):
             mids.sort(key=lambda k: _planned_order(s, k))
     return out
+
+
+def _leaves_port(m) -> tuple[str, dt.date | None] | None:
+    """How a module leaves the port it docks at: ("moves", date or None) if it relocates,
+    ("leaves", date) if it departs; None if it stays."""
+    if m.relocate is not None:
+        at = m.relocate.at
+        return "moves", (at.date() if isinstance(at, dt.datetime) else at)
+    if m.departs is not None:
+        return "leaves", m.departs
+    return None
 
 
 def _planned_order(s: Scenario, mid: str) -> tuple:
@@ -1080,7 +1091,7 @@ def _check_docking(s: Scenario, add) -> None:
             add(f"{prefix}.docks_to", f"module {target!r} has no port {port!r}; "
                 f"its ports: {', '.join(map(repr, s.modules[target].ports)) or 'none'}")
         elif stays := [k for k in occupants[m.docks_to][:occupants[m.docks_to].index(mid)]
-                       if s.modules[k].relocate is None]:
+                       if _leaves_port(s.modules[k]) is None]:
             add(f"{prefix}.docks_to", f"port {m.docks_to!r} is already taken by module {stays[0]!r}")
         elif relocated_to.get(m.docks_to, mid) != mid:
             add(f"{prefix}.docks_to", f"port {m.docks_to!r} is where module {relocated_to[m.docks_to]!r} "
@@ -1103,7 +1114,7 @@ def _check_docking(s: Scenario, add) -> None:
 def _check_relocations(s: Scenario, add) -> None:
     """A relocation: to an existing port of another module that no other module takes, not for
     the core; planned occupancies of a port can be ordered without overlap (a module that moves
-    away at a date does so before the next module for its port is ready)."""
+    away or departs at a date does so before the next module for its port is ready)."""
     all_ports = {f"{mid}.{p}" for mid, m in s.modules.items() for p in m.ports}
     start = s.simulation.start
     seen: dict[str, str] = {}
@@ -1132,12 +1143,10 @@ def _check_relocations(s: Scenario, add) -> None:
                 add(f"{prefix}.at", f"expected a date on or after the module is ready ({earliest}), got {at}")
     for port, mids in _port_occupants(s).items():
         for before, after in zip(mids, mids[1:]):
-            r, nxt = s.modules[before].relocate, s.modules[after]
-            if r is not None and r.at is not None and nxt.ready is not None:
-                at = r.at.date() if isinstance(r.at, dt.datetime) else r.at
-                if at > nxt.ready:
-                    add(f"modules.{after}.ready", f"port {port!r} is held by module {before!r} until it moves "
-                        f"on {at}, after this module is ready ({nxt.ready})")
+            leaves, nxt = _leaves_port(s.modules[before]), s.modules[after]
+            if leaves is not None and leaves[1] is not None and nxt.ready is not None and leaves[1] > nxt.ready:
+                add(f"modules.{after}.ready", f"port {port!r} is held by module {before!r} until it "
+                    f"{leaves[0]} on {leaves[1]}, after this module is ready ({nxt.ready})")
 
 
 def _check_manifest(s: Scenario, add) -> None:

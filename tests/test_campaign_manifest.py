@@ -298,11 +298,22 @@ def test_a_ship_waits_for_the_port_a_module_holds_until_it_moves():
     assert events(r, "crew_arrived", "v1") == [(42.5, "v1", "2 crew")]
 
 
+def test_a_departing_module_frees_its_port_for_the_next():
+    """Zvezda's nadir port, Pirs then Nauka, in small: B docks at a.x on day 41 and leaves on
+    2030-03-01 (day 59), freeing a.x; C (ready day 60) claims it and flies at the heavy
+    vehicle's next flight, 39 + 30 = 69, docked 71. Before, C would wait for a.x for ever."""
+    r = run(RELOCATE, ["modules.b.departs=2030-03-01", 'crew_ships.capsule.ports=["a.y"]'])
+    assert [t for t, *_ in events(r, "departed", "b")] == [59.0]
+    assert events(r, "docked", "c") == [(71.0, "c", "a.x")]
+
+
 @pytest.mark.parametrize("overrides, extra, field, needle", [
     ([], RELOCATE, "modules.c.docks_to", "already taken by module 'b'"),
     (['modules.b.relocate={to = "a.y", at = 2030-03-01}', 'crew_ships.capsule.ports=["b.z"]'],
      RELOCATE.replace("2030-03-02", "2030-02-15"), "modules.c.ready", "until it moves on 2030-03-01"),
     (['modules.b.relocate={to = "a.x", at = 2030-03-01}'], "", "modules.b.relocate.to", "already docks there"),
+    (["modules.b.departs=2030-03-05", 'crew_ships.capsule.ports=["a.y"]'], RELOCATE, "modules.c.ready",
+     "until it leaves on 2030-03-05"),
     (['modules.b.relocate={to = "a.y"}'], "", "modules.b.relocate", "exactly one of at or after_days"),
     (['modules.a.relocate={to = "b.z", after_days = 1.0}'], "", "modules.a.relocate", "the core"),
     (['modules.b.relocate={to = "a.y", after_days = 1.0}'], "", "crew_ships.capsule.ports.0",

@@ -118,6 +118,7 @@ class Assembly:
 
     def dock_module(self, mid: str, docks_to: str | None) -> None:
         self.module_docked[mid] = self.env.now
+        self.module_port[mid] = docks_to
         self.log("docked", mid, docks_to or "")
         m = self.plan.modules[mid]
         self.ports.put(*m.ports)
@@ -141,6 +142,7 @@ class Assembly:
             self.release_port(new)
             return
         self.release_port(port)
+        self.module_port[mid] = new
         if move.duration_days:
             yield env.timeout(move.duration_days)
         self.log("relocated", mid, f"{port} -> {new}")
@@ -187,6 +189,9 @@ class Assembly:
         self.dead_ports.update(gone)
         self.ports.free[:] = [p for p in self.ports.free if p not in self.dead_ports]
         self.log("departed", mid)
+        held = self.module_port.get(mid)
+        if held is not None:  # the port it leaves takes the next arrival
+            self.release_port(held)
         ships = [self.ships_at.pop(p) for p in gone if p in self.ships_at]
         ships.sort(key=lambda ship: not isinstance(ship, CrewShip))  # crew ships first, in port order
         for ship in ships:

@@ -105,6 +105,7 @@ class _Model(Assembly, CrewRotation, CargoFlights):
         self.docked = {k: env.event() for k in plan.modules}
         self.module_ready: dict[str, float] = {}
         self.module_docked: dict[str, float] = {}
+        self.module_port: dict[str, str | None] = {}  # the port each docked module holds
         self.module_lost = {k: 0 for k in plan.modules}
         self.dropped: set[str] = set()
         self.departed: set[str] = set()
