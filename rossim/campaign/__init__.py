@@ -6,9 +6,11 @@ SimPy model (:func:`simulate`) per random stream.
 ``booking``     launch vehicles and pads: book, unbook, cancel, opportunity (no SimPy)
 ``ports``       the first-come list of free docking ports and the flights waiting for one
 ``assembly``    module lifecycle: ready, wait for the target, fly, dock only with a target,
+                relocation (modules and manifest ships), ports freed over time,
                 loss and rebuild or the drop cascade, departure with its ships, phases
-``crew``        the crew policies (permanent, visiting: a class each), handovers, lifeboats
-``cargo``       cargo flights
+``crew``        the crew policies (permanent, visiting: a class each), the manifest's crew
+                flights (visits, handovers within station.handover_crew_max), lifeboats
+``cargo``       cargo flights: periodic and the manifest's
 ``station``     the crew-capacity rules (no SimPy)
 ``milestones``  the milestones derived from the plan: names, crew levels
 ``model``       the SimPy wiring: shared state, launch, update, :func:`simulate`

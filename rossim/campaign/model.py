@@ -7,9 +7,10 @@ event log, the milestones, the crew-capacity and crew-aboard step functions, and
 
 The parts, each in its module: :mod:`.assembly` (each module from ready to commissioned: wait
 for its target, claim its port, fly, rendezvous and dock only with a target, loss and
-rebuild or the drop cascade, departure with its ships), :mod:`.crew` (the crew rotation),
-:mod:`.cargo` (cargo flights), :mod:`.booking` (vehicles and pads as bookings, no SimPy),
-:mod:`.ports` (the first-come port list), :mod:`.station` (the capacity rules, no SimPy),
+rebuild or the drop cascade, relocation, departure with its ships), :mod:`.crew` (the crew
+rotation and the manifest's crew flights), :mod:`.cargo` (cargo flights, periodic and from the
+manifest), :mod:`.booking` (vehicles and pads as bookings, no SimPy), :mod:`.ports` (the
+first-come port list), :mod:`.station` (the capacity rules, no SimPy),
 :mod:`.milestones` (their names and the crew levels they watch). :class:`_Model` holds the
 state they share (clock, station, ports, bookings, event log, crew aboard, milestones) and the
 steps every part uses: :meth:`_Model.launch` (book the vehicle and the pad at the first

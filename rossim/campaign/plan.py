@@ -224,7 +224,7 @@ class Plan:
     #: "vehicle from site", the launch events' detail, made once (and one string to pickle).
     routes: dict[tuple[str, str], str]
     #: Per launch site, the launch opportunities (days since start, sorted) when the scenario
-    #: asks for orbit-plane windows; None for a daily opportunity at 00:00 UTC. Lists, not
+    #: asks for orbit-plane windows; None for a daily opportunity (at ``daily_launch_utc``). Lists, not
     #: arrays: ``bisect`` on a list is several times faster than ``np.searchsorted`` for one value.
     windows: dict[str, list[float] | None]
     #: Manifest flights, in scenario order.
