@@ -1190,6 +1190,9 @@ def _check_manifest(s: Scenario, add) -> None:
             if kind == "crew_flights":
                 if f.crew > ship.seats:
                     add(f"{prefix}.crew", f"{f.crew} crew do not fit {ship.name!r} ({ship.seats} seats)")
+                if f.stay_days is not None and f.stay_days > ship.docked_life_days:
+                    add(f"{prefix}.stay_days", f"{f.stay_days:g} days is longer than {ship.name!r} may stay "
+                        f"docked ({ship.docked_life_days:g} days)")
                 if f.handover_days is not None and f.mode != "handover":
                     add(f"{prefix}.handover_days", 'an overlap of crews needs mode = "handover"')
     if s.station.handover_crew_max and not any(f.mode == "handover" for f in s.crew_flights):

@@ -319,6 +319,8 @@ def test_a_departing_module_frees_its_port_for_the_next():
     (['modules.b.relocate={to = "a.y", after_days = 1.0}'], "", "crew_ships.capsule.ports.0",
      "where module 'b' docks"),
     ([], VISIT.replace("crew = 2", "crew = 4"), "crew_flights.0.crew", "do not fit"),
+    ([], VISIT.replace("stay_days = 30.0", "stay_days = 201.0"), "crew_flights.0.stay_days",
+     "longer than 'Capsule' may stay docked (200 days)"),
     ([], VISIT.replace("a.y", "b.q"), "crew_flights.0.port", "docks at"),
     ([], VISIT.replace("capsule", "capsul"), "crew_flights.0.ship", "did you mean 'capsule'"),
     ([], VISIT.replace("2030-01-20", "2031-02-01"), "crew_flights.0.date", "before the horizon"),

@@ -317,7 +317,7 @@ def _crew_flights(sc: Scenario) -> tuple[CrewFlightPlan, ...]:
     out = []
     for f in sc.crew_flights:
         ship = sc.crew_ships[f.ship]
-        stay = ship.docked_life_days if f.stay_days is None else min(f.stay_days, ship.docked_life_days)
+        stay = ship.docked_life_days if f.stay_days is None else f.stay_days  # validated: within it
         out.append(CrewFlightPlan(**_flight(sc, f, ship), seats=ship.seats, crew=f.crew,
                                   handover=f.mode == "handover", stay_days=float(stay),
                                   overlap_days=float(f.handover_days or 0.0)))
