@@ -4,13 +4,16 @@
     python scripts/findings.py --write-readme  # replace the table between README's markers
 
 Runs ``rossim compare`` of the three shipped scenarios (1,000 replications each, seed as in the
-scenarios, coverage over 10 days) in a temporary folder, then reads each scenario's
-``replications.csv`` back to give every number its Monte Carlo uncertainty:
+scenarios, coverage over 10 days) in a temporary folder and reads each scenario's files back.
+Every number carries the Monte Carlo uncertainty rossim itself reports (one method everywhere:
+the table agrees with ``summary.json``, the terminal and the reports):
 
-* a probability p from n replications: p ± 1.96 sqrt(p (1 - p) / n) (normal approximation of the
-  binomial; with n = 1,000 at most ±3.1 points);
-* a median date: the distribution-free 95 % interval between the order statistics of ranks
-  n/2 ∓ 1.96 sqrt(n)/2 (the binomial interval of the median), shown as "± d days" (the wider side).
+* a median date: ``summary.json``'s ``p50`` and its 95 % order-statistic interval
+  (``p50_low``/``p50_high``), shown as "± d days" (the wider side);
+* a probability by the deadline: ``probability_by_deadline`` and its Wilson interval, "± points"
+  (the wider side);
+* P(at least k aboard on a date): the crew of each replication rebuilt from ``events.csv`` on that
+  date (checked against ``occupancy.csv`` at its nearest grid date), with its Wilson interval.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ import argparse
 import csv
 import datetime as dt
 import json
-import math
 import sys
 import tempfile
 from pathlib import Path
@@ -28,7 +30,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ["ross_high_latitude", "ros_iss_orbit", "ross_angara_trouble"]
 HEADINGS = ["high latitude (97°)", "51.6°, on the ISS segment", "high latitude, Angara in trouble"]
 START, END = "<!-- findings:start -->", "<!-- findings:end -->"
-Z95 = 1.959963984540054
 
 
 def run_comparison(folder: Path, n: int, days: float) -> Path:
@@ -42,34 +43,34 @@ def run_comparison(folder: Path, n: int, days: float) -> Path:
     return out
 
 
-def milestone_dates(run_dir: Path, name: str) -> list[dt.date | None]:
-    with open(run_dir / "replications.csv", newline="", encoding="utf-8") as f:
-        return [dt.date.fromisoformat(r[f"{name}_date"]) if r[f"{name}_date"] else None for r in csv.DictReader(f)]
+def summary_entry(run_dir: Path, name: str) -> dict:
+    return json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))["milestones"][name]
 
 
-def median_with_error(dates: list[dt.date | None]) -> str:
-    """Median date (censored: None is later than the horizon) and its 95 % interval half-width."""
-    n = len(dates)
-    far = dt.date.max
-    ordered = sorted(d or far for d in dates)
-    med = ordered[math.ceil(n / 2) - 1]
-    lo_rank = max(0, math.floor(n / 2 - Z95 * math.sqrt(n) / 2) - 1)
-    hi_rank = min(n - 1, math.ceil(n / 2 + Z95 * math.sqrt(n) / 2) - 1)
-    if med == far:
+def median_text(entry: dict) -> str:
+    """A milestone's median month and the wider half of its 95 % interval (days), from its
+    ``summary.json`` entry; "after the horizon" when the median is."""
+    if entry["p50"] is None:
         return "after the horizon"
-    lo, hi = ordered[lo_rank], ordered[hi_rank]
-    half = max((med - lo).days, (hi - med).days) if hi != far else None
+    med = dt.date.fromisoformat(entry["p50"])
     text = med.strftime("%b %Y")
-    return f"{text} (± {half} d)" if half is not None else f"{text} (upper bound past the horizon)"
+    if entry.get("p50_high") is None:
+        return f"{text} (upper bound past the horizon)"
+    half = max((med - dt.date.fromisoformat(entry["p50_low"])).days,
+               (dt.date.fromisoformat(entry["p50_high"]) - med).days)
+    return f"{text} (± {half} d)"
 
 
-def share_with_error(dates: list[dt.date | None], by: dt.date) -> str:
-    return share_text(sum(1 for d in dates if d is not None and d <= by), len(dates))
+def share_text(p: float, low: float, high: float) -> str:
+    """A share in percent and the wider half of its interval in points."""
+    return f"{100 * p:.0f} % ± {100 * max(p - low, high - p):.1f}"
 
 
-def share_text(hits: int, n: int) -> str:
-    p = hits / n
-    return f"{100 * p:.0f} % ± {100 * Z95 * math.sqrt(p * (1 - p) / n):.1f}"
+def wilson_text(hits: int, n: int) -> str:
+    from rossim import montecarlo
+
+    iv = montecarlo.proportion(hits, n)
+    return share_text(float(iv.value), float(iv.low), float(iv.high))
 
 
 def crew_aboard_on(run_dir: Path, day: float) -> list[int]:
@@ -96,26 +97,27 @@ def at_least_on(run_dir: Path, level: int, date: dt.date) -> str:
     if abs(sum(c >= level for c in check) / len(check) - float(grid[f"p_at_least_{level}"])) > 1e-5:
         print(f"warning: {run_dir.name}: crew rebuilt from events.csv disagrees with occupancy.csv on "
               f"{grid['date']}", file=sys.stderr)
-    return share_text(sum(c >= level for c in crews), len(crews))
+    return wilson_text(sum(c >= level for c in crews), len(crews))
 
 
 def table(out: Path, days: float) -> str:
     comp = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
     deadline = dt.date.fromisoformat(comp["deadline"])
     runs = [out / s for s in SCENARIOS]
+    last_year = dt.date.fromisoformat(json.loads((runs[0] / "summary.json").read_text(encoding="utf-8"))["horizon"])
+    last_year = (last_year - dt.timedelta(days=184)).year  # the last 1 July within the horizon
+    median = lambda name: lambda r: median_text(summary_entry(r, name))  # noqa: E731
     rows = [
-        ("phase 2 complete, median", lambda r: median_with_error(milestone_dates(r, "phase_2_complete"))),
-        (f"P(phase 2 by {deadline:%d %b %Y})", lambda r: share_with_error(milestone_dates(r, "phase_2_complete"),
-                                                                        deadline)),
-        ("room for 4 crew, median (modules)", lambda r: median_with_error(milestone_dates(r, "room_for_4"))),
-        ("4 crew aboard possible, median (with return seats)",
-         lambda r: median_with_error(milestone_dates(r, "capacity_4"))),
-        ("hosting 2 routinely, median (at least 2 aboard 90 % of the next 365 days)",
-         lambda r: median_with_error(milestone_dates(r, "hosting_2"))),
-        ("hosting 4 routinely, median (at least 4 aboard 90 % of the next 365 days)",
-         lambda r: median_with_error(milestone_dates(r, "hosting_4"))),
-        (f"P(at least 4 aboard on 1 July {deadline.year})",
-         lambda r: at_least_on(r, 4, dt.date(deadline.year, 7, 1))),
+        ("phase 2 complete, median", median("phase_2_complete")),
+        (f"P(phase 2 by {deadline:%d %b %Y})",
+         lambda r: share_text(*(summary_entry(r, "phase_2_complete")[f"probability_by_deadline{k}"]
+                                for k in ("", "_low", "_high")))),
+        ("room for 4 crew, median (modules)", median("room_for_4")),
+        ("4 crew aboard possible, median (with return seats)", median("capacity_4")),
+        ("hosting 2 routinely, median (at least 2 aboard 90 % of the next 365 days)", median("hosting_2")),
+        ("hosting 4 routinely, median (at least 4 aboard 90 % of the next 365 days)", median("hosting_4")),
+        (f"P(at least 4 aboard on 1 July {deadline.year})", lambda r: at_least_on(r, 4, dt.date(deadline.year, 7, 1))),
+        (f"P(at least 4 aboard on 1 July {last_year})", lambda r: at_least_on(r, 4, dt.date(last_year, 7, 1))),
     ]
     lines = ["| | " + " | ".join(HEADINGS) + " |", "|---" * (len(HEADINGS) + 1) + "|"]
     for label, cell in rows:
@@ -130,8 +132,8 @@ def table(out: Path, days: float) -> str:
                      + " | ".join(cells) + " |")
     n = sum(1 for _ in open(runs[0] / "replications.csv", encoding="utf-8")) - 1
     lines.append("")
-    lines.append(f"{n:,} replications per scenario; ± is the 95 % Monte Carlo interval (probabilities: binomial; "
-                 "medians: order statistics). Regenerate with `python scripts/findings.py --write-readme`.")
+    lines.append(f"{n:,} replications per scenario; ± is the wider half of the 95 % Monte Carlo interval "
+                 "(probabilities: Wilson; medians: order statistics), as rossim reports it. Regenerate with `python scripts/findings.py --write-readme`.")
     return "\n".join(lines)
 
 

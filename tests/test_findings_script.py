@@ -12,25 +12,25 @@ spec.loader.exec_module(findings)
 DAY0 = dt.date(2030, 1, 1)
 
 
-def test_median_and_its_order_statistic_interval():
-    # 100 replications one day apart: median = 50th value (day 49); ranks 50 -/+ 1.96 * 10 / 2
-    # -> 40th and 60th values (days 39 and 59): ± 10 days.
-    dates = [DAY0 + dt.timedelta(days=i) for i in range(100)][::-1]
-    assert findings.median_with_error(dates) == "Feb 2030 (± 10 d)"
+def test_median_and_the_wider_half_of_its_interval():
+    # median 2030-02-19, interval 2030-02-09 .. 2030-03-06: 10 days below, 15 above -> ± 15 d
+    entry = {"p50": "2030-02-19", "p50_low": "2030-02-09", "p50_high": "2030-03-06"}
+    assert findings.median_text(entry) == "Feb 2030 (± 15 d)"
 
 
 def test_censored_median():
-    dates = [None] * 60 + [DAY0] * 40
-    assert findings.median_with_error(dates) == "after the horizon"
-    dates = [None] * 45 + [DAY0] * 55   # median reached, its upper bound is not
-    assert findings.median_with_error(dates) == "Jan 2030 (upper bound past the horizon)"
+    assert findings.median_text({"p50": None, "p50_low": "2039-01-01", "p50_high": None}) == "after the horizon"
+    # median reached, its upper bound is not
+    assert findings.median_text({"p50": "2030-01-05", "p50_low": "2030-01-01", "p50_high": None}) == \
+        "Jan 2030 (upper bound past the horizon)"
 
 
-def test_share_with_binomial_error():
-    # p = 0.3 of 100: 1.96 * sqrt(0.21 / 100) = 0.0898 -> "30 % ± 9.0"
-    dates = [DAY0] * 30 + [DAY0 + dt.timedelta(days=400)] * 60 + [None] * 10
-    assert findings.share_with_error(dates, DAY0 + dt.timedelta(days=1)) == "30 % ± 9.0"
-    assert findings.share_with_error(dates, DAY0 - dt.timedelta(days=1)) == "0 % ± 0.0"
+def test_share_and_its_wilson_interval():
+    # 30 of 100 at 95 %: Wilson (0.2189, 0.3958) by hand -> the wider half 9.58 points
+    assert findings.wilson_text(30, 100) == "30 % ± 9.6"
+    assert findings.share_text(0.3, 0.2189, 0.3958) == "30 % ± 9.6"
+    # none of 1,000: the interval is [0, 3.84 / 1003.84] -> ± 0.4
+    assert findings.wilson_text(0, 1000) == "0 % ± 0.4"
 
 
 def test_crew_aboard_on_a_date_from_the_events(tmp_path, capsys):
@@ -51,7 +51,8 @@ def test_crew_aboard_on_a_date_from_the_events(tmp_path, capsys):
     assert findings.crew_aboard_on(tmp_path, 181.0) == [4, 0]
     # 1 July 2030 is day 181; occupancy.csv agrees at its nearest grid date (day 182): no warning
     (tmp_path / "occupancy.csv").write_text("date,day,p_at_least_4\n2030-06-24,174,0.5\n2030-07-02,182,0.5\n")
-    assert findings.at_least_on(tmp_path, 4, dt.date(2030, 7, 1)) == "50 % ± 69.3"
+    # 1 of 2 at 95 %: Wilson 0.5 ± 1.96 / 2.9207 x sqrt(0.125 + 3.8415 / 16) = 0.5 ± 0.4055
+    assert findings.at_least_on(tmp_path, 4, dt.date(2030, 7, 1)) == "50 % ± 40.5"
     assert capsys.readouterr().err == ""
     (tmp_path / "occupancy.csv").write_text("date,day,p_at_least_4\n2030-07-02,182,0\n")
     findings.at_least_on(tmp_path, 4, dt.date(2030, 7, 1))
