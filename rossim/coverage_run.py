@@ -2,8 +2,9 @@
 
 The library entry behind ``rossim coverage``. :func:`run` builds the station's orbit and the
 instruments from a :class:`~rossim.scenario.Scenario`, grids the three regions, finds every cell's
-accesses with :func:`rossim.coverage.analyze`, and writes an output folder atomically
-(:func:`rossim.results.output_dir`). :func:`print_summary` prints the figures of merit as a table.
+accesses with :func:`rossim.coverage.analyze` (:func:`analyze`: the results in memory), and writes an
+output folder atomically (:func:`write`, :func:`rossim.results.output_dir`). :func:`print_summary`
+prints the figures of merit as a table.
 
 Efficiency: the three regions' grids are joined into one grid, so each instrument takes one
 :func:`~rossim.coverage.analyze` call; the orbit is propagated once for the whole run (a small
@@ -80,6 +81,9 @@ __all__ = [
     "analyze_regions",
     "ground_stations",
     "prepare",
+    "CoverageRun",
+    "analyze",
+    "write",
     "run",
     "print_summary",
 ]
@@ -599,36 +603,40 @@ def prepare(sc, *, days: float | None = None, resolution_km: float | None = None
     return days, resolution_km, orbit, instruments, start, grids
 
 
-def run(
+@dataclasses.dataclass
+class CoverageRun:
+    """The results of a coverage run in memory (:func:`analyze`), before any file is written.
+
+    ``summary``: what ``coverage_summary.json`` holds; ``results``: ``{region: {instrument:
+    CoverageResult}}`` (cells, accesses, revisits, curves: :class:`rossim.coverage.CoverageResult`);
+    ``track``: the propagated :class:`rossim.orbit.Track` at ``sample_days`` (days since ``start``,
+    a UTC datetime); ``contacts``: the ground-station windows (:class:`rossim.contacts.Contacts`);
+    ``instruments`` and ``orbit``: as run."""
+
+    summary: dict
+    results: dict[str, dict[str, CoverageResult]]
+    track: Any
+    sample_days: np.ndarray
+    start: dt.datetime
+    contacts: contacts.Contacts
+    instruments: list[Instrument]
+    orbit: Orbit
+
+
+def analyze(
     sc,
-    out: str | Path,
     *,
     days: float | None = None,
     resolution_km: float | None = None,
     instrument: str | None = None,
     half_angle_deg: float | None = None,
     progress: Callable[[str], Any] | None = None,
-    maps: bool = True,
-    map_vmax_h: float | None = None,
     overrides: list[str] = (),
     region_files: Sequence[str | Path] = (),
-    finish: Callable[[Path], Any] | None = None,
-) -> dict:
-    """Run the coverage of scenario ``sc`` and write the folder ``out`` (replaced whole, atomically).
-
-    ``region_files``: user GeoJSON polygons analysed beside Russia, the Arctic zone and the NSR
-    (``regions.<file stem>`` in the summary). ``finish(folder)`` writes more into the folder
-    before it is renamed into place (the CLI's report).
-
-    ``days`` / ``resolution_km`` override ``sc.coverage``; ``instrument`` / ``half_angle_deg`` pick
-    the instruments (see :func:`build_instruments`); ``progress(label)`` returns a rich-like Progress
-    context manager; ``maps=False`` skips the PNGs; ``map_vmax_h`` fixes the top of the maps' colour
-    scale (hours) so that maps of several runs compare; ``overrides``: the ``--set`` strings the
-    scenario was loaded with, recorded in the summary. Every input is checked before anything is
-    computed or written: bad input raises :class:`InputError` and leaves ``out`` untouched.
-
-    Returns the summary written to ``coverage_summary.json``.
-    """
+) -> CoverageRun:
+    """The coverage of scenario ``sc``, in memory (no file written): see :func:`run` for the
+    arguments, :class:`CoverageRun` for what it returns. Bad input raises :class:`InputError`
+    before anything is computed."""
     cov = sc.coverage
     days, resolution_km, orbit, instruments, start, grids = prepare(
         sc, days=days, resolution_km=resolution_km, instrument=instrument, half_angle_deg=half_angle_deg,
@@ -656,20 +664,63 @@ def run(
         "contacts": _contacts_summary(found, stations),
     }
     summary["step_s"] = round(summary["step_s"], 6)
+    return CoverageRun(summary, by_region, track, sample_days, start, found, instruments, orbit)
 
+
+def write(done: CoverageRun, out, *, progress: Callable[[str], Any] | None = None, maps: bool = True,
+          map_vmax_h: float | None = None, finish: Callable[[Path], Any] | None = None) -> None:
+    """Write the files of an :func:`analyze` into the folder ``out`` (replaced whole, atomically;
+    see the module docstring and :func:`run`)."""
     with results.output_dir(out) as tmp:
-        results.write_json(tmp / "coverage_summary.json", summary)
+        results.write_json(tmp / "coverage_summary.json", done.summary)
         results.write_csv(tmp / "coverage_cells.csv",
                           ("region", "instrument", "lat_deg", "lon_deg", "area_km2", "accesses",
                            "first_access_h", "revisit_mean_h", "revisit_max_h"),
-                          _cell_rows(by_region))
-        _write_ground_track(tmp / "ground_track.csv", start, track, sample_days)
-        _write_contacts(tmp / "contacts.csv", start, found)
+                          _cell_rows(done.results))
+        _write_ground_track(tmp / "ground_track.csv", done.start, done.track, done.sample_days)
+        _write_contacts(tmp / "contacts.csv", done.start, done.contacts)
         if maps:
-            _write_maps(tmp, summary, by_region["russia"], instruments, progress, map_vmax_h)
+            _write_maps(tmp, done.summary, done.results["russia"], done.instruments, progress, map_vmax_h)
         if finish is not None:
             finish(tmp)
-    return summary
+
+
+def run(
+    sc,
+    out: str | Path,
+    *,
+    days: float | None = None,
+    resolution_km: float | None = None,
+    instrument: str | None = None,
+    half_angle_deg: float | None = None,
+    progress: Callable[[str], Any] | None = None,
+    maps: bool = True,
+    map_vmax_h: float | None = None,
+    overrides: list[str] = (),
+    region_files: Sequence[str | Path] = (),
+    finish: Callable[[Path], Any] | None = None,
+) -> dict:
+    """Run the coverage of scenario ``sc`` and write the folder ``out`` (replaced whole, atomically):
+    :func:`analyze`, then :func:`write`.
+
+    ``region_files``: user GeoJSON polygons analysed beside Russia, the Arctic zone and the NSR
+    (``regions.<file stem>`` in the summary). ``finish(folder)`` writes more into the folder
+    before it is renamed into place (the CLI's report).
+
+    ``days`` / ``resolution_km`` override ``sc.coverage``; ``instrument`` / ``half_angle_deg`` pick
+    the instruments (see :func:`build_instruments`); ``progress(label)`` returns a rich-like Progress
+    context manager; ``maps=False`` skips the PNGs; ``map_vmax_h`` fixes the top of the maps' colour
+    scale (hours) so that maps of several runs compare; ``overrides``: the ``--set`` strings the
+    scenario was loaded with, recorded in the summary. Every input is checked before anything is
+    computed or written: bad input raises :class:`InputError` and leaves ``out`` untouched.
+
+    Returns the summary written to ``coverage_summary.json``.
+    """
+    done = analyze(sc, days=days, resolution_km=resolution_km, instrument=instrument,
+                   half_angle_deg=half_angle_deg, progress=progress, overrides=overrides,
+                   region_files=region_files)
+    write(done, out, progress=progress, maps=maps, map_vmax_h=map_vmax_h, finish=finish)
+    return done.summary
 
 
 def _write_maps(folder: Path, summary: dict, russia: dict[str, CoverageResult], instruments, progress,
