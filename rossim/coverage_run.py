@@ -70,6 +70,8 @@ __all__ = [
     "MAX_ACCESSES",
     "CURVE_POINTS",
     "load_scenario",
+    "split_overrides",
+    "override_orbit",
     "user_regions",
     "check_days",
     "check_resolution",
@@ -129,11 +131,20 @@ def load_scenario(path: str | Path, overrides: list[str] = ()):
     loaded and checked as usual; the new orbit is checked against the orbit schema
     (:class:`rossim.scenario.OrbitSpec`), and by :class:`rossim.orbit.Orbit` when built.
     """
+    orbit_overrides, other = split_overrides(overrides)
+    return override_orbit(scenario.load(path, other), orbit_overrides)
+
+
+def split_overrides(overrides: Sequence[str]) -> tuple[list[str], list[str]]:
+    """``(orbit.* overrides, the others)``, each in the given order."""
+    orbit_overrides = [o for o in overrides if o.partition("=")[0].strip().split(".")[0] == "orbit"]
+    return orbit_overrides, [o for o in overrides if o not in orbit_overrides]
+
+
+def override_orbit(sc, orbit_overrides: Sequence[str]):
+    """``sc`` with ``orbit.*`` overrides applied to its validated orbit (see :func:`load_scenario`)."""
     from pydantic import ValidationError
 
-    orbit_overrides = [o for o in overrides if o.partition("=")[0].strip().split(".")[0] == "orbit"]
-    other = [o for o in overrides if o not in orbit_overrides]
-    sc = scenario.load(path, other)
     if not orbit_overrides:
         return sc
     raw = {"orbit": sc.orbit.model_dump(mode="python", exclude_none=True)}
@@ -621,6 +632,31 @@ class CoverageRun:
     contacts: contacts.Contacts
     instruments: list[Instrument]
     orbit: Orbit
+
+    def table(self):
+        """The figures of merit as a pandas DataFrame, a row per region and instrument (index
+        ``region``, ``instrument``; columns :data:`FIGURES`, ``accesses_total``, ``cells``,
+        ``area_km2``; NaN: never reached), as ``coverage_summary.json`` holds them."""
+        import pandas as pd
+
+        rows = {(region, inst): {k: (np.nan if s[k] is None else s[k])
+                                 for k in (*FIGURES, "accesses_total", "cells", "area_km2")}
+                for region, by_inst in self.summary["regions"].items() for inst, s in by_inst.items()}
+        table = pd.DataFrame.from_dict(rows, orient="index")
+        table.index = table.index.set_names(["region", "instrument"])
+        return table
+
+    def map(self, instrument: str | None = None, region: str = "russia", vmax_h: float | None = None):
+        """The mean-revisit map of ``instrument`` (default: the first) over ``region`` (Russia's map
+        frame, :func:`rossim.maps.coverage_map`): a matplotlib Figure."""
+        from . import maps
+
+        name = instrument or self.instruments[0].name
+        if name not in self.results[region]:
+            raise InputError(f"no instrument named {name!r} in this run (valid: {', '.join(self.results[region])})",
+                             field="instrument")
+        return maps.coverage_map(self.results[region][name], title=f"{self.summary['title']}: {name}",
+                                 vmax=vmax_h)
 
 
 def analyze(

@@ -1,0 +1,269 @@
+"""rossim's public face for a script or a notebook: load, run, tables with real dates, figures.
+
+``import rossim`` exposes these functions (and imports nothing heavy until one is called)::
+
+    sc = rossim.load("scenarios/ross_high_latitude.toml", overrides=["simulation.replications=200"])
+    ens = rossim.run(sc, n=200, seed=1)          # a rossim.ensemble.Ensemble
+    rossim.milestones(ens)                       # one row per milestone: dates with Monte Carlo intervals
+    rossim.replications(ens)                     # one row per replication: milestone dates, counts
+    rossim.events(ens)                           # every event of every replication, UTC times
+    rossim.occupancy(ens)                        # P(at least k aboard) on each date
+    rossim.occupancy_figure(ens)                 # a matplotlib Figure
+    cov = rossim.coverage(sc, days=2, resolution_km=200)   # in memory, no output folder
+    cov.table()                                  # figures of merit, a row per region and instrument
+
+Times are pandas timestamps in UTC (``datetime64[us, UTC]``: a simulated span may run to 2300,
+past the nanosecond range), built from the simulators' float days since the scenario start by
+numpy arithmetic (no per-row formatting). NaT: not reached within the horizon. The tables hold
+the numbers the files of ``rossim run`` hold (``summary.json``, ``replications.csv``,
+``events.csv``, ``occupancy.csv``) as dates and numbers instead of text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from .coverage_run import CoverageRun
+    from .ensemble import Ensemble
+    from .figures import Occupancy
+    from .scenario import Scenario
+
+__all__ = ["load", "run", "coverage", "milestones", "replications", "events", "occupancy",
+           "occupancy_input", "occupancy_figure", "utc_times"]
+
+#: Microseconds per day: times are kept to the microsecond.
+_US_PER_DAY = 86_400_000_000.0
+
+
+def _overrides(overrides) -> list[str]:
+    """The ``--set`` strings as a list (one string alone is one override, not its characters)."""
+    if isinstance(overrides, str):
+        return [overrides]
+    return [str(o) for o in overrides]
+
+
+def load(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
+    """A scenario file read, overridden (``"dotted.path=VALUE"`` strings, as ``--set``) and
+    validated: :func:`rossim.scenario.load`. Bad input raises :class:`rossim.errors.InputError`."""
+    from . import scenario
+
+    return scenario.load(path, _overrides(overrides))
+
+
+def _scenario(scenario_or_path, overrides) -> Scenario:
+    """A Scenario from a path, or a Scenario with overrides applied to the text it was loaded from."""
+    from . import scenario
+
+    overrides = _overrides(overrides)
+    if not isinstance(scenario_or_path, scenario.Scenario):
+        return load(scenario_or_path, overrides)
+    sc = scenario_or_path
+    if not overrides:
+        return sc
+    if not sc.source_text:
+        raise InputError("overrides need the scenario's text; load it with rossim.load", source=sc.source)
+    return scenario.loads(sc.source_text, sc.source, overrides)
+
+
+def run(scenario_or_path, n: int | None = None, seed: int | None = None, workers: int | None = None,
+        overrides: Sequence[str] = ()) -> Ensemble:
+    """The campaign ensemble of a scenario (a path or a :class:`~rossim.scenario.Scenario`):
+    ``n`` replications (default: the scenario's) from ``seed`` (default: the scenario's) on
+    ``workers`` processes (default: the cores); :func:`rossim.ensemble.run`. The same scenario and
+    seed give the same ensemble whatever the workers, as ``rossim run``."""
+    from . import ensemble
+
+    return ensemble.run(_scenario(scenario_or_path, overrides), n=n, seed=seed, workers=workers)
+
+
+def coverage(scenario_or_path, days: float | None = None, resolution_km: float | None = None,
+             instrument: str | None = None, half_angle_deg: float | None = None,
+             overrides: Sequence[str] = (), regions: Sequence[str | Path] = ()) -> CoverageRun:
+    """The coverage of Russia, the Arctic zone and the Northern Sea Route (and the GeoJSON
+    ``regions``) by a scenario's station, in memory: :func:`rossim.coverage_run.analyze`, the same
+    numbers ``rossim coverage`` writes (``.summary`` is its ``coverage_summary.json``; ``.table()``
+    the figures of merit; ``.map(instrument)`` a map). ``orbit.*`` overrides change the orbit only,
+    as ``rossim coverage --set`` does (:func:`rossim.coverage_run.load_scenario`)."""
+    from . import coverage_run
+
+    overrides = _overrides(overrides)
+    orbit_overrides, other = coverage_run.split_overrides(overrides)
+    sc = coverage_run.override_orbit(_scenario(scenario_or_path, other), orbit_overrides)
+    return coverage_run.analyze(sc, days=days, resolution_km=resolution_km, instrument=instrument,
+                                half_angle_deg=half_angle_deg, overrides=overrides, region_files=regions)
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables
+# ---------------------------------------------------------------------------------------------
+
+
+def utc_times(start: dt.date | dt.datetime, days) -> pd.DatetimeIndex:
+    """UTC timestamps ``days`` (float days, any shape flattened; NaN: NaT) after ``start``, to the
+    microsecond, as a ``DatetimeIndex`` of dtype ``datetime64[us, UTC]``: numpy arithmetic, no
+    Python loop."""
+    import pandas as pd
+
+    from . import clock
+
+    d = np.asarray(days, dtype=float).ravel()
+    t0 = np.datetime64(clock.as_utc(start).replace(tzinfo=None), "us")
+    ok = np.isfinite(d)
+    offset = np.round(np.where(ok, d, 0.0) * _US_PER_DAY).astype(np.int64).astype("timedelta64[us]")
+    t = np.where(ok, t0 + offset, np.datetime64("NaT", "us"))
+    return pd.DatetimeIndex(t).tz_localize("UTC")
+
+
+def milestones(ens: Ensemble) -> pd.DataFrame:
+    """One row per milestone (index ``milestone``, in :attr:`Ensemble.milestones` order): the
+    10/50/90 % dates ``p10``, ``p50``, ``p90`` with their 95 % Monte Carlo intervals ``p50_low`` /
+    ``p50_high`` ... (UTC timestamps; NaT: later than the horizon), ``probability`` (by the
+    horizon) and ``probability_by_deadline`` with their Wilson intervals ``_low`` / ``_high``:
+    the numbers of :meth:`Ensemble.summary` (``summary.json``)."""
+    import pandas as pd
+
+    summary = ens.summary()["milestones"]
+    keys = ("p10", "p50", "p90")
+    date_cols = [c for k in keys for c in (k, f"{k}_low", f"{k}_high")]
+    prob_cols = [f"{k}{s}" for k in ("probability", "probability_by_deadline") for s in ("", "_low", "_high")]
+    names = list(summary)
+    days = np.array([[_nan(summary[m][f"{c}_days"]) for c in date_cols] for m in names], dtype=float)
+    days = days.reshape(len(names), len(date_cols))
+    table = {c: utc_times(ens.start, days[:, j]) for j, c in enumerate(date_cols)}
+    table.update({c: np.array([_nan(summary[m][c]) for m in names], dtype=float) for c in prob_cols})
+    return pd.DataFrame(table, index=pd.Index(names, name="milestone"))
+
+
+def _nan(v) -> float:
+    return np.nan if v is None else float(v)
+
+
+def replications(ens: Ensemble) -> pd.DataFrame:
+    """One row per replication (index ``replication``): each milestone's date (a column named as
+    the milestone; NaT: not reached within the horizon), ``person_days``, ``fraction_crewed``,
+    ``launches``, ``losses``, and per module ``<module>_ready`` and ``<module>_docked`` dates and
+    ``<module>_losses``: ``replications.csv`` as dates and numbers."""
+    import pandas as pd
+
+    reps = ens.replications
+    cols: dict = {m: utc_times(ens.start, ens.milestone_days(m)) for m in ens.milestones}
+    for name in ("person_days", "fraction_crewed"):
+        cols[name] = ens.values(name)
+    for name in ("launches", "losses"):
+        cols[name] = np.array([getattr(r, name) for r in reps], dtype=np.int64)
+    for mid in ens.scenario.modules:
+        for what in ("ready", "docked"):
+            got = np.array([getattr(r, f"module_{what}").get(mid, np.nan) for r in reps], dtype=float)
+            cols[f"{mid}_{what}"] = utc_times(ens.start, got)
+    for mid in ens.scenario.modules:
+        cols[f"{mid}_losses"] = np.array([r.module_lost[mid] for r in reps], dtype=np.int64)
+    index = pd.Index(np.array([r.index for r in reps], dtype=np.int64), name="replication")
+    return pd.DataFrame(cols, index=index)
+
+
+def events(ens: Ensemble) -> pd.DataFrame:
+    """Every event of every replication, in replication then log order: ``replication``, ``time``
+    (UTC timestamp), ``day`` (days since the start), ``kind``, ``subject``, ``detail``
+    (``kind`` and ``subject`` categorical): ``events.csv`` as a table. Built column by column
+    from the logs (one pass in C over the tuples, numpy for the times), so a million events take
+    about a second."""
+    import pandas as pd
+
+    reps = ens.replications
+    counts = np.fromiter((len(r.events) for r in reps), dtype=np.int64, count=len(reps))
+    flat = list(itertools.chain.from_iterable(r.events for r in reps))
+    t, kind, subject, detail = zip(*flat) if flat else ((), (), (), ())
+    days = np.asarray(t, dtype=float)
+    index = np.repeat(np.array([r.index for r in reps], dtype=np.int64), counts)
+    return pd.DataFrame({
+        "replication": index,
+        "time": utc_times(ens.start, days),
+        "day": days,
+        "kind": pd.Categorical(kind),
+        "subject": pd.Categorical(subject),
+        "detail": np.array(detail, dtype=object),
+    })
+
+
+def _grid(ens: Ensemble) -> np.ndarray:
+    """The capacity grid (days): every ``capacity_step_days`` from the start to the horizon."""
+    horizon = ens.replications[0].horizon_days if ens.replications else ens.scenario.simulation.horizon_days
+    return np.arange(0.0, horizon + 1e-9, ens.scenario.simulation.capacity_step_days)
+
+
+def occupancy(ens: Ensemble, levels: Sequence[int] | None = None) -> pd.DataFrame:
+    """P(at least k aboard) on each date of the capacity grid (index ``date``, UTC; a ``day``
+    column): ``p_at_least_<k>`` with its 95 % Wilson interval ``p_at_least_<k>_low`` / ``_high``
+    for each crew level k (default: 1 .. the largest crew target), exact from each replication's
+    crew-aboard steps (:func:`rossim.occupancy.prob_at_least`): ``occupancy.csv`` as a table."""
+    import pandas as pd
+
+    from . import occupancy as occ
+
+    steps = occ.Steps.from_ensemble(ens)
+    levels = list(occ.levels_for(ens) if levels is None else levels)
+    grid = _grid(ens)
+    prob = occ.prob_at_least(steps, levels, grid)
+    cols: dict = {"day": grid}
+    for j, k in enumerate(levels):
+        cols[f"p_at_least_{k}"] = prob.value[j]
+        cols[f"p_at_least_{k}_low"] = prob.low[j]
+        cols[f"p_at_least_{k}_high"] = prob.high[j]
+    return pd.DataFrame(cols, index=utc_times(ens.start, grid).rename("date"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures
+# ---------------------------------------------------------------------------------------------
+
+
+def occupancy_input(ens: Ensemble, label: str | None = None) -> Occupancy:
+    """The input of :func:`rossim.figures.occupancy_figure` and
+    :func:`rossim.figures.occupancy_by_year_figure` for an ensemble in memory (``label``: default
+    the scenario's name), as ``rossim run``'s report builds it from its files."""
+    from . import figures
+    from . import occupancy as occ
+    from .campaign import milestones as campaign_milestones
+
+    steps = occ.Steps.from_ensemble(ens)
+    levels = occ.levels_for(ens)
+    grid = _grid(ens)
+    prob = occ.prob_at_least(steps, levels, grid)
+    half = np.maximum(prob.value - prob.low, prob.high - prob.value)
+    years, share = occ.share_at_least_by_year(steps, levels)
+    ys = occ.year_summary(share)
+    summary = ens.summary()["milestones"]
+    phases = {}
+    for m in ens.milestones:
+        parsed = campaign_milestones.parse(m)
+        if parsed and parsed[0] == "phase":
+            p50 = summary[m]["p50"]
+            phases[f"phase {parsed[1]} complete"] = dt.date.fromisoformat(p50) if p50 else None
+    dates = np.datetime64(ens.start, "D") + np.floor(grid).astype(np.int64)
+    return figures.Occupancy(label or ens.scenario.name, dates, tuple(levels), prob.value, half, tuple(years),
+                             ys["mean"].value, ys["p10"].value, ys["p90"].value, phases, ens.n)
+
+
+def occupancy_figure(ensembles: Ensemble | Sequence[Ensemble], labels: Sequence[str] | None = None,
+                     title: str | None = None):
+    """:func:`rossim.figures.occupancy_figure` of one ensemble or several (one panel each, common
+    axes): a matplotlib Figure (``rossim.figures.save(fig, "occupancy.png")`` writes it)."""
+    from . import figures
+    from .ensemble import Ensemble
+
+    items = [ensembles] if isinstance(ensembles, Ensemble) else list(ensembles)
+    labels = list(labels) if labels is not None else [None] * len(items)
+    if len(labels) != len(items):
+        raise ValueError(f"{len(labels)} labels for {len(items)} ensembles")
+    return figures.occupancy_figure([occupancy_input(e, lb) for e, lb in zip(items, labels)], title=title)
