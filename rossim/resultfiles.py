@@ -279,8 +279,9 @@ def read_csv(path: Path, columns: Mapping[str, Column], *, pattern: tuple[str, C
 
 # ------------------------------------------------------------------------------ rossim's files
 
+#: (a mean's interval is null when one replication cannot give it)
 _QUANTILES = {"p10": optional(NUMBER), "p50": optional(NUMBER), "p90": optional(NUMBER), "mean": NUMBER,
-              "mean_low?": NUMBER, "mean_high?": NUMBER}
+              "mean_low?": optional(NUMBER), "mean_high?": optional(NUMBER)}
 #: One milestone of ``summary.json``: its quantiles (dates and days) and their Monte Carlo
 #: intervals, its probabilities and their Wilson intervals (the intervals are absent in folders
 #: written before rossim reported them).
@@ -363,8 +364,10 @@ OCCUPANCY_PATTERN = (r"p_at_least_([1-9]\d{0,3})(_low|_high)?", _SHARE_COL)
 OCCUPANCY_BY_YEAR_COLUMNS = {
     "year": Column(Kind("a year", lambda t: re.fullmatch(r"\d{4}", t) is not None), convert=int),
     "level": Column(Kind("a crew level >= 1", lambda t: re.fullmatch(r"[1-9]\d{0,3}", t) is not None), convert=int),
-    **{k: _SHARE_COL for k in ("share_mean", "share_mean_low", "share_mean_high", "share_p10", "share_p50",
-                               "share_p90")},
+    **{k: _SHARE_COL for k in ("share_mean", "share_p10", "share_p50", "share_p90")},
+    # a mean's interval is empty when one replication cannot give it
+    **{k: _number_column("a share in [0, 1]", lambda x: -_ROUNDING <= x <= 1 + _ROUNDING, empty_ok=True)
+       for k in ("share_mean_low", "share_mean_high")},
     "person_days_mean": NONNEG_COL,
 }
 #: ``events.csv`` (read only for person-days of older folders).

@@ -5,6 +5,7 @@ import csv
 import json
 
 import numpy as np
+from pathlib import Path
 import pytest
 
 from rossim import distributions as D
@@ -318,3 +319,14 @@ def test_one_replication_is_never_beyond_noise():
     res = drivers.one_at_a_time(planted(), "phase_1_complete.p_by_deadline", n=1, workers=1)
     assert all(d.within_noise for d in res.drivers)
     json.dumps(res.to_json(), allow_nan=False)
+
+
+def test_hosting_milestones_are_outcomes():
+    from rossim import scenario
+    from rossim.analysis import drivers
+
+    sc = scenario.load(Path(__file__).resolve().parent.parent / "scenarios" / "ross_high_latitude.toml")
+    names = drivers.outcome_names(sc)
+    assert "hosting_4.p50" in names and "hosting_2.p_by_deadline" in names
+    o = drivers.parse_outcome(sc, "hosting_4.p50")
+    assert "hosting 4 crew routinely" in o.words(sc)

@@ -288,3 +288,15 @@ def test_terminal_table_shows_errors_within_80_columns(hl_run, capsys):
     assert f"{m['p50']} ±{half} d" in first
     p = m["probability_by_deadline"]
     assert f"{100 * p:.0f}% ±{100 * max(p - m['probability_by_deadline_low'], m['probability_by_deadline_high'] - p):.0f}" in first
+
+
+def test_one_replication_reports(tmp_path, capsys):
+    """One replication has no interval for a mean: null in summary.json, empty in the CSV, and
+    the folder still reads back and reports (a deterministic replay is run with -n 1)."""
+    from rossim import cli
+
+    out = tmp_path / "one"
+    assert cli.main(["run", str(TINY), "-n", "1", "--workers", "1", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert (out / "report.html").is_file()
+    assert cli.main(["report", str(out)]) == 0

@@ -297,7 +297,8 @@ class Outcome:
         if self.milestone:
             kind = milestone_kind(self.subject)
             subject = {"first_crew": "the first crew", "phase": "phase {} completion", "room_for": "room for {} crew",
-                       "capacity": "capacity for {} crew (return seats docked)"}[kind[0]].format(kind[1])
+                       "capacity": "capacity for {} crew (return seats docked)",
+                       "hosting": "hosting {} crew routinely"}[kind[0]].format(kind[1])
             if self.stat == "p_by_deadline":
                 return f"P({subject} by {scenario.simulation.deadline.isoformat()})"
             if self.stat == "p_by_horizon":
@@ -351,7 +352,8 @@ class Outcome:
 
 
 def milestone_kind(name: str) -> tuple[str, int | None]:
-    """``("first_crew", None)``, ``("phase", n)``, ``("room_for", N)`` or ``("capacity", N)``."""
+    """``("first_crew", None)``, ``("phase", n)``, ``("room_for", N)``, ``("capacity", N)`` or
+    ``("hosting", N)``."""
     if name == "first_crew":
         return "first_crew", None
     head, _, number = name.removesuffix("_complete").rpartition("_")
@@ -360,18 +362,14 @@ def milestone_kind(name: str) -> tuple[str, int | None]:
 
 def outcome_names(scenario: Scenario) -> list[str]:
     """Every outcome :func:`parse_outcome` accepts for ``scenario``."""
-    from ..campaign import milestone_names
-
-    return [f"{m}.{s}" for m in milestone_names(scenario) for s in MILESTONE_STATS] + \
+    return [f"{m}.{s}" for m in ensemble.all_milestones(scenario) for s in MILESTONE_STATS] + \
         [f"{q}.{s}" for q in QUANTITIES for s in QUANTITY_STATS]
 
 
 def parse_outcome(scenario: Scenario, text: str, source: str = "--outcome") -> Outcome:
     """``text`` as an :class:`Outcome` of ``scenario``; InputError listing the valid ones."""
-    from ..campaign import milestone_names
-
     subject, _, stat = str(text).strip().rpartition(".")
-    milestones = milestone_names(scenario)
+    milestones = ensemble.all_milestones(scenario)
     if subject in milestones and stat in MILESTONE_STATS:
         return Outcome(subject, stat, True)
     if subject in QUANTITIES and stat in QUANTITY_STATS:
