@@ -517,9 +517,10 @@ def occupancy_figure(items: Sequence[Occupancy], title: str | None = None) -> Fi
                 xd = np.datetime64(when, "D")
                 ax.axvline(xd, color="#555555", linestyle="--", linewidth=0.9)
                 tr = blended_transform_factory(ax.transData, ax.transAxes)
-                ax.text(xd, 0.97, f" {phase} (median)", transform=tr, fontsize=8, va="top", ha="left",
+                ax.text(xd, 0.995, f" {phase} (median)", transform=tr, fontsize=8, va="top", ha="left",
                         color="#333333")
-            ax.set_ylim(0, 100)
+            ax.set_ylim(0, 112)  # headroom above 100 % for the phase labels
+            ax.set_yticks(range(0, 101, 20))
             ax.set_ylabel("replications (%)")
             ax.set_title(f"{plain(it.label)} — {it.replications:,} replications", loc="left")
         axes[-1].set_xlabel("date (UTC)")
