@@ -29,8 +29,8 @@ _out = Console(markup=False)
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, exit 2
-        raise InputError(message, source=self.prog)
+    def error(self, message):  # one line, exit 2; main() prints "rossim: error: "
+        raise InputError(f"{message} (see {self.prog} --help)")
 
 
 def _positive_int(text: str) -> int:
@@ -64,9 +64,14 @@ WORKERS_HELP = "worker processes (default: the cores; never more than the cores 
 
 
 def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     p = _Parser(prog="rossim", description="Planner-simulator for the assembly of the Russian "
                 "Orbital Service Station (ROSS).")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
+                   help="print rossim's version and exit")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND",
+                           help="what to do (rossim COMMAND --help for its options)")
 
     def scenario_args(sp, many=False):
         if many:
@@ -107,8 +112,9 @@ def _parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("compare", help="compare scenarios side by side")
     scenario_args(sp, many=True)
-    sp.add_argument("-n", "--replications", type=_positive_int)
-    sp.add_argument("--seed", type=_nonneg_int)
+    sp.add_argument("-n", "--replications", type=_positive_int,
+                    help="replications of each scenario file's ensemble (default: each scenario's)")
+    sp.add_argument("--seed", type=_nonneg_int, help="random seed of every ensemble (default: each scenario's)")
     sp.add_argument("--workers", type=_positive_int, help=WORKERS_HELP)
     sp.add_argument("--days", type=_float, help="coverage span in days")
     sp.add_argument("--resolution-km", type=_float, help="coverage grid resolution")
@@ -154,7 +160,7 @@ def _parser() -> argparse.ArgumentParser:
     out_args(sp, "runs/<scenario name>-sweep")
 
     sp = sub.add_parser("report", help="write report.html for a run folder")
-    sp.add_argument("run_dir", type=Path)
+    sp.add_argument("run_dir", type=Path, metavar="DIR", help="a rossim run, coverage or comparison folder")
     sp.add_argument("--svg", action="store_true", help="also write SVG figures")
     return p
 
@@ -505,7 +511,8 @@ def cmd_report(args) -> int:
 
     folder = Path(args.run_dir)
     if not folder.is_dir():
-        raise InputError("no such folder" if not folder.exists() else "is not a folder; expected a "
+        raise InputError("does not exist; expected a rossim run, coverage or comparison folder"
+                         if not folder.exists() else "is not a folder; expected a "
                          "rossim run, coverage or comparison folder", source=str(folder))
     owner = folder if folders.is_rossim_result(folder) else folder.parent
     if not folders.is_rossim_result(owner):
@@ -531,7 +538,10 @@ def main(argv: list[str] | None = None) -> int:
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
     try:
-        args = _parser().parse_args(argv)
+        try:
+            args = _parser().parse_args(argv)
+        except SystemExit as exc:  # --help, --version: printed; nothing else to do
+            return exc.code if isinstance(exc.code, int) else 0
         args.argv = argv
         return {"run": cmd_run, "validate": cmd_validate, "coverage": cmd_coverage,
                 "compare": cmd_compare, "report": cmd_report, "drivers": cmd_drivers,

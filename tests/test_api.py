@@ -209,3 +209,15 @@ def test_coverage_orbit_overrides_as_the_cli():
     assert got.summary["overrides"] == ["orbit.sun_synchronous=false", "orbit.inclination_deg=51.6"]
     with pytest.raises(InputError, match="instrument"):
         rossim.coverage(HIGH, days=0.1, resolution_km=500.0, instrument="no_such")
+
+
+def test_readme_library_example_runs(monkeypatch):
+    import re
+
+    monkeypatch.chdir(ROOT)
+    block = re.search(r"```python\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S).group(1)
+    names: dict = {}
+    exec(compile(block, "README.md", "exec"), names)
+    assert names["ens"].n == 400
+    assert names["sc"].launch_vehicles["angara_a5m"].success_probability.value == 0.8
+    assert {"fig", "cov"} <= set(names)
