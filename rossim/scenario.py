@@ -777,8 +777,8 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
-# Keys that exclude each other: an override of the first removes the second, so that
-# ``--set orbit.inclination_deg=51.6`` works on a sun-synchronous scenario.
+# Keys that exclude each other: an override of the first removes the second (unless the second is
+# overridden too), so that ``--set orbit.inclination_deg=51.6`` works on a sun-synchronous scenario.
 _EXCLUSIVE = {
     ("orbit", "inclination_deg"): ("sun_synchronous",),
     ("orbit", "sun_synchronous"): ("inclination_deg",),
@@ -789,10 +789,17 @@ _EXCLUSIVE = {
 
 
 def apply_overrides(raw: dict, overrides: list[str], source: str = "<scenario>") -> dict:
-    """Return a copy of ``raw`` with each ``dotted.path=VALUE`` applied (VALUE read as TOML)."""
+    """Return a copy of ``raw`` with each ``dotted.path=VALUE`` applied (VALUE read as TOML).
+
+    Every override is set first; then each overridden key drops the keys it excludes
+    (:data:`_EXCLUSIVE`) unless they were overridden as well. The result does not depend on the
+    order of overrides of different fields: ``orbit.inclination_deg=51.6`` with
+    ``orbit.sun_synchronous=false`` gives a 51.6° orbit either way round, and
+    ``orbit.sun_synchronous=true`` with ``orbit.inclination_deg=51.6`` is refused either way."""
     import copy
 
     raw = copy.deepcopy(raw)
+    done: list[tuple[dict, tuple[str, ...]]] = []  # (the table, the path) of every override
     for item in overrides:
         if "=" not in item:
             raise InputError(f"--set expects PATH=VALUE, got {_short(item)}", source=source)
@@ -814,8 +821,12 @@ def apply_overrides(raw: dict, overrides: list[str], source: str = "<scenario>")
             raise InputError("--set: not a table", source=source,
                              field=".".join(_path_part(k) for k in keys[:-1]))
         node[keys[-1]] = value
-        for other in _EXCLUSIVE.get(tuple(keys), ()):
-            node.pop(other, None)
+        done.append((node, tuple(keys)))
+    overridden = {keys for _, keys in done}
+    for node, keys in done:
+        for other in _EXCLUSIVE.get(keys, ()):
+            if (*keys[:-1], other) not in overridden:
+                node.pop(other, None)
     return raw
 
 

@@ -203,10 +203,11 @@ def test_coverage_in_memory_is_what_rossim_coverage_writes(tmp_path, capsys):
 
 
 def test_coverage_orbit_overrides_as_the_cli():
-    got = rossim.coverage(HIGH, days=0.1, resolution_km=500.0, instrument="radar",
-                          overrides=["orbit.sun_synchronous=false", "orbit.inclination_deg=51.6"])
-    assert got.summary["orbit"]["inclination_deg"] == pytest.approx(51.6)
-    assert got.summary["overrides"] == ["orbit.sun_synchronous=false", "orbit.inclination_deg=51.6"]
+    for overrides in (["orbit.sun_synchronous=false", "orbit.inclination_deg=51.6"],
+                      ["orbit.inclination_deg=51.6", "orbit.sun_synchronous=false"]):
+        got = rossim.coverage(HIGH, days=0.1, resolution_km=500.0, instrument="radar", overrides=overrides)
+        assert got.summary["orbit"]["inclination_deg"] == pytest.approx(51.6)
+        assert got.summary["overrides"] == overrides
     with pytest.raises(InputError, match="instrument"):
         rossim.coverage(HIGH, days=0.1, resolution_km=500.0, instrument="no_such")
 
