@@ -97,6 +97,8 @@ def _parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("validate", help="check a scenario file without running it")
     scenario_args(sp)
+    sp.add_argument("--all-problems", action="store_true",
+                    help="list every problem, one line each (default: the first, and how many more)")
 
     sp = sub.add_parser("coverage", help="coverage of Russia, the Arctic and the Northern Sea Route")
     scenario_args(sp)
@@ -225,6 +227,14 @@ def _load(args):
 
 
 def cmd_validate(args) -> int:
+    if args.all_problems:
+        from . import scenario
+
+        problems = scenario.all_problems(args.scenario, args.overrides)
+        for problem in problems:
+            print(f"rossim: error: {problem}", file=sys.stderr)
+        if problems:
+            return 2
     sc = _load(args)
     inc = sc.orbit.resolved_inclination_deg()
     _out.print(f"{args.scenario}: OK — {sc.scenario.title or sc.name}: {len(sc.modules)} modules, "

@@ -41,7 +41,7 @@ __all__ = [
     "Scenario", "Meta", "Simulation", "OrbitSpec", "LaunchSite", "LaunchVehicle", "Module",
     "CrewShip", "CargoShip", "Phase", "CrewPolicy", "StationSpec", "InstrumentSpec",
     "Relocation", "CrewFlight", "CargoFlight",
-    "CoverageSpec", "load", "loads", "apply_overrides", "resolve_extends", "build_orbit",
+    "CoverageSpec", "load", "loads", "all_problems", "apply_overrides", "resolve_extends", "build_orbit",
     "check_coverage_sampling", "validate_orbit", "GroundStationSpec", "GroundStations",
 ]
 
@@ -660,9 +660,34 @@ def loads(text: str, source: str = "<scenario>", overrides: list[str] = ()) -> S
     problems = _cross_check(scenario)
     if problems:
         field, message = problems[0]
-        more = f" (and {len(problems) - 1} more problem{'s' * (len(problems) > 2)})" if len(problems) > 1 else ""
-        raise InputError(message + more, source=source, field=field)
+        raise InputError(message + _more(len(problems) - 1), source=source, field=field)
     return scenario.model_copy(update={"source": source, "source_text": text})
+
+
+def _more(n: int) -> str:
+    """What a one-line refusal says of the ``n`` other problems."""
+    if not n:
+        return ""
+    return f" (and {n} more problem{'s' * (n > 1)}: rossim validate --all-problems lists them)"
+
+
+def all_problems(path: str | Path, overrides: list[str] = ()) -> list[InputError]:
+    """Every problem of a scenario file with ``overrides``, one :class:`InputError` per field
+    ([] when it is valid): where :func:`load` stops at the first. A file that cannot be read,
+    parsed or overridden is one problem; then every field the schema refuses; then, for a scenario
+    the schema accepts, every cross-check (launch sites, vehicles, dates, ports, ...)."""
+    source = str(path)
+    try:
+        raw = _parse(_read_text(Path(path)), source)
+        raw = resolve_extends(raw, Path(source).parent, source, seen=(source,))
+        raw = apply_overrides(raw, overrides, source)
+    except InputError as exc:
+        return [exc]
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        return _problems(exc, source)
+    return [InputError(message, source=source, field=field) for field, message in _cross_check(scenario)]
 
 
 def _read_text(path: Path) -> str:
@@ -880,10 +905,27 @@ def validate_orbit(raw: dict, source: str = "<scenario>") -> OrbitSpec:
 
 
 def _first_problem(exc: ValidationError, source: str, prefix: tuple = ()) -> InputError:
-    # A misspelt key shows up twice, as an unknown key and as a missing one: report the first.
+    """The first of :func:`_problems`, saying how many more there are."""
+    problems = _problems(exc, source, prefix)
+    first = problems[0]
+    return InputError(first.message + _more(len(problems) - 1), source=source, field=first.field)
+
+
+def _problems(exc: ValidationError, source: str, prefix: tuple = ()) -> list[InputError]:
+    """One problem per field the schema refuses, the most telling first."""
+    # A misspelt key shows up twice, as an unknown key and as a missing one: the unknown key first.
     # Of the alternatives of a union (a date or a date-time), the one with a message of ours.
     errors = sorted(exc.errors(), key=lambda e: (e["type"] != "extra_forbidden", e["type"] != "value_error"))
-    err = errors[0]
+    seen, out = set(), []
+    for err in errors:
+        where = tuple(_field_parts(err["loc"]))
+        if where not in seen:  # the alternatives of a union are one problem
+            seen.add(where)
+            out.append(_problem(err, source, prefix))
+    return out
+
+
+def _problem(err: dict, source: str, prefix: tuple) -> InputError:
     loc = _field_parts(prefix + err["loc"])
     field = ".".join(_path_part(p) for p in loc) or None
     kind = err["type"]
@@ -901,10 +943,6 @@ def _first_problem(exc: ValidationError, source: str, prefix: tuple = ()) -> Inp
         message = msg[0].lower() + msg[1:] if msg[1:2].islower() else msg  # not "tLE"
         if "input" in err and not isinstance(err["input"], dict) and ", got " not in message:
             message += f", got {_show(err['input'])}"
-    # Problems in other fields (the alternatives of a union are one problem).
-    more = len({tuple(_field_parts(e["loc"])) for e in errors} - {tuple(_field_parts(err["loc"]))})
-    if more:
-        message += f" (and {more} more problem{'s' * (more > 1)})"
     return InputError(message, source=source, field=field)
 
 

@@ -90,3 +90,27 @@ def test_readme_lists_every_file_a_run_writes(tmp_path, capsys):
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     row = next(line for line in text.splitlines() if line.startswith("| `fig_*.png`"))
     assert sorted(re.findall(r"`(fig_[a-z_]+\.png)`", row)) == sorted(f for f in written if f.startswith("fig_"))
+
+
+def _count_more(line: str) -> int:
+    m = re.search(r"\(and (\d+) more problems?: rossim validate --all-problems lists them\)", line)
+    return int(m.group(1)) if m else 0
+
+
+def test_validate_all_problems_lists_what_the_one_line_counts(capsys):
+    high = str(ROOT / "scenarios" / "ross_high_latitude.toml")
+    cases = (["--set", "orbit.inclination_deg=51.6"],  # cross-checks: four modules' launch site
+             ["--set", "simulation.replications=-1", "--set", "simulation.seed=x", "--set", "orbit.altitude_km=true"])
+    for sets in cases:
+        line = one_line_error(capsys, ["validate", high, *sets])
+        more = _count_more(line)
+        assert more >= 1, line
+        assert cli.main(["validate", high, *sets, "--all-problems"]) == 2
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert len(lines) == more + 1, lines
+        assert all(ln.startswith(f"rossim: error: {high}: ") for ln in lines)
+        fields = [ln.split(": ")[3] for ln in lines]
+        assert len(set(fields)) == len(fields), fields  # one line per field
+        assert line.startswith(lines[0])  # the first problem is the one-line one
+    assert cli.main(["validate", high, "--all-problems"]) == 0
+    assert "OK" in capsys.readouterr().out
