@@ -172,6 +172,14 @@ def test_occupancy_figure_from_memory_is_the_reports(ens, run_folder):
     assert [ax.get_title(loc="left") for ax in fig.axes] == [f"{lb} — {N:,} replications" for lb in "ab"]
 
 
+def test_tables_of_an_empty_ensemble_are_empty(ens):
+    from rossim.ensemble import Ensemble
+
+    empty = Ensemble(ens.scenario, 1, [])
+    assert list(rossim.events(empty).columns) == ["replication", "time", "day", "kind", "subject", "detail"]
+    assert len(rossim.events(empty)) == 0 and len(rossim.replications(empty)) == 0
+
+
 def test_events_table_of_a_million_events_is_fast():
     """No Python loop per event: a million events in a few seconds on a shared core."""
     import time
@@ -200,6 +208,8 @@ def test_coverage_in_memory_is_what_rossim_coverage_writes(tmp_path, capsys):
         "percent_area_observed"]
     assert set(table.index.get_level_values("region")) == {"russia", "arctic", "nsr"}
     assert not (tmp_path / "runs").exists()
+    fig = got.map()  # a figure from the results in memory
+    assert fig.axes and fig.get_suptitle() == f"{written['title']}: radar"
 
 
 def test_coverage_orbit_overrides_as_the_cli():
