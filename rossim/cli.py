@@ -164,6 +164,7 @@ def _parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("report", help="write report.html for a run folder")
     sp.add_argument("run_dir", type=Path, metavar="DIR", help="a rossim run, coverage or comparison folder")
     sp.add_argument("--svg", action="store_true", help="also write SVG figures")
+    p.commands = sub.choices  # each command's parser, for its own usage errors (main)
     return p
 
 
@@ -549,7 +550,10 @@ def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
     try:
         try:
-            args = _parser().parse_args(argv)
+            parser = _parser()
+            args, extra = parser.parse_known_args(argv)
+            if extra:  # said by the command's parser: "see rossim run --help"
+                parser.commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
         except SystemExit as exc:  # --help, --version: printed; nothing else to do
             return exc.code if isinstance(exc.code, int) else 0
         args.argv = argv

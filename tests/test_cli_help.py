@@ -59,7 +59,7 @@ def test_usage_error_from_the_program_itself():
     out = subprocess.run([sys.executable, "-m", "rossim.cli", "run", "x.toml", "--frobnicate"],
                          capture_output=True, text=True)
     assert out.returncode == 2
-    assert out.stderr == "rossim: error: unrecognized arguments: --frobnicate (see rossim --help)\n"
+    assert out.stderr == "rossim: error: unrecognized arguments: --frobnicate (see rossim run --help)\n"
 
 
 def test_report_of_a_missing_folder_says_it_does_not_exist(capsys, tmp_path):
