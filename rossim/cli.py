@@ -522,7 +522,7 @@ def cmd_report(args) -> int:
 
     folder = Path(args.run_dir)
     if not folder.is_dir():
-        raise InputError("does not exist; expected a rossim run, coverage or comparison folder"
+        raise InputError("does not exist (no such folder); expected a rossim run, coverage or comparison folder"
                          if not folder.exists() else "is not a folder; expected a "
                          "rossim run, coverage or comparison folder", source=str(folder))
     owner = folder if folders.is_rossim_result(folder) else folder.parent
