@@ -30,7 +30,7 @@ def test_notebook_executes_and_answers_both_questions():
     assert "if Angara fails once" in text and "if it never does" in text  # question 1 answered
     assert "never from 51.6°" in text and "beyond the 51.6° orbit's reach" in text  # question 2
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
-    assert images, "the occupancy figure is drawn"
+    assert len(images) == 2, "the occupancy figure and the 51.6° map are drawn"
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     stderr = [o["text"] for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
     assert not stderr, stderr  # no warnings either
