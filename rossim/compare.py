@@ -391,7 +391,8 @@ def read_run(folder: str | Path, label: str | None = None) -> RunFolder:
     if found != have:
         raise InputError(f"incompatible run folder: replications.csv has the milestones {', '.join(found) or 'none'}, "
                          f"summary.json {', '.join(have)}", source=str(rp), field="milestones")
-    reps = resultfiles.read_csv(rp, _replications_columns(have, summary["modules"]), label="run")
+    reps = resultfiles.read_csv(rp, _replications_columns(have, summary["modules"]),
+                                pattern=resultfiles.REPLICATION_COUNTS_PATTERN, label="run")
     _check_replication_dates(reps, summary, str(rp))
     n = len(reps["replication"])
     if n != summary["replications"]:

@@ -76,7 +76,7 @@ def _run_chunk_packed(scenario: Scenario, seed: int, n: int, indices: range) -> 
     return marshal.dumps([
         (r.index, r.events, r.milestones, r.module_ready, r.module_docked, r.module_lost,
          r.capacity_t.tobytes(), r.capacity.tobytes(), r.crew_aboard.tobytes(),
-         r.person_days, r.fraction_crewed, r.launches, r.losses, r.horizon_days)
+         r.person_days, r.fraction_crewed, r.launches, r.losses, r.horizon_days, r.counts)
         for r in _run_chunk(scenario, seed, n, indices)])
 
 
@@ -86,9 +86,9 @@ def _unpack(packed: bytes) -> list[Replication]:
                         np.frombuffer(cap_t, dtype=float).copy(),
                         np.frombuffer(cap, dtype=np.int16).copy(),
                         np.frombuffer(aboard, dtype=np.int16).copy(),
-                        person_days, fraction, launches, losses, horizon)
+                        person_days, fraction, launches, losses, horizon, counts)
             for (index, events, milestones, ready, docked, lost, cap_t, cap, aboard,
-                 person_days, fraction, launches, losses, horizon) in marshal.loads(packed)]
+                 person_days, fraction, launches, losses, horizon, counts) in marshal.loads(packed)]
 
 
 @dataclass

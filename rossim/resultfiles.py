@@ -311,6 +311,9 @@ SUMMARY = {
     "modules": MapOf({"docked_p10?": optional(DATE), "docked_p50?": optional(DATE),
                       "docked_p90?": optional(DATE), "probability_docked": SHARE, "mean_losses": NONNEG}),
     "overrides?": ListOf(TEXT),
+    "where?": ListOf(TEXT),
+    "selected?": COUNT,
+    "of?": COUNT,
 }
 
 _FIGURE = optional(NONNEG)
@@ -352,6 +355,9 @@ CAPACITY_COLUMNS = {"day": NONNEG_COL, "date": DATE_COL,
                     **{f"{w}_p{q}": NONNEG_COL for w in ("capacity", "crew_aboard") for q in (10, 50, 90)}}
 #: Optional columns of ``capacity.csv``, checked when present.
 CAPACITY_PATTERN = (r"(capacity|crew_aboard)_mean", NONNEG_COL)
+#: The counts columns of ``replications.csv`` (``launch_failures.<vehicle>``, ``scrubs.<site>``,
+#: ``docking_failures.<module>``, ``losses.<module>``): checked when present (older folders lack them).
+REPLICATION_COUNTS_PATTERN = (r"(launch_failures|scrubs|docking_failures|losses)\..+", INT_COL)
 #: ``person_days_by_year.csv``: a replication column and one per calendar year.
 PERSON_DAYS_COLUMNS = {"replication": INT_COL}
 PERSON_DAYS_PATTERN = (r"person_days_\d{4}", NONNEG_COL)

@@ -23,7 +23,9 @@ Files of a campaign run (``rossim run``):
                        ``{p10,p50,p90,mean,mean_low,mean_high}``
 ``replications.csv``   one row per replication: milestone days and dates (the same milestones,
                        in the same order: ``<name>_day``, ``<name>_date``, ``hosting_N`` too),
-                       counts, module dates
+                       counts, module dates, then the counts of what happened (every key of
+                       :func:`rossim.campaign.count_keys`, 0 when none): ``launch_failures.<vehicle>``,
+                       ``scrubs.<site>``, ``docking_failures.<module>``, ``losses.<module>``
 ``events.csv``         every replication's event log, with a ``replication`` column
 ``capacity.csv``       crew capacity and crew aboard on a regular grid: 10/50/90 % and mean
 ``occupancy.csv``      on the same grid (``date``, ``day``), for each crew level k from 1 to the
@@ -52,6 +54,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from . import clock
+from .campaign import count_keys
 from .ensemble import Ensemble
 from .folders import output_dir
 
@@ -85,12 +88,18 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def write_campaign(folder: Path, ensemble: Ensemble, overrides: Sequence[str] = ()) -> None:
-    """Write the campaign files of ``ensemble`` into ``folder`` (see the module docstring)."""
+def write_campaign(folder: Path, ensemble: Ensemble, overrides: Sequence[str] = (),
+                   selection: dict | None = None) -> None:
+    """Write the campaign files of ``ensemble`` into ``folder`` (see the module docstring);
+    ``selection``: ``{"where": [...], "selected": k, "of": n}`` when ``ensemble`` holds the
+    replications of a larger one that met conditions (``rossim run --where``), added to
+    ``summary.json``."""
     sc = ensemble.scenario
     start = sc.simulation.start
     summary = ensemble.summary()
     summary["overrides"] = list(overrides)
+    if selection is not None:
+        summary.update(selection)
     write_json(folder / "summary.json", summary)
 
     mods = list(sc.modules)
@@ -101,6 +110,8 @@ def write_campaign(folder: Path, ensemble: Ensemble, overrides: Sequence[str] = 
     header += ["person_days", "fraction_crewed", "launches", "losses"]
     header += [f"{m}_docked_date" for m in mods] + [f"{m}_ready_date" for m in mods]
     header += [f"{m}_losses" for m in mods]
+    counts = count_keys(sc)
+    header += counts
     rows = []
     days = {m: ensemble.milestone_days(m) for m in milestones}
     for i, r in enumerate(ensemble.replications):
@@ -112,6 +123,7 @@ def write_campaign(folder: Path, ensemble: Ensemble, overrides: Sequence[str] = 
         row += [clock.iso_date(start, r.module_docked.get(m, np.nan)) or "" for m in mods]
         row += [clock.iso_date(start, r.module_ready.get(m, np.nan)) or "" for m in mods]
         row += [r.module_lost[m] for m in mods]
+        row += [r.counts[k] for k in counts]
         rows.append(row)
     write_csv(folder / "replications.csv", header, rows)
 

@@ -18,7 +18,7 @@ SimPy model (:func:`simulate`) per random stream.
 """
 
 from .milestones import of_scenario as milestone_names
-from .model import EVENT_KINDS, Plan, Replication, simulate
+from .model import EVENT_KINDS, Plan, Replication, count_keys, simulate
 from .station import ModuleContribution, Station
 
-__all__ = ["Plan", "Replication", "simulate", "milestone_names", "EVENT_KINDS", "Station", "ModuleContribution"]
+__all__ = ["Plan", "Replication", "simulate", "milestone_names", "EVENT_KINDS", "count_keys", "Station", "ModuleContribution"]

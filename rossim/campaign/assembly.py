@@ -72,6 +72,7 @@ class Assembly:
                     if u() < m.docking_success_probability:
                         break
                     self.log("docking_failed", mid, f"attempt {attempt + 1}")
+                    self.counts["docking_failures." + mid] += 1
                     if attempt + 1 < m.max_docking_attempts:
                         yield env.timeout(draw(m.docking_retry))
                 else:
@@ -81,6 +82,7 @@ class Assembly:
             if port is not None:
                 self.release_port(port)
             self.module_lost[mid] += 1
+            self.counts["losses." + mid] += 1
             self.log("module_lost", mid)
             if m.drop_on_loss:
                 self.drop(mid)

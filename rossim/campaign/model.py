@@ -23,7 +23,8 @@ crews waiting for room) and :meth:`_Model.draw`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
@@ -39,7 +40,7 @@ from .ports import Ports
 from .signals import broadcast
 from .station import Station
 
-__all__ = ["Plan", "Replication", "simulate", "EVENT_KINDS"]
+__all__ = ["Plan", "Replication", "simulate", "EVENT_KINDS", "count_keys"]
 
 EVENT_KINDS = (
     "ready", "launch", "launch_failure", "scrub", "pad_outage", "docked", "docking_failed",
@@ -78,6 +79,22 @@ class Replication:
     launches: int
     losses: int
     horizon_days: float
+    #: What happened, counted as it happened (:func:`count_keys`: every key, 0 when none):
+    #: ``launch_failures.<vehicle>``, ``scrubs.<site>``, ``docking_failures.<module>``,
+    #: ``losses.<module>``.
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def count_keys(plan: Plan | Scenario) -> list[str]:
+    """The keys of :attr:`Replication.counts`, in order: launch failures by vehicle, scrubs by
+    site, docking failures and losses by module (a plan's names are its scenario's)."""
+    if isinstance(plan, Plan):
+        vehicles, sites, modules = plan.vehicles, plan.sites, plan.modules
+    else:
+        vehicles, sites, modules = plan.launch_vehicles, plan.launch_sites, plan.modules
+    keys = ([f"launch_failures.{v}" for v in vehicles] + [f"scrubs.{s}" for s in sites]
+            + [f"docking_failures.{m}" for m in modules] + [f"losses.{m}" for m in modules])
+    return [sys.intern(k) for k in keys]  # one copy of each name for all replications
 
 
 class _Model(Assembly, CrewRotation, CargoFlights):
@@ -108,6 +125,7 @@ class _Model(Assembly, CrewRotation, CargoFlights):
         self.module_docked: dict[str, float] = {}
         self.module_port: dict[str, str | None] = {}  # the port each docked module holds
         self.module_lost = {k: 0 for k in plan.modules}
+        self.counts = dict.fromkeys(count_keys(plan), 0)
         self.dropped: set[str] = set()
         self.departed: set[str] = set()
         self.commissioned: set[str] = set()
@@ -219,6 +237,7 @@ class _Model(Assembly, CrewRotation, CargoFlights):
             site.unbook(t)
             if site.scrub_p and u() < site.scrub_p:
                 self.log("scrub", subject, site_id)
+                self.counts["scrubs." + site_id] += 1
                 t = site.opportunity(now + 2 * EPS_DAYS, at)  # the next opportunity after now
                 vehicle.book(t)
                 site.book(t)
@@ -239,6 +258,7 @@ class _Model(Assembly, CrewRotation, CargoFlights):
             days = draw(vehicle.plan.stand_down)
             vehicle.blocked_until = max(vehicle.blocked_until, now + days)
             self.log("launch_failure", subject, f"{route}; stand-down {days:.0f} days")
+            self.counts["launch_failures." + vehicle_id] += 1
         return success
 
     def after(self, days: float, action, *args) -> None:
@@ -293,7 +313,7 @@ class _Model(Assembly, CrewRotation, CargoFlights):
             crew_aboard=np.array(self.aboard, dtype=np.int16),
             person_days=float(np.dot(aboard, dt)),
             fraction_crewed=float(dt[aboard > 0].sum() / h),
-            launches=self.launches, losses=self.losses, horizon_days=h,
+            launches=self.launches, losses=self.losses, horizon_days=h, counts=self.counts,
         )
 
 
