@@ -94,6 +94,12 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--workers", type=_positive_int, help=WORKERS_HELP)
     out_args(sp, "runs/<scenario name>")
     sp.add_argument("--no-report", action="store_true", help="do not write report.html")
+    sp.add_argument("--where", action="append", default=[], metavar="EXPR",
+                    help="keep only the replications where EXPR holds (repeatable: all must hold): "
+                         "NAME OP VALUE, NAME a count (launch_failures.<vehicle>, scrubs.<site>, "
+                         "docking_failures.<module>, losses.<module>) with a whole number, or a "
+                         "milestone with an ISO date (not reached: later than any date); "
+                         "OP one of == != < <= > >=")
 
     sp = sub.add_parser("validate", help="check a scenario file without running it")
     scenario_args(sp)
@@ -257,16 +263,31 @@ def cmd_run(args) -> int:
     from . import results
 
     sc = _load(args)
+    conditions = None
+    if args.where:
+        from .analysis import where
+
+        conditions = where.parse_all(args.where, sc)
     dest = _destination(args, sc.name, [args.scenario])
     ens = run_ensemble(sc, args.replications, args.seed, args.workers)
     dest.provenance.update(seed=ens.seed, replications=ens.n, workers=ens.workers)
+    selection = None
+    if conditions is not None:
+        of = ens.n
+        ens = where.select(ens, conditions)
+        if ens.n == 0:
+            raise InputError(f"no replication matches (of {of}): {' and '.join(args.where)}", source="--where")
+        selection = {"where": list(args.where), "selected": ens.n, "of": of}
     with results.output_dir(dest) as tmp:
-        results.write_campaign(tmp, ens, args.overrides)
+        results.write_campaign(tmp, ens, args.overrides, selection)
         if not args.no_report:
             from . import report
 
             report.write_run_report(tmp)
     _print_summary(ens.summary())
+    if selection is not None:
+        _out.print(f"{selection['selected']} of {selection['of']} replications selected "
+                   f"(--where {' and '.join(selection['where'])})")
     _out.print(f"wrote {dest.path}/")
     return 0
 
