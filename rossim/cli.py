@@ -100,6 +100,12 @@ def _parser() -> argparse.ArgumentParser:
                          "docking_failures.<module>, losses.<module>) with a whole number, or a "
                          "milestone with an ISO date (not reached: later than any date); "
                          "OP one of == != < <= > >=")
+    sp.add_argument("--what-if", dest="what_if", action="append", default=[], metavar="TEXT",
+                    help="force an event in every replication (repeatable), the body of a TOML inline "
+                         "table appended to the scenario's [[what_if]]: 'launch_fails = \"VEHICLE\", nth = N', "
+                         "'docking_fails = \"MODULE\", attempt = N', 'pad_out = \"SITE\", from = DATE, "
+                         "days = D', 'slip = \"MODULE\", days = D'; the random draws stay paired with "
+                         "the run without it")
 
     sp = sub.add_parser("validate", help="check a scenario file without running it")
     scenario_args(sp)
@@ -227,7 +233,7 @@ def _progress(label: str):
 def _load(args):
     from . import scenario
 
-    return scenario.load(args.scenario, args.overrides)
+    return scenario.load(args.scenario, args.overrides, getattr(args, "what_if", ()))
 
 
 # ------------------------------------------------------------------------------ commands
@@ -315,8 +321,11 @@ def _provenance(args, inputs: list[str]) -> dict:
         elif folders.is_rossim_result(p):
             entry["manifest_sha256"] = folders.file_sha256(p / folders.MANIFEST)
         recorded.append(entry)
-    return {"command": ["rossim", *args.argv], "inputs": recorded, "overrides": list(args.overrides),
-            "seed": getattr(args, "seed", None), "workers_requested": getattr(args, "workers", None)}
+    out = {"command": ["rossim", *args.argv], "inputs": recorded, "overrides": list(args.overrides),
+           "seed": getattr(args, "seed", None), "workers_requested": getattr(args, "workers", None)}
+    if getattr(args, "what_if", None):
+        out["what_if"] = list(args.what_if)
+    return out
 
 
 def _print_summary(summary: dict, console=None) -> None:

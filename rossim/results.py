@@ -98,6 +98,7 @@ def write_campaign(folder: Path, ensemble: Ensemble, overrides: Sequence[str] = 
     start = sc.simulation.start
     summary = ensemble.summary()
     summary["overrides"] = list(overrides)
+    summary["what_if"] = [w.describe() for w in ensemble.scenario.what_if]  # forced events, all of them
     if selection is not None:
         summary.update(selection)
     write_json(folder / "summary.json", summary)

@@ -567,6 +567,38 @@ class GroundStations(_Model):
     extra: dict[Key, GroundStationSpec] = Field(default_factory=dict, max_length=MAX_GROUND_STATIONS)
 
 
+class WhatIf(_Model):
+    """A forced event of ``[[what_if]]``: exactly one of ``launch_fails`` (with ``nth``: that
+    vehicle's n-th launch fails), ``docking_fails`` (with ``attempt``: that module's n-th docking
+    attempt fails), ``pad_out`` (with ``from`` and ``days``: the site cannot launch in
+    [from, from + days)) or ``slip`` (with ``days``: the module is ready that much later, on top
+    of its drawn slip). Forced events override the drawn outcome, the random draws unchanged."""
+
+    launch_fails: Key | None = None
+    nth: int | None = Field(None, ge=1, le=MAX_COUNT, strict=True)
+    docking_fails: Key | None = None
+    attempt: int | None = Field(None, ge=1, le=MAX_COUNT, strict=True)
+    pad_out: Key | None = None
+    from_: Date | None = Field(None, alias="from")
+    slip: Key | None = None
+    days: Number | None = Field(None, gt=0)
+
+    @property
+    def kind(self) -> str | None:
+        kinds = [k for k in WHAT_IF_KINDS if getattr(self, k) is not None]
+        return kinds[0] if len(kinds) == 1 else None
+
+    def describe(self) -> dict:
+        """The entry as given (TOML keys, dates as ISO strings), for summaries."""
+        out = self.model_dump(by_alias=True, exclude_none=True)
+        return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in out.items()}
+
+
+#: The kinds of forced event, and the other fields each one takes.
+WHAT_IF_KINDS = {"launch_fails": ("nth",), "docking_fails": ("attempt",), "pad_out": ("from", "days"),
+                 "slip": ("days",)}
+
+
 class Scenario(_Model):
     """A validated, immutable scenario. Build it with :func:`load` or :func:`loads`."""
 
@@ -586,6 +618,7 @@ class Scenario(_Model):
     instruments: dict[Key, InstrumentSpec] = Field(default_factory=dict)
     coverage: CoverageSpec = CoverageSpec()
     ground_stations: GroundStations = GroundStations()
+    what_if: list[WhatIf] = Field(default_factory=list, max_length=MAX_COUNT)
 
     # Filled by load(): where the scenario came from, for messages and reports.
     source: str = Field("<scenario>", exclude=True)
@@ -637,22 +670,25 @@ def build_orbit(sc: Scenario):
 # Loading
 
 
-def load(path: str | Path, overrides: list[str] = ()) -> Scenario:
+def load(path: str | Path, overrides: list[str] = (), what_if: list[str] = ()) -> Scenario:
     """Read, override (``PATH=VALUE`` strings) and validate a scenario file.
 
     A file may start with ``extends = "other.toml"`` (relative to itself): it is then read as the
     other file's tables with its own tables merged over them, key by key (lists are replaced).
+    ``what_if``: forced events (the body of a TOML inline table each, ``'slip = "m", days = 30'``)
+    appended to the scenario's ``[[what_if]]`` list, validated with it.
     """
     path = Path(path)
     text = _read_text(path)
-    return loads(text, source=str(path), overrides=overrides)
+    return loads(text, source=str(path), overrides=overrides, what_if=what_if)
 
 
-def loads(text: str, source: str = "<scenario>", overrides: list[str] = ()) -> Scenario:
+def loads(text: str, source: str = "<scenario>", overrides: list[str] = (), what_if: list[str] = ()) -> Scenario:
     """Validate scenario TOML text; see :func:`load`."""
     raw = _parse(text, source)
     raw = resolve_extends(raw, Path(source).parent, source, seen=(source,))
     raw = apply_overrides(raw, overrides, source)
+    raw = add_what_ifs(raw, what_if)
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
@@ -662,6 +698,29 @@ def loads(text: str, source: str = "<scenario>", overrides: list[str] = ()) -> S
         field, message = problems[0]
         raise InputError(message + _more(len(problems) - 1), source=source, field=field)
     return scenario.model_copy(update={"source": source, "source_text": text})
+
+
+def add_what_ifs(raw: dict, texts: list[str]) -> dict:
+    """``raw`` with each ``--what-if`` text (a TOML inline table's body) appended to its
+    ``what_if`` list; InputError (source ``--what-if``) for text that is not one."""
+    if not texts:
+        return raw
+    entries = []
+    for text in texts:
+        if "\n" in text or "\r" in text:
+            raise InputError(f"expected one line, got {_short(text)}", source="--what-if")
+        try:
+            table = tomllib.loads(f"what_if = {{ {text} }}")
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"expected the body of a TOML inline table like 'launch_fails = \"vehicle\", "
+                             f"nth = 1', got {_short(text)} ({_one_line(exc)})", source="--what-if") from None
+        if list(table) != ["what_if"] or not isinstance(table["what_if"], dict):
+            raise InputError(f"expected the body of one TOML inline table, got {_short(text)}", source="--what-if")
+        entries.append(table["what_if"])
+    listed = raw.get("what_if", [])
+    if not isinstance(listed, list):
+        listed = [listed]  # the schema refuses it, with its field
+    return {**raw, "what_if": [*listed, *entries]}
 
 
 def _more(n: int) -> str:
@@ -931,7 +990,7 @@ def _problem(err: dict, source: str, prefix: tuple) -> InputError:
     kind = err["type"]
     if kind == "extra_forbidden":
         parent = _model_at(prefix + err["loc"][:-1])
-        valid = sorted(parent.model_fields) if parent else []
+        valid = sorted(f.alias or k for k, f in parent.model_fields.items()) if parent else []
         close = difflib.get_close_matches(loc[-1], valid, n=1, cutoff=0.5)
         hint = f"; did you mean {close[0]!r}?" if close else (f"; valid keys: {', '.join(valid)}" if valid else "")
         message = f"unknown key{hint}"
@@ -1349,10 +1408,45 @@ def _check_relaunch(s: Scenario, add) -> None:
                 f"below {MIN_CYCLE_SUCCESS:g} would relaunch without end; {fix}")
 
 
+def _check_what_if(s: Scenario, add) -> None:
+    """Forced events: one kind each, with its fields only; what they name exists; dates within the
+    simulated span."""
+    start, horizon = s.simulation.start, s.simulation.horizon
+    for i, w in enumerate(s.what_if):
+        at = f"what_if.{i}"
+        given = [k for k in WHAT_IF_KINDS if getattr(w, k) is not None]
+        if len(given) != 1:
+            add(at, "expected exactly one of " + ", ".join(WHAT_IF_KINDS)
+                + (f", got {', '.join(given)}" if given else ""))
+            continue
+        kind = given[0]
+        wanted = WHAT_IF_KINDS[kind]
+        for f in ("nth", "attempt", "from", "days"):
+            value = getattr(w, "from_" if f == "from" else f)
+            if f in wanted and value is None:
+                add(f"{at}.{f}", f"{kind} needs {f}")
+            elif f not in wanted and value is not None:
+                add(f"{at}.{f}", f"{kind} takes {' and '.join(wanted)}, not {f}")
+        name = getattr(w, kind)
+        if kind == "launch_fails":
+            _ref(add, f"{at}.{kind}", name, s.launch_vehicles, "launch vehicle")
+        elif kind == "pad_out":
+            _ref(add, f"{at}.{kind}", name, s.launch_sites, "launch site")
+            if w.from_ is not None and not start <= w.from_ < horizon:
+                add(f"{at}.from", f"expected a date from simulation.start ({start}) to before "
+                    f"simulation.horizon ({horizon}), got {w.from_}")
+        elif _ref(add, f"{at}.{kind}", name, s.modules, "module"):
+            m = s.modules[name]
+            if m.present_at_start:
+                add(f"{at}.{kind}", f"module {name!r} is present at the start: it neither launches nor docks")
+            elif kind == "docking_fails" and m.docks_to is None:
+                add(f"{at}.{kind}", f"module {name!r} docks to nothing (docks_to is not set)")
+
+
 #: The cross-section checks, in the order their problems are reported.
 _CROSS_CHECKS = (_check_orbit, _check_dates, _check_vehicles, _check_launches, _check_relaunch,
                  _check_docking, _check_relocations, _check_drop, _check_ships, _check_manifest,
-                 _check_phases)
+                 _check_phases, _check_what_if)
 
 
 def _docking_cycle(s: Scenario) -> list[str] | None:

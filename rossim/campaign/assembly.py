@@ -33,7 +33,10 @@ class Assembly:
 
     def module(self, mid: str):
         env, u, draw, m = self.env, self.uniform, self.draw, self.plan.modules[mid]
+        forced = self.plan.forced_docking_failures.get(mid)  # the attempts that fail (what-if)
         ready = m.ready_days + draw(m.slip)
+        if m.forced_slip:  # a what-if
+            ready += m.forced_slip
         if ready > env.now:
             yield env.timeout(ready - env.now)
         if mid in self.dropped:  # with the module it docks to, meanwhile
@@ -69,7 +72,12 @@ class Assembly:
                             return
                         docks_to = None
                         break
-                    if u() < m.docking_success_probability:
+                    docks = u() < m.docking_success_probability  # drawn even when forced
+                    if forced is not None:
+                        tried = self.docking_attempts[mid] = self.docking_attempts.get(mid, 0) + 1
+                        if tried in forced:
+                            docks = False
+                    if docks:
                         break
                     self.log("docking_failed", mid, f"attempt {attempt + 1}")
                     self.counts["docking_failures." + mid] += 1

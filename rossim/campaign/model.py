@@ -134,6 +134,9 @@ class _Model(Assembly, CrewRotation, CargoFlights):
         self.crew_rules = milestones.crew_rules(plan.crew_levels)
         self.unreached = {name for name, _, _ in self.crew_rules} | {milestones.FIRST_CREW}
         self.launches = self.losses = 0
+        self.forced_failures = plan.forced_launch_failures  # what-ifs: {vehicle: launches that fail}
+        self.vehicle_launches: dict[str, int] = {}  # counted for the vehicles with forced failures
+        self.docking_attempts: dict[str, int] = {}  # counted for the modules with forced failures
         self.crew_aboard = 0
         self.changed = env.event()
         self.last_habitable = 0
@@ -245,7 +248,12 @@ class _Model(Assembly, CrewRotation, CargoFlights):
             break
         vehicle.last_launch = site.last_launch = now
         self.launches += 1
-        success = u() < self.p_success[vehicle_id]
+        success = u() < self.p_success[vehicle_id]  # drawn even when forced: the stream stays paired
+        forced = self.forced_failures
+        if forced and vehicle_id in forced:
+            nth = self.vehicle_launches[vehicle_id] = self.vehicle_launches.get(vehicle_id, 0) + 1
+            if nth in forced[vehicle_id]:
+                success = False
         if site.outage_p and u() < site.outage_p:
             days = draw(site.plan.outage)
             site.blocked_until = now + days
@@ -271,8 +279,19 @@ class _Model(Assembly, CrewRotation, CargoFlights):
             self.ports.put(port)
 
     # ------------------------------------------------------------------ run
+    def pad_out(self, site_id: str, until: float) -> None:
+        """A forced pad outage (what-if) begins: the site cannot launch before ``until``."""
+        site = self.sites[site_id]
+        site.blocked_until = max(site.blocked_until, until)
+        self.log("pad_outage", site_id, f"{until - self.env.now:.0f} days (what-if)")
+
     def run(self) -> Replication:
         env, plan = self.env, self.plan
+        for site_id, begin, until in plan.forced_pad_outages:  # before anything can launch
+            if begin <= 0.0:
+                self.pad_out(site_id, until)
+            else:
+                self.after(begin, self.pad_out, site_id, until)
         for mid, m in plan.modules.items():
             if m.present_at_start:
                 self.dock_module(mid, m.docks_to)

@@ -8,7 +8,7 @@ sample it, computed once). Nothing of the pydantic scenario is read while a repl
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -90,6 +90,7 @@ class ModulePlan:
     dependants: tuple[str, ...]       # the modules that dock to it, in scenario order
     launch_at: float | None = None    # its own time of day (fraction of a day), None: the site's
     relocate: "Move | None" = None    # it moves to another port after docking
+    forced_slip: float = 0.0          # a what-if slip (days), on top of the drawn one
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,12 +233,19 @@ class Plan:
     cargo_flights: tuple[CargoFlightPlan, ...] = ()
     #: Most people aboard during a handover overlap (0: the steady capacity).
     handover_crew_max: int = 0
+    #: Forced events (``[[what_if]]``): per vehicle, the launches (1: its first) that fail; per
+    #: module, the docking attempts (1: its first) that fail; pad outages as (site, from, until)
+    #: in days since start. Empty: nothing forced.
+    forced_launch_failures: dict[str, frozenset[int]] = field(default_factory=dict)
+    forced_docking_failures: dict[str, frozenset[int]] = field(default_factory=dict)
+    forced_pad_outages: tuple[tuple[str, float, float], ...] = ()
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> "Plan":
         sc = scenario
         start = sc.simulation.start
         windows = _launch_windows(sc)
+        forced = _forced(sc)
         modules = {}
         for k, m in sc.modules.items():
             target = m.docks_to.split(".", 1)[0] if m.docks_to is not None else None
@@ -257,7 +265,7 @@ class Plan:
                 free_flyer_if_target_departs=m.if_target_departs == "free_flyer",
                 dependants=tuple(d for d, o in sc.modules.items()
                                  if o.docks_to is not None and o.docks_to.split(".", 1)[0] == k),
-                **_relocation(start, m))
+                forced_slip=forced["slip"].get(k, 0.0), **_relocation(start, m))
         vehicles = {k: VehiclePlan(v.min_days_between_flights, Draw.of(v.success_probability),
                                    Draw.of(v.stand_down_days_after_failure))
                     for k, v in sc.launch_vehicles.items()}
@@ -292,7 +300,26 @@ class Plan:
             milestones=milestones.names(numbers, levels), crew_levels=levels,
             routes={(v, s): f"{v} from {s}" for v in sc.launch_vehicles for s in sc.launch_sites},
             windows=windows, crew_flights=_crew_flights(sc), cargo_flights=_cargo_flights(sc),
-            handover_crew_max=sc.station.handover_crew_max)
+            handover_crew_max=sc.station.handover_crew_max,
+            forced_launch_failures={k: frozenset(v) for k, v in forced["launch_fails"].items()},
+            forced_docking_failures={k: frozenset(v) for k, v in forced["docking_fails"].items()},
+            forced_pad_outages=tuple(forced["pad_out"]))
+
+
+def _forced(sc: Scenario) -> dict:
+    """The scenario's ``[[what_if]]`` entries as plain numbers, by kind."""
+    out: dict = {"launch_fails": {}, "docking_fails": {}, "pad_out": [], "slip": {}}
+    for w in sc.what_if:
+        if w.launch_fails is not None:
+            out["launch_fails"].setdefault(w.launch_fails, set()).add(w.nth)
+        elif w.docking_fails is not None:
+            out["docking_fails"].setdefault(w.docking_fails, set()).add(w.attempt)
+        elif w.pad_out is not None:
+            begin = clock.days_between(sc.simulation.start, w.from_)
+            out["pad_out"].append((w.pad_out, begin, begin + float(w.days)))
+        elif w.slip is not None:
+            out["slip"][w.slip] = out["slip"].get(w.slip, 0.0) + float(w.days)
+    return out
 
 
 def _relocation(start, m) -> dict:
