@@ -224,11 +224,12 @@ class Ensemble:
         return out
 
     def person_days_by_year(self) -> tuple[list[int], np.ndarray]:
-        """(calendar years, (n, Y) person-days aboard of each replication in each year)."""
-        start, horizon = self.start, self.scenario.simulation.horizon_days
-        years = person_days_by_year(start, horizon, np.zeros(1), np.zeros(1))[0]
-        rows = [person_days_by_year(start, horizon, r.capacity_t, r.crew_aboard)[1] for r in self.replications]
-        return years, np.array(rows).reshape(len(rows), len(years))
+        """(calendar years, (n, Y) person-days aboard of each replication in each year), all
+        replications at once (:func:`rossim.occupancy.person_days_by_year`; lazy import: occupancy
+        builds on this module)."""
+        from . import occupancy
+
+        return occupancy.person_days_by_year(self)
 
     def capacity_bands(self) -> dict[str, np.ndarray]:
         """Capacity and crew aboard on a regular grid: 10/50/90 % bands and means.
