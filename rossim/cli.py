@@ -285,12 +285,12 @@ def cmd_run(args) -> int:
             raise InputError(f"no replication matches (of {of}): {' and '.join(args.where)}", source="--where")
         selection = {"where": list(args.where), "selected": ens.n, "of": of}
     with results.output_dir(dest) as tmp:
-        results.write_campaign(tmp, ens, args.overrides, selection)
+        summary = results.write_campaign(tmp, ens, args.overrides, selection)
         if not args.no_report:
             from . import report
 
             report.write_run_report(tmp)
-    _print_summary(ens.summary())
+    _print_summary(summary)
     if selection is not None:
         _out.print(f"{selection['selected']} of {selection['of']} replications selected "
                    f"(--where {' and '.join(selection['where'])})")

@@ -307,8 +307,9 @@ def _put_in_place(tmp: Path, path: Path, *, overwrite: bool) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
         return
     old = path.with_name(f".{path.name}.old-{os.getpid()}")
-    os.rename(path, old)
-    os.rename(tmp, path)
+    with SignalsDeferred():  # a Ctrl-C between the two renames would leave the destination missing
+        os.rename(path, old)
+        os.rename(tmp, path)
     shutil.rmtree(old, ignore_errors=True)
 
 

@@ -89,11 +89,11 @@ def _fmt(v) -> str:
 
 
 def write_campaign(folder: Path, ensemble: Ensemble, overrides: Sequence[str] = (),
-                   selection: dict | None = None) -> None:
+                   selection: dict | None = None) -> dict:
     """Write the campaign files of ``ensemble`` into ``folder`` (see the module docstring);
     ``selection``: ``{"where": [...], "selected": k, "of": n}`` when ``ensemble`` holds the
     replications of a larger one that met conditions (``rossim run --where``), added to
-    ``summary.json``."""
+    ``summary.json``. Returns the summary written (the terminal prints it: computed once)."""
     sc = ensemble.scenario
     start = sc.simulation.start
     summary = ensemble.summary()
@@ -152,6 +152,7 @@ def write_campaign(folder: Path, ensemble: Ensemble, overrides: Sequence[str] = 
     header_lines = [f"# rossim run of {sc.source}"]
     header_lines += [f"# --set {o}" for o in overrides]
     (folder / "scenario.toml").write_text("\n".join(header_lines) + "\n" + sc.source_text, encoding="utf-8")
+    return summary
 
 
 def write_occupancy(folder: Path, ensemble: Ensemble) -> None:
