@@ -283,3 +283,25 @@ def test_a_real_interrupt_ends_the_sweep_and_its_processes(tmp_path, how):
         assert _wait_until(lambda: not any(_alive(k) for k in kids), 2.0), "a sweep process survived"
     finally:
         _kill_all(proc, kids)
+
+
+def test_the_suggested_n_is_the_largest_that_fits(random_tiny, monkeypatch):
+    """The refusal's "use -n N or less": at N the estimate (k n s / w + k overhead / w) is within the
+    limit and at N + 1 it is not, whatever the number of workers (the overhead is shared too)."""
+    import re
+
+    from rossim.analysis import drivers
+
+    each = 0.001
+    monkeypatch.setattr(drivers, "estimate_seconds", lambda *a, **k: (each, each))
+    for workers in (1, 2, 8):
+        plan = sweep.prepare(random_tiny, VARY, "lhs", 8, n=10_000_000, overrides=[SLIP])
+        with pytest.raises(InputError) as err:
+            sweep.check_limits(plan, workers, distributed=True, time_limit_s=60.0)
+        most = int(re.search(r"use -n (\d+) or less", str(err.value))[1])
+        k = len(plan.points)
+
+        def seconds(n):
+            return k * n * each / workers + k * drivers.ENSEMBLE_OVERHEAD_S / workers
+
+        assert seconds(most) <= 60.0 < seconds(most + 1)

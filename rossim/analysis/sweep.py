@@ -467,7 +467,8 @@ def check_limits(sweep: Sweep, workers: int, distributed: bool = False, per_repl
     seconds, each, memory, one = estimate(sweep, workers, distributed, per_replication)
     where = f"{workers} worker{'s' * (workers > 1)}" + (" of the cluster" if distributed else "")
     if seconds > time_limit_s:
-        most = int((time_limit_s / k - drivers.ENSEMBLE_OVERHEAD_S) * workers / each) if each > 0 else 0
+        # the -n at which the estimate above meets the limit (the overhead, too, is shared by the workers)
+        most = int((time_limit_s / k - drivers.ENSEMBLE_OVERHEAD_S / workers) * workers / each) if each > 0 else 0
         hint = f"use -n {most} or less" if most >= 1 else "use fewer --points"
         raise InputError(
             f"{k:,} points x {n:,} replications would take about {drivers._duration(seconds)} (~{each * 1000:.1f} ms "

@@ -38,13 +38,7 @@ class Ports:
         """The first free port in ``allowed``, reserved now; None if none is free or if other
         events are due at this instant (the caller then gets its port through :meth:`wait`)."""
         env = self.env
-        if env.peek() <= env.now:
-            return None
-        for port in self.free:
-            if port in allowed:
-                self.free.remove(port)
-                return port
-        return None
+        return None if env.peek() <= env.now else self.take_free(allowed)
 
     def wait(self, allowed: frozenset[str]) -> simpy.Event:
         """An event that succeeds with a port in ``allowed``: now (resuming the caller after the
