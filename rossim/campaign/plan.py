@@ -20,7 +20,7 @@ from . import milestones
 from .station import ModuleContribution
 
 __all__ = ["Plan", "Draw", "ModulePlan", "VehiclePlan", "SitePlan", "CrewPlan", "CargoPlan",
-           "CrewFlightPlan", "CargoFlightPlan", "Move", "FIXED", "UNIFORM", "TRIANGULAR", "OTHER", "day_fraction"]
+           "FlightPlan", "CrewFlightPlan", "CargoFlightPlan", "Move", "FIXED", "UNIFORM", "TRIANGULAR", "OTHER", "day_fraction"]
 
 #: :attr:`Draw.kind`: how a replication samples it.
 FIXED, UNIFORM, TRIANGULAR, OTHER = 0, 1, 2, 3
@@ -165,8 +165,8 @@ class Move:
 
 
 @dataclass(frozen=True, slots=True)
-class CrewFlightPlan:
-    """A crew flight of the manifest, with its ship's numbers."""
+class FlightPlan:
+    """What every flight of the manifest has (:func:`_flight` fills it)."""
 
     name: str
     planned_days: float
@@ -177,6 +177,12 @@ class CrewFlightPlan:
     ports: frozenset[str]
     rendezvous: Draw
     relocate: Move | None
+
+
+@dataclass(frozen=True, slots=True)
+class CrewFlightPlan(FlightPlan):
+    """A crew flight of the manifest, with its ship's numbers."""
+
     seats: int
     crew: int
     handover: bool
@@ -185,16 +191,9 @@ class CrewFlightPlan:
 
 
 @dataclass(frozen=True, slots=True)
-class CargoFlightPlan:
-    name: str
-    planned_days: float
-    launch_at: float | None
-    slip: Draw
-    launch_vehicle: str
-    launch_site: str
-    ports: frozenset[str]
-    rendezvous: Draw
-    relocate: Move | None
+class CargoFlightPlan(FlightPlan):
+    """A cargo flight of the manifest."""
+
     docked: Draw
 
 
