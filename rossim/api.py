@@ -154,7 +154,9 @@ def replications(ens: Ensemble) -> pd.DataFrame:
     """One row per replication (index ``replication``): each milestone's date (a column named as
     the milestone; NaT: not reached within the horizon), ``person_days``, ``fraction_crewed``,
     ``launches``, ``losses``, and per module ``<module>_ready`` and ``<module>_docked`` dates and
-    ``<module>_losses``: ``replications.csv`` as dates and numbers."""
+    ``<module>_losses``, and the counts of what happened (``launch_failures.<vehicle>``,
+    ``scrubs.<site>``, ``docking_failures.<module>``, ``losses.<module>``): ``replications.csv`` as
+    dates and numbers."""
     import pandas as pd
 
     reps = ens.replications
@@ -169,6 +171,10 @@ def replications(ens: Ensemble) -> pd.DataFrame:
             cols[f"{mid}_{what}"] = utc_times(ens.start, got)
     for mid in ens.scenario.modules:
         cols[f"{mid}_losses"] = np.array([r.module_lost[mid] for r in reps], dtype=np.int64)
+    from .campaign import count_keys
+
+    for key in count_keys(ens.scenario):  # launch_failures.<vehicle>, scrubs.<site>, ...
+        cols[key] = np.array([r.counts[key] for r in reps], dtype=np.int64)
     index = pd.Index(np.array([r.index for r in reps], dtype=np.int64), name="replication")
     return pd.DataFrame(cols, index=index)
 

@@ -105,6 +105,8 @@ def test_replications_match_the_csv_and_the_logs(ens, run_folder):
         assert dates == [r[f"{m}_date"] for r in rows], m
     for r, rep in zip(rows, ens.replications):
         assert int(r["launches"]) == table.loc[rep.index, "launches"] == rep.launches
+        counts = [k for k in r if k.split(".")[0] in ("launch_failures", "scrubs", "docking_failures", "losses")]
+        assert counts and all(int(r[k]) == table.loc[rep.index, k] for k in counts)
         for mid in ens.scenario.modules:
             got = table.loc[rep.index, f"{mid}_docked"]
             want = rep.module_docked.get(mid)
