@@ -7,6 +7,7 @@ expected), 1 an unexpected internal error.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import signal
 import sys
@@ -401,33 +402,112 @@ def cmd_compare(args) -> int:
     return 0
 
 
-def print_comparison(comp, console) -> None:
-    """The comparison side by side (dates: median, then the 10-90 % range below it)."""
+def _fill(text: str, width: int, hang: str = "") -> str:
+    """``text`` wrapped to ``width`` columns, lines after the first indented by ``hang`` more than
+    the first (long words broken: for names and labels, never numbers)."""
+    import textwrap
+
+    return "\n".join(textwrap.fill(line, width, break_long_words=True, break_on_hyphens=False,
+                                   subsequent_indent=line[:len(line) - len(line.lstrip())] + hang) or line
+                     for line in text.split("\n"))
+
+
+def _better(better: str) -> str:
+    """What a comparison's "better" cell says under a Δ: "X better", "within noise", "same"."""
+    from .compare import WITHIN_NOISE
+
+    return better if better in ("", "same", WITHIN_NOISE) else f"{better} better"
+
+
+def comparison_table(comp, width: int) -> Table:
+    """The comparison as a rich table in the first layout whose width fits ``width`` columns: every
+    scenario side by side, a Δ and "better" column per other scenario; else one column per
+    scenario, its Δ and "better" under its value; else one block of lines per metric, one line per
+    scenario. Dates: the median ± its error, its 10-90 % range on the next line. Names and labels
+    are wrapped to fit; numbers never are (no column wraps or cuts: the narrowest layout is
+    returned even when it is wider than ``width``)."""
+    from rich import box
+
     from . import compare
 
     ref = comp.labels[0]
-    t = Table(title=f"Scenarios compared with {ref} (Δ = scenario − {ref})", title_justify="left")
-    t.add_column("metric", no_wrap=True)
-    for lb in comp.labels:
-        t.add_column(lb, min_width=25)
-    for lb in comp.labels[1:]:
-        t.add_column(f"Δ {lb}", justify="right", no_wrap=True)
-        t.add_column("better", no_wrap=True, overflow="ellipsis")
-    for row, vals, ds in compare.table_rows(comp, sep="\n"):
-        short = row.short.replace(" (median)", "")
-        t.add_row(short, *vals, *ds, end_section=row.key.startswith("person_days_") is False
-                  and row.statistic == "p_by_deadline")
+    rows = compare.table_rows(comp, sep="\n")
+    probe = Console(width=10_000, file=io.StringIO())
+
+    def new_table() -> Table:
+        return Table(title=f"Scenarios compared with {ref} (Δ = scenario − {ref})", title_justify="left",
+                     box=box.SIMPLE_HEAD, pad_edge=False)
+
+    def ends(row) -> bool:  # a blank line after each milestone's rows
+        return not row.key.startswith("person_days_") and row.statistic == "p_by_deadline"
+
+    def name(row, n: int) -> str:
+        return _fill(row.short.replace(" (median)", ""), n, hang=" ")
+
+    def under(i: int, ds: list[str], n: int) -> str:  # scenario i's Δ and verdict, below its value
+        delta, better = ds[2 * i - 2], _better(ds[2 * i - 1])
+        return (f"\nΔ {delta}" if delta else "") + (f"\n{_fill(better, n)}" if better else "")
+
+    def side_by_side() -> Table:
+        t = new_table()
+        t.add_column("metric", no_wrap=True)
+        for lb in comp.labels:
+            t.add_column(_fill(lb, 25), no_wrap=True)
+        for lb in comp.labels[1:]:
+            t.add_column(_fill(f"Δ {lb}", 12), justify="right", no_wrap=True)
+            t.add_column("better", no_wrap=True)
+        for row, vals, ds in rows:
+            t.add_row(name(row, 22), *vals, *(_fill(s, 18) if k % 2 else s for k, s in enumerate(ds)),
+                      end_section=ends(row))
+        return t
+
+    def column_per_scenario() -> Table:
+        t = new_table()
+        t.add_column("metric", no_wrap=True)
+        for lb in comp.labels:
+            t.add_column(_fill(lb, 25), no_wrap=True)
+        for row, vals, ds in rows:
+            t.add_row(name(row, 20), vals[0], *(vals[i] + under(i, ds, 25) for i in range(1, len(vals))),
+                      end_section=ends(row))
+        return t
+
+    def block_per_metric() -> Table:
+        t = new_table()
+        t.add_column("metric", no_wrap=True)
+        t.add_column("scenario", no_wrap=True)
+        t.add_column("value", no_wrap=True)
+        for row, vals, ds in rows:
+            for i, v in enumerate(vals):
+                t.add_row(name(row, 20) if i == 0 else "", _fill(comp.labels[i], 18),
+                          v + (under(i, ds, 25) if i else ""), end_section=i == len(vals) - 1)
+        return t
+
+    for make in (side_by_side, column_per_scenario, block_per_metric):
+        t = make()
+        if Measurement.get(probe, probe.options, t).maximum <= width:
+            break
+    return t
+
+
+def print_comparison(comp, console, width: int | None = None) -> None:
+    """The comparison table (:func:`comparison_table`) fitted to ``width`` (default: the console's,
+    which rich takes from the terminal or $COLUMNS, else 80 columns), then how to read it."""
+    from . import compare
+
+    width = width or console.width
+    t = comparison_table(comp, width)
     note = ("dates: median ± its Monte Carlo error (the wider half of its 95 % interval), then [10 % – 90 %] of "
             "replications; shares ± percentage points; better: only beyond the Monte Carlo noise, else "
             "'within noise'; every row exact in comparison.csv")
     if comp.instrument:
         note += f"\ncoverage ({comp.instrument}): {compare.REVISIT_NOTE}"
-    # A terminal gets what fits; a file or pipe gets the table's natural width (no wrapping).
-    if not console.is_terminal:
-        natural = Measurement.get(console, console.options.update(max_width=1000), t).maximum
-        console = Console(file=console.file, width=max(console.width, natural), highlight=False, markup=False)
-    console.print(t)
-    console.print(note)
+    probe = Console(width=10_000, file=io.StringIO())
+    need = Measurement.get(probe, probe.options, t).maximum
+    # at the width asked for, or the table's own when it is wider: a number is never cut
+    out = Console(file=console.file, width=max(width, need), highlight=False, markup=False,
+                  force_terminal=console.is_terminal, no_color=console.no_color)
+    out.print(t)
+    out.print(note)
 
 
 def cmd_drivers(args) -> int:

@@ -260,7 +260,51 @@ def test_reused_run_folders_give_the_same_numbers(compared, comparison, tmp_path
                 assert v == pytest.approx(old[key]["values"][label], abs=EVENTS_PERSON_DAYS_TOL)
         else:
             assert r["values"] == old[key]["values"], key
-    assert "Scenarios compared with ross_high_latitude" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Scenarios compared with ross_high_latitude" in out
+    assert max(len(line) for line in out.splitlines()) <= cli._out.width  # fits $COLUMNS (80 in a pipe)
+
+
+def _shown_numbers(comp) -> list[str]:
+    """Every number the terminal table shows, as it is formatted: each value with its error and
+    10-90 % range (one line each) and each delta."""
+    shown = []
+    for _, vals, ds in compare.table_rows(comp, sep="\n"):
+        shown += [line for v in vals for line in v.split("\n")]
+        shown += [d for d in ds[0::2] if d]
+    return shown
+
+
+@pytest.mark.parametrize("width", [80, 100, 120])
+@pytest.mark.parametrize("long_labels", [False, True])
+def test_terminal_table_fits_the_width(compared, width, long_labels):
+    """The compare table at 80, 100 and 120 columns: no line wider than the terminal, every number
+    of the comparison whole on one line (none cut to "13…"), also with labels too long for any
+    column (they wrap; numbers do not)."""
+    from rich.console import Console
+
+    runs = [compare.read_run(compared / name, ("a_rather_long_label_for_" + name) if long_labels else name)
+            for name in ("ross_high_latitude", "ros_iss_orbit")]
+    comp = compare.compare_runs(runs)
+    console = Console(file=io.StringIO(), width=width)
+    cli.print_comparison(comp, console)
+    text = console.file.getvalue()
+    from rich.cells import cell_len
+
+    assert max(cell_len(line) for line in text.splitlines()) <= width
+    assert "…" not in text
+    lines = text.splitlines()
+    numbers = _shown_numbers(comp)
+    assert len(numbers) > 150
+    for s in numbers:
+        assert any(s in line for line in lines), (width, s)
+    for row in comp.rows:  # the milestone dates and coverage values of comparison.json among them
+        for v in row.values:
+            if row.unit == "date" and v is not None:
+                assert v in text
+    if width >= 120 and not long_labels:  # wide enough for the scenarios side by side
+        line = next(s for s in lines if s.lstrip().startswith("Crew capacity ≥ 4"))
+        assert line.count(" ±") == 2 and re.search(r"[+-][\d,]+ d ", line)
 
 
 # ------------------------------------------------------------------------------ figures and report
