@@ -568,30 +568,41 @@ def _print_drivers(res, console=None) -> None:
 
 
 def cmd_sweep(args) -> int:
-    from . import results
-    from .analysis import sweep
+    import dataclasses
+
+    from . import folders
+    from .analysis import sweep, sweep_folder
 
     sc = _load(args)
     plan = sweep.prepare(sc, args.vary, args.design, args.points, args.replications, args.seed,
                          common_random_numbers=args.common_random_numbers, overrides=args.overrides)
     if not args.max_minutes > 0:
         raise InputError(f"expected a positive number of minutes, got {args.max_minutes:g}", source="--max-minutes")
-    dest = _destination(args, sc.name, [args.scenario], suffix="-sweep")
-    k = len(plan.points)
+    dest = sweep_folder.destination(args.out, Path("runs") / (folders.safe_component(sc.name) + "-sweep"), plan,
+                                    overwrite=args.overwrite, provenance=_provenance(args, [args.scenario]))
+    store = sweep_folder.Store(dest, plan, per_replication=args.per_replication)
+    done = store.finished()  # an earlier run of this sweep into this folder: its finished points
+    k, left = len(plan.points), len(plan.points) - len(done)
     with sweep.connect(args.scheduler) as client:
         workers = sweep.cluster_workers(client) if client else ensemble_workers(args.workers)
-        seconds, _ = sweep.check_limits(plan, workers, distributed=client is not None,
-                                        per_replication=args.per_replication, time_limit_s=60.0 * args.max_minutes)
-        with _progress(f"{sc.name}: sweep: {k:,} points x {plan.n:,} replications (estimated "
-                       f"{sweep.duration(seconds)})") as bar:
-            task = bar.add_task("sweep", total=k)
+        todo = dataclasses.replace(plan, points=tuple(p for p in plan.points if p.index not in done))
+        seconds = sweep.check_limits(todo, workers, distributed=client is not None, per_replication=args.per_replication,
+                                     time_limit_s=60.0 * args.max_minutes)[0] if left else 0.0
+        if done:
+            _out.print(f"{len(done):,} of {k:,} points already done in {dest.path}/; running the other {left:,}")
+        store.dest.provenance.update(seed=plan.seed, replications=plan.n, sweep=plan.describe())
+        store.create()
+        with store.running(), _progress(f"{sc.name}: sweep: {left:,} points x {plan.n:,} replications (estimated "
+                                        f"{sweep.duration(seconds)})") as bar:
+            task = bar.add_task("sweep", total=k, completed=len(done))
             res = sweep.execute(plan, args.workers, client=client, per_replication=args.per_replication,
-                                progress=lambda done, total: bar.update(task, completed=done))
-    dest.provenance.update(seed=plan.seed, replications=plan.n, sweep=plan.describe(), ran_on=res.where)
-    with results.output_dir(dest) as tmp:
-        sweep.write(tmp, res)
+                                progress=lambda n_done, total: bar.update(task, completed=n_done), done=done,
+                                on_result=store.save)
+    store.dest.provenance.update(ran_on=res.where)
+    store.finish(res)
     _print_sweep(res)
-    _out.print(f"{k:,} points x {plan.n:,} replications ({plan.design}, {res.where}) in {res.elapsed_s:,.1f} s")
+    _out.print(f"{left:,} points x {plan.n:,} replications ({plan.design}, {res.where}) in {res.elapsed_s:,.1f} s"
+               + (f"; {len(done):,} points done earlier" if done else ""))
     _out.print(f"wrote {dest.path}/")
     return 0
 

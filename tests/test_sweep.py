@@ -223,7 +223,9 @@ def test_cli_writes_parquet_csv_and_replications_with_a_manifest(tmp_path, capsy
     assert main([str(a) for a in argv]) == 0
     assert f"wrote {out}/" in capsys.readouterr().out
     manifest = json.loads((out / "manifest.json").read_text())
-    assert {f["path"] for f in manifest["files"]} == {"sweep.parquet", "sweep.csv", "sweep_replications.parquet"}
+    assert {f["path"] for f in manifest["files"]} == {"sweep.parquet", "sweep.csv", "sweep_replications.parquet"} | {
+        f"parts/point-{k:06d}{kind}.parquet" for k in range(4) for kind in ("", ".replications")}
+    assert manifest["finished_utc"] and "writer_pid" not in manifest
     assert manifest["sweep"]["vary"] == VARY and manifest["sweep"]["design"] == "sobol"
     expected = sweep.run(scenario.load(TINY, [SLIP]), VARY, "sobol", 4, n=10, seed=2, workers=1, overrides=[SLIP])
     # The Parquet file reads back with pyarrow as the DataFrame the library returns.
@@ -241,6 +243,107 @@ def test_cli_writes_parquet_csv_and_replications_with_a_manifest(tmp_path, capsy
     first = reps[reps["point"] == 0]["phase_1_complete"].to_numpy()
     median = np.datetime64("2030-01-01") + np.timedelta64(int(np.sort(first)[4]), "D")  # rank ceil(10 / 2)
     assert median == expected["phase_1_complete.p50"][0].to_datetime64().astype("datetime64[D]")
+
+
+
+# ------------------------------------------------------------------------------ resuming
+
+
+def _sweep_argv(out, n=10, *extra):
+    return [str(a) for a in ["sweep", TINY, "--set", SLIP, "--vary", VARY[0], "--vary", VARY[1], "--points", 8,
+                             "-n", n, "--seed", 4, "--workers", 1, "--out", out, *extra]]
+
+
+_REAL_RUN = ensemble.run
+
+
+def _counting_runs(monkeypatch, stop_after=None):
+    """ensemble.run, counted (the seeds it ran); a KeyboardInterrupt (as Ctrl-C) at call ``stop_after + 1``."""
+    real, seeds = _REAL_RUN, []
+
+    def counted(sc, n=None, seed=None, **kwargs):
+        if stop_after is not None and len(seeds) == stop_after:
+            raise KeyboardInterrupt
+        seeds.append(seed)
+        return real(sc, n=n, seed=seed, **kwargs)
+
+    monkeypatch.setattr(ensemble, "run", counted)
+    return seeds
+
+
+def test_an_interrupted_sweep_resumes_with_only_the_missing_points(tmp_path, monkeypatch, capsys):
+    from rossim import folders
+    from rossim.analysis import sweep_folder
+
+    whole, out = tmp_path / "whole", tmp_path / "s"
+    assert main(_sweep_argv(whole, 10, "--per-replication")) == 0
+    plan_seeds = [sweep.point_seed(4, k) for k in range(8)]
+    # Ctrl-C while the fourth point runs: three points are kept, the folder says it is unfinished.
+    seeds = _counting_runs(monkeypatch, stop_after=3)
+    assert main(_sweep_argv(out, 10, "--per-replication")) == 130
+    assert sorted(p.name for p in (out / "parts").iterdir()) == sorted(
+        [f"point-{k:06d}.parquet" for k in range(3)] + [f"point-{k:06d}.replications.parquet" for k in range(3)])
+    manifest = folders.read_manifest(out)
+    assert manifest["finished_utc"] is None and not (out / sweep.PARQUET_FILE).exists()
+    # A point's part lost as well (as if it had been in flight): re-run runs the other six, only.
+    (out / "parts" / "point-000001.parquet").unlink()
+    seeds = _counting_runs(monkeypatch)
+    capsys.readouterr()
+    assert main(_sweep_argv(out, 10, "--per-replication")) == 0
+    assert "2 of 8 points already done" in capsys.readouterr().out
+    assert sorted(seeds) == sorted(plan_seeds[1:2] + plan_seeds[3:])
+    # The same files, byte for byte, as the sweep that was never interrupted.
+    for name in (sweep.PARQUET_FILE, sweep.CSV_FILE, sweep.REPLICATIONS_FILE):
+        assert (out / name).read_bytes() == (whole / name).read_bytes(), name
+    manifest = folders.read_manifest(out)
+    assert manifest["finished_utc"] and len(manifest["resumed_utc"]) == 1
+    assert {f["path"] for f in manifest["files"]} >= {"sweep.parquet", "parts/point-000007.parquet"}
+    # Done: the same command again runs nothing; asking for per-replication rows it lacks reruns them.
+    seeds.clear()
+    assert main(_sweep_argv(out, 10, "--per-replication")) == 0 and seeds == []
+    assert (out / sweep.PARQUET_FILE).read_bytes() == (whole / sweep.PARQUET_FILE).read_bytes()
+    plain = tmp_path / "plain"
+    assert main(_sweep_argv(plain, 10)) == 0 and len(seeds) == 8
+    assert main(_sweep_argv(plain, 10, "--per-replication")) == 0 and len(seeds) == 16
+    assert (plain / sweep.REPLICATIONS_FILE).read_bytes() == (whole / sweep.REPLICATIONS_FILE).read_bytes()
+    # Another sweep into it: one line naming what differs; nothing run, nothing changed.
+    before = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    for argv, needle in [(_sweep_argv(out, 11), "-n 10 there, 11 here"),
+                         ([*_sweep_argv(out, 10), "--seed", "5"], "--seed 4 there, 5 here"),
+                         ([*_sweep_argv(out, 10), "--set", "crew.min_crew=1"], "the scenario file or its --set"),
+                         ([*_sweep_argv(out, 10), "--design", "sobol"], "--design lhs there, sobol here")]:
+        one_line_error(capsys, argv, f"--out: {out}: holds another sweep", needle, "--overwrite")
+    assert {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before and len(seeds) == 16
+    # ... unless --overwrite: then it is replaced by the new sweep.
+    assert main([*_sweep_argv(out, 11), "--overwrite"]) == 0
+    assert folders.read_manifest(out)[sweep_folder.IDENTITY_KEY]["replications"] == 11
+    assert len(list((out / "parts").iterdir())) == 8
+
+
+def test_resuming_never_touches_foreign_folders_and_a_fresh_ctrl_c_leaves_nothing(tmp_path, monkeypatch, capsys):
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep")
+    _counting_runs(monkeypatch)
+    one_line_error(capsys, _sweep_argv(foreign), "holds files rossim did not write")
+    assert [p.name for p in foreign.iterdir()] == ["notes.txt"]
+    # A foreign manifest.json (not rossim's) is not a sweep either.
+    (foreign / "manifest.json").write_text('{"producer": "someone", "sweep_identity": {}}')
+    one_line_error(capsys, _sweep_argv(foreign), "holds files rossim did not write")
+    # Ctrl-C before any point finished: the folder this run made is gone, nothing next to it.
+    _counting_runs(monkeypatch, stop_after=0)
+    assert main(_sweep_argv(tmp_path / "out" / "s")) == 130
+    assert not (tmp_path / "out" / "s").exists() and list((tmp_path / "out").iterdir()) == []
+
+
+def test_default_folder_resumes_the_same_sweep(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    seeds = _counting_runs(monkeypatch)
+    argv = _sweep_argv("x")[:-2]  # no --out: runs/tiny-sweep
+    assert main(argv) == 0 and len(seeds) == 8
+    assert main(argv) == 0 and len(seeds) == 8  # the same sweep: found, nothing run
+    assert main([*argv, "--seed", "9"]) == 0 and len(seeds) == 16  # another: the next free folder
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["tiny-sweep", "tiny-sweep-2"]
 
 
 # ------------------------------------------------------------------------------ a real Ctrl-C, kill -9
@@ -280,6 +383,10 @@ def test_a_real_interrupt_ends_the_sweep_and_its_processes(tmp_path, how):
         else:
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait(5)
+            # What it left is this sweep's folder, unfinished: the same command resumes it.
+            from rossim import folders
+
+            assert folders.read_manifest(out)["finished_utc"] is None and (out / "parts").is_dir()
         assert _wait_until(lambda: not any(_alive(k) for k in kids), 2.0), "a sweep process survived"
     finally:
         _kill_all(proc, kids)

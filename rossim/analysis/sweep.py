@@ -70,6 +70,10 @@ same with ISO dates. On request (``per_replication``), :data:`REPLICATIONS_FILE`
 replication's milestone days (days since the point's start, NaN: not reached), person-days,
 share of the time crewed, launches and losses, with ``point`` and ``replication``.
 
+**Resuming**: ``rossim sweep`` keeps each point as it finishes in its folder and, run again into
+the same folder, runs only the points not yet kept (:mod:`rossim.analysis.sweep_folder`;
+:func:`execute`'s ``done`` and ``on_result``).
+
 A sweep that a short trial says would take longer than ``time_limit_s``, or that would hold more
 than the memory limit, is refused before any work, with the estimate and the limit.
 """
@@ -578,47 +582,58 @@ class Results:
 
 
 def execute(sweep: Sweep, workers: int | None = None, client=None, executor=None, per_replication: bool = False,
-            progress: Callable[[int, int], None] | None = None) -> Results:
+            progress: Callable[[int, int], None] | None = None, done: dict[int, tuple] | None = None,
+            on_result: Callable[[int, tuple], None] | None = None) -> Results:
     """Run every point of ``sweep`` (module docstring: locally with ``workers``, on a dask
     ``client`` or on an ``executor``); ``progress(points done, points)``. The result does not
-    depend on where or how the points ran."""
+    depend on where or how the points ran. ``done``: the results (row, replications) of points
+    already run, by index (an earlier, interrupted run: :mod:`rossim.analysis.sweep_folder`),
+    which are not run again; ``on_result(index, result)`` is called as each point finishes,
+    before it counts as done."""
     import time
 
     t0 = time.perf_counter()
     k = len(sweep.points)
     out: list = [None] * k
-    done = 0
+    for i, result in (done or {}).items():
+        out[i] = result
+    todo = [p for p in sweep.points if out[p.index] is None]
+    count = k - len(todo)
 
     def finished(i: int, result) -> None:
-        nonlocal done
+        nonlocal count
+        if on_result:
+            on_result(i, result)
         out[i] = result
-        done += 1
+        count += 1
         if progress:
-            progress(done, k)
+            progress(count, k)
 
-    if client is not None:
+    if not todo:
+        where = "nothing to run (every point done earlier)"
+    elif client is not None:
         from distributed import as_completed
 
         token = secrets.token_hex(4)
         futures = [client.submit(_run_point, p.scenario, sweep.n, p.seed, per_replication, pure=False,
-                                 key=f"rossim-sweep-{token}-{p.index}") for p in sweep.points]
-        index = {f.key: i for i, f in enumerate(futures)}
+                                 key=f"rossim-sweep-{token}-{p.index}") for p in todo]
+        index = {f.key: p.index for f, p in zip(futures, todo)}
         _gather(futures, as_completed, lambda f: index[f.key], finished, lambda: client.cancel(futures))
         where = f"dask scheduler {client.scheduler.address}"
     elif executor is not None:
-        futures = [executor.submit(_run_point, p.scenario, sweep.n, p.seed, per_replication) for p in sweep.points]
-        index = {id(f): i for i, f in enumerate(futures)}
+        futures = [executor.submit(_run_point, p.scenario, sweep.n, p.seed, per_replication) for p in todo]
+        index = {id(f): p.index for f, p in zip(futures, todo)}
         _gather(futures, concurrent.futures.as_completed, lambda f: index[id(f)], finished,
                 lambda: [f.cancel() for f in futures])
         where = type(executor).__name__
-    elif (w := ensemble.worker_count(workers, k)) > 1:  # a point per process at a time
+    elif (w := ensemble.worker_count(workers, len(todo))) > 1:  # a point per process at a time
         with _process_pool(w) as pool:
-            futures = [pool.submit(_run_point, p.scenario, sweep.n, p.seed, per_replication) for p in sweep.points]
-            index = {id(f): i for i, f in enumerate(futures)}
+            futures = [pool.submit(_run_point, p.scenario, sweep.n, p.seed, per_replication) for p in todo]
+            index = {id(f): p.index for f, p in zip(futures, todo)}
             _gather(futures, concurrent.futures.as_completed, lambda f: index[id(f)], finished, lambda: None)
         where = f"local, {w} processes"
     else:  # one point, or one worker: each point's ensemble on the ensemble's own workers
-        for p in sweep.points:
+        for p in todo:
             ens = ensemble.run(p.scenario, n=sweep.n, seed=p.seed, workers=workers)
             finished(p.index, reduce(ens, per_replication))
         where = f"local, {max(1, ensemble.worker_count(workers, ensemble.cores()))} worker processes"
@@ -755,15 +770,20 @@ def to_csv(frame, path: Path) -> None:
 
 def write(folder: Path, results: Results) -> list[Path]:
     """:data:`PARQUET_FILE`, :data:`CSV_FILE` and, with per-replication rows,
-    :data:`REPLICATIONS_FILE` into ``folder``."""
+    :data:`REPLICATIONS_FILE` into ``folder``, each atomically."""
     import pyarrow.parquet as pq
 
+    from ..folders import atomic_file
+
     folder = Path(folder)
-    pq.write_table(_arrow(results.table, results.sweep), folder / PARQUET_FILE)
-    to_csv(results.table, folder / CSV_FILE)
+    with atomic_file(folder / PARQUET_FILE) as tmp:
+        pq.write_table(_arrow(results.table, results.sweep), tmp)
+    with atomic_file(folder / CSV_FILE) as tmp:
+        to_csv(results.table, tmp)
     written = [folder / PARQUET_FILE, folder / CSV_FILE]
     if results.replications is not None:
-        pq.write_table(_arrow(results.replications, results.sweep), folder / REPLICATIONS_FILE)
+        with atomic_file(folder / REPLICATIONS_FILE) as tmp:
+            pq.write_table(_arrow(results.replications, results.sweep), tmp)
         written.append(folder / REPLICATIONS_FILE)
     return written
 
