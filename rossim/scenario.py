@@ -507,6 +507,10 @@ class InstrumentSpec(_Model):
     swath_km: Number | None = Field(None, gt=0, le=20000)
     min_sun_elevation_deg: Number | None = Field(None, ge=-90, le=90)
     station_sunlit: Flag | None = None
+    module: Key | None = Field(None, description="the module carrying it: it observes from that module's "
+                               "commissioning until it departs (rossim.campaign_coverage); none: from the "
+                               "station's first commissioned module")
+    needs_crew: Flag = Field(False, description="observes only while crew is aboard (a hand-held camera)")
 
     @model_validator(mode="after")
     def _one_geometry(self):
@@ -1408,6 +1412,13 @@ def _check_relaunch(s: Scenario, add) -> None:
                 f"below {MIN_CYCLE_SUCCESS:g} would relaunch without end; {fix}")
 
 
+def _check_instruments(s: Scenario, add) -> None:
+    """An instrument's ``module`` names a module of the scenario."""
+    for name, spec in s.instruments.items():
+        if spec.module is not None:
+            _ref(add, f"instruments.{name}.module", spec.module, s.modules, "module")
+
+
 def _check_what_if(s: Scenario, add) -> None:
     """Forced events: one kind each, with its fields only; what they name exists; dates within the
     simulated span."""
@@ -1446,7 +1457,7 @@ def _check_what_if(s: Scenario, add) -> None:
 #: The cross-section checks, in the order their problems are reported.
 _CROSS_CHECKS = (_check_orbit, _check_dates, _check_vehicles, _check_launches, _check_relaunch,
                  _check_docking, _check_relocations, _check_drop, _check_ships, _check_manifest,
-                 _check_phases, _check_what_if)
+                 _check_phases, _check_what_if, _check_instruments)
 
 
 def _docking_cycle(s: Scenario) -> list[str] | None:
