@@ -381,13 +381,27 @@ class Relocation(_Model):
     to: PortRef = Field(description="'module.port' it moves to")
     at: DateTime | Date | None = Field(None, description="when it starts to move (not before it docks)")
     after_days: Number | None = Field(None, ge=0, description="days after it docked")
-    duration_days: Number = Field(0.0, ge=0)
+    duration_days: Number = Field(0.0, ge=0, description="each attempt takes this long")
+    success_probability: Number = Field(1.0, ge=0, le=1, description="per attempt; a failed attempt "
+                                        "leaves it where it was, holding its port")
+    max_attempts: Count = Field(1, ge=1, le=MAX_DOCKING_ATTEMPTS, description="after the last failed "
+                                "one it stays where it is for good")
+    retry_days: Number = Field(5.0, ge=0, description="days from a failed attempt to the next")
 
     @model_validator(mode="after")
     def _when(self):
         if (self.at is None) == (self.after_days is None):
             raise ValueError("give exactly one of at or after_days")
         return self
+
+
+class DepartureTrigger(_Model):
+    """A module leaves some days after an event of another module (Pirs: five days after Nauka's
+    launch), not on a date."""
+
+    event: Literal["launched", "docked", "commissioned", "departed"]
+    module: Key
+    days: Number = Field(0.0, ge=0, description="days after the event")
 
 
 class Module(_Model):
@@ -400,6 +414,10 @@ class Module(_Model):
     slip_days: Duration = 0.0
     docks_to: PortRef | None = Field(None, description="'module.port' it docks to; none for the core")
     launch_utc: TimeOfDay | None = Field(None, description="time of day of its launch (daily opportunities)")
+    max_wait_days: Number | None = Field(None, ge=0, description="it may launch while its port is still "
+                                         "held and wait in orbit, after its rendezvous, this many days at "
+                                         "most for the port (else it is lost); none: it launches once it "
+                                         "holds its port")
     relocate: Relocation | None = None
     ports: list[Key] = Field(default_factory=list, description="ports this module adds")
     berths: Count = 0
@@ -414,6 +432,7 @@ class Module(_Model):
     rebuild_days: Duration = 730.0
     present_at_start: Flag = False
     departs: Date | None = Field(None, description="date the module leaves the station")
+    departs_after: DepartureTrigger | None = Field(None, description="it leaves after another module's event")
     if_target_departs: Literal["drop", "free_flyer"] = Field(
         "drop", description="if the module it docks to has left the station before it docks: "
         "drop it, or fly it as the station's new core")
@@ -425,6 +444,8 @@ class Module(_Model):
             if missing:
                 raise ValueError(f"a module that is launched needs {', '.join(missing)}"
                                  " (or present_at_start = true)")
+        if self.departs is not None and self.departs_after is not None:
+            raise ValueError("give at most one of departs and departs_after")
         return self
 
 
@@ -461,6 +482,9 @@ class _Flight(_Model):
     slip_days: Duration = 0.0
     rendezvous_days: Duration | None = Field(None, description="default: the ship's")
     relocate: Relocation | None = Field(None, description="the ship moves to another of its ports")
+    max_wait_days: Number | None = Field(None, ge=0, description="it may launch while its port is still "
+                                         "held and wait in orbit, after its rendezvous, this many days at "
+                                         "most for one (else it returns, or a cargo ship is lost)")
 
 
 class CrewFlight(_Flight):
@@ -1174,6 +1198,8 @@ def _leaves_port(m) -> tuple[str, dt.date | None] | None:
         return "moves", (at.date() if isinstance(at, dt.datetime) else at)
     if m.departs is not None:
         return "leaves", m.departs
+    if m.departs_after is not None:
+        return "leaves", None
     return None
 
 
@@ -1256,9 +1282,47 @@ def _check_relocations(s: Scenario, add) -> None:
     for port, mids in _port_occupants(s).items():
         for before, after in zip(mids, mids[1:]):
             leaves, nxt = _leaves_port(s.modules[before]), s.modules[after]
-            if leaves is not None and leaves[1] is not None and nxt.ready is not None and leaves[1] > nxt.ready:
+            if leaves is None or leaves[1] is None or nxt.ready is None or leaves[1] <= nxt.ready:
+                continue
+            if nxt.max_wait_days is None:
                 add(f"modules.{after}.ready", f"port {port!r} is held by module {before!r} until it "
-                    f"{leaves[0]} on {leaves[1]}, after this module is ready ({nxt.ready})")
+                    f"{leaves[0]} on {leaves[1]}, after this module is ready ({nxt.ready}); to launch "
+                    "before the port is free and wait in orbit, give max_wait_days")
+                continue
+            # it launches when ready and meets the station after its (expected) rendezvous
+            latest = nxt.ready + dt.timedelta(days=nxt.rendezvous_days.expected() + nxt.max_wait_days)
+            if leaves[1] > latest:
+                add(f"modules.{after}.max_wait_days", f"port {port!r} is held by module {before!r} until "
+                    f"it {leaves[0]} on {leaves[1]}, after this module's wait in orbit ends ({latest})")
+
+
+def _check_departures(s: Scenario, add) -> None:
+    """A departure on an event (``departs_after``): the other module exists and the event can
+    happen to it (launched: it is launched; departed: it departs); a module that waits for the
+    port the departing one holds cannot be the event it waits for unless it may launch first and
+    the event is its launch (else each would wait for the other)."""
+    occupants = _port_occupants(s)
+    for mid, m in s.modules.items():
+        d = m.departs_after
+        if d is None:
+            continue
+        field = f"modules.{mid}.departs_after.module"
+        if d.module == mid:
+            add(field, "a module cannot leave after an event of its own")
+            continue
+        if not _ref(add, field, d.module, s.modules, "module"):
+            continue
+        other = s.modules[d.module]
+        if d.event == "launched" and other.present_at_start:
+            add(f"modules.{mid}.departs_after.event", f"module {d.module!r} is present at the start: it never launches")
+        elif d.event == "departed" and other.departs is None and other.departs_after is None:
+            add(f"modules.{mid}.departs_after.event", f"module {d.module!r} never departs (no departs or departs_after)")
+        held = occupants.get(m.docks_to, []) if m.docks_to is not None else []
+        if d.module in held[held.index(mid) + 1:] if mid in held else False:
+            if d.event != "launched" or other.max_wait_days is None:
+                add(field, f"module {d.module!r} waits for port {m.docks_to!r}, which this module frees only "
+                    f"after {d.module!r} has {d.event}: each would wait for the other (let it leave after "
+                    f'{d.module!r} is "launched" and give modules.{d.module}.max_wait_days)')
 
 
 def _check_manifest(s: Scenario, add) -> None:
@@ -1456,7 +1520,7 @@ def _check_what_if(s: Scenario, add) -> None:
 
 #: The cross-section checks, in the order their problems are reported.
 _CROSS_CHECKS = (_check_orbit, _check_dates, _check_vehicles, _check_launches, _check_relaunch,
-                 _check_docking, _check_relocations, _check_drop, _check_ships, _check_manifest,
+                 _check_docking, _check_relocations, _check_departures, _check_drop, _check_ships, _check_manifest,
                  _check_phases, _check_what_if, _check_instruments)
 
 

@@ -46,13 +46,19 @@ class Assembly:
         docks_to, target = m.docks_to, m.target
         while True:
             port = still_there = None
+            waits = False  # it launches before its port is free and waits for it in orbit
+            why = ""
             if docks_to is not None:
                 yield self.docked[target]
                 if mid in self.dropped:  # with its target, while it waited for it
                     return
                 if target not in self.departed and target not in self.dropped:
-                    port = yield from self.ports.claim(frozenset((docks_to,)))
-                if port is None:  # e.g. the ISS segment left before this module came
+                    if m.max_wait_days is None:
+                        port = yield from self.ports.claim(frozenset((docks_to,)))
+                    else:  # the port if it is free now, else it is claimed in orbit
+                        port = self.ports.take_free(frozenset((docks_to,)))
+                        waits = port is None
+                if port is None and not waits:  # e.g. the ISS segment left before this module came
                     if not self.target_gone(mid, target):
                         return
                     docks_to = None
@@ -64,9 +70,16 @@ class Assembly:
                     return
                 docks_to = None
                 continue
+            if ok and self.triggers:
+                self.fire("launched", mid)
             if ok and docks_to is not None:  # a module with no target (a core) is in orbit now
                 yield env.timeout(draw(m.rendezvous))
-                for attempt in range(m.max_docking_attempts):
+                if waits and target not in self.departed:
+                    port = yield from self.wait_in_orbit(frozenset((docks_to,)), m.max_wait_days)
+                    if port is None and target not in self.departed:
+                        ok = False
+                        why = f"{docks_to} was not freed within {m.max_wait_days:g} days in orbit"
+                for attempt in range(m.max_docking_attempts if ok else 0):
                     if target in self.departed:  # it left while this module was on its way
                         if not self.target_gone(mid, target):
                             return
@@ -91,7 +104,7 @@ class Assembly:
                 self.release_port(port)
             self.module_lost[mid] += 1
             self.counts["losses." + mid] += 1
-            self.log("module_lost", mid)
+            self.log("module_lost", mid, why)
             if m.drop_on_loss:
                 self.drop(mid)
                 self.check_phases()
@@ -133,6 +146,8 @@ class Assembly:
         m = self.plan.modules[mid]
         self.ports.put(*m.ports)
         self.docked[mid].succeed()
+        if self.triggers:
+            self.fire("docked", mid)
         if m.relocate is not None and docks_to is not None:
             self.env.process(self.relocation(mid, docks_to))
 
@@ -140,17 +155,23 @@ class Assembly:
         """``mid``, docked at ``port``, moves to its ``relocate.to`` port: at its date (at once if
         it docked later) or some days after docking; it claims the new port (waiting if it is
         taken), frees the old one for the next arrival, and is there after the move's duration.
-        Nothing happens if it or its target has left meanwhile."""
+        Nothing happens if it or its target has left meanwhile. A move that may fail is tried as
+        :meth:`move_attempts` says."""
         env, move = self.env, self.plan.modules[mid].relocate
         at = move.when(env.now)
         if at > env.now:
             yield env.timeout(at - env.now)
-        if mid in self.departed or port in self.dead_ports:
+        gone = lambda: mid in self.departed or port in self.dead_ports
+        if gone():
             return
         new = yield from self.ports.claim(frozenset((move.to,)))
-        if mid in self.departed or port in self.dead_ports:
+        if gone():
             self.release_port(new)
             return
+        if move.success_probability < 1.0:
+            moves = yield from self.move_attempts(mid, move, port, new, gone)
+            if not moves:
+                return
         self.release_port(port)
         self.module_port[mid] = new
         if move.duration_days:
@@ -172,6 +193,10 @@ class Assembly:
         if ship.undocked:  # it left (or its module left with it) while it waited for the port
             self.release_port(new)
             return
+        if move.success_probability < 1.0:
+            moves = yield from self.move_attempts(ship.ship_id, move, ship.port, new, lambda: ship.undocked)
+            if not moves:
+                return
         old = ship.port
         del self.ships_at[old]
         ship.port = new
@@ -182,13 +207,49 @@ class Assembly:
         if not ship.undocked:
             self.log("relocated", ship.ship_id, f"{old} -> {new}")
 
+    def move_attempts(self, subject: str, move, old: str, new: str, gone):
+        """``moves = yield from model.move_attempts(...)``: a move that may fail (``relocate.
+        success_probability`` < 1), ``subject`` holding its ``old`` port and the ``new`` one.
+        Each attempt's outcome is drawn when it starts; a successful one goes on as any move
+        (True: the caller frees ``old``). A failed one takes the move's duration and ends back
+        at ``old`` (logged ``relocation_failed``); the next is tried ``retry_days`` later,
+        holding both ports. After the last failure it stays at ``old`` for good, still holding
+        it (the next arrival for it waits), and gives ``new`` back (False). False too if it has
+        left meanwhile (``gone()``)."""
+        env = self.env
+        for attempt in range(1, move.max_attempts + 1):
+            if self.uniform() < move.success_probability:
+                return True
+            if move.duration_days:
+                yield env.timeout(move.duration_days)
+            if gone():
+                break
+            last = attempt == move.max_attempts
+            self.log("relocation_failed", subject, f"attempt {attempt}: stays at {old}"
+                     + ("; gives up the move" if last else ""))
+            if last:
+                break
+            if move.retry_days:
+                yield env.timeout(move.retry_days)
+            if gone():
+                break
+        self.release_port(new)
+        return False
+
     def commission(self, mid: str) -> None:
         self.station.commission(mid, self.plan.modules[mid].contribution)
         self.commissioned.add(mid)
         self.log("commissioned", mid)
+        if self.triggers:
+            self.fire("commissioned", mid)
         self.check_phases()
 
-    def departure(self, mid: str, at_days: float):
+    def departure(self, mid: str, at_days: float, after=None):
+        """``mid`` leaves ``at_days`` from now, or that long after the event ``after`` (an event
+        of another module, ``departs_after``), with its ports and the ships docked there; only
+        if it is commissioned by then (else it never leaves)."""
+        if after is not None:
+            yield after
         yield self.env.timeout(at_days)
         if mid not in self.commissioned:
             return
@@ -199,6 +260,8 @@ class Assembly:
         self.dead_ports.update(gone)
         self.ports.free[:] = [p for p in self.ports.free if p not in self.dead_ports]
         self.log("departed", mid)
+        if self.triggers:
+            self.fire("departed", mid)
         held = self.module_port.get(mid)
         if held is not None:  # the port it leaves takes the next arrival
             self.release_port(held)

@@ -51,19 +51,30 @@ class CargoFlights:
 
     def cargo_flight(self, f):
         """A cargo flight of the manifest (:class:`~.plan.CargoFlightPlan`): on its planned date
-        plus its slip, claim a port, fly, dock; a failed launch loses it (it is not flown again)."""
+        plus its slip, claim a port, fly, dock; a failed launch loses it (it is not flown again).
+        With ``max_wait_days`` it flies whether or not a port is free and waits in orbit for one
+        that long at most; if none is freed it is lost (deorbited)."""
         env = self.env
         ready = f.planned_days + self.draw(f.slip)
         if ready > env.now:
             yield env.timeout(ready - env.now)
-        port = yield from self.ports.claim(f.ports)
+        if f.max_wait_days is None:
+            port = yield from self.ports.claim(f.ports)
+        else:  # a port if one is free now, else one is claimed in orbit
+            port = self.ports.take_free(f.ports)
         ok = yield from self.launch(f.launch_vehicle, f.launch_site, f.name, None, f.launch_at)
         if ok:
             yield env.timeout(self.draw(f.rendezvous))
+            if port is None:  # launched before a port was free: wait for one in orbit
+                port = yield from self.wait_in_orbit(f.ports, f.max_wait_days)
+                if port is None:
+                    self.log("flight_cancelled", f.name, f"no port freed within {f.max_wait_days:g} days "
+                             "in orbit; lost")
+                    return
             ship = self.cargo_docks(f.name, port, f.ports, f.docked)
             if ship is not None and f.relocate is not None:
                 self.env.process(self.ship_relocation(ship, f.relocate))
-        else:
+        elif port is not None:
             self.release_port(port)
 
     def cargo_docks(self, ship_id: str, port: str, cargo_ports: frozenset[str], docked) -> "CargoShip | None":

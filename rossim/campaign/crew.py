@@ -276,19 +276,30 @@ class CrewRotation:
         a short overlap (``station.handover_crew_max``, and the return seats of every docked ship,
         the relieved crews' included) both stay aboard for ``handover_days``, then the relieved
         crews leave with their ships; otherwise the relieved crews leave at docking and their
-        ships stay docked for the overlap, as in the rotation policy."""
+        ships stay docked for the overlap, as in the rotation policy. With ``max_wait_days``
+        the flight launches whether or not a port is free and waits for one in orbit that long at
+        most; if none is freed it returns (logged ``flight_cancelled``)."""
         env, plan = self.env, self.plan
         ready = f.planned_days + self.draw(f.slip)
         if ready > env.now:
             yield env.timeout(ready - env.now)
         while True:
-            port = yield from self.ports.claim(f.ports)
+            if f.max_wait_days is None:
+                port = yield from self.ports.claim(f.ports)
+            else:  # a port if one is free now, else one is claimed in orbit
+                port = self.ports.take_free(f.ports)
             ok = yield from self.launch(f.launch_vehicle, f.launch_site, f.name, None, f.launch_at)
             if ok:
                 break
-            self.release_port(port)
+            if port is not None:
+                self.release_port(port)
             self.log("crew_aborted", f.name, "launch failure; crew safe")
         yield env.timeout(self.draw(f.rendezvous))
+        if port is None:  # launched before a port was free: wait for one in orbit, or return
+            port = yield from self.wait_in_orbit(f.ports, f.max_wait_days)
+            if port is None:
+                self.log("flight_cancelled", f.name, f"no port freed within {f.max_wait_days:g} days in orbit; returns")
+                return
         if port in self.dead_ports:  # its port left with its module during the approach
             port = self.ports.take_free(f.ports)
             if port is None:

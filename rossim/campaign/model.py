@@ -46,7 +46,7 @@ EVENT_KINDS = (
     "ready", "launch", "launch_failure", "scrub", "pad_outage", "docked", "docking_failed",
     "commissioned", "module_lost", "rebuild", "dropped", "free_flyer", "departed", "crew_arrived",
     "crew_departed", "crew_aborted", "flight_cancelled", "cargo_docked", "cargo_undocked",
-    "relocated", "phase_complete", "milestone",
+    "relocated", "relocation_failed", "phase_complete", "milestone",
 )
 
 #: Uniform numbers drawn from a replication's Generator at a time (a replication uses ~400).
@@ -137,6 +137,8 @@ class _Model(Assembly, CrewRotation, CargoFlights):
         self.forced_failures = plan.forced_launch_failures  # what-ifs: {vehicle: launches that fail}
         self.vehicle_launches: dict[str, int] = {}  # counted for the vehicles with forced failures
         self.docking_attempts: dict[str, int] = {}  # counted for the modules with forced failures
+        # the module events departures wait for (departs_after), by (event, module)
+        self.triggers = {key: env.event() for key in plan.triggers}
         self.crew_aboard = 0
         self.changed = env.event()
         self.last_habitable = 0
@@ -278,6 +280,25 @@ class _Model(Assembly, CrewRotation, CargoFlights):
         if port not in self.dead_ports:
             self.ports.put(port)
 
+    def wait_in_orbit(self, allowed: frozenset[str], days: float):
+        """``port = yield from model.wait_in_orbit(allowed, days)``: a flight that launched before
+        its port was free, now at the station, waits for one of ``allowed`` at most ``days``
+        (first come, first served with the flights already waiting). None if none was freed."""
+        event = self.ports.wait(allowed)
+        if not event.triggered:
+            yield event | self.env.timeout(days)
+            if not event.triggered:
+                self.ports.withdraw(event)
+                return None
+        return event.value
+
+    def fire(self, event: str, mid: str) -> None:
+        """``mid`` has ``event`` (launched, docked, commissioned, departed): start the departures
+        that wait for it."""
+        trigger = self.triggers.get((event, mid))
+        if trigger is not None and not trigger.triggered:
+            trigger.succeed()
+
     # ------------------------------------------------------------------ run
     def pad_out(self, site_id: str, until: float) -> None:
         """A forced pad outage (what-if) begins: the site cannot launch before ``until``."""
@@ -301,6 +322,9 @@ class _Model(Assembly, CrewRotation, CargoFlights):
                 env.process(self.module(mid))
             if m.departs_days is not None:
                 env.process(self.departure(mid, m.departs_days))
+            elif m.departs_after is not None:
+                event, other, days = m.departs_after
+                env.process(self.departure(mid, days, self.triggers[event, other]))
         if plan.crew is not None:
             crews = crew_policy(self, plan.crew)
             if plan.crew.crew_at_start:

@@ -91,6 +91,12 @@ class ModulePlan:
     launch_at: float | None = None    # its own time of day (fraction of a day), None: the site's
     relocate: "Move | None" = None    # it moves to another port after docking
     forced_slip: float = 0.0          # a what-if slip (days), on top of the drawn one
+    #: It may launch while its port is held and wait in orbit this long for it (None: it holds
+    #: its port before it launches).
+    max_wait_days: float | None = None
+    #: It leaves ``days`` after ``event`` ("launched", "docked", "commissioned", "departed")
+    #: of ``module``: (event, module, days); None: on ``departs_days`` or never.
+    departs_after: tuple[str, str, float] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,19 +151,24 @@ class CargoPlan:
 @dataclass(frozen=True, slots=True)
 class Move:
     """A relocation after docking: to ``to`` ("module.port") at ``at_days`` since the start, or
-    ``after_days`` after docking; the move takes ``duration_days``."""
+    ``after_days`` after docking; each attempt takes ``duration_days`` and succeeds with
+    ``success_probability``, ``max_attempts`` at most, ``retry_days`` apart."""
 
     to: str
     at_days: float | None
     after_days: float | None
     duration_days: float
+    success_probability: float = 1.0
+    max_attempts: int = 1
+    retry_days: float = 0.0
 
     @classmethod
     def of(cls, start, r) -> "Move | None":
         if r is None:
             return None
         return cls(r.to, clock.days_between(start, r.at) if r.at is not None else None,
-                   r.after_days, float(r.duration_days))
+                   r.after_days, float(r.duration_days), float(r.success_probability),
+                   int(r.max_attempts), float(r.retry_days))
 
     def when(self, docked_days: float) -> float:
         """When the move starts (days since start), for a ship or module docked at ``docked_days``."""
@@ -177,6 +188,7 @@ class FlightPlan:
     ports: frozenset[str]
     rendezvous: Draw
     relocate: Move | None
+    max_wait_days: float | None       # it may launch before a port is free and wait in orbit
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +250,8 @@ class Plan:
     forced_launch_failures: dict[str, frozenset[int]] = field(default_factory=dict)
     forced_docking_failures: dict[str, frozenset[int]] = field(default_factory=dict)
     forced_pad_outages: tuple[tuple[str, float, float], ...] = ()
+    #: The (event, module) pairs some module's departure waits for (``departs_after``).
+    triggers: frozenset[tuple[str, str]] = frozenset()
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> "Plan":
@@ -302,7 +316,8 @@ class Plan:
             handover_crew_max=sc.station.handover_crew_max,
             forced_launch_failures={k: frozenset(v) for k, v in forced["launch_fails"].items()},
             forced_docking_failures={k: frozenset(v) for k, v in forced["docking_fails"].items()},
-            forced_pad_outages=tuple(forced["pad_out"]))
+            forced_pad_outages=tuple(forced["pad_out"]),
+            triggers=frozenset(m.departs_after[:2] for m in modules.values() if m.departs_after is not None))
 
 
 def _forced(sc: Scenario) -> dict:
@@ -323,8 +338,11 @@ def _forced(sc: Scenario) -> dict:
 
 def _relocation(start, m) -> dict:
     """A module's time of day and relocation, as ModulePlan fields."""
+    d = m.departs_after
     return {"launch_at": day_fraction(m.launch_utc) if m.launch_utc is not None else None,
-            "relocate": Move.of(start, m.relocate)}
+            "relocate": Move.of(start, m.relocate),
+            "max_wait_days": float(m.max_wait_days) if m.max_wait_days is not None else None,
+            "departs_after": (d.event, d.module, float(d.days)) if d is not None else None}
 
 
 def _flight(sc: Scenario, f, ship) -> dict:
@@ -336,7 +354,8 @@ def _flight(sc: Scenario, f, ship) -> dict:
                 launch_site=ship.launch_site,
                 ports=frozenset((f.port,)) if f.port is not None else frozenset(ship.ports),
                 rendezvous=Draw.of(f.rendezvous_days if f.rendezvous_days is not None else ship.rendezvous_days),
-                relocate=Move.of(sc.simulation.start, f.relocate))
+                relocate=Move.of(sc.simulation.start, f.relocate),
+                max_wait_days=float(f.max_wait_days) if f.max_wait_days is not None else None)
 
 
 def _crew_flights(sc: Scenario) -> tuple[CrewFlightPlan, ...]:

@@ -51,6 +51,10 @@ class Ports:
             event.succeed(port)
         return event
 
+    def withdraw(self, event: simpy.Event) -> None:
+        """A flight gives up waiting (its event has not succeeded): it is no longer served."""
+        self.waiting = [w for w in self.waiting if w[1] is not event]
+
     def take_free(self, allowed: frozenset[str]) -> str | None:
         """The first free port in ``allowed``, reserved now whatever else is due (set-up)."""
         for port in self.free:

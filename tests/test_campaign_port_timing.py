@@ -1,0 +1,162 @@
+"""Launch before a port is free (``max_wait_days``), departure on another module's event
+(``departs_after``) and relocations that may fail (``relocate.success_probability``), against
+hand-computed cases built on tests/data/tiny.toml (every quantity fixed; see
+tests/test_campaign_manifest.py for the dates of A and B).
+
+Here the heavy vehicle may fly again at once (``min_days_between_flights = 0``), so the pad's
+10-day turnaround is the only gap: B launches day 19, docks at a.x on day 21. Module C, ready on
+2030-02-25 (day 55), docks at a.x too: Zvezda's nadir port, Pirs then Nauka, in small.
+"""
+
+import numpy as np
+import pytest
+
+from rossim import campaign, montecarlo
+from rossim.errors import InputError
+from test_campaign_manifest import RELOCATE, VISIT, events, run, sc_of
+
+FAST = ["launch_vehicles.heavy.min_days_between_flights=0.0", 'crew_ships.capsule.ports=["a.y"]']
+#: The same, the capsule kept off a.y (where B moves).
+MOVING = ["launch_vehicles.heavy.min_days_between_flights=0.0", 'crew_ships.capsule.ports=["b.w"]']
+C = RELOCATE.replace("2030-03-02", "2030-02-25")  # module C, for a.x, ready day 55
+
+
+# ------------------------------------------------------------------ launch before the port is free
+def test_a_module_launches_before_its_port_is_free_and_waits_in_orbit():
+    """B leaves a.x on 2030-03-01 (day 59). C, ready day 55, launches on day 55 (before a.x is
+    free), meets the station on day 57 and waits in orbit until B has left: docked day 59, as
+    Nauka launched five days before Pirs left its port. Without max_wait_days C would be refused
+    (ready before the port is freed) and, held on the ground, would launch only on day 59."""
+    r = run(C, FAST + ["modules.b.departs=2030-03-01", "modules.c.max_wait_days=5.0"])
+    assert [t for t, *_ in events(r, "launch", "c")] == [55.0]
+    assert [t for t, *_ in events(r, "departed", "b")] == [59.0]
+    assert events(r, "docked", "c") == [(59.0, "c", "a.x")]
+    assert not events(r, "module_lost")
+
+
+def test_a_module_whose_port_is_not_freed_in_time_is_lost():
+    """B's move away from a.x on day 59 fails (probability 0) and it stays; C waits in orbit
+    from day 57 for 3 days and is lost on day 60 (then rebuilt: 730 days, past the horizon)."""
+    r = run(C, MOVING + ['modules.b.relocate={to = "a.y", at = 2030-03-01, success_probability = 0.0}',
+                       "modules.c.max_wait_days=3.0"])
+    assert events(r, "module_lost", "c") == [(60.0, "c", "a.x was not freed within 3 days in orbit")]
+    assert "c" not in r.module_docked
+    assert not events(r, "rebuild", "c")  # day 60 + 730 is past the horizon (day 365)
+
+
+def test_a_manifest_crew_flight_launches_before_its_port_is_free():
+    """The visit for a.x (planned day 55, 06:00) launches at 55.25, meets the station at 55.5
+    and docks when B leaves a.x on day 59. With a 1-day wait it returns on day 56.5."""
+    visit = VISIT.replace("2030-01-20", "2030-02-25").replace('port = "a.y"', 'port = "a.x"')
+    base = ["launch_vehicles.heavy.min_days_between_flights=0.0", 'crew_ships.capsule.ports=["a.x", "a.y"]',
+            "modules.b.departs=2030-03-01"]
+    r = run(visit, base + ["crew_flights.0.max_wait_days=5.0"])
+    assert [t for t, *_ in events(r, "launch", "v1")] == [55.25]
+    assert events(r, "crew_arrived", "v1") == [(59.0, "v1", "2 crew")]
+    held = run(visit, base)  # without: it waits for the port on the ground
+    assert [t for t, *_ in events(held, "launch", "v1")] == [59.25]
+    gave_up = run(visit, base + ["crew_flights.0.max_wait_days=1.0"])
+    assert events(gave_up, "flight_cancelled", "v1") == [
+        (56.5, "v1", "no port freed within 1 days in orbit; returns")]
+    assert not events(gave_up, "crew_arrived")
+
+
+# ------------------------------------------------------------------ departure on an event
+def test_a_module_leaves_days_after_another_is_launched():
+    """B leaves 4 days after C's launch (day 55): day 59; C, launched before a.x is free, docks
+    there as B leaves (Pirs left five days after Nauka's launch)."""
+    r = run(C, FAST + ['modules.b.departs_after={event = "launched", module = "c", days = 4.0}',
+                       "modules.c.max_wait_days=5.0"])
+    assert [t for t, *_ in events(r, "departed", "b")] == [59.0]
+    assert events(r, "docked", "c") == [(59.0, "c", "a.x")]
+
+
+def test_a_module_leaves_after_another_is_commissioned_with_its_ships():
+    """B leaves 10 days after C (docked at b.z: day 57, commissioning 0) is commissioned: day 67.
+    The visit docked at b.w (the only port its flight may use) leaves with B, its crew too
+    (rule 3: ships go with their port)."""
+    c = C.replace('docks_to = "a.x"', 'docks_to = "b.z"')
+    visit = VISIT.replace("2030-01-20", "2030-02-20").replace('port = "a.y"', 'port = "b.w"')
+    r = run(c + visit, ["launch_vehicles.heavy.min_days_between_flights=0.0",
+                        'crew_ships.capsule.ports=["a.y", "b.w"]',
+                        'modules.b.departs_after={event = "commissioned", module = "c", days = 10.0}',
+                        'modules.c.if_target_departs="free_flyer"'])
+    assert [t for t, *_ in events(r, "commissioned", "c")] == [57.0]
+    assert [t for t, *_ in events(r, "departed", "b")] == [67.0]
+    assert events(r, "crew_departed", "v1") == [(67.0, "v1", "2 crew (left with b)")]
+
+
+# ------------------------------------------------------------------ relocation that may fail
+MOVE = 'modules.b.relocate={to = "a.y", at = 2030-03-01, duration_days = 0.5, %s}'
+
+
+def test_a_relocation_that_always_fails_keeps_the_module_and_its_port():
+    """Probability 0, two attempts 3 days apart: attempt 1 from day 59 ends failed at 59.5,
+    attempt 2 from 62.5 at 63.0, then B stays at a.x for good and gives a.y back; C (for a.x)
+    never docks. On the old code relocate had no success_probability (refused)."""
+    r = run(C, MOVING + [MOVE % "success_probability = 0.0, max_attempts = 2, retry_days = 3.0",
+                         "modules.c.ready=2030-03-02"])
+    assert events(r, "relocation_failed", "b") == [(59.5, "b", "attempt 1: stays at a.x"),
+                                                   (63.0, "b", "attempt 2: stays at a.x; gives up the move")]
+    assert not events(r, "relocated", "b")
+    assert "c" not in r.module_docked
+
+
+def test_a_relocation_that_always_succeeds_is_the_plain_move():
+    """Probability 1 draws nothing: the same replication, event for event, as without it."""
+    plain = run(C, MOVING + [MOVE % "max_attempts = 3", "modules.c.ready=2030-03-02"])
+    sure = run(C, MOVING + [MOVE % "success_probability = 1.0, max_attempts = 3", "modules.c.ready=2030-03-02"])
+    assert sure.events == plain.events
+    assert events(sure, "relocated", "b") == [(59.5, "b", "a.x -> a.y")]
+    assert events(sure, "docked", "c") == [(62.0, "c", "a.x")]  # claims a.x on day 60, flies, 2-day rendezvous
+
+
+def test_the_relocation_failure_rate_is_its_probability():
+    """p = 0.7 per attempt, one attempt: over 2,000 replications the share that moved is within
+    its 99.9 % Wilson interval of 0.7, and a second attempt 3 days later succeeds as often:
+    P(moved) = 1 - 0.3^2 = 0.91."""
+    n = 2000
+    plan = campaign.Plan.from_scenario(sc_of("", MOVING + [MOVE % "success_probability = 0.7"]))
+    moved = sum(bool(events(campaign.simulate(plan, np.random.default_rng(k)), "relocated", "b"))
+                for k in range(n))
+    share = montecarlo.proportion(moved, n, level=0.999)
+    assert share.low <= 0.7 <= share.high, (moved, n)
+    plan2 = campaign.Plan.from_scenario(sc_of("", MOVING + [MOVE % "success_probability = 0.7, max_attempts = 2"]))
+    reps = [campaign.simulate(plan2, np.random.default_rng(k)) for k in range(n)]
+    moved2 = sum(bool(events(r, "relocated", "b")) for r in reps)
+    share2 = montecarlo.proportion(moved2, n, level=0.999)
+    assert share2.low <= 0.91 <= share2.high, (moved2, n)
+    # a replication that moved on its second attempt did so after the failed one and the retry
+    second = [r for r in reps if events(r, "relocation_failed", "b") and events(r, "relocated", "b")]
+    assert second and all(events(r, "relocated", "b")[0][0] == 59.5 + 5.0 + 0.5 for r in second)
+
+
+# ------------------------------------------------------------------ validation
+@pytest.mark.parametrize("overrides, field, needle", [
+    (["modules.b.departs=2030-03-01"], "modules.c.ready", "give max_wait_days"),
+    (["modules.b.departs=2030-03-01", "modules.c.max_wait_days=1.0"], "modules.c.max_wait_days",
+     "after this module's wait in orbit ends"),
+    (['modules.b.departs_after={event = "launched", module = "b"}'], "modules.b.departs_after.module",
+     "an event of its own"),
+    (['modules.b.departs_after={event = "launched", module = "zz"}'], "modules.b.departs_after.module", "no module"),
+    (['modules.b.departs_after={event = "departed", module = "a"}'], "modules.b.departs_after.event", "never departs"),
+    (['modules.b.departs_after={event = "docked", module = "c"}'], "modules.b.departs_after.module",
+     "each would wait for the other"),
+    (['modules.b.departs_after={event = "launched", module = "c"}'], "modules.b.departs_after.module",
+     "each would wait for the other"),
+    (["modules.b.departs=2030-03-01", 'modules.b.departs_after={event = "launched", module = "c"}'],
+     "modules.b", "at most one of departs and departs_after"),
+    ([MOVE % "success_probability = 1.5", 'crew_ships.capsule.ports=["b.w"]'],
+     "modules.b.relocate.success_probability", ""),
+])
+def test_bad_waits_and_departures_are_refused(overrides, field, needle):
+    with pytest.raises(InputError) as exc:
+        sc_of(C, FAST + overrides)
+    assert exc.value.field.startswith(field) and needle in str(exc.value), str(exc.value)
+
+
+def test_launched_of_a_module_present_at_the_start_is_refused():
+    with pytest.raises(InputError) as exc:
+        sc_of(C, FAST + ["modules.a.present_at_start=true",
+                         'modules.b.departs_after={event = "launched", module = "a"}'])
+    assert "never launches" in str(exc.value)
