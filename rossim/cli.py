@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import math
 import os
 import signal
 import sys
@@ -147,8 +148,10 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--inputs", action="append", default=[], metavar="PATTERN",
                     help="only the inputs whose id matches this glob, e.g. 'modules.*.slip_days' or 'risk:*' "
                     "(repeatable; default: all)")
-    sp.add_argument("--method", default="one_at_a_time", choices=["one_at_a_time"],
-                    help="each input fixed at its median or its risk switched off (default)")
+    sp.add_argument("--method", default="one_at_a_time", choices=["one_at_a_time", "sobol"],
+                    help="one_at_a_time: each input fixed at its median or its risk switched off, an ensemble "
+                    "each (default); sobol: the share of the outcome's variance each input explains on its own "
+                    "(first-order Sobol' indices), from one ensemble's recorded draws")
     sp.add_argument("--max-minutes", type=_float, default=60.0,
                     help="refuse, before any work, an analysis estimated to take longer (default: 60)")
     out_args(sp, "runs/<scenario name>-drivers")
@@ -521,6 +524,8 @@ def cmd_drivers(args) -> int:
     n_inputs = len(drivers.select_inputs(drivers.uncertain_inputs(sc), args.inputs, sc.source))
     dest = _destination(args, sc.name, [args.scenario], suffix="-drivers")
     n = args.replications or sc.simulation.replications
+    if args.method == "sobol":
+        return _sobol(args, sc, outcome, n, dest)
     with _progress(f"{sc.name}: drivers: {1 + n_inputs} ensembles x {n:,}") as bar:
         task = bar.add_task("drivers", total=(1 + n_inputs) * n)
         res = drivers.run(sc, outcome, args.method, n=n, seed=args.seed, workers=args.workers,
@@ -533,6 +538,55 @@ def cmd_drivers(args) -> int:
     _print_drivers(res)
     _out.print(f"wrote {dest.path}/")
     return 0
+
+
+def _sobol(args, sc, outcome, n: int, dest) -> int:
+    """``drivers --method sobol``: one ensemble with its draws recorded, the first-order indices."""
+    from . import figures, results
+    from .analysis import sensitivity
+
+    with _progress(f"{sc.name}: sensitivity: {n:,} replications, draws recorded") as bar:
+        task = bar.add_task("sensitivity", total=n)
+        res = sensitivity.sobol(sc, outcome, n=n, seed=args.seed, inputs=args.inputs,
+                                time_limit_s=60.0 * args.max_minutes,
+                                progress=lambda done, total: bar.update(task, completed=done))
+    dest.provenance.update(seed=res.seed, replications=res.n, outcome=outcome.name, method=res.method)
+    with results.output_dir(dest) as tmp:
+        sensitivity.write(tmp, res, args.overrides)
+        figures.save(figures.tornado_figure(**sensitivity.figure_data(res)), tmp / sensitivity.FIGURE_FILE)
+    _print_indices(res)
+    _out.print(f"wrote {dest.path}/")
+    return 0
+
+
+def _print_indices(res, console=None) -> None:
+    """The first-order indices as a table, largest first, "~" marking an index within noise."""
+    from rich import box
+
+    console = console or _out
+    sc = res.scenario
+    t = Table(title=f"{sc.scenario.title or sc.name}: what explains the spread of {res.words} "
+                    f"({res.n:,} replications, seed {res.seed})", box=box.SIMPLE_HEAD, pad_edge=False,
+              title_justify="left",
+              caption=f"index = share of the outcome's variance the input explains on its own (first-order "
+                      f"Sobol'), with its 95 % bootstrap interval; the indices sum to "
+                      f"{res.explained.value:.0%} [{res.explained.low:.0%}, {res.explained.high:.0%}] (below 100 %: "
+                      "interactions and chance; above: inputs that go together, a failure and its rebuild); "
+                      "~ : within noise", caption_justify="left")
+    t.add_column("#", justify="right")
+    t.add_column("input", no_wrap=True)
+    t.add_column("recorded as", no_wrap=True)
+    t.add_column("index", justify="right", no_wrap=True)
+    t.add_column("95 % interval", justify="right", no_wrap=True)
+    t.add_column("", no_wrap=True)
+    for k, i in enumerate(res.indices):
+        known = not math.isnan(i.value.value)
+        t.add_row(str(k + 1), i.input.id, i.what, f"{i.value.value:.1%}" if known else "-",
+                  f"[{i.value.low:.1%}, {i.value.high:.1%}]" if known else "", "~" if i.within_noise else "")
+    if not console.is_terminal:  # a file or a pipe: the table's natural width, no wrapping
+        natural = Measurement.get(console, console.options.update(max_width=1000), t).maximum
+        console = Console(file=console.file, width=max(console.width, natural), highlight=False, markup=False)
+    console.print(t)
 
 
 def _print_drivers(res, console=None) -> None:

@@ -584,12 +584,14 @@ TORNADO_BARS = 30
 
 def tornado_figure(labels: Sequence[str], shifts: Sequence[float], lows: Sequence[float], highs: Sequence[float],
                    within_noise: Sequence[bool], title: str, xlabel: str, note: str = "",
-                   value_format: str = "{:+,.3g}") -> Figure:
+                   value_format: str = "{:+,.3g}", one_sided: bool = False, hidden_word: str = "shifts") -> Figure:
     """A tornado chart: one horizontal bar per input, the shift it causes in an outcome, in the
     order given from the top (rank them first: largest |shift| on top), whiskers from ``lows`` to
     ``highs`` (a bound that is infinite or off the chart ends in an arrow at the edge), shifts
     within noise in grey. A NaN shift (unknown: later than the horizon) gets its whisker and a
-    "?" but no bar. At most :data:`TORNADO_BARS` bars; the rest are counted in the note."""
+    "?" but no bar. At most :data:`TORNADO_BARS` bars; the rest are counted in the note (as
+    "N smaller ``hidden_word``"). ``one_sided``: values that cannot be below 0 but for noise (a
+    share of variance): the axis starts just left of 0 instead of mirroring the right side."""
     shifts, lows, highs = (np.asarray(a, dtype=float) for a in (shifts, lows, highs))
     shown = min(len(labels), TORNADO_BARS)
     hidden = len(labels) - shown
@@ -617,7 +619,7 @@ def tornado_figure(labels: Sequence[str], shifts: Sequence[float], lows: Sequenc
                         xytext=(4 if right else -4, 0), textcoords="offset points",
                         ha="left" if right else "right", va="center", fontsize=8)
         ax.axvline(0.0, color="#000000", linewidth=0.8)
-        ax.set_xlim(-edge * 1.3, edge * 1.3)
+        ax.set_xlim(-edge * (0.25 if one_sided else 1.3), edge * 1.3)
         ax.set_yticks(y, [plain(labels[k], 60) for k in range(shown)], fontsize=8)
         ax.set_ylim(-0.7, shown - 0.3)
         ax.grid(axis="y", visible=False)
@@ -626,7 +628,7 @@ def tornado_figure(labels: Sequence[str], shifts: Sequence[float], lows: Sequenc
 
         wrapped = "\n".join(w for line in str(title).splitlines() for w in textwrap.wrap(line, 100) or [""])
         fig.suptitle(title_text(wrapped), x=0.01, ha="left", fontweight="bold")
-        more = f" {hidden} smaller shifts not shown." if hidden else ""
+        more = f" {hidden} smaller {hidden_word} not shown." if hidden else ""
         if note or more:
             fig.supxlabel(plain("\n".join(textwrap.wrap(note + more, 140)), 150, 4), x=0.01, ha="left",
                           fontsize=8, color="#444444")

@@ -41,8 +41,10 @@ input alone through a monotone relation keeps its median (the median of g(X) is 
 median date moves only through the interplay of inputs (the last of several modules) and
 through risks. To see what drives the spread, ask for ``p90`` or ``p_by_deadline``.
 
-A second, global method over per-replication recorded draws (Sobol' indices) can be added beside
-this one: :data:`METHODS` maps a method's name to its function; each returns a :class:`Drivers`.
+The global method, the share of the outcome's variance each input explains from one ensemble's
+recorded draws (first-order Sobol' indices), is :mod:`rossim.analysis.sensitivity`
+(``rossim drivers --method sobol``). :data:`METHODS` maps a one-at-a-time method's name to its
+function; each returns a :class:`Drivers`.
 """
 
 from __future__ import annotations
