@@ -180,6 +180,18 @@ def _parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("report", help="write report.html for a run folder")
     sp.add_argument("run_dir", type=Path, metavar="DIR", help="a rossim run, coverage or comparison folder")
     sp.add_argument("--svg", action="store_true", help="also write SVG figures")
+
+    sp = sub.add_parser("backtest", help="forecast past stations' module dates with a slip prior and score it")
+    sp.add_argument("--prior", dest="priors", action="append", default=[], metavar="SPEC",
+                    help="a named prior (visiting-vehicles-2017, fitted, fitted-lognormal, fitted-days) or "
+                         "a TOML table such as '{ dist = \"weibull\", shape = 1.4, scale = 0.5, p_zero = 0.07, "
+                         "unit = \"lead\" }'; repeatable (default: visiting-vehicles-2017 and fitted)")
+    sp.add_argument("--data", metavar="CSV", help="plan-vs-actual table (default: the shipped "
+                                                  "rossim/data/history/plan_vs_actual.csv)")
+    sp.add_argument("--out", help="write forecasts.csv and calibration.png into this new folder (or an earlier "
+                                  "rossim result with --overwrite); default: print only")
+    sp.add_argument("--overwrite", action="store_true",
+                    help="replace the earlier rossim result in --out (never anything else)")
     p.commands = sub.choices  # each command's parser, for its own usage errors (main)
     return p
 
@@ -715,6 +727,121 @@ class _Terminated(KeyboardInterrupt):
     """SIGTERM, raised like Ctrl-C so that every temporary file and worker is cleaned up."""
 
 
+def cmd_backtest(args) -> int:
+    from . import backtest, figures, folders
+
+    priors = [backtest.parse_prior(s) for s in args.priors or ("visiting-vehicles-2017", "fitted")]
+    data = Path(args.data) if args.data else backtest.PLAN_VS_ACTUAL
+    dest = None
+    if args.out is not None:
+        inputs = [{"path": str(data), "sha256": folders.file_sha256(data)}] if data.is_file() else []
+        dest = folders.destination(args.out, args.out, overwrite=args.overwrite,
+                                   provenance={"command": ["rossim", *args.argv], "inputs": inputs,
+                                               "priors": [p.name for p in priors]})
+    record = backtest.one_plan_per_flight(backtest.load_history(data))
+    try:
+        scores = [backtest.backtest(record, p) for p in priors]
+        fits = backtest.compare_fits(record)
+    except ValueError as exc:  # too few late launches in the table to fit
+        raise InputError(f"cannot fit a prior to this table: {exc}", source=str(data)) from None
+    _print_backtest(record, scores, fits)
+    if dest is not None:
+        with folders.output_dir(dest) as tmp:
+            with folders.atomic_file(tmp / "forecasts.csv") as f:
+                f.write_text(backtest_csv(scores), encoding="utf-8")
+            figures.save(calibration(scores), tmp / "calibration.png")
+        _out.print(f"wrote {dest.path}/")
+    return 0
+
+
+def calibration(scores):
+    """The calibration figure of ``scores`` (rossim.backtest.Scores)."""
+    import numpy as np
+
+    from . import figures
+
+    curves = []
+    for s in scores:
+        levels, cov = s.coverage_curve(np.round(np.arange(0.1, 0.96, 0.05), 2))
+        curves.append(figures.CalibrationCurve(s.name[:40], levels, np.asarray(cov.value), np.asarray(cov.low),
+                                               np.asarray(cov.high), s.percentile))
+    n = len(scores[0].history)
+    return figures.calibration_figure(curves, f"Backtest of the slip prior: {n} past launches forecast from their "
+                                              "plans\n(fitted priors: fitted leave one programme out)")
+
+
+def backtest_csv(scores) -> str:
+    """One row per flight and prior: lead, slip, the forecast's 10/90 % slips and the percentile."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["prior", "programme", "flight", "kind", "planned_date", "plan_published", "launch_date",
+                "lead_days", "slip_days", "p10_slip_days", "p90_slip_days", "percentile"])
+    for s in scores:
+        h = s.history
+        lo, hi = s.band(0.1, 0.9)
+        for i in range(len(h)):
+            w.writerow([s.name, h.programme[i], h.flight[i], h.kind[i], h.planned[i], h.published[i], h.launched[i],
+                        f"{h.lead_days[i]:.0f}", f"{h.slip_days[i]:.0f}", f"{lo[i]:.1f}", f"{hi[i]:.1f}",
+                        f"{s.percentile[i]:.4f}"])
+    return buf.getvalue()
+
+
+def _print_backtest(record, scores, fits, console=None) -> None:
+    """The backtest's tables: each flight's percentile under each prior, each prior's band coverage
+    (with its 95 % binomial interval), and the families' fit to the whole record."""
+    from rich import box
+
+    console = console or _out
+
+    def show(table):
+        out = console
+        if not console.is_terminal:  # a file or a pipe: the table's natural width, no wrapping
+            natural = Measurement.get(console, console.options.update(max_width=1000), table).maximum
+            out = Console(file=console.file, width=max(console.width, natural), highlight=False, markup=False)
+        out.print(table)
+
+    h = record
+    t = Table(title="Where each actual launch fell in its forecast (percentile)", box=box.SIMPLE_HEAD,
+              pad_edge=False, title_justify="left")
+    for col in ("programme", "flight", "lead d", "slip d"):
+        t.add_column(col, justify="right" if col.endswith(" d") else "left", no_wrap=True)
+    for s in scores:
+        t.add_column(s.name[:24], justify="right", no_wrap=True)
+    for i in range(len(h)):
+        t.add_row(h.programme[i], h.flight[i], f"{h.lead_days[i]:.0f}", f"{max(h.slip_days[i], 0):.0f}",
+                  *(f"{100 * s.percentile[i]:.0f}" for s in scores))
+    show(t)
+    c = Table(title=f"Coverage of the forecast bands: {len(h)} flights, one plan each (fitted priors: "
+                    "leave one programme out)", box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left",
+              caption="[ ]: 95 % binomial (Wilson) interval; early/late: actual slips below/above the band; "
+                      "log score: sum of the log-probabilities the forecasts gave the actual slips (higher is better)",
+              caption_justify="left")
+    for col in ("prior", "in 10-90 %", "early/late", "in 25-75 %", "early/late", "modules in 10-90 %",
+                "log score, modules"):
+        c.add_column(col, no_wrap=True)
+    modules = h.kind == "module"
+    for s in scores:
+        cells = [s.name[:24]]
+        for lo, hi in ((0.1, 0.9), (0.25, 0.75)):
+            cov = s.coverage(lo, hi)
+            cells += [f"{100 * cov.value:.0f} % [{100 * cov.low:.0f}, {100 * cov.high:.0f}]",
+                      "{} / {}".format(*s.misses(lo, hi))]
+        cells += [f"{int(s.inside(0.1, 0.9)[modules].sum())} of {int(modules.sum())}",
+                  f"{s.log_score(modules):.1f}"]
+        c.add_row(*cells)
+    show(c)
+    f = Table(title="The slip families fitted to the whole record (in sample; likelihood of slips in days)",
+              box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left")
+    for col in ("family", "parameters", "log-lik.", "AIC"):
+        f.add_column(col, no_wrap=True, justify="right" if col in ("log-lik.", "AIC") else "left")
+    for fit in fits:
+        f.add_row(fit.prior.name, fit.prior.describe(), f"{fit.log_likelihood:.1f}", f"{fit.aic:.1f}")
+    show(f)
+
+
 def _on_sigterm(signum, frame):
     raise _Terminated()
 
@@ -734,7 +861,7 @@ def main(argv: list[str] | None = None) -> int:
         args.argv = argv
         return {"run": cmd_run, "validate": cmd_validate, "coverage": cmd_coverage,
                 "compare": cmd_compare, "report": cmd_report, "drivers": cmd_drivers,
-                "sweep": cmd_sweep}[args.command](args)
+                "sweep": cmd_sweep, "backtest": cmd_backtest}[args.command](args)
     except InputError as exc:
         print(f"rossim: error: {exc}", file=sys.stderr)
         return 2

@@ -633,3 +633,56 @@ def tornado_figure(labels: Sequence[str], shifts: Sequence[float], lows: Sequenc
             fig.supxlabel(plain("\n".join(textwrap.wrap(note + more, 140)), 150, 4), x=0.01, ha="left",
                           fontsize=8, color="#444444")
     return fig
+
+
+# ------------------------------------------------------------------------------ backtest calibration
+
+__all__ += ["CalibrationCurve", "calibration_figure"]
+
+
+@dataclasses.dataclass(frozen=True)
+class CalibrationCurve:
+    """One slip prior's backtest: nominal central-band ``levels`` with the observed coverage
+    (``observed``, its 95 % interval ``low``-``high``), and the actual dates' ``percentiles``."""
+
+    name: str
+    levels: np.ndarray
+    observed: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    percentiles: np.ndarray
+
+
+def calibration_figure(curves: Sequence[CalibrationCurve], title: str, bins: int = 5) -> Figure:
+    """Left: observed against nominal coverage of the forecasts' central bands (on the diagonal
+    when calibrated; the shaded band is the 95 % binomial interval). Right: histogram of the
+    percentiles at which the actual dates fell (flat when calibrated; a pile at the left means
+    launches earlier than forecast, at the right later)."""
+    with matplotlib.rc_context(_RC):
+        fig = _figure(4.4)
+        ax, bx = fig.subplots(1, 2)
+        ax.plot([0, 1], [0, 1], color="#777777", linewidth=0.8, linestyle="--", label="calibrated")
+        for i, c in enumerate(curves):
+            ax.fill_between(c.levels, c.low, c.high, color=color(i), alpha=0.15, linewidth=0)
+            ax.plot(c.levels, c.observed, marker="o", markersize=3, color=color(i), label=plain(c.name))
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_xlabel("nominal coverage of the central band (0.8 = 10-90 %)")
+        ax.set_ylabel("share of actual dates inside the band")
+        ax.legend(loc="upper left")
+        edges = np.linspace(0.0, 1.0, bins + 1)
+        width = 1.0 / bins / (len(curves) + 1)
+        for i, c in enumerate(curves):
+            counts, _ = np.histogram(np.clip(c.percentiles, 0, 1), bins=edges)
+            bx.bar(edges[:-1] + width * (i + 0.5), counts, width=width, align="edge", color=color(i),
+                   label=plain(c.name))
+        if curves:
+            bx.axhline(len(curves[0].percentiles) / bins, color="#777777", linewidth=0.8, linestyle="--",
+                       label="calibrated (flat)")
+        bx.set_xticks(edges)
+        bx.set_xlabel("percentile of the actual date in its forecast")
+        bx.set_ylabel("flights")
+        bx.grid(axis="x", visible=False)
+        bx.legend(loc="upper center")
+        fig.suptitle(title_text(title), x=0.01, ha="left", fontweight="bold")
+    return fig

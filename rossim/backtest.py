@@ -1,0 +1,398 @@
+"""Forecasting history with a slip prior, and scoring the forecasts (the backtest).
+
+A scenario gives each module a planned date and a *slip prior*: the distribution of the days by
+which the launch comes after the plan. Whether that prior deserves trust is a question history can
+answer: take plans published before past launches, forecast each launch from its plan with the
+prior, and see where the actual date falls in the forecast (its percentile). A calibrated prior
+puts 80 % of actual dates inside its 10-90 % band, 50 % inside its 25-75 % band, and spreads the
+percentiles evenly.
+
+The record (``rossim/data/history/plan_vs_actual.csv``, sources in docs/history-sources.md) holds
+one row per published plan of a flight: the modules of Mir, the ISS Russian segment and Tiangong
+with a dated plan, and the US visiting vehicles of the ISS, 2012-2017, with every plan of the
+Flight Planning Integration Panel reports that their published delay model was fitted to. A flight
+counts once (:func:`one_plan_per_flight`: the plan published closest to 18 months ahead), so that a
+vehicle listed in eleven reports does not outweigh a module listed in one.
+
+A slip here is ``max(0, launch - plan)`` in days: a launch on or before its planned date is on
+time (a month-only plan is recorded as the 15th, a year-only one as 1 July, so a launch early in
+the planned month counts as on time). The priors (:class:`SlipPrior`) are the zero-inflated
+families of :mod:`rossim.distributions`: on time with probability ``p_zero``, else a Weibull or a
+lognormal slip, whose scale (or median) is either in days or **a fraction of the lead time**
+(the days from the plan's publication to the planned date): a plan made four years ahead slips
+more than one made four months ahead.
+
+:func:`fit` is maximum likelihood (``p_zero`` = the share of on-time launches, the positive part
+by ``scipy.stats``); :func:`compare_fits` gives each family's log-likelihood and AIC on the whole
+record, in days whatever the unit (so the per-lead fits are comparable). :func:`backtest` scores a
+prior; a :class:`FitRecipe` is fitted **leave one programme out**: each programme's flights are
+forecast with a prior fitted to the other programmes only, so the score is out of sample.
+Coverages carry their binomial (Wilson) interval from :mod:`rossim.montecarlo`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+
+from .distributions import LogNormal, Weibull, as_distribution
+from .errors import InputError
+from .montecarlo import Interval, proportion
+
+__all__ = [
+    "PLAN_VS_ACTUAL", "TARGET_LEAD_DAYS", "KINDS", "History", "load_history", "one_plan_per_flight",
+    "SlipPrior", "FitRecipe", "Fit", "fit", "compare_fits", "Scores", "backtest", "NAMED_PRIORS",
+    "parse_prior",
+]
+
+#: The shipped plan-vs-actual record.
+PLAN_VS_ACTUAL = Path(__file__).resolve().parent / "data" / "history" / "plan_vs_actual.csv"
+#: Which of a flight's plans is used: the one published closest to this many days before its
+#: planned date (18 months, the middle of the 1-2 years ahead that ROSS's plans are known).
+TARGET_LEAD_DAYS = 548.0
+#: The kinds of flight in the record.
+KINDS = ("module", "visiting_vehicle")
+_COLUMNS = ["programme", "flight", "kind", "planned_date", "plan_published", "launch_date", "source_anchor"]
+
+
+# ------------------------------------------------------------------------------ the record
+
+
+@dataclass(frozen=True)
+class History:
+    """Plans and launches, one array entry per plan: ``lead_days`` from the plan's publication to
+    its planned date, ``slip_days`` from the planned date to the launch (negative: early)."""
+
+    programme: np.ndarray
+    flight: np.ndarray
+    kind: np.ndarray
+    planned: np.ndarray      # datetime64[D]
+    published: np.ndarray    # datetime64[D]
+    launched: np.ndarray     # datetime64[D]
+
+    @property
+    def lead_days(self) -> np.ndarray:
+        return (self.planned - self.published).astype(float)
+
+    @property
+    def slip_days(self) -> np.ndarray:
+        return (self.launched - self.planned).astype(float)
+
+    def __len__(self) -> int:
+        return len(self.flight)
+
+    def take(self, index) -> History:
+        """The plans at ``index`` (a mask or integer indices)."""
+        return History(*(np.asarray(getattr(self, f))[index] for f in self.__dataclass_fields__))
+
+
+def load_history(path: str | Path = PLAN_VS_ACTUAL) -> History:
+    """Read a plan-vs-actual CSV (columns as the shipped one). Bad content raises
+    :class:`InputError` naming the file, the row and the column."""
+    path = Path(path)
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+            header = rows and list(rows[0]) or []
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the plan-vs-actual table ({exc})", source=str(path)) from None
+    missing = [c for c in _COLUMNS[:6] if c not in header]
+    if missing or not rows:
+        raise InputError(f"expected a CSV with columns {', '.join(_COLUMNS)} and at least one row; "
+                         f"missing: {', '.join(missing) or 'rows'}", source=str(path))
+    cols = {c: [] for c in _COLUMNS[:6]}
+    for i, row in enumerate(rows, start=2):
+        for c in _COLUMNS[:3]:
+            if not (row[c] or "").strip():
+                raise InputError("expected a name, got nothing", source=str(path), field=f"line {i}: {c}")
+            cols[c].append(row[c].strip())
+        if cols["kind"][-1] not in KINDS:
+            raise InputError(f"expected one of {', '.join(KINDS)}, got {row['kind']!r}",
+                             source=str(path), field=f"line {i}: kind")
+        for c in _COLUMNS[3:6]:
+            try:
+                cols[c].append(dt.date.fromisoformat((row[c] or "").strip()))
+            except ValueError:
+                raise InputError(f"expected a date YYYY-MM-DD, got {row[c]!r}", source=str(path),
+                                 field=f"line {i}: {c}") from None
+        if not cols["plan_published"][-1] < cols["planned_date"][-1]:
+            raise InputError("expected a plan published before its planned date, got "
+                             f"{cols['plan_published'][-1]} for {cols['planned_date'][-1]}",
+                             source=str(path), field=f"line {i}: plan_published")
+        if not cols["plan_published"][-1] < cols["launch_date"][-1]:
+            raise InputError("expected a plan published before the launch, got "
+                             f"{cols['plan_published'][-1]} for a launch on {cols['launch_date'][-1]}",
+                             source=str(path), field=f"line {i}: plan_published")
+    day = lambda c: np.array(cols[c], dtype="datetime64[D]")  # noqa: E731
+    return History(np.array(cols["programme"]), np.array(cols["flight"]), np.array(cols["kind"]),
+                   day("planned_date"), day("plan_published"), day("launch_date"))
+
+
+def one_plan_per_flight(history: History, target_lead_days: float = TARGET_LEAD_DAYS) -> History:
+    """Each flight (programme and flight name) once: its plan published closest to
+    ``target_lead_days`` ahead (on a tie, the earlier publication). Order: as first listed."""
+    key = np.char.add(np.char.add(history.programme.astype(str), "/"), history.flight.astype(str))
+    distance = np.abs(history.lead_days - target_lead_days)
+    # sort by flight, then distance, then publication: the first row of each flight is its pick
+    order = np.lexsort((history.published, distance, key))
+    first = np.r_[True, key[order][1:] != key[order][:-1]]
+    picked = order[first]
+    return history.take(np.sort(picked))
+
+
+# ------------------------------------------------------------------------------ priors
+
+
+@dataclass(frozen=True)
+class SlipPrior:
+    """A slip prior: on time (slip 0) with probability ``p_zero``, else ``positive`` (a
+    :class:`~rossim.distributions.Weibull` without ``p_zero``, or a
+    :class:`~rossim.distributions.LogNormal`) in days, or, when ``per_lead``, in units of the
+    plan's lead time (its scale or median multiplied by the lead in days)."""
+
+    name: str
+    positive: Weibull | LogNormal
+    p_zero: float = 0.0
+    per_lead: bool = False
+
+    def _frozen(self, lead_days) -> stats.rv_continuous:
+        unit = np.asarray(lead_days, dtype=float) if self.per_lead else 1.0
+        if isinstance(self.positive, Weibull):
+            return stats.weibull_min(self.positive.shape, scale=self.positive.scale * unit)
+        return stats.lognorm(self.positive.sigma, scale=self.positive.median * unit)
+
+    def cdf(self, slip_days, lead_days) -> np.ndarray:
+        """P(slip <= ``slip_days``) for plans ``lead_days`` ahead (arrays broadcast); 0 below 0."""
+        x = np.asarray(slip_days, dtype=float)
+        inside = self.p_zero + (1.0 - self.p_zero) * self._frozen(lead_days).cdf(np.maximum(x, 0.0))
+        return np.where(x < 0, 0.0, inside)
+
+    def ppf(self, q, lead_days) -> np.ndarray:
+        """The slip (days) at probability ``q``: 0 for ``q <= p_zero`` (the on-time mass)."""
+        q = np.asarray(q, dtype=float)
+        rest = np.clip((q - self.p_zero) / (1.0 - self.p_zero), 0.0, 1.0) if self.p_zero < 1 else 0 * q
+        return np.where(q <= self.p_zero, 0.0, self._frozen(lead_days).ppf(rest))
+
+    def percentile(self, slip_days, lead_days) -> np.ndarray:
+        """Where an observed slip falls in the forecast, in [0, 1]: F(slip) for a slip > 0, and the
+        middle of the on-time mass, ``p_zero / 2``, for a launch on time or early (mid-PIT)."""
+        x = np.maximum(np.asarray(slip_days, dtype=float), 0.0)
+        return np.where(x <= 0, self.p_zero / 2.0, self.cdf(x, lead_days))
+
+    def log_likelihood(self, slip_days, lead_days) -> float:
+        """Sum of log-probabilities of the slips (the on-time mass for slips <= 0, the density in
+        days otherwise): comparable between priors in days and per lead."""
+        x = np.asarray(slip_days, dtype=float)
+        lead = np.broadcast_to(np.asarray(lead_days, dtype=float), x.shape)
+        zero = x <= 0
+        with np.errstate(divide="ignore"):
+            ll = float(np.sum(zero) * np.log(self.p_zero)) if zero.any() else 0.0
+            if (~zero).any():
+                ll += np.sum(math.log1p(-self.p_zero) + self._frozen(lead[~zero]).logpdf(x[~zero]))
+        return float(ll)
+
+    def for_lead(self, lead_days: float) -> Weibull | LogNormal:
+        """The prior of a plan ``lead_days`` ahead in the scenario vocabulary (slip in days)."""
+        unit = float(lead_days) if self.per_lead else 1.0
+        if isinstance(self.positive, Weibull):
+            return Weibull(dist="weibull", shape=self.positive.shape, scale=self.positive.scale * unit,
+                           p_zero=self.p_zero)
+        if self.p_zero:
+            raise ValueError("a lognormal slip with an on-time mass has no scenario form (no p_zero)")
+        return LogNormal(dist="lognormal", median=self.positive.median * unit, sigma=self.positive.sigma)
+
+    def describe(self) -> str:
+        """One line: family, parameters and their unit."""
+        unit = " x lead" if self.per_lead else " d"
+        if isinstance(self.positive, Weibull):
+            body = f"Weibull shape {self.positive.shape:.3g}, scale {self.positive.scale:.3g}{unit}"
+        else:
+            body = f"lognormal median {self.positive.median:.3g}{unit}, sigma {self.positive.sigma:.3g}"
+        return f"{body}, p_zero {self.p_zero:.3f}"
+
+
+@dataclass(frozen=True)
+class FitRecipe:
+    """A prior to be fitted to the record: ``family`` "weibull" or "lognormal", per lead or in days."""
+
+    name: str
+    family: str = "weibull"
+    per_lead: bool = True
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A fitted prior with its log-likelihood on the n slips it was fitted to, and AIC (3 parameters)."""
+
+    prior: SlipPrior
+    log_likelihood: float
+    n: int
+
+    @property
+    def aic(self) -> float:
+        return 2 * 3 - 2 * self.log_likelihood
+
+
+def fit(slip_days, lead_days, recipe: FitRecipe) -> Fit:
+    """Maximum-likelihood fit of a zero-inflated prior: ``p_zero`` is the share of slips <= 0 (its
+    MLE), the positive part ``scipy.stats.weibull_min.fit`` / ``lognorm.fit`` (location 0) on the
+    positive slips, divided by their lead when ``per_lead``. Needs two positive slips."""
+    x = np.asarray(slip_days, dtype=float)
+    lead = np.broadcast_to(np.asarray(lead_days, dtype=float), x.shape)
+    pos = x > 0
+    if pos.sum() < 2:
+        raise ValueError("a fit needs at least two positive slips")
+    y = x[pos] / (lead[pos] if recipe.per_lead else 1.0)
+    if recipe.family == "weibull":
+        shape, _, scale = stats.weibull_min.fit(y, floc=0)
+        positive = Weibull(dist="weibull", shape=shape, scale=scale)
+    elif recipe.family == "lognormal":
+        sigma, _, median = stats.lognorm.fit(y, floc=0)
+        positive = LogNormal(dist="lognormal", median=median, sigma=sigma)
+    else:
+        raise ValueError(f"unknown family {recipe.family!r}")
+    prior = SlipPrior(recipe.name, positive, p_zero=float(np.mean(~pos)), per_lead=recipe.per_lead)
+    return Fit(prior, prior.log_likelihood(x, lead), int(x.size))
+
+
+#: The families compared on the record (in-sample): Weibull and the heavier-tailed lognormal,
+#: each with the slip in days and per lead time.
+FAMILIES = (FitRecipe("weibull-days", "weibull", False), FitRecipe("lognormal-days", "lognormal", False),
+            FitRecipe("weibull-per-lead", "weibull", True), FitRecipe("lognormal-per-lead", "lognormal", True))
+
+
+def compare_fits(history: History, recipes=FAMILIES) -> list[Fit]:
+    """Each recipe fitted to the whole of ``history`` (no hold-out): log-likelihoods and AIC."""
+    return [fit(history.slip_days, history.lead_days, r) for r in recipes]
+
+
+#: The priors ``rossim backtest`` knows by name. ``visiting-vehicles-2017`` is the prior the ROSS
+#: scenarios used before the fit (Weibull 1.04 / 173 d, no on-time launches:
+#: sources.md#slip-weibull); ``fitted`` is what they use now (fitted per lead time).
+NAMED_PRIORS: dict[str, SlipPrior | FitRecipe] = {
+    "visiting-vehicles-2017": SlipPrior("visiting-vehicles-2017",
+                                        Weibull(dist="weibull", shape=1.04, scale=173.0)),
+    "fitted": FitRecipe("fitted", "weibull", True),
+    "fitted-lognormal": FitRecipe("fitted-lognormal", "lognormal", True),
+    "fitted-days": FitRecipe("fitted-days", "weibull", False),
+}
+
+
+def parse_prior(text: str) -> SlipPrior | FitRecipe:
+    """A prior from the command line: a name of :data:`NAMED_PRIORS`, or a TOML inline table in
+    the scenario vocabulary, ``weibull`` (``shape``, ``scale``, ``p_zero``) or ``lognormal``
+    (``median``, ``sigma``), with ``unit = "days"`` (default) or ``"lead"`` (scale or median as a
+    fraction of the lead time). Raises :class:`InputError` (source ``--prior``)."""
+    import tomllib
+
+    from pydantic import ValidationError
+
+    text = str(text).strip()
+    if text in NAMED_PRIORS:
+        return NAMED_PRIORS[text]
+    expected = (f"expected one of {', '.join(NAMED_PRIORS)}, or a table such as "
+                "'{ dist = \"weibull\", shape = 1.4, scale = 0.5, p_zero = 0.07, unit = \"lead\" }'")
+    if not text.startswith("{"):
+        raise InputError(f"{expected}; got {text!r}", source="--prior")
+    try:
+        table = tomllib.loads(f"prior = {text}")["prior"]
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not a TOML inline table ({exc}); {expected}", source="--prior") from None
+    if not isinstance(table, dict):
+        raise InputError(f"{expected}; got {text!r}", source="--prior")
+    unit = table.pop("unit", "days")
+    if unit not in ("days", "lead"):
+        raise InputError(f"unit: expected \"days\" or \"lead\", got {unit!r}", source="--prior")
+    if table.get("dist") not in ("weibull", "lognormal"):
+        raise InputError(f"dist: expected \"weibull\" or \"lognormal\", got {table.get('dist')!r}",
+                         source="--prior")
+    try:
+        dist = as_distribution(table)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"][1:]) or "table"
+        raise InputError(f"{where}: {err['msg']}", source="--prior") from None
+    p_zero = getattr(dist, "p_zero", 0.0)
+    if isinstance(dist, Weibull):
+        dist = Weibull(dist="weibull", shape=dist.shape, scale=dist.scale)
+    return SlipPrior(text, dist, p_zero=p_zero, per_lead=unit == "lead")
+
+
+# ------------------------------------------------------------------------------ scoring
+
+
+@dataclass(frozen=True)
+class Scores:
+    """A prior's forecasts of ``history`` (one flight each): for each, the prior used (fitted
+    without its programme for a :class:`FitRecipe`), the observed slip's percentile and the
+    forecast's quantiles."""
+
+    name: str
+    history: History
+    priors: tuple            # the SlipPrior of each flight
+    percentile: np.ndarray   # mid-PIT in [0, 1]
+
+    def band(self, low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
+        """The forecast's ``low`` and ``high`` quantiles of slip (days), per flight."""
+        lead = self.history.lead_days
+        lo = np.array([p.ppf(low, d) for p, d in zip(self.priors, lead)], dtype=float)
+        hi = np.array([p.ppf(high, d) for p, d in zip(self.priors, lead)], dtype=float)
+        return lo, hi
+
+    def inside(self, low: float, high: float) -> np.ndarray:
+        """Whether each actual slip (0 when on time or early) lies in the ``low``-``high`` band."""
+        lo, hi = self.band(low, high)
+        x = np.maximum(self.history.slip_days, 0.0)
+        return (lo <= x) & (x <= hi)
+
+    def coverage(self, low: float, high: float) -> Interval:
+        """The share of flights inside the band, with its 95 % Wilson interval (n flights)."""
+        k = int(self.inside(low, high).sum())
+        return proportion(k, len(self.history))
+
+    def misses(self, low: float, high: float) -> tuple[int, int]:
+        """(early, late): actual slips below the band, above it."""
+        lo, hi = self.band(low, high)
+        x = np.maximum(self.history.slip_days, 0.0)
+        return int((x < lo).sum()), int((x > hi).sum())
+
+    def log_score(self, mask=None) -> float:
+        """Sum over the flights (those of ``mask``) of the log-probability their forecast gave the
+        actual slip (out of sample for a fitted prior; higher is better; -inf when a forecast ruled
+        an actual slip out, e.g. an on-time launch under a prior without ``p_zero``)."""
+        keep = np.ones(len(self.history), bool) if mask is None else np.asarray(mask, bool)
+        h = self.history
+        return float(sum(p.log_likelihood(h.slip_days[i:i + 1], h.lead_days[i:i + 1])
+                         for i, p in enumerate(self.priors) if keep[i]))
+
+    def coverage_curve(self, levels) -> tuple[np.ndarray, Interval]:
+        """Observed coverage of the central bands of nominal ``levels`` (e.g. 0.8 = 10-90 %)."""
+        levels = np.asarray(levels, dtype=float)
+        k = np.array([self.inside((1 - c) / 2, (1 + c) / 2).sum() for c in levels])
+        return levels, proportion(k, np.full(k.shape, len(self.history)))
+
+
+def backtest(history: History, prior: SlipPrior | FitRecipe) -> Scores:
+    """Forecast each flight of ``history`` (use :func:`one_plan_per_flight` first) with ``prior``.
+    A :class:`FitRecipe` is fitted leave one programme out: a programme's flights are scored with
+    the prior fitted to all other programmes."""
+    n = len(history)
+    if isinstance(prior, SlipPrior):
+        priors = (prior,) * n
+    else:
+        per = {}
+        for programme in np.unique(history.programme):
+            rest = history.take(history.programme != programme)
+            per[programme] = fit(rest.slip_days, rest.lead_days, prior).prior
+        priors = tuple(per[p] for p in history.programme)
+    pit = np.empty(n)
+    for p in set(priors):  # one vectorized call per distinct prior
+        mask = np.array([q == p for q in priors])
+        pit[mask] = p.percentile(history.slip_days[mask], history.lead_days[mask])
+    return Scores(prior.name, history, priors, pit)
