@@ -23,7 +23,8 @@ import types
 __version__ = "0.1.0"
 
 #: The names of :mod:`rossim.api` that ``rossim`` exposes.
-_API = ("load", "run", "milestones", "replications", "events", "occupancy_input", "occupancy_figure")
+_API = ("load", "run", "milestones", "replications", "events", "occupancy_input", "occupancy_figure", "drivers",
+        "drivers_figure")
 #: Submodules that are also callables of the API: ``rossim.coverage(...)``, ``rossim.occupancy(...)``.
 _CALLABLE_MODULES = ("coverage", "occupancy")
 

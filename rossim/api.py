@@ -11,6 +11,8 @@
     rossim.occupancy_figure(ens)                 # a matplotlib Figure
     cov = rossim.coverage(sc, days=2, resolution_km=200)   # in memory, no output folder
     cov.table()                                  # figures of merit, a row per region and instrument
+    rossim.drivers(sc, "capacity_4.p50", method="sobol", n=500)   # inputs ranked, a DataFrame
+    rossim.drivers_figure(table)                 # its tornado / index chart
 
 Times are pandas timestamps in UTC (``datetime64[us, UTC]``: a simulated span may run to 2300,
 past the nanosecond range), built from the simulators' float days since the scenario start by
@@ -41,7 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .scenario import Scenario
 
 __all__ = ["load", "run", "coverage", "milestones", "replications", "events", "occupancy",
-           "occupancy_input", "occupancy_figure", "utc_times"]
+           "occupancy_input", "occupancy_figure", "utc_times", "drivers", "drivers_figure"]
 
 #: Microseconds per day: times are kept to the microsecond.
 _US_PER_DAY = 86_400_000_000.0
@@ -274,3 +276,60 @@ def occupancy_figure(ensembles: Ensemble | Sequence[Ensemble], labels: Sequence[
     if len(labels) != len(items):
         raise ValueError(f"{len(labels)} labels for {len(items)} ensembles")
     return figures.occupancy_figure([occupancy_input(e, lb) for e, lb in zip(items, labels)], title=title)
+
+
+# ---------------------------------------------------------------------------------------------
+# Drivers
+# ---------------------------------------------------------------------------------------------
+
+
+def drivers(scenario_or_path, outcome: str, method: str = "one_at_a_time", n: int | None = None,
+            seed: int | None = None, inputs: Sequence[str] | None = None, workers: int | None = None,
+            overrides: Sequence[str] = ()) -> pd.DataFrame:
+    """The scenario's uncertain inputs ranked by their effect on ``outcome``, as ``rossim drivers``
+    ranks them: ``method="one_at_a_time"`` (each fixed at its median or its risk switched off:
+    columns ``shift``, ``shift_low``, ``shift_high`` in the outcome's unit, and ``value``) or
+    ``"sobol"`` (first-order Sobol' indices from one ensemble's recorded draws: ``index``,
+    ``index_low``, ``index_high``, a share of the outcome's variance). One row per input, largest
+    effect first, with ``within_noise``; ``df.attrs["result"]`` keeps the full result for
+    :func:`drivers_figure`."""
+    import pandas as pd
+
+    from .analysis import drivers as oat
+    from .analysis import sensitivity
+
+    sc = _scenario(scenario_or_path, overrides)
+    if method == "sobol":
+        res = sensitivity.sobol(sc, outcome, n=n, seed=seed, inputs=inputs)
+        df = pd.DataFrame({"input": [i.input.id for i in res.indices], "kind": [i.input.kind for i in res.indices],
+                           "recorded_as": [i.what for i in res.indices],
+                           "index": [float(i.value.value) for i in res.indices],
+                           "index_low": [float(i.value.low) for i in res.indices],
+                           "index_high": [float(i.value.high) for i in res.indices],
+                           "within_noise": [i.within_noise for i in res.indices]})
+    else:
+        res = oat.run(sc, outcome, method, n=n, seed=seed, inputs=inputs, workers=workers)
+        df = pd.DataFrame({"input": [d.input.id for d in res.drivers], "kind": [d.input.kind for d in res.drivers],
+                           "how": [d.input.how for d in res.drivers],
+                           "value": [float(d.value.value) for d in res.drivers],
+                           "shift": [float(d.shift.value) for d in res.drivers],
+                           "shift_low": [float(d.shift.low) for d in res.drivers],
+                           "shift_high": [float(d.shift.high) for d in res.drivers],
+                           "within_noise": [bool(d.within_noise) for d in res.drivers]})
+    df.index = pd.RangeIndex(1, len(df) + 1, name="rank")
+    df.attrs["result"] = res
+    return df
+
+
+def drivers_figure(table: pd.DataFrame):
+    """The chart ``rossim drivers`` draws for a :func:`drivers` table: a tornado chart of the
+    shifts, or the bar chart of the indices (a matplotlib Figure)."""
+    from . import figures
+    from .analysis import drivers as oat
+    from .analysis import sensitivity
+
+    res = table.attrs.get("result")
+    if res is None:
+        raise ValueError("expected a table made by rossim.drivers (its attrs['result'] is missing)")
+    data = sensitivity.figure_data(res) if isinstance(res, sensitivity.Indices) else oat.tornado_data(res)
+    return figures.tornado_figure(**data)

@@ -172,3 +172,20 @@ def test_cli_sobol_bad_count_one_line_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "at least 20" in err[0]
     assert not (tmp_path / "o").exists()
+
+
+def test_the_library_gives_both_methods_as_tables_and_figures():
+    import rossim
+
+    sc = planted()
+    oat = rossim.drivers(sc, "phase_1_complete.p90", n=60, workers=1)
+    assert list(oat["input"]) == [HUGE, TINY] and oat.loc[1, "shift"] < -600 and not oat.loc[1, "within_noise"]
+    idx = rossim.drivers(sc, "phase_1_complete.p50", method="sobol", n=100)
+    assert list(idx["input"]) == [HUGE, TINY] and idx.loc[1, "index"] > 0.9 and idx.loc[2, "within_noise"]
+    for table in (oat, idx):
+        fig = rossim.drivers_figure(table)
+        assert len(fig.axes[0].patches) == 2  # a bar per input
+    plain = idx.copy()
+    plain.attrs = {}
+    with pytest.raises(ValueError, match="rossim.drivers"):
+        rossim.drivers_figure(plain)
