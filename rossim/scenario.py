@@ -494,6 +494,8 @@ class CrewFlight(_Flight):
     stay_days: Number | None = Field(None, ge=MIN_CYCLE_DAYS,
                                      description="days docked (default: the ship's docked life)")
     handover_days: Number | None = Field(None, ge=0, description="overlap of the two crews (handover)")
+    relieves: list[Key] | None = Field(None, description="handover: the earlier crew flights (names) whose "
+                                       "crews it relieves (default: every resident crew aboard)")
 
 
 class CargoFlight(_Flight):
@@ -1371,8 +1373,26 @@ def _check_manifest(s: Scenario, add) -> None:
                         f"docked ({ship.docked_life_days:g} days)")
                 if f.handover_days is not None and f.mode != "handover":
                     add(f"{prefix}.handover_days", 'an overlap of crews needs mode = "handover"')
+                _check_relieves(s, add, j, f)
     if s.station.handover_crew_max and not any(f.mode == "handover" for f in s.crew_flights):
         add("station.handover_crew_max", 'applies to crew flights with mode = "handover"; there are none')
+
+
+def _check_relieves(s: Scenario, add, j: int, f) -> None:
+    """``relieves`` of crew flight ``j``: a handover's, naming earlier handover flights."""
+    if f.relieves is None:
+        return
+    field = f"crew_flights.{j}.relieves"
+    if f.mode != "handover":
+        add(field, 'relieving crews needs mode = "handover"')
+        return
+    earlier = {g.name or f"{g.ship}:{g.date}": g for g in s.crew_flights[:j]}
+    for k, name in enumerate(f.relieves):
+        g = earlier.get(name)
+        if g is None:
+            add(f"{field}.{k}", f"no earlier crew flight named {name!r} (it must come before this one)")
+        elif g.mode != "handover" or g.date > f.date:
+            add(f"{field}.{k}", f"flight {name!r} is not an earlier handover flight (mode and date)")
 
 
 def _check_drop(s: Scenario, add) -> None:

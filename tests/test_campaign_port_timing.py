@@ -13,7 +13,7 @@ import pytest
 
 from rossim import campaign, montecarlo
 from rossim.errors import InputError
-from test_campaign_manifest import RELOCATE, VISIT, events, run, sc_of
+from test_campaign_manifest import NO_CREW, RELOCATE, VISIT, aboard_at, events, run, sc_of
 
 FAST = ["launch_vehicles.heavy.min_days_between_flights=0.0", 'crew_ships.capsule.ports=["a.y"]']
 #: The same, the capsule kept off a.y (where B moves).
@@ -160,3 +160,72 @@ def test_launched_of_a_module_present_at_the_start_is_refused():
         sc_of(C, FAST + ["modules.a.present_at_start=true",
                          'modules.b.departs_after={event = "launched", module = "a"}'])
     assert "never launches" in str(exc.value)
+
+
+# ------------------------------------------------------------------ handovers that relieve named crews
+TINY_STATION = "[station]\npower_base_kw = 0.0\npower_per_crew_kw = 1.0\n"  # replaced by RESIDENTS'
+RESIDENTS = """
+[station]
+handover_crew_max = 6
+
+[[crew_flights]]
+name = "h1"
+date = 2030-02-20
+launch_utc = 06:00:00
+ship = "capsule"
+crew = 2
+mode = "handover"
+
+[[crew_flights]]
+name = "h2"
+date = 2030-02-22
+launch_utc = 06:00:00
+ship = "capsule"
+crew = 1
+mode = "handover"
+relieves = []                     # joins h1
+
+[[crew_flights]]
+name = "h3"
+date = 2030-03-02
+launch_utc = 06:00:00
+ship = "capsule"
+crew = 2
+mode = "handover"
+handover_days = 3.0
+"""
+
+
+def test_a_handover_relieves_only_the_crews_it_names():
+    """Residents of 2 (h1, docked day 50.5) and 1 (h2, 52.5): 3 aboard (room for 4 since B's
+    commissioning on day 44). h3 (2 crew, day 60.5) relieves h1 only: 5 aboard for the 3-day
+    overlap (within handover_crew_max 6 and the 9 return seats), then h1 leaves and 3 stay (h2
+    and h3), as the ISS's third crew member stayed through Soyuz handovers. By default h3
+    relieves every resident: 2 aboard after the overlap."""
+    base = NO_CREW.replace(TINY_STATION, "")
+    named = run(RESIDENTS.replace('handover_days = 3.0', 'handover_days = 3.0\nrelieves = ["h1"]'), base=base)
+    assert [aboard_at(named, t) for t in (50.4, 50.5, 52.5, 60.5, 63.4, 63.5)] == [0, 2, 3, 5, 5, 3]
+    assert events(named, "crew_departed", "h1") == [(63.5, "h1", "2 crew (handover)")]
+    assert events(named, "crew_departed", "h2") == [(252.5, "h2", "1 crew")]  # its ship's 200-day life
+    everyone = run(RESIDENTS, base=base)
+    assert [aboard_at(everyone, t) for t in (60.5, 63.5)] == [5, 2]
+
+
+@pytest.mark.parametrize("relieves, needle", [
+    ('["h9"]', "no earlier crew flight named 'h9'"),
+    ('["h3"]', "no earlier crew flight named 'h3'"),
+])
+def test_bad_relieves_are_refused(relieves, needle):
+    station = TINY_STATION
+    with pytest.raises(InputError) as exc:
+        sc_of(RESIDENTS.replace('handover_days = 3.0', f'handover_days = 3.0\nrelieves = {relieves}'),
+              base=NO_CREW.replace(station, ""))
+    assert exc.value.field == "crew_flights.2.relieves.0" and needle in str(exc.value)
+
+
+def test_relieves_needs_a_handover():
+    station = TINY_STATION
+    with pytest.raises(InputError) as exc:
+        sc_of(RESIDENTS.replace('crew = 1\nmode = "handover"', 'crew = 1\nmode = "visit"'),
+              base=NO_CREW.replace(station, ""))
+    assert exc.value.field == "crew_flights.1.relieves" and "handover" in str(exc.value)

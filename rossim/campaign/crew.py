@@ -270,7 +270,9 @@ class CrewRotation:
         safe and the flight flies again), meet the station, dock.
 
         A visit's crew stays ``stay_days``. A handover's crew is a resident: it relieves the
-        residents aboard (the crews of earlier handover flights), and stays until relieved in turn
+        residents aboard (the crews of earlier handover flights; only those it names when it gives
+        ``relieves``, so that several resident crews overlap, each relieved in turn: ISS crews of
+        two or three and a third member rotated by the Shuttle), and stays until relieved in turn
         or its stay ends. The arriving crew takes the room the relieved crews leave
         (``min(crew, habitable - others + relieved)``). When the station may hold both crews for
         a short overlap (``station.handover_crew_max``, and the return seats of every docked ship,
@@ -305,7 +307,8 @@ class CrewRotation:
             if port is None:
                 self.log("flight_cancelled", f.name, "its port has left the station; returns")
                 return
-        residents = [c for c in self.residents if c.n and not c.leaving] if f.handover else []
+        residents = [c for c in self.residents if c.n and not c.leaving
+                     and (f.relieves is None or c.ship_id in f.relieves)] if f.handover else []
         relieved = sum(c.n for c in residents)
         others = self.crew_aboard
         self.station.dock_crew_ship(f.seats)

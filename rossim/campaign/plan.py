@@ -200,6 +200,7 @@ class CrewFlightPlan(FlightPlan):
     handover: bool
     stay_days: float                  # at most the ship's docked life
     overlap_days: float               # handover: both crews aboard this long
+    relieves: frozenset[str] | None = None  # handover: the flights it relieves (None: every resident)
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,7 +366,8 @@ def _crew_flights(sc: Scenario) -> tuple[CrewFlightPlan, ...]:
         stay = ship.docked_life_days if f.stay_days is None else f.stay_days  # validated: within it
         out.append(CrewFlightPlan(**_flight(sc, f, ship), seats=ship.seats, crew=f.crew,
                                   handover=f.mode == "handover", stay_days=float(stay),
-                                  overlap_days=float(f.handover_days or 0.0)))
+                                  overlap_days=float(f.handover_days or 0.0),
+                                  relieves=frozenset(f.relieves) if f.relieves is not None else None))
     return tuple(out)
 
 
