@@ -96,6 +96,13 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--workers", type=_positive_int, help=WORKERS_HELP)
     out_args(sp, "runs/<scenario name>")
     sp.add_argument("--no-report", action="store_true", help="do not write report.html")
+    sp.add_argument("--precision-days", type=_float, metavar="D",
+                    help="instead of -n: add replications in rounds until every milestone median within the "
+                         "horizon (or those of --precision-of) is known to +-D days (95 %%)")
+    sp.add_argument("--precision-of", action="append", default=[], metavar="MILESTONE",
+                    help="the milestone whose median --precision-days watches (repeatable; default: all reached)")
+    sp.add_argument("--max-replications", type=_positive_int, default=100_000, metavar="N",
+                    help="most replications --precision-days may run (default: 100000)")
     sp.add_argument("--where", action="append", default=[], metavar="EXPR",
                     help="keep only the replications where EXPR holds (repeatable: all must hold): "
                          "NAME OP VALUE, NAME a count (launch_failures.<vehicle>, scrubs.<site>, "
@@ -291,7 +298,15 @@ def cmd_run(args) -> int:
 
         conditions = where.parse_all(args.where, sc)
     dest = _destination(args, sc.name, [args.scenario])
-    ens = run_ensemble(sc, args.replications, args.seed, args.workers)
+    reached = None
+    if args.precision_days is not None:
+        reached = _run_to_precision(args, sc)
+        ens = reached.ensemble
+        dest.provenance.update(precision=reached.to_json())
+    else:
+        if args.precision_of:
+            raise InputError("--precision-of needs --precision-days", source="--precision-of")
+        ens = run_ensemble(sc, args.replications, args.seed, args.workers)
     dest.provenance.update(seed=ens.seed, replications=ens.n, workers=ens.workers)
     selection = None
     if conditions is not None:
@@ -307,6 +322,8 @@ def cmd_run(args) -> int:
 
             report.write_run_report(tmp)
     _print_summary(summary)
+    if reached is not None:
+        _print_precision(reached)
     if selection is not None:
         _out.print(f"{selection['selected']} of {selection['of']} replications selected "
                    f"(--where {' and '.join(selection['where'])})")
@@ -314,6 +331,23 @@ def cmd_run(args) -> int:
     return 0
 
 
+def _run_to_precision(args, sc):
+    """``run --precision-days``: rounds of replications until the medians are that precise."""
+    from . import precision
+    if args.replications is not None:
+        raise InputError("give either -n or --precision-days, not both", source="--precision-days")
+    with _progress(f"{sc.name}: replications until medians are known to +-{args.precision_days:g} days") as bar:
+        task = bar.add_task("run", total=None)
+        return precision.run_until(sc, args.precision_days, args.precision_of, args.max_replications, args.seed,
+                                   args.workers,
+                                   progress=lambda done, planned: bar.update(task, completed=done, total=planned))
+def _print_precision(reached) -> None:
+    widths = ", ".join(f"{k} +-{v:.0f} d" if math.isfinite(v) else f"{k} not bounded"
+                       for k, v in reached.half_widths.items())
+    how = (f"reached after {reached.ensemble.n:,} replications" if reached.reached else
+           f"NOT reached: stopped at the cap of {reached.ensemble.n:,} replications (--max-replications)")
+    _out.print(f"precision +-{reached.target_days:g} days {how} (rounds {', '.join(f'{r:,}' for r in reached.rounds)}); "
+               f"medians: {widths}")
 def _destination(args, name: str | None, inputs: list[str], suffix: str = ""):
     """Check ``--out`` (or the default ``runs/<name><suffix>``) before any work starts, with
     what the manifest will record about this command."""

@@ -445,10 +445,11 @@ def worker_count(requested: int | None, chunks: int) -> int:
     return max(0, min(wanted, cores(), chunks))
 
 
-def _chunks(n: int, workers: int) -> list[range]:
-    """Replications 0..n-1 in chunks: ~8 a worker (balance), at most 250 (progress, memory)."""
+def _chunks(n: int, workers: int, first: int = 0) -> list[range]:
+    """Replications first..first+n-1 in chunks: ~8 a worker (balance), at most 250 (progress,
+    memory)."""
     chunk = max(1, min(250, math.ceil(n / (max(workers, 1) * 8))))
-    return [range(i, min(i + chunk, n)) for i in range(0, n, chunk)]
+    return [range(first + i, first + min(i + chunk, n)) for i in range(0, n, chunk)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -458,8 +459,10 @@ def _chunks(n: int, workers: int) -> list[range]:
 
 def run(scenario: Scenario, n: int | None = None, seed: int | None = None, workers: int | None = None,
         executor: Executor | None = None, progress: Callable[[int, int], None] | None = None,
-        memory_limit_bytes: int | None = None) -> Ensemble:
-    """Run ``n`` replications of ``scenario`` (defaults from ``[simulation]``).
+        memory_limit_bytes: int | None = None, first: int = 0) -> Ensemble:
+    """Run ``n`` replications of ``scenario`` (defaults from ``[simulation]``): those numbered
+    ``first`` .. ``first + n - 1`` (replication i always from its own stream, :func:`stream`, so
+    the ensembles of 0..k-1 and k..n-1 together are the ensemble of 0..n-1).
 
     ``workers``: local processes, at most the cores and the chunks of work (default: all cores;
     1 runs in this process). ``executor``: a :class:`concurrent.futures.Executor` to use instead,
@@ -478,9 +481,9 @@ def run(scenario: Scenario, n: int | None = None, seed: int | None = None, worke
     seed = scenario.simulation.seed if seed is None else seed
     check_size(scenario, n, seed, limit=memory_limit_bytes)
     if executor is not None:
-        chunks = _chunks(n, workers or cores())
+        chunks = _chunks(n, workers or cores(), first)
     else:
-        chunks = _chunks(n, min(workers or cores(), cores()))
+        chunks = _chunks(n, min(workers or cores(), cores()), first)
         workers = worker_count(workers, len(chunks))
     results: list[list[Replication]] = [None] * len(chunks)  # type: ignore[list-item]
     done = 0

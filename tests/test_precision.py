@@ -1,0 +1,78 @@
+"""rossim run --precision-days: rounds of replications until the medians are known to +-D days.
+On the planted scenario phase 1 completes ~12 days after a slip uniform on 0-2000 days, so its
+median's 95 % interval is about +-1.96 * 2000 * sqrt(0.25 / n) = 1960 / sqrt(n) days wide on each
+side: +-100 days needs about 384 replications."""
+
+import json
+
+import numpy as np
+import pytest
+
+from rossim import ensemble, precision
+from rossim.cli import main
+from rossim.errors import InputError
+from test_drivers import PLANTED, planted
+
+WATCH = ["phase_1_complete"]
+
+
+def test_stops_when_the_median_is_that_precise_and_not_before():
+    sc = planted(["simulation.replications=1000"])
+    r = precision.run_until(sc, 100.0, WATCH, workers=1)
+    assert r.reached and not r.capped and r.half_widths["phase_1_complete"] <= 100.0
+    assert 250 <= r.ensemble.n <= 1000  # ~384 expected (module docstring)
+    # the round before did not have it
+    before = ensemble.run(sc, n=r.rounds[-2], workers=1)
+    assert precision.half_width_days(before.milestone_days("phase_1_complete"))[1] > 100.0
+    # and the result is `rossim run -n N` for the count it stopped at, replication by replication
+    plain = ensemble.run(sc, n=r.ensemble.n, workers=2)
+    np.testing.assert_array_equal(r.ensemble.milestone_days("phase_1_complete"), plain.milestone_days("phase_1_complete"))
+    assert [x.events for x in r.ensemble.replications] == [x.events for x in plain.replications]
+
+
+def test_the_same_whatever_the_workers():
+    sc = planted(["simulation.replications=1000"])
+    a = precision.run_until(sc, 150.0, WATCH, workers=1)
+    b = precision.run_until(sc, 150.0, WATCH, workers=2)
+    assert a.rounds == b.rounds and a.half_widths == b.half_widths
+
+
+def test_the_cap_stops_it_and_says_so():
+    r = precision.run_until(planted(["simulation.replications=1000"]), 10.0, WATCH, max_replications=300, workers=1)
+    assert r.capped and not r.reached and r.ensemble.n == 300 and r.rounds[-1] == 300
+
+
+def test_a_median_after_the_horizon_is_not_watched_unless_asked():
+    # phase 1 by 2031-01-01: ~15 % of the replications reach it, the median is after the horizon
+    sc = planted(["simulation.replications=1000", "simulation.horizon=2031-01-01"])
+    r = precision.run_until(sc, 30.0, workers=1)
+    assert "phase_1_complete" not in r.half_widths
+    asked = precision.run_until(sc, 30.0, WATCH, max_replications=400, workers=1)
+    assert asked.half_widths["phase_1_complete"] == np.inf and asked.capped
+
+
+@pytest.mark.parametrize("days", [0.0, -3.0, float("nan"), float("inf")])
+def test_bad_precision_refused(days):
+    with pytest.raises(InputError, match="positive number of days"):
+        precision.run_until(planted(), days)
+
+
+def test_cli(tmp_path, capsys):
+    path = tmp_path / "planted.toml"
+    path.write_text(PLANTED.replace("replications = 20", "replications = 1000"))
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--precision-days", "150", "--precision-of", "phase_1_complete",
+                 "--out", str(out), "--no-report", "--workers", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "precision +-150 days reached after" in printed
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["precision"]["reached"] and manifest["replications"] == manifest["precision"]["replications"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["replications"] == manifest["replications"]
+    for argv, message in ((["--precision-days", "9", "-n", "10"], "either -n or --precision-days"),
+                          (["--precision-days", "9", "--precision-of", "nope"], "unknown milestone 'nope'"),
+                          (["--precision-of", "phase_1_complete"], "needs --precision-days")):
+        code = main(["run", str(path), "--out", str(tmp_path / "x"), *argv])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(err) == 1 and message in err[0], err
+        assert not (tmp_path / "x").exists()
