@@ -327,6 +327,8 @@ figure{margin:1.2em 0}figure img{max-width:100%;border:1px solid #ddd}figcaption
 pre{background:#f6f6f6;border:1px solid #ddd;padding:.8em;overflow-x:auto;font-size:.8em;white-space:pre}
 .note{color:#555;font-size:.9em}details{margin:.6em 0}summary{cursor:pointer;font-weight:bold}
 td:first-child{min-width:14em}.wide{overflow-x:auto}table.nowrap td:not(:first-child){white-space:pre}
+.num{white-space:nowrap}table.comparison th,table.comparison td{overflow-wrap:anywhere}
+table.comparison td:first-child{min-width:10em}
 """
 
 _e = html.escape
@@ -350,16 +352,19 @@ def _figure_html(caption: str, path: Path) -> str:
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]], classes: Sequence[Sequence[str]] | None = None,
-           nowrap: bool = False) -> str:
+           nowrap: bool = False, whole: Sequence[int] = ()) -> str:
     """An HTML table; ``nowrap``: cells other than the first keep their lines (break only at
-    newlines: a date is never cut at its hyphens)."""
+    newlines: a date is never cut at its hyphens); ``whole``: the columns whose cells break only
+    around " – " (a range of dates: each date kept whole)."""
     h = "".join(f"<th>{_e(x)}</th>" for x in header)
     body = []
     for k, r in enumerate(rows):
         cells = []
         for j, x in enumerate(r):
             cls = classes[k][j] if classes else ""
-            cells.append(f'<td class="{cls}">{_e(str(x))}</td>' if cls else f"<td>{_e(str(x))}</td>")
+            text = (" – ".join(f'<span class="num">{_e(part)}</span>' for part in str(x).split(" – "))
+                    if j in whole else _e(str(x)))
+            cells.append(f'<td class="{cls}">{text}</td>' if cls else f"<td>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     attr = ' class="nowrap"' if nowrap else ""
     return f"<table{attr}><thead><tr>{h}</tr></thead><tbody>{''.join(body)}</tbody></table>"
@@ -566,19 +571,47 @@ def write_run_report(folder: str | Path, svg: bool = False) -> Path:
     return path
 
 
+#: Most scenarios whose comparison table keeps a Δ and a "better" column per scenario; with more,
+#: each scenario's Δ and verdict go under its value (one column per scenario), so that the table
+#: fits a 1280 px page.
+SIDE_BY_SIDE_MAX = 2
+
+
+def _cell(text: str, cls: str = "", verdict: str = "") -> str:
+    """A comparison cell: each line of ``text`` kept whole (numbers: no break inside a line), then
+    ``verdict`` (text, may wrap) on a line of its own."""
+    parts = [f'<span class="num">{_e(line)}</span>' for line in text.split("\n") if line]
+    if verdict:
+        parts.append(f'<span class="{cls}">{_e(verdict)}</span>' if cls else _e(verdict))
+    return "<td>" + "<br>".join(parts) + "</td>"
+
+
 def _comparison_table(comp: Comparison) -> str:
+    """The comparison as HTML: a Δ and a "better" column per other scenario when there are at most
+    :data:`SIDE_BY_SIDE_MAX` scenarios, else one column per scenario with its Δ and verdict under
+    its value. Numbers never break inside a line; labels and names wrap (``overflow-wrap``)."""
     labels = comp.labels
+    side = len(labels) <= SIDE_BY_SIDE_MAX
     header = ["metric", *labels]
-    for lb in labels[1:]:
-        header += [f"Δ {lb} − {labels[0]}", "better"]
-    rows, classes = [], []
+    if side:
+        for lb in labels[1:]:
+            header += [f"Δ {lb} − {labels[0]}", "better"]
+    body = []
     for row, vals, ds in table_rows(comp, sep="\n"):
-        rows.append([row.label.replace(": median date", ": median ± MC error [10 % – 90 %]"), *vals, *ds])
-        cls = [""] * (1 + len(vals))
+        name = row.label.replace(": median date", ": median ± MC error [10 % – 90 %]")
+        cells = [f"<td>{_e(name)}</td>", _cell(vals[0])]
         for i in range(1, len(labels)):
-            cls += ["", "better" if row.better[i] not in ("", "same", WITHIN_NOISE) else ""]
-        classes.append(cls)
-    return _table(header, rows, classes, nowrap=True)
+            delta, better = ds[2 * i - 2], ds[2 * i - 1]
+            cls = "better" if better not in ("", "same", WITHIN_NOISE) else ""
+            if side:
+                cells += [_cell(vals[i]), _cell(delta), _cell("", cls, better)]
+            else:
+                cells.append(_cell(vals[i] + (f"\nΔ {delta}" if delta else ""), cls,
+                                   f"{better} better" if cls else better))
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    h = "".join(f"<th>{_e(x)}</th>" for x in header)
+    return (f'<div class="wide"><table class="comparison"><thead><tr>{h}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table></div>")
 
 
 def _comparison_report(folder: Path, svg: bool) -> Path:
@@ -596,7 +629,7 @@ def _comparison_report(folder: Path, svg: bool) -> Path:
             "(their 95 % intervals from the replications), so another seed could reverse it.</p>",
             _table(["scenario", "title", "replications", "seed", "simulated"],
                    [[r.label, r.title, str(r.n), str(r.summary.get("seed")),
-                     f"{r.summary['start']} – {r.summary['horizon']}"] for r in runs])]
+                     f"{r.summary['start']} – {r.summary['horizon']}"] for r in runs], whole=(4,))]
     if comp.instrument:
         spans = {r.label: _coverage_span_h(r.coverage) for r in runs if r.coverage}
         span_txt = ", ".join(f"{k}: {v / 24:g} d" for k, v in spans.items() if v)
@@ -631,7 +664,10 @@ def write_coverage_report(folder: str | Path, svg: bool = False) -> Path:
             curves.append(figures.CoverageCurve(str(cov["scenario"]), inst, c[0], c[1], _coverage_span_h(cov)))
     figs = []
     if curves:
-        fig = figures.coverage_time_figure(curves, title=f"Coverage of Russia over time — {title}")
+        from . import maps
+
+        fig = figures.coverage_time_figure(curves, title=f"Coverage of Russia over time — {title}",
+                                           note=maps.overrides_stamp(cov.get("overrides")))
         figs.append(("Coverage of Russia over time", _save(fig, folder, "fig_coverage_time", svg)))
     figs += _extra_pngs(folder, None, {p.resolve() for _, p in figs})
     orbit = cov.get("orbit") or {}

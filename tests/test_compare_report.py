@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import csv
 import datetime as dt
+import html
 import io
 import json
 import re
@@ -304,7 +305,9 @@ def test_terminal_table_fits_the_width(compared, width, long_labels):
                 assert v in text
     if width >= 120 and not long_labels:  # wide enough for the scenarios side by side
         line = next(s for s in lines if s.lstrip().startswith("Crew capacity ≥ 4"))
-        assert line.count(" ±") == 2 and re.search(r"[+-][\d,]+ d ", line)
+        _, vals, ds = next(t for t in compare.table_rows(comp, sep="\n")
+                           if (t[0].key, t[0].statistic) == ("capacity_4", "p50"))
+        assert all(v.split("\n")[0] in line for v in vals) and ds[0] in line and ds[1] in line
 
 
 # ------------------------------------------------------------------------------ figures and report
@@ -350,6 +353,58 @@ def test_comparison_figures_and_report(compared):
     assert "Comparison table" in page and "ross_high_latitude" in page and "ros_iss_orbit" in page
     for sc in (HL, ISS):  # each scenario's file, escaped, for the record
         assert scenario.load(sc).scenario.title.replace("&", "&amp;") in page
+
+
+CHROMIUM = next((shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
+#: Measures the page once laid out: the document's scroll width, the viewport's width and the
+#: rightmost edge of any table, written into the DOM that --dump-dom prints.
+_MEASURE = """<script>window.addEventListener("load", () => {
+  const right = Math.max(0, ...[...document.querySelectorAll("table")].map(t => t.getBoundingClientRect().right));
+  document.body.setAttribute("data-measured", [document.documentElement.scrollWidth,
+    document.documentElement.clientWidth, Math.ceil(right)].join(" "));
+});</script>"""
+
+
+def _layout_at_1280px(page: Path, tmp_path: Path) -> tuple[int, int, int]:
+    """(document scroll width, viewport width, rightmost table edge) of ``page`` in headless
+    Chromium with a 1280 px wide window (a copy of the page with a measuring script)."""
+    import subprocess
+
+    probe = tmp_path / f"measured_{page.parent.name}.html"
+    probe.write_text(page.read_text().replace("</body>", _MEASURE + "</body>"))
+    out = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,900",
+                          "--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    m = re.search(r'data-measured="(\d+) (\d+) (\d+)"', out)
+    assert m, out[-2000:]
+    return tuple(int(x) for x in m.groups())
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium here to render the report (apt install chromium)")
+@pytest.mark.parametrize("n_scenarios", [2, 3])
+def test_report_fits_a_1280px_page(compared, tmp_path, n_scenarios):
+    """report.html of a comparison, its table included, fits a 1280 px window in headless Chromium
+    (no horizontal scrolling, no table past the viewport) with two scenarios and with three, with
+    labels longer than any column."""
+    folder = tmp_path / "cmp"
+    folder.mkdir()
+    names = ["ross_high_latitude", "ros_iss_orbit", "ross_high_latitude"][:n_scenarios]
+    runs = []
+    for k, name in enumerate(names):
+        label = f"label_{k}_much_longer_than_a_column_for_{name}"
+        shutil.copytree(compared / name, folder / label, ignore=shutil.ignore_patterns("report.html", "fig_*"))
+        runs.append(compare.read_run(folder / label, label))
+    compare.write_comparison(folder, compare.compare_runs(runs))
+    from rossim import report
+
+    page = report.write_report(folder)
+    scroll, viewport, right = _layout_at_1280px(page, tmp_path)
+    assert 1200 <= viewport <= 1280  # the window's width less a scroll bar
+    assert scroll <= viewport and right <= viewport, (scroll, viewport, right)
+    text = page.read_text()
+    for _, vals, _ in compare.table_rows(compare.compare_runs(runs), sep="\n"):
+        for v in vals:  # every number whole, in a span that does not break
+            for line in v.split("\n"):
+                assert f'<span class="num">{html.escape(line)}</span>' in text
 
 
 def test_scenario_reports_in_comparison(compared):
