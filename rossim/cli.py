@@ -190,9 +190,10 @@ def _parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("backtest", help="forecast past stations' module dates with a slip prior and score it")
     sp.add_argument("--prior", dest="priors", action="append", default=[], metavar="SPEC",
-                    help="a named prior (visiting-vehicles-2017, fitted, fitted-lognormal, fitted-days) or "
-                         "a TOML table such as '{ dist = \"weibull\", shape = 1.4, scale = 0.5, p_zero = 0.07, "
-                         "unit = \"lead\" }'; repeatable (default: visiting-vehicles-2017 and fitted)")
+                    help="a named prior (visiting-vehicles-2017, fitted, fitted-lognormal, fitted-days, "
+                         "fitted-modules) or a TOML table such as '{ dist = \"weibull\", shape = 1.4, "
+                         "scale = 0.5, p_zero = 0.07, unit = \"lead\" }'; repeatable (default: "
+                         "visiting-vehicles-2017 and fitted)")
     sp.add_argument("--data", metavar="CSV", help="plan-vs-actual table (default: the shipped "
                                                   "rossim/data/history/plan_vs_actual.csv)")
     sp.add_argument("--out", help="write forecasts.csv and calibration.png into this new folder (or an earlier "
@@ -801,7 +802,8 @@ def calibration(scores):
                                                np.asarray(cov.high), s.percentile))
     n = len(scores[0].history)
     return figures.calibration_figure(curves, f"Backtest of the slip prior: {n} past launches forecast from their "
-                                              "plans\n(fitted priors: fitted leave one programme out)")
+                                              "plans\n(a fitted prior forecasts each programme from a fit to the "
+                                              "other programmes)")
 
 
 def backtest_csv(scores) -> str:
