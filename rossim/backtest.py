@@ -219,11 +219,13 @@ class SlipPrior:
 
 @dataclass(frozen=True)
 class FitRecipe:
-    """A prior to be fitted to the record: ``family`` "weibull" or "lognormal", per lead or in days."""
+    """A prior to be fitted to the record: ``family`` "weibull" or "lognormal", per lead or in
+    days, to the flights of the ``kinds`` given (default: all)."""
 
     name: str
     family: str = "weibull"
     per_lead: bool = True
+    kinds: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -281,6 +283,7 @@ NAMED_PRIORS: dict[str, SlipPrior | FitRecipe] = {
     "fitted": FitRecipe("fitted", "weibull", True),
     "fitted-lognormal": FitRecipe("fitted-lognormal", "lognormal", True),
     "fitted-days": FitRecipe("fitted-days", "weibull", False),
+    "fitted-modules": FitRecipe("fitted-modules", "weibull", True, kinds=("module",)),
 }
 
 
@@ -381,14 +384,17 @@ class Scores:
 def backtest(history: History, prior: SlipPrior | FitRecipe) -> Scores:
     """Forecast each flight of ``history`` (use :func:`one_plan_per_flight` first) with ``prior``.
     A :class:`FitRecipe` is fitted leave one programme out: a programme's flights are scored with
-    the prior fitted to all other programmes."""
+    the prior fitted to all other programmes (to their flights of the recipe's kinds)."""
     n = len(history)
     if isinstance(prior, SlipPrior):
         priors = (prior,) * n
     else:
         per = {}
         for programme in np.unique(history.programme):
-            rest = history.take(history.programme != programme)
+            keep = history.programme != programme
+            if prior.kinds is not None:
+                keep &= np.isin(history.kind, prior.kinds)
+            rest = history.take(keep)
             per[programme] = fit(rest.slip_days, rest.lead_days, prior).prior
         priors = tuple(per[p] for p in history.programme)
     pit = np.empty(n)
