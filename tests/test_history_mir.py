@@ -207,6 +207,22 @@ def test_mir_person_days_per_year_within_ten_percent(mir_run):
         assert abs(model - truth) <= 0.01 * truth, (year, model, truth)
 
 
+def test_mir_hosting_milestones_match_the_record(mir_run):
+    """hosting_N (at least N aboard at noon and on at least 90 % of the next 365 days, the window
+    within the horizon) for Mir's resident crews of two and three, against a day-by-day count of
+    ABOARD: two routinely from 7 Feb 1987 (Soyuz TM-2), three from 10 Jan 1994 (Soyuz TM-18)."""
+    with (mir_run / "replications.csv").open(encoding="utf-8", newline="") as fh:
+        row = next(csv.DictReader(fh))
+    days = [D(1986, 2, 1) + dt.timedelta(days=i) for i in range((LATER - D(1986, 2, 1)).days)]
+    crew = np.array([aboard_on(d) for d in days])
+    for level, expected in ((2, D(1987, 2, 7)), (3, D(1994, 1, 10))):
+        at_least = crew >= level
+        ahead = np.array([at_least[i:i + 365].sum() for i in range(len(days) - 365 + 1)])
+        first = days[int(np.argmax(at_least[:ahead.size] & (ahead >= 0.9 * 365)))]
+        assert first == expected
+        assert abs((D.fromisoformat(row[f"hosting_{level}_date"]) - first).days) <= 1, level
+
+
 def test_mir_crew_less_gaps(mir):
     """Mir was empty from 16 Jul 1986 to Feb 1987 and from 27 Apr to 7 Sep 1989
     (history-sources.md#mir-orbit, #mir-crew-timeline)."""
