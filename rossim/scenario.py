@@ -1410,19 +1410,34 @@ def _check_drop(s: Scenario, add) -> None:
                 break
 
 
+def _manifest_only(s: Scenario, kind: str, sid: str, ship) -> bool:
+    """Whether ship ``sid`` flies only dated flights of the manifest (at least one; not the
+    rotation policy's ship, no periodic cargo flights). Such a ship may use a port that a module
+    takes for good later (a Soyuz at Zarya's nadir port before Rassvet): the module, coming
+    later, waits for the port as for any other."""
+    flights = s.crew_flights if kind == "crew_ships" else s.cargo_flights
+    if not any(f.ship == sid for f in flights):
+        return False
+    if kind == "crew_ships":
+        return s.crew is None or s.crew.ship != sid
+    return not ship.flights_per_year
+
+
 def _check_ships(s: Scenario, add) -> None:
-    """Ships dock at existing ports that no module takes; the crew policy's ship exists and can
+    """Ships dock at existing ports that no module takes (but a ship flown only by the manifest
+    may use one a module takes later: :func:`_manifest_only`); the crew policy's ship exists and can
     bring the crew aboard at the start home."""
     all_ports = {f"{mid}.{p}" for mid, m in s.modules.items() for p in m.ports}
     used = _docked_ports(s)
     for table, kind in ((s.crew_ships, "crew_ships"), (s.cargo_ships, "cargo_ships")):
         for sid, ship in table.items():
+            dated = _manifest_only(s, kind, sid, ship)
             for j, port in enumerate(ship.ports):
                 if port not in all_ports:
                     known = ", ".join(map(repr, sorted(all_ports)[:20])) or "none"
                     add(f"{kind}.{sid}.ports.{j}", f"no port {_short(port)}; ports are 'module.port' among "
                         f"{known}{', ...' * (len(all_ports) > 20)}")
-                elif port in used:
+                elif port in used and not (dated and not s.modules[used[port]].present_at_start):
                     add(f"{kind}.{sid}.ports.{j}", f"port {port!r} is where module {used[port]!r} docks")
     if s.crew is not None and _ref(add, "crew.ship", s.crew.ship, s.crew_ships, "crew ship"):
         ship = s.crew_ships[s.crew.ship]

@@ -13,7 +13,7 @@ import pytest
 
 from rossim import campaign, montecarlo
 from rossim.errors import InputError
-from test_campaign_manifest import NO_CREW, RELOCATE, VISIT, aboard_at, events, run, sc_of
+from test_campaign_manifest import NO_CREW, RELOCATE, TINY, VISIT, aboard_at, events, run, sc_of
 
 FAST = ["launch_vehicles.heavy.min_days_between_flights=0.0", 'crew_ships.capsule.ports=["a.y"]']
 #: The same, the capsule kept off a.y (where B moves).
@@ -229,3 +229,17 @@ def test_relieves_needs_a_handover():
         sc_of(RESIDENTS.replace('crew = 1\nmode = "handover"', 'crew = 1\nmode = "visit"'),
               base=NO_CREW.replace(station, ""))
     assert exc.value.field == "crew_flights.1.relieves" and "handover" in str(exc.value)
+
+
+def test_a_manifest_ship_may_use_a_port_a_module_takes_later():
+    """Soyuz at Zarya's nadir port until Rassvet came, in small: the capsule, flown only by the
+    manifest, docks at a.x (day 19.5, 30 days) before B, which takes a.x for good, is ready
+    (2030-03-02, day 60): a.x is free again from 49.5, and B claims it when ready, docks day 62. A ship
+    of the rotation policy may not (its flights have no dates to order)."""
+    visit = VISIT.replace('port = "a.y"', 'port = "a.x"')
+    r = run(visit, ["modules.b.ready=2030-03-02", 'crew_ships.capsule.ports=["a.x"]'])
+    assert events(r, "crew_arrived", "v1") == [(19.5, "v1", "2 crew")]
+    assert events(r, "docked", "b") == [(62.0, "b", "a.x")]
+    with pytest.raises(InputError) as exc:
+        sc_of("", ['crew_ships.capsule.ports=["a.x"]'], base=TINY)
+    assert exc.value.field == "crew_ships.capsule.ports.0" and "where module 'b' docks" in str(exc.value)
