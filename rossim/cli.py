@@ -184,6 +184,24 @@ def _parser() -> argparse.ArgumentParser:
                     help="refuse, before any work, a sweep estimated to take longer (default: 60)")
     out_args(sp, "runs/<scenario name>-sweep")
 
+    sp = sub.add_parser("discover", help="which region of a sweep's inputs meets a goal (PRIM and CART)")
+    sp.add_argument("sweep_dir", type=Path, metavar="SWEEP_DIR", help="a finished rossim sweep folder")
+    sp.add_argument("--goal", required=True, metavar="'COLUMN OP VALUE'",
+                    help="a column of sweep.csv compared with a date or a number, e.g. 'phase_2_complete.p50 <= "
+                    "2033-12-31' or 'capacity_4.p_by_deadline >= 0.5' (OP one of <= < >= > == !=)")
+    sp.add_argument("--threshold", type=_float, default=0.8,
+                    help="PRIM: the least density (share of a box's points meeting the goal) of the box chosen "
+                    "(default: 0.8)")
+    sp.add_argument("--peel-alpha", type=_float, default=0.05, help="PRIM: share of a box peeled at each step "
+                    "(default: 0.05)")
+    sp.add_argument("--paste-alpha", type=_float, default=0.05, help="PRIM: share pasted back at each step "
+                    "(default: 0.05)")
+    sp.add_argument("--mass-min", type=_float, default=0.05, help="PRIM: the smallest box, as a share of the "
+                    "points (default: 0.05)")
+    sp.add_argument("--max-boxes", type=_positive_int, default=3, help="PRIM: most boxes (covering; default: 3)")
+    sp.add_argument("--max-depth", type=_positive_int, default=3, help="CART: levels of the tree (default: 3)")
+    sp.add_argument("--svg", action="store_true", help="also write SVG figures")
+
     sp = sub.add_parser("report", help="write report.html for a run folder")
     sp.add_argument("run_dir", type=Path, metavar="DIR", help="a rossim run, coverage or comparison folder")
     sp.add_argument("--svg", action="store_true", help="also write SVG figures")
@@ -733,6 +751,31 @@ def _print_sweep(res, most: int = 20) -> None:
     _out.print(t)
 
 
+def cmd_discover(args) -> int:
+    from . import figures, folders
+    from .analysis import discover
+
+    folder = Path(args.sweep_dir)
+    table, paths = discover.read_sweep(folder)
+    res = discover.discover(table, paths, args.goal, threshold=args.threshold, peel_alpha=args.peel_alpha,
+                            paste_alpha=args.paste_alpha, mass_min=args.mass_min, max_boxes=args.max_boxes,
+                            max_depth=args.max_depth)
+    out = folder / discover.FOLDER
+    folders.check_destination(out, overwrite=True, option="SWEEP_DIR")  # an earlier discovery of rossim's only
+    sweep_manifest = {"path": str(folder), "manifest_sha256": folders.file_sha256(folder / folders.MANIFEST)}
+    dest = folders.Destination(out, True, {"command": ["rossim", *args.argv], "inputs": [sweep_manifest],
+                                           "goal": args.goal, "settings": res.settings})
+    with folders.output_dir(dest) as tmp:
+        discover.write(tmp, res)
+        for name, (draw, data) in discover.figure_data(res).items():
+            figures.save(getattr(figures, draw)(**data), tmp / name, svg=args.svg)
+    folders.refresh_manifest(folder)
+    for line in discover.summary_lines(res):
+        _out.print(line, soft_wrap=True)
+    _out.print(f"wrote {out}/")
+    return 0
+
+
 def ensemble_workers(requested) -> int:
     from . import ensemble
 
@@ -897,7 +940,7 @@ def main(argv: list[str] | None = None) -> int:
         args.argv = argv
         return {"run": cmd_run, "validate": cmd_validate, "coverage": cmd_coverage,
                 "compare": cmd_compare, "report": cmd_report, "drivers": cmd_drivers,
-                "sweep": cmd_sweep, "backtest": cmd_backtest}[args.command](args)
+                "sweep": cmd_sweep, "discover": cmd_discover, "backtest": cmd_backtest}[args.command](args)
     except InputError as exc:
         print(f"rossim: error: {exc}", file=sys.stderr)
         return 2

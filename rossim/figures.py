@@ -574,6 +574,169 @@ def occupancy_by_year_figure(items: Sequence[Occupancy], levels: Sequence[int] =
     return fig
 
 
+# ------------------------------------------------------------------------------ scenario discovery
+
+__all__ += ["DiscoveryInput", "prim_tradeoff_figure", "box_limits_figure", "pairs_figure"]
+
+#: Colours of points meeting and missing a goal (Okabe-Ito blue, vermillion).
+MET_COLORS = (COLORS[0], COLORS[1])
+
+
+@dataclasses.dataclass(frozen=True)
+class DiscoveryInput:
+    """One input of a sweep: its ``name``, its points' ``values`` (day numbers since 1970 for a
+    date input, ``is_date``), and each box's limits (``lower``, ``upper``; ±inf: none) with, if
+    given, their texts (``lower_text``, ``upper_text``; default: the limit's value)."""
+
+    name: str
+    values: np.ndarray
+    is_date: bool
+    lower: Sequence[float] = ()
+    upper: Sequence[float] = ()
+    lower_text: Sequence[str] = ()
+    upper_text: Sequence[str] = ()
+
+
+def _discovery_inputs(inputs) -> list[DiscoveryInput]:
+    return [i if isinstance(i, DiscoveryInput) else DiscoveryInput(**i) for i in inputs]
+
+
+def _input_value(inp: DiscoveryInput, v: float) -> str:
+    if inp.is_date:
+        return str(np.datetime64("1970-01-01", "D") + np.timedelta64(int(np.floor(v)), "D"))
+    return f"{v:.3g}"
+
+
+def _discovery_values(inp: DiscoveryInput) -> np.ndarray:
+    """The values as matplotlib numbers (dates as date numbers)."""
+    v = np.asarray(inp.values, dtype=float)
+    return v + float(mdates.date2num(np.datetime64("1970-01-01", "D"))) if inp.is_date else v
+
+
+def prim_tradeoff_figure(coverage: Sequence[float], density: Sequence[float], restricted: Sequence[int],
+                         chosen: int, boxes: Sequence[tuple[float, float]], title: str, note: str = "") -> Figure:
+    """PRIM's peeling trajectory: each box's coverage (x) and density (y), coloured by how many
+    inputs it restricts; the chosen box ringed, the final (pasted) boxes as stars."""
+    with matplotlib.rc_context(_RC):
+        fig = _figure(4.6)
+        ax = fig.subplots()
+        restricted = np.asarray(restricted, dtype=int)
+        levels = sorted(set(restricted.tolist()))
+        ax.plot(coverage, density, color="#999999", linewidth=0.8, zorder=1)
+        for k, c in zip(levels, _level_colors(levels) if len(levels) > 1 else [COLORS[0]]):
+            sel = restricted == k
+            ax.scatter(np.asarray(coverage)[sel], np.asarray(density)[sel], s=22, color=c, zorder=2,
+                       label=f"{k} input{'s' * (k != 1)} restricted")
+        ax.scatter([coverage[chosen]], [density[chosen]], s=140, facecolors="none", edgecolors="#000000",
+                   linewidths=1.4, zorder=3, label="chosen by the threshold")
+        for i, (c, d) in enumerate(boxes):
+            ax.scatter([c], [d], marker="*", s=170, color=COLORS[2 + i % 3], edgecolors="#000000", linewidths=0.6,
+                       zorder=4, label=f"box {i + 1} after pasting")
+        ax.set_xlabel("coverage: share of the goal-meeting points inside the box")
+        ax.set_ylabel("density: share of the box's points meeting the goal")
+        ax.set_xlim(max(0.0, min(coverage) - 0.05), 1.02)
+        ax.set_ylim(max(0.0, min(density) - 0.05), 1.02)
+        fig.legend(loc="outside right center", frameon=False)
+        fig.suptitle(title_text(title), x=0.01, ha="left", fontweight="bold")
+        if note:
+            fig.supxlabel(plain(note, 150, 3), x=0.01, ha="left", fontsize=8, color="#444444")
+    return fig
+
+
+def box_limits_figure(inputs: Sequence[DiscoveryInput], labels: Sequence[str], title: str, note: str = "") -> Figure:
+    """Each box's limits on every input, as a share of the input's range (0: its lowest value
+    in the sweep, 1: its highest), the limits written in the input's units. ``inputs``: :class:`DiscoveryInput` or dicts of its fields."""
+    inputs = _discovery_inputs(inputs)
+    n_in, n_box = len(inputs), len(labels)
+    with matplotlib.rc_context(_RC):
+        fig = _figure(1.4 + 0.55 * n_in * max(n_box, 1))
+        ax = fig.subplots()
+        rows = []
+        for i, inp in enumerate(inputs):
+            v = np.asarray(inp.values, dtype=float)
+            lo, hi = float(v.min()), float(v.max())
+            span = (hi - lo) or 1.0
+            for b in range(n_box):
+                y = (n_in - 1 - i) * (n_box + 0.6) + (n_box - 1 - b)
+                rows.append((y, inp.name if b == 0 else ""))
+                a = inp.lower[b] if b < len(inp.lower) else -np.inf
+                z = inp.upper[b] if b < len(inp.upper) else np.inf
+                left = (max(a, lo) - lo) / span if np.isfinite(a) else 0.0
+                right = (min(z, hi) - lo) / span if np.isfinite(z) else 1.0
+                ax.plot([0, 1], [y, y], color="#DDDDDD", linewidth=7, solid_capstyle="butt", zorder=1)
+                ax.plot([left, right], [y, y], color=COLORS[2 + b % 3] if n_box > 1 else COLORS[0], linewidth=7,
+                        solid_capstyle="butt", zorder=2, label=labels[b] if i == 0 else None)
+                for side, frac, val in ((0, left, a), (1, right, z)):
+                    given = (inp.lower_text if side == 0 else inp.upper_text)[b:b + 1]
+                    text = (given[0] if given else _input_value(inp, val)) if np.isfinite(val) else \
+                        _input_value(inp, lo if side == 0 else hi)
+                    ax.annotate(text, (frac, y), xytext=(0, 7), textcoords="offset points", fontsize=7.5,
+                                ha="left" if side == 0 else "right", va="bottom",
+                                color="#000000" if np.isfinite(val) else "#888888")
+        ax.set_yticks([r[0] for r in rows], [plain(r[1], 60) for r in rows], fontsize=8)
+        ax.set_xlim(-0.02, 1.02)
+        ax.set_ylim(-0.8, max(r[0] for r in rows) + 0.9)
+        ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0], ["lowest", "", "", "", "highest"])
+        ax.grid(axis="y", visible=False)
+        if n_box > 1:
+            fig.legend(loc="outside right center", frameon=False)
+        fig.suptitle(title_text(title), x=0.01, ha="left", fontweight="bold")
+        if note:
+            fig.supxlabel(plain(note, 150, 3), x=0.01, ha="left", fontsize=8, color="#444444")
+    return fig
+
+
+def pairs_figure(inputs: Sequence[DiscoveryInput], met: np.ndarray, title: str, note: str = "") -> Figure:
+    """Every pair of inputs as a scatter of the design points, coloured by whether they meet the
+    goal, with the first box's limits drawn; on the diagonal each input's histogram, stacked.
+    ``inputs``: :class:`DiscoveryInput` or dicts of its fields."""
+    inputs = _discovery_inputs(inputs)
+    met = np.asarray(met, dtype=bool)
+    d = len(inputs)
+    with matplotlib.rc_context({**_RC, "axes.grid": False}):
+        fig = Figure(figsize=(WIDTH_IN, min(WIDTH_IN, 1.2 + 2.2 * d)), dpi=DPI, layout="constrained")
+        FigureCanvasAgg(fig)
+        axes = np.atleast_2d(fig.subplots(d, d, squeeze=False))
+        vals = [_discovery_values(inp) for inp in inputs]
+        shift = float(mdates.date2num(np.datetime64("1970-01-01", "D")))
+        for i in range(d):
+            for j in range(d):
+                ax = axes[i, j]
+                if i == j:
+                    bins = np.histogram_bin_edges(vals[j], bins=min(20, max(5, len(met) // 8)))
+                    ax.hist([vals[j][met], vals[j][~met]], bins=bins, stacked=True, color=MET_COLORS,
+                            label=["meets the goal", "misses it"])
+                    ax.set_yticks([])
+                else:
+                    ax.scatter(vals[j][~met], vals[i][~met], s=9, color=MET_COLORS[1], alpha=0.75, linewidths=0)
+                    ax.scatter(vals[j][met], vals[i][met], s=9, color=MET_COLORS[0], alpha=0.75, linewidths=0)
+                    box = [(inputs[k].lower[0] if len(inputs[k].lower) else -np.inf,
+                            inputs[k].upper[0] if len(inputs[k].upper) else np.inf) for k in (j, i)]
+                    (x0, x1), (y0, y1) = [
+                        (lo + (shift if inputs[k].is_date else 0) if np.isfinite(lo) else vals[k].min(),
+                         hi + (shift if inputs[k].is_date else 0) if np.isfinite(hi) else vals[k].max())
+                        for (lo, hi), k in zip(box, (j, i))]
+                    ax.plot([x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0], color="#000000", linewidth=1.0)
+                for axis, k, show in ((ax.xaxis, j, i == d - 1), (ax.yaxis, i, j == 0 and i != j)):
+                    if inputs[k].is_date and (i != j or axis is ax.xaxis):
+                        loc = mdates.AutoDateLocator(minticks=2, maxticks=4)
+                        axis.set_major_locator(loc)
+                        axis.set_major_formatter(mdates.ConciseDateFormatter(loc, show_offset=False))
+                    if not show:
+                        axis.set_ticklabels([])
+                ax.tick_params(labelsize=7)
+                if i == d - 1:
+                    ax.set_xlabel(plain(".".join(inputs[j].name.split(".")[-2:]), 40), fontsize=8)
+                if j == 0:
+                    ax.set_ylabel(plain(".".join(inputs[i].name.split(".")[-2:]), 40), fontsize=8)
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside right upper", frameon=False)
+        fig.suptitle(title_text(title), x=0.01, ha="left", fontweight="bold")
+        if note:
+            fig.supxlabel(plain(note, 150, 3), x=0.01, ha="left", fontsize=8, color="#444444")
+    return fig
+
+
 # ------------------------------------------------------------------------------ drivers (tornado)
 
 __all__ += ["tornado_figure", "TORNADO_BARS"]
