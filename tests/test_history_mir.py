@@ -85,21 +85,33 @@ ABOARD = [
     (1, D(1996, 9, 19), LATER),             # Blaha: STS-79 up, STS-81 down (Jan 1997)
 ]
 
-#: Published crew aboard at noon UTC on dates inside each step of history-sources.md#mir-crew-timeline
-#: (read off the timeline, not computed from ABOARD): the resident crews, the visits and the gaps.
+#: Published crew aboard at noon UTC on dates inside each step of the record, read off
+#: history-sources.md#mir-crew-timeline (not computed from ABOARD): (date, crew, the entry of the
+#: event that set it). The resident crews, the visits, the gaps and the Shuttle dockings.
 STEPS = [
-    (D(1986, 4, 1), 2), (D(1986, 6, 1), 0), (D(1986, 7, 1), 2), (D(1986, 10, 1), 0),
-    (D(1987, 3, 1), 2), (D(1987, 7, 27), 5), (D(1987, 8, 15), 2), (D(1987, 12, 26), 5),
-    (D(1988, 1, 15), 2), (D(1988, 6, 12), 5), (D(1988, 7, 1), 2), (D(1988, 9, 2), 5),
-    (D(1988, 10, 1), 3), (D(1988, 12, 10), 6), (D(1989, 1, 15), 3), (D(1989, 6, 1), 0),
-    (D(1989, 10, 1), 2), (D(1990, 2, 16), 4), (D(1990, 3, 1), 2), (D(1990, 8, 6), 4),
-    (D(1990, 12, 7), 5), (D(1991, 5, 23), 5), (D(1991, 10, 7), 5), (D(1992, 3, 22), 5),
-    (D(1992, 8, 1), 5), (D(1993, 1, 29), 4), (D(1993, 7, 10), 5), (D(1994, 1, 12), 5),
-    (D(1994, 2, 1), 3), (D(1994, 7, 6), 5), (D(1994, 10, 20), 6), (D(1995, 3, 19), 6),
-    (D(1995, 5, 1), 3), (D(1995, 7, 1), 10), (D(1995, 8, 1), 2), (D(1995, 9, 8), 5),
-    (D(1995, 10, 1), 3), (D(1995, 11, 16), 8), (D(1996, 2, 26), 5), (D(1996, 3, 10), 2),
-    (D(1996, 3, 26), 8), (D(1996, 5, 1), 3), (D(1996, 8, 25), 6), (D(1996, 9, 21), 9),
-    (D(1996, 12, 1), 3),
+    (D(1986, 4, 1), 2, "mir-soyuz-t-15"), (D(1986, 6, 1), 0, "mir-soyuz-t-15"),
+    (D(1986, 7, 1), 2, "mir-soyuz-t-15"), (D(1986, 10, 1), 0, "mir-orbit"),
+    (D(1987, 3, 1), 2, "mir-soyuz-flights"), (D(1987, 7, 27), 5, "mir-soyuz-flights"),
+    (D(1987, 8, 15), 2, "mir-soyuz-flights"), (D(1987, 12, 26), 5, "mir-soyuz-flights"),
+    (D(1988, 1, 15), 2, "mir-soyuz-flights"), (D(1988, 6, 12), 5, "mir-soyuz-flights"),
+    (D(1988, 7, 1), 2, "mir-soyuz-flights"), (D(1988, 9, 2), 5, "mir-soyuz-flights"),
+    (D(1988, 10, 1), 3, "mir-soyuz-flights"), (D(1988, 12, 10), 6, "mir-soyuz-flights"),
+    (D(1989, 1, 15), 3, "mir-soyuz-flights"), (D(1989, 6, 1), 0, "mir-orbit"),
+    (D(1989, 10, 1), 2, "mir-soyuz-flights"), (D(1990, 2, 16), 4, "mir-soyuz-flights"),
+    (D(1990, 3, 1), 2, "mir-soyuz-flights"), (D(1990, 8, 6), 4, "mir-soyuz-flights"),
+    (D(1990, 12, 7), 5, "mir-soyuz-flights"), (D(1991, 5, 23), 5, "mir-soyuz-flights"),
+    (D(1991, 10, 7), 5, "mir-soyuz-flights"), (D(1992, 3, 22), 5, "mir-soyuz-flights"),
+    (D(1992, 8, 1), 5, "mir-soyuz-flights"), (D(1993, 1, 29), 4, "mir-soyuz-flights"),
+    (D(1993, 7, 10), 5, "mir-soyuz-flights"), (D(1994, 1, 12), 5, "mir-soyuz-flights"),
+    (D(1994, 2, 1), 3, "mir-soyuz-flights"), (D(1994, 7, 6), 5, "mir-soyuz-flights"),
+    (D(1994, 10, 20), 6, "mir-soyuz-flights"), (D(1995, 3, 19), 6, "mir-soyuz-flights"),
+    (D(1995, 5, 1), 3, "mir-soyuz-flights"), (D(1995, 7, 1), 10, "mir-sts-71"),
+    (D(1995, 8, 1), 2, "mir-sts-71"), (D(1995, 9, 8), 5, "mir-soyuz-flights"),
+    (D(1995, 10, 1), 3, "mir-soyuz-flights"), (D(1995, 11, 16), 8, "mir-sts-74"),
+    (D(1996, 2, 26), 5, "mir-soyuz-flights"), (D(1996, 3, 10), 2, "mir-soyuz-flights"),
+    (D(1996, 3, 26), 8, "mir-sts-76"), (D(1996, 5, 1), 3, "mir-sts-76"),
+    (D(1996, 8, 25), 6, "mir-soyuz-flights"), (D(1996, 9, 21), 9, "mir-sts-79"),
+    (D(1996, 12, 1), 3, "mir-sts-79"),
 ]
 
 
@@ -169,17 +181,22 @@ def test_mir_laboratories_move_to_the_radial_ports(events):
     assert docked["kvant_1"] == "core.aft"
 
 
+def test_every_step_cites_an_entry_of_the_history_sources():
+    text = (ROOT / "docs" / "history-sources.md").read_text(encoding="utf-8")
+    assert all(f'<a id="{anchor}"></a>' in text for _, _, anchor in STEPS)
+
+
 def test_published_timeline_agrees_with_the_people_dates():
     """The two readings of the record agree: the step table (crew timeline) and the person-by-person
     dates. Guards the truth tables themselves against a typo in either."""
-    assert [(d, aboard_on(d)) for d, _ in STEPS] == STEPS
+    assert [(d, aboard_on(d)) for d, _, _ in STEPS] == [(d, n) for d, n, _ in STEPS]
 
 
 def test_mir_crew_aboard_at_the_published_steps(mir):
     """Crew aboard at noon UTC on each date of STEPS: the gaps (1986-87, 1989), the resident crews of
     two and three, the visits of a week (5 or 6 aboard) and the Shuttle dockings (10, 8, 8, 9)."""
     sc, r = mir
-    assert [(d, crew_at(sc, r, d)) for d, _ in STEPS] == STEPS
+    assert [(d, crew_at(sc, r, d)) for d, _, _ in STEPS] == [(d, n) for d, n, _ in STEPS]
 
 
 def test_mir_crew_aboard_every_day_within_a_day_of_the_record(mir):
