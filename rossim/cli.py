@@ -103,6 +103,9 @@ def _parser() -> argparse.ArgumentParser:
                     help="the milestone whose median --precision-days watches (repeatable; default: all reached)")
     sp.add_argument("--max-replications", type=_positive_int, default=100_000, metavar="N",
                     help="most replications --precision-days may run (default: 100000)")
+    sp.add_argument("--coverage", action="store_true",
+                    help="also write the area of Russia, the Arctic and the NSR observed per calendar year "
+                         "given each replication's commissioning and crew dates (campaign_coverage.csv)")
     sp.add_argument("--where", action="append", default=[], metavar="EXPR",
                     help="keep only the replications where EXPR holds (repeatable: all must hold): "
                          "NAME OP VALUE, NAME a count (launch_failures.<vehicle>, scrubs.<site>, "
@@ -316,6 +319,10 @@ def cmd_run(args) -> int:
         from .analysis import where
 
         conditions = where.parse_all(args.where, sc)
+    if args.coverage:
+        from . import campaign_coverage
+
+        campaign_coverage.check(sc)
     dest = _destination(args, sc.name, [args.scenario])
     reached = None
     if args.precision_days is not None:
@@ -336,6 +343,8 @@ def cmd_run(args) -> int:
         selection = {"where": list(args.where), "selected": ens.n, "of": of}
     with results.output_dir(dest) as tmp:
         summary = results.write_campaign(tmp, ens, args.overrides, selection)
+        if args.coverage:
+            campaign_coverage.write(tmp, campaign_coverage.analyze(ens, progress=_progress))
         if not args.no_report:
             from . import report
 

@@ -1,0 +1,684 @@
+"""Coverage over the campaign: how much of Russia, the Arctic zone and the Northern Sea Route
+corridor the station observes in each calendar year, given how the assembly goes.
+
+An instrument of the scenario belongs to a module (``instruments.<name>.module``) and observes from
+that module's commissioning until the module departs (no module: from the station's first
+commissioned module); one that ``needs_crew`` observes only while crew is aboard. Each replication
+of an ensemble has its own commissioning and crew dates, so its own observing spells.
+
+Cost design. The orbit's accesses do not depend on the replication, so they are computed once,
+over a *representative span* (:func:`reference`): :data:`WINDOW_DAYS` consecutive days from the
+:data:`WINDOW_FIRST_DAY` th of each month of one year (the year of the coverage epoch), with the
+coverage engine (:func:`rossim.coverage_run.analyze_regions`, lighting constraints included) and
+binned per cell and day (:class:`DailyAccesses`). A calendar day of the campaign stands for the
+window day of its month with the same day of the month modulo the window (the 1st, 4th, 7th... of
+June stand for 14 June, with 3-day windows): the season, hence the lighting of an optical
+instrument and the polar night, is kept; the ground track's phase on a given day is not (no model
+of the campaign can know it years ahead). ``bench/campaign_coverage.py`` measures the error of this
+against the full computation over the campaign years (docs/design-notes.md).
+
+Each replication then only clips (:func:`yearly`): its observing spells are rounded to whole days
+(a day counts when the instrument observes at its midday: the boundaries move by at most half a
+day) and, for each calendar year, a cell's accesses in a spell are the difference of a cumulative
+count along the year's days (the per-day table expanded to the year's calendar, summed once), so
+the work is (spells x cells) per year, vectorized with numpy; a replication observing the whole
+year takes the year's total, computed once.
+
+Per replication, instrument, region and calendar year (:class:`CampaignCoverage`):
+
+* ``area_km2``: area of the cells with at least one access in the year (a cell counts whole when
+  its centre is observed, as in :mod:`rossim.coverage`);
+* ``revisit_h``: mean time between a cell's accesses over the calendar year, the year's hours
+  over the cell's accesses, area-weighted over the observed cells (NaN: nothing observed): it
+  grows when the instrument observes only part of the year (before commissioning, without crew);
+* ``observing_days``: the days of the year the instrument observes;
+
+and per replication and region, ``first_full_year`` (the first calendar year in which the area
+observed reaches :data:`FULL_SHARE` of what a year of uninterrupted observation gives, NaN: none
+within the horizon) and ``first_observation_days`` (the first day with an access in the region).
+Across replications: 10/50/90 % and means with their Monte Carlo intervals (:mod:`rossim.montecarlo`).
+
+Files (``rossim run --coverage``; :func:`write`):
+
+``campaign_coverage.csv``
+    A row per instrument, region and calendar year: ``instrument, region, year, region_area_km2,
+    full_year_percent`` (a year of uninterrupted observation), ``percent_p10, percent_p50,
+    percent_p90`` of the region observed across replications, each with its 95 % Monte Carlo
+    interval (``_low``, ``_high``), ``percent_mean`` (``_low``, ``_high``), ``area_km2_p50``,
+    ``revisit_h_p10, revisit_h_p50, revisit_h_p90`` (empty: more than that share of replications
+    observe nothing that year), ``observing_days_mean``, ``p_full``: the share of replications
+    with full coverage that year (:data:`FULL_SHARE`), with its Wilson interval (``_low``, ``_high``).
+``campaign_coverage_by_replication.csv``
+    A row per replication, instrument, region and year: ``area_km2, percent, revisit_h,
+    observing_days``.
+``campaign_coverage.json``
+    The settings (``reference_year``, ``window_days``, ``window_first_day``, ``resolution_km``,
+    ``step_s``, ``replications``), per instrument its ``module``, ``needs_crew`` and per region
+    ``first_full_year`` and ``first_observation`` (10/50/90 % with Monte Carlo intervals; null:
+    not within the horizon) and ``by_year`` (year -> 10/50/90 % and mean of the percent observed,
+    ``full_year_percent``, ``p_full``).
+``fig_campaign_coverage.png``
+    Percent of each region observed per calendar year: median and 10-90 % band, a panel per
+    instrument (:func:`figure`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse
+
+from . import clock, coverage_run, montecarlo, scenario
+from .ensemble import QUANTILES, Ensemble
+from .errors import InputError
+
+__all__ = [
+    "WINDOW_DAYS",
+    "WINDOW_FIRST_DAY",
+    "FULL_SHARE",
+    "CSV_FILE",
+    "REPLICATIONS_FILE",
+    "JSON_FILE",
+    "FIGURE_FILE",
+    "DailyAccesses",
+    "daily_accesses",
+    "reference",
+    "Spells",
+    "spells",
+    "yearly",
+    "CampaignCoverage",
+    "check",
+    "analyze",
+    "write",
+    "figure",
+]
+
+#: Days of each month's window of the representative span: 12 x 3 = 36 days of accesses, about
+#: the cost of one default 30-day coverage run. Chosen by measurement (bench/campaign_coverage.py,
+#: docs/design-notes.md).
+WINDOW_DAYS = 3
+#: Day of the month on which each window starts (mid-month: the window stands for its month).
+WINDOW_FIRST_DAY = 14
+#: "Full coverage" in a year: at least this share of the area a year of uninterrupted observation
+#: gives (not of the region: a 51.6 deg orbit never sees the far north).
+FULL_SHARE = 0.99
+
+CSV_FILE = "campaign_coverage.csv"
+REPLICATIONS_FILE = "campaign_coverage_by_replication.csv"
+JSON_FILE = "campaign_coverage.json"
+FIGURE_FILE = "fig_campaign_coverage.png"
+
+#: Cells x spells gathered at once when clipping (int32: 4 bytes each, ~64 MB).
+_CHUNK_ELEMENTS = 16_000_000
+_HOURS_PER_DAY = 24.0
+
+
+# ---------------------------------------------------------------------------------------------
+# The orbit's accesses, per cell and day
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class DailyAccesses:
+    """Accesses of one instrument per cell and calendar day.
+
+    ``dates`` (J,) datetime64[D] ascending; ``counts`` (J, M) int32: accesses starting on each day
+    (UTC); ``area_km2`` (M,) cell areas; ``region`` (M,) index into ``regions`` (names) of each
+    cell's region. ``window_days``: None when the days are the ones of the campaign themselves
+    (every day looked up by its date, a day not in ``dates`` has no access); else a representative
+    span of ``window_days`` days a month from ``dates[0]``'s year, and a day of any year stands for
+    the window day of its month with the same day of the month modulo ``window_days``
+    (:meth:`rows_for`)."""
+
+    instrument: str
+    dates: np.ndarray
+    counts: np.ndarray
+    area_km2: np.ndarray
+    region: np.ndarray
+    regions: tuple[str, ...]
+    window_days: int | None = None
+
+    @property
+    def n_cells(self) -> int:
+        return int(self.area_km2.size)
+
+    def region_area_km2(self) -> np.ndarray:
+        """(G,) area of each region."""
+        return np.bincount(self.region, weights=self.area_km2, minlength=len(self.regions))
+
+    def rows_for(self, days: np.ndarray) -> np.ndarray:
+        """(D,) row of ``counts`` for each calendar day of ``days`` (datetime64[D]); ``len(dates)``
+        (a row of zeros, see :meth:`padded_counts`) for a day with no row."""
+        days = np.asarray(days, dtype="datetime64[D]")
+        if self.window_days is not None:
+            months = days.astype("datetime64[M]")
+            day_of_month = (days - months.astype("datetime64[D]")).astype(np.int64)  # 0-based
+            month = months.astype(np.int64) % 12  # 0 = January
+            ref_year = self.dates[0].astype("datetime64[Y]")
+            first = (ref_year.astype("datetime64[M]") + month).astype("datetime64[D]")
+            days = first + (WINDOW_FIRST_DAY - 1) + day_of_month % self.window_days
+        i = np.searchsorted(self.dates, days)
+        i = np.minimum(i, self.dates.size)
+        found = (i < self.dates.size) & (self.dates[np.minimum(i, self.dates.size - 1)] == days)
+        return np.where(found, i, self.dates.size)
+
+    def padded_counts(self) -> np.ndarray:
+        """``counts`` with a row of zeros appended (the row of a day with no accesses)."""
+        return np.concatenate([self.counts, np.zeros((1, self.n_cells), dtype=self.counts.dtype)])
+
+
+def _no_progress(label: str):
+    return coverage_run._no_progress(label)
+
+
+def daily_accesses(orbit, grids: dict, instruments, spans: Sequence[tuple[dt.date, int]], step_s: float,
+                   window_days: int | None = None,
+                   progress: Callable[[str], Any] | None = None) -> dict[str, DailyAccesses]:
+    """The accesses of ``instruments`` over the cells of ``grids`` (``{region: Grid}``) during
+    ``spans`` (``(first UTC date, days)`` each, whole days, not overlapping), binned per cell and
+    calendar day of their start: ``{instrument name: DailyAccesses}``. One
+    :func:`rossim.coverage_run.analyze_regions` per span (one propagation, one access search per
+    instrument, lighting constraints applied)."""
+    names = tuple(grids)
+    sizes = [len(g) for g in grids.values()]
+    offsets = dict(zip(names, np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)))
+    m = int(sum(sizes))
+    area = np.concatenate([g.area_km2 for g in grids.values()])
+    region = np.repeat(np.arange(len(names)), sizes)
+    all_dates = []
+    counts = {inst.name: [] for inst in instruments}
+    for first, days in spans:
+        days = int(days)
+        start = clock.as_utc(first)
+        by_region, _ = coverage_run.analyze_regions(orbit, grids, instruments, start, float(days), step_s,
+                                                    progress)
+        all_dates.append(np.datetime64(start.date(), "D") + np.arange(days))
+        for inst in instruments:
+            cells, day = [], []
+            for name in names:
+                acc = by_region[name][inst.name].accesses
+                cells.append(acc.cell + offsets[name])
+                day.append(np.minimum(np.floor(acc.start_days).astype(np.intp), days - 1))
+            flat = np.concatenate(day) * m + np.concatenate(cells)
+            counts[inst.name].append(np.bincount(flat, minlength=days * m).reshape(days, m).astype(np.int32))
+    dates = np.concatenate(all_dates)
+    order = np.argsort(dates, kind="stable")
+    if np.any(np.diff(dates[order]) == np.timedelta64(0, "D")):
+        raise ValueError("spans overlap")
+    return {name: DailyAccesses(name, dates[order], np.concatenate(c)[order], area, region, names, window_days)
+            for name, c in counts.items()}
+
+
+def reference_year(sc) -> int:
+    """The year of the representative span: that of the coverage start (``coverage.start``, else
+    the orbit's epoch)."""
+    if sc.coverage.start is not None:
+        return clock.as_utc(sc.coverage.start).year
+    return sc.orbit_epoch().year
+
+
+def reference(sc, *, resolution_km: float | None = None, window_days: int = WINDOW_DAYS, year: int | None = None,
+              progress: Callable[[str], Any] | None = None) -> dict[str, DailyAccesses]:
+    """The representative span's accesses of every instrument of scenario ``sc`` over Russia, the
+    Arctic zone and the NSR corridor (``coverage.resolution_km`` cells unless ``resolution_km``),
+    ``window_days`` days from the :data:`WINDOW_FIRST_DAY` th of each month of ``year`` (default
+    :func:`reference_year`)."""
+    if not 1 <= int(window_days) <= 28 - WINDOW_FIRST_DAY + 1:
+        raise ValueError(f"window_days must be in 1..{28 - WINDOW_FIRST_DAY + 1}")
+    cov = sc.coverage
+    res = coverage_run.check_resolution(cov.resolution_km if resolution_km is None else resolution_km)
+    orbit = scenario.build_orbit(sc)
+    instruments = coverage_run.build_instruments(sc, orbit)
+    grids = coverage_run.region_grids(res, cov.nsr_corridor_width_km, source=sc.source)
+    year = reference_year(sc) if year is None else int(year)
+    spans = [(dt.date(year, month, WINDOW_FIRST_DAY), int(window_days)) for month in range(1, 13)]
+    return daily_accesses(orbit, grids, instruments, spans, cov.step_s, window_days=int(window_days),
+                          progress=progress)
+
+
+# ---------------------------------------------------------------------------------------------
+# Observing spells of each replication
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Spells:
+    """When an instrument observes, in R replications: flat arrays ``rep`` (P,) replication
+    index, ``start_days`` / ``end_days`` (P,) days since ``start`` (a date, midnight UTC),
+    disjoint and sorted by (rep, start); ``horizon_days``: the end of the simulated span."""
+
+    rep: np.ndarray
+    start_days: np.ndarray
+    end_days: np.ndarray
+    n: int
+    start: dt.date
+    horizon_days: float
+
+
+def _module_interval(ens: Ensemble, module: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """(R,) commissioning and departure days of ``module`` in each replication (NaN: never
+    commissioned; the horizon: never departs); ``module`` None: the station's first commissioned
+    module, to the horizon. Read from each replication's event log."""
+    horizon = np.array([r.horizon_days for r in ens.replications], dtype=float)
+    begin = np.full(ens.n, np.nan)
+    end = horizon.copy()
+    for i, r in enumerate(ens.replications):
+        times = [t for t, kind, subject, _ in r.events
+                 if kind == "commissioned" and (module is None or subject == module)]
+        if times:
+            begin[i] = times[0]
+        if module is not None:
+            gone = [t for t, kind, subject, _ in r.events if kind == "departed" and subject == module]
+            if gone:
+                end[i] = gone[0]
+    return begin, end
+
+
+def spells(ens: Ensemble, module: str | None, needs_crew: bool) -> Spells:
+    """The observing spells of an instrument on ``module`` in each replication of ``ens``: from the
+    module's commissioning to its departure (or the horizon), and, when it ``needs_crew``, only
+    while at least one cosmonaut is aboard (the replications' crew step functions,
+    :class:`rossim.occupancy.Steps`, intersected with the module's interval for all replications at
+    once)."""
+    from . import occupancy
+
+    begin, end = _module_interval(ens, module)
+    horizon = max((r.horizon_days for r in ens.replications), default=0.0)
+    if not needs_crew:
+        ok = np.isfinite(begin) & (end > begin)
+        rep = np.flatnonzero(ok)
+        return Spells(rep, begin[ok], end[ok], ens.n, ens.start, horizon)
+    steps = occupancy.Steps.from_ensemble(ens)
+    t, aboard = steps.t_days, steps.aboard
+    crewed = (aboard[:, :-1] >= 1) & (np.diff(t, axis=1) > 0.0)  # (R, K) steps with crew
+    before = np.pad(crewed, ((0, 0), (1, 0)))[:, :-1]
+    after = np.pad(crewed, ((0, 0), (0, 1)))[:, 1:]
+    r0, k0 = np.nonzero(crewed & ~before)  # runs of crewed steps: first and last step (row-major,
+    r1, k1 = np.nonzero(crewed & ~after)  # so the i-th start pairs with the i-th end)
+    s = np.maximum(t[r0, k0], begin[r0])
+    e = np.minimum(t[r1, k1 + 1], end[r1])
+    ok = np.isfinite(s) & (e > s)
+    return Spells(r0[ok], s[ok], e[ok], ens.n, ens.start, horizon)
+
+
+# ---------------------------------------------------------------------------------------------
+# Clipping: per replication and calendar year
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class YearlyCoverage:
+    """One instrument's coverage per replication and calendar year (see the module docstring):
+    ``years`` (Y,); ``area_km2``, ``revisit_h`` (R, Y, G); ``observing_days`` (R, Y);
+    ``full_area_km2`` (Y, G): a year of uninterrupted observation; ``first_observation_days``
+    (R, G) (NaN: never); ``region_area_km2`` (G,); ``regions`` names."""
+
+    instrument: str
+    years: list[int]
+    area_km2: np.ndarray
+    revisit_h: np.ndarray
+    observing_days: np.ndarray
+    full_area_km2: np.ndarray
+    first_observation_days: np.ndarray
+    region_area_km2: np.ndarray
+    regions: tuple[str, ...]
+
+    @property
+    def percent(self) -> np.ndarray:
+        """(R, Y, G) percent of each region observed."""
+        return 100.0 * self.area_km2 / self.region_area_km2
+
+    def full(self) -> np.ndarray:
+        """(R, Y, G) whether the year's observed area reaches :data:`FULL_SHARE` of a year of
+        uninterrupted observation ("full coverage")."""
+        return (self.full_area_km2[None] > 0.0) & (self.area_km2 >= FULL_SHARE * self.full_area_km2[None] * (1.0 - 1e-6))
+
+    def first_full_year(self) -> np.ndarray:
+        """(R, G) first calendar year with full coverage (:meth:`full`; NaN: none)."""
+        hit = self.full()
+        first = np.argmax(hit, axis=1)
+        return np.where(hit.any(axis=1), np.asarray(self.years, dtype=float)[first], np.nan)
+
+
+def _reduce(a: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of access counts ``a`` (N, M): (observed area (N, G), area-weighted sum of 1 /
+    accesses over the observed cells (N, G)), from ``weights`` (M, G), the cells' area by region.
+    The area in double precision (a region observed whole sums to its area); the sum for the
+    revisit in single (counts are exact in it, the sum errs by < 1e-6), half the memory traffic."""
+    a = np.asarray(a, dtype=np.float32)
+    seen = a > 0
+    inv = np.divide(np.float32(1.0), a, out=np.zeros_like(a), where=seen)
+    return seen.astype(np.float64) @ weights, (inv @ weights.astype(np.float32)).astype(np.float64)
+
+
+def yearly(table: DailyAccesses, sp: Spells) -> YearlyCoverage:
+    """Clip ``table``'s accesses by the observing spells ``sp`` of each replication: the coverage
+    per replication and calendar year of ``[start, start + horizon)`` (see the module docstring).
+
+    Spells are rounded to whole days (a day counts when the instrument observes at its midday).
+    Vectorized over spells and cells: per year one cumulative count of the year's days (D + 1, M)
+    and one gather of two of its rows per spell; no loop over cells or days."""
+    g = len(table.regions)
+    m = table.n_cells
+    weights = np.zeros((m, g))
+    weights[np.arange(m), table.region] = table.area_km2
+    first_year = sp.start.year
+    end_date = clock.datetime_at(sp.start, sp.horizon_days)
+    last_year = (end_date - dt.timedelta(microseconds=1)).year
+    years = list(range(first_year, last_year + 1))
+    jan1 = np.datetime64(f"{first_year:04d}-01-01", "D")
+    offset = int((np.datetime64(sp.start, "D") - jan1).astype(np.int64))
+    bounds = np.array([(np.datetime64(f"{y:04d}-01-01", "D") - jan1).astype(np.int64) for y in years + [last_year + 1]])
+    horizon_day = offset + int(np.rint(sp.horizon_days))
+
+    # Spells in whole calendar days since 1 January of the first year, cut at year bounds.
+    s = np.rint(sp.start_days).astype(np.int64) + offset
+    e = np.minimum(np.rint(sp.end_days).astype(np.int64) + offset, horizon_day)
+    keep = e > s
+    rep, s, e = sp.rep[keep], s[keep], e[keep]
+    ys = np.searchsorted(bounds, s, side="right") - 1
+    ye = np.searchsorted(bounds, e - 1, side="right") - 1
+    pieces = ye - ys + 1
+    src = np.repeat(np.arange(s.size), pieces)
+    year_index = ys[src] + (np.arange(src.size) - np.repeat(np.cumsum(pieces) - pieces, pieces))
+    ps = np.maximum(s[src], bounds[year_index])
+    pe = np.minimum(e[src], bounds[year_index + 1])
+    prep = rep[src]
+
+    n_years = len(years)
+    area = np.zeros((sp.n, n_years, g))
+    revisit = np.full((sp.n, n_years, g), np.nan)
+    days_obs = np.zeros((sp.n, n_years))
+    full_area = np.zeros((n_years, g))
+    np.add.at(days_obs, (prep, year_index), (pe - ps).astype(float))
+    padded = table.padded_counts()
+
+    # First day with an access in each region, from each calendar day on (for first observations).
+    rows = table.rows_for(jan1 + np.arange(bounds[-1]))  # (D,) the table's row of each calendar day
+    seen_day = ((padded @ weights) > 0)[rows]  # (D, G) a day with an access in the region
+    nxt = np.where(seen_day, np.arange(bounds[-1])[:, None], bounds[-1])
+    nxt = np.minimum.accumulate(nxt[::-1], axis=0)[::-1]  # first day >= d with an access
+    nxt = np.vstack([nxt, np.full((1, g), bounds[-1])])
+    first_hit = nxt[s]  # (P, G) first day with an access from each spell's start
+    valid = first_hit < e[:, None]
+    first_obs = np.full((sp.n, g), np.inf)
+    np.minimum.at(first_obs, rep, np.where(valid, first_hit, np.inf).astype(float))
+    first_obs = np.where(np.isfinite(first_obs), first_obs - offset, np.nan)
+
+    # The simulated hours of each calendar year (the first and last may be cut by the span).
+    year_hours = (np.minimum(bounds[1:], horizon_day) - np.maximum(bounds[:-1], offset)) * _HOURS_PER_DAY
+    year_tables: dict[bytes, tuple] = {}  # years with the same table rows (most of them) share one
+    for yi in range(n_years):
+        lo, hi = bounds[yi], bounds[yi + 1]
+        key = rows[lo:hi].tobytes()
+        if key not in year_tables:
+            cum = np.zeros((hi - lo + 1, m), dtype=np.float32)  # accesses from 1 January to each day (exact)
+            np.cumsum(padded[rows[lo:hi]], axis=0, out=cum[1:])
+            year_tables[key] = (cum, *_reduce(cum[-1:], weights))
+        cum, obs, inv_sum = year_tables[key]
+        full_area[yi] = obs[0]
+        here = prep[year_index == yi]
+        if here.size == 0:
+            continue
+        # A replication observing the whole year (one spell from 1 January to 31 December) has the
+        # year's totals; the others the sum over their spells of cum[end] - cum[start]: a signed
+        # sparse matrix (replications x days) times cum.
+        reps_here, n_spells = np.unique(here, return_counts=True)
+        one = (ps == lo) & (pe == hi) & (year_index == yi)
+        whole = np.isin(reps_here, prep[one]) & (n_spells == 1)
+        hours = year_hours[yi]
+        area[reps_here[whole], yi] = obs
+        revisit[reps_here[whole], yi] = np.where(obs > 0, hours * inv_sum / np.where(obs > 0, obs, 1.0), np.nan)
+        part = reps_here[~whole]
+        if part.size == 0:
+            continue
+        mine = (year_index == yi) & np.isin(prep, part)
+        row = np.searchsorted(part, prep[mine])
+        signed = scipy.sparse.csr_matrix(
+            (np.r_[np.ones(row.size, np.float32), -np.ones(row.size, np.float32)],
+             (np.r_[row, row], np.r_[pe[mine] - lo, ps[mine] - lo])), shape=(part.size, hi - lo + 1))
+        step = max(_CHUNK_ELEMENTS // m, 1)
+        for c0 in range(0, part.size, step):  # chunks of replications (memory), not of cells or days
+            a = signed[c0:c0 + step] @ cum  # (replications, M) accesses while observing
+            o, inv = _reduce(a, weights)
+            rr = part[c0:c0 + step]
+            area[rr, yi] = o
+            h = year_hours[yi]
+            revisit[rr, yi] = np.where(o > 0, h * inv / np.where(o > 0, o, 1.0), np.nan)
+    return YearlyCoverage(table.instrument, years, area, revisit, days_obs, full_area, first_obs,
+                          table.region_area_km2(), table.regions)
+
+
+# ---------------------------------------------------------------------------------------------
+# A run's campaign coverage
+# ---------------------------------------------------------------------------------------------
+
+#: Plain names of the regions in figures.
+REGION_LABELS = {"russia": "Russia", "arctic": "Arctic zone", "nsr": "NSR corridor"}
+
+
+@dataclasses.dataclass(eq=False)
+class CampaignCoverage:
+    """The campaign coverage of an ensemble: ``results`` ``{instrument: YearlyCoverage}``,
+    ``instruments`` ``{instrument: {"module": ..., "needs_crew": ...}}``, ``settings`` (reference
+    year, window, resolution, step) and the ensemble's ``scenario`` name, ``title``, ``start`` and
+    ``replications``."""
+
+    scenario: str
+    title: str
+    start: dt.date
+    replications: int
+    settings: dict
+    instruments: dict[str, dict]
+    results: dict[str, YearlyCoverage]
+
+    def summary(self) -> dict:
+        """What ``campaign_coverage.json`` holds (see the module docstring)."""
+        out = {"scenario": self.scenario, "title": self.title, "replications": self.replications,
+               **self.settings, "full_share": FULL_SHARE, "instruments": {}}
+        for name, res in self.results.items():
+            entry = dict(self.instruments[name])
+            entry["regions"] = {}
+            full_year = res.first_full_year()
+            pct = res.percent
+            for gi, region in enumerate(res.regions):
+                entry["regions"][region] = {
+                    "area_km2": round(float(res.region_area_km2[gi]), 1),
+                    "first_full_year": _quantiles(full_year[:, gi], lambda v: None if not math.isfinite(v) else int(v)),
+                    "first_observation": _quantiles(res.first_observation_days[:, gi],
+                                                    lambda v: clock.iso_date(self.start, v)),
+                    "by_year": {str(y): {f"percent_p{round(p * 100)}": _num(v) for p, v in
+                                         zip(QUANTILES, np.quantile(pct[:, yi, gi], QUANTILES, method="inverted_cdf"))}
+                                | {"full_year_percent": _num(100.0 * res.full_area_km2[yi, gi]
+                                                             / res.region_area_km2[gi]),
+                                   "percent_mean": _num(pct[:, yi, gi].mean()),
+                                   "p_full": _num(res.full()[:, yi, gi].mean())}
+                                for yi, y in enumerate(res.years)},
+                }
+            out["instruments"][name] = entry
+        return out
+
+    def rows(self):
+        """The rows of ``campaign_coverage.csv`` (header first)."""
+        keys = [f"p{round(p * 100)}" for p in QUANTILES]
+        header = ["instrument", "region", "year", "region_area_km2", "full_year_percent"]
+        for k in keys:
+            header += [f"percent_{k}", f"percent_{k}_low", f"percent_{k}_high"]
+        header += ["percent_mean", "percent_mean_low", "percent_mean_high", "area_km2_p50"]
+        header += [f"revisit_h_{k}" for k in keys] + ["observing_days_mean", "p_full", "p_full_low", "p_full_high"]
+        yield header
+        for name, res in self.results.items():
+            pct = res.percent  # (R, Y, G)
+            q = montecarlo.quantile(pct, QUANTILES, axis=0)  # (3, Y, G)
+            mean = montecarlo.mean(pct, axis=0) if res.area_km2.shape[0] > 1 else None
+            rev = montecarlo.quantile(res.revisit_h, QUANTILES, axis=0, censored=True)
+            area_med = np.quantile(res.area_km2, 0.5, axis=0, method="inverted_cdf")
+            days_mean = res.observing_days.mean(axis=0)
+            p_full = montecarlo.proportion_of(res.full(), axis=0)
+            for gi, region in enumerate(res.regions):
+                for yi, y in enumerate(res.years):
+                    row = [name, region, y, _fmt(res.region_area_km2[gi]),
+                           _fmt(100.0 * res.full_area_km2[yi, gi] / res.region_area_km2[gi])]
+                    for j in range(len(QUANTILES)):
+                        row += [_fmt(q.value[j, yi, gi]), _fmt(q.low[j, yi, gi]), _fmt(q.high[j, yi, gi])]
+                    if mean is None:
+                        row += [_fmt(pct[0, yi, gi]), "", ""]
+                    else:
+                        row += [_fmt(mean.value[yi, gi]), _fmt(mean.low[yi, gi]), _fmt(mean.high[yi, gi])]
+                    row += [_fmt(area_med[yi, gi])]
+                    row += [_fmt(rev.value[j, yi, gi]) for j in range(len(QUANTILES))]
+                    row += [_fmt(days_mean[yi])]
+                    row += [_fmt(a[yi, gi]) for a in (p_full.value, p_full.low, p_full.high)]
+                    yield row
+
+    def replication_rows(self):
+        """The rows of ``campaign_coverage_by_replication.csv`` (header first)."""
+        yield ["replication", "instrument", "region", "year", "area_km2", "percent", "revisit_h", "observing_days"]
+        for name, res in self.results.items():
+            pct = res.percent
+            for r in range(res.area_km2.shape[0]):
+                for gi, region in enumerate(res.regions):
+                    for yi, y in enumerate(res.years):
+                        yield [r, name, region, y, _fmt(res.area_km2[r, yi, gi]), _fmt(pct[r, yi, gi]),
+                               _fmt(res.revisit_h[r, yi, gi]), _fmt(res.observing_days[r, yi])]
+
+
+def _num(v, digits: int = 4):
+    v = float(v)
+    return round(v, digits) if math.isfinite(v) else None
+
+
+def _fmt(v) -> str:
+    v = float(v)
+    return f"{v:.6g}" if math.isfinite(v) else ""
+
+
+def _quantiles(values: np.ndarray, show) -> dict:
+    """10/50/90 % of censored ``values`` (NaN: not within the horizon) with their Monte Carlo
+    intervals, each shown by ``show`` (None where censored or unbounded)."""
+    q = montecarlo.quantile(values, QUANTILES, censored=True)
+    out = {}
+    for j, p in enumerate(QUANTILES):
+        k = f"p{round(p * 100)}"
+        for suffix, arr in (("", q.value), ("_low", q.low), ("_high", q.high)):
+            v = float(arr[j])
+            out[k + suffix] = show(v) if math.isfinite(v) else None
+    return out
+
+
+def check(sc) -> None:
+    """Refuse, before any work, a scenario whose campaign coverage cannot be computed: no
+    instruments, or a coverage resolution the grids refuse (:class:`InputError`, one line)."""
+    if not sc.instruments:
+        raise InputError("the scenario defines no instruments; --coverage needs [instruments.<name>] "
+                         "(with module = \"<module>\")", source=sc.source, field="instruments")
+    coverage_run.check_resolution(sc.coverage.resolution_km)
+    orbit = scenario.build_orbit(sc)
+    coverage_run.build_instruments(sc, orbit)
+
+
+def analyze(ens: Ensemble, *, tables: dict[str, DailyAccesses] | None = None,
+            resolution_km: float | None = None, progress: Callable[[str], Any] | None = None) -> CampaignCoverage:
+    """The campaign coverage of every instrument of the ensemble's scenario: :func:`reference`
+    (unless ``tables`` are given), then :func:`spells` and :func:`yearly` per instrument."""
+    sc = ens.scenario
+    check(sc)
+    if tables is None:
+        tables = reference(sc, resolution_km=resolution_km, progress=progress)
+    results, instruments = {}, {}
+    for name, spec in sc.instruments.items():
+        results[name] = yearly(tables[name], spells(ens, spec.module, spec.needs_crew))
+        instruments[name] = {"module": spec.module, "needs_crew": bool(spec.needs_crew)}
+    any_table = next(iter(tables.values()))
+    settings = {
+        "reference_year": int(any_table.dates[0].astype("datetime64[Y]").astype(int) + 1970),
+        "window_days": any_table.window_days,
+        "window_first_day": WINDOW_FIRST_DAY,
+        "resolution_km": float(sc.coverage.resolution_km if resolution_km is None else resolution_km),
+        "step_s": float(sc.coverage.step_s),
+        "start": ens.start.isoformat(),
+    }
+    return CampaignCoverage(sc.name, sc.scenario.title or sc.name, ens.start, ens.n, settings, instruments, results)
+
+
+def write(folder: Path, cc: CampaignCoverage) -> None:
+    """Write the campaign-coverage files of ``cc`` into ``folder`` (a run's folder being written,
+    see :func:`rossim.folders.output_dir`; the figure atomically): see the module docstring."""
+    from . import figures, results
+
+    rows = cc.rows()
+    results.write_csv(folder / CSV_FILE, next(rows), rows)
+    rows = cc.replication_rows()
+    results.write_csv(folder / REPLICATIONS_FILE, next(rows), rows)
+    results.write_json(folder / JSON_FILE, cc.summary())
+    figures.save(figure(cc), folder / FIGURE_FILE)
+
+
+def figure(cc: CampaignCoverage):
+    """A row per instrument. Left: percent of each region observed per calendar year, mean over
+    replications (line) and 10-90 % of replications (band); dotted: a year of uninterrupted
+    observation. Right: mean revisit over the calendar year (hours, log scale), median and 10-90 %
+    (a replication observing nothing that year counts as never revisiting)."""
+    import matplotlib
+    import matplotlib.ticker
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from . import figures
+
+    names = list(cc.results)
+    with matplotlib.rc_context({"font.size": 10, "axes.titlesize": 10.5, "legend.fontsize": 9,
+                                "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
+                                "grid.alpha": 0.3}):
+        fig = Figure(figsize=(figures.WIDTH_IN, 1.5 + 2.8 * len(names)), dpi=figures.DPI, layout="constrained")
+        FigureCanvasAgg(fig)
+        axes = fig.subplots(len(names), 2, sharex=True, squeeze=False)
+        for (ax, rax), name in zip(axes, names):
+            res = cc.results[name]
+            years = np.asarray(res.years, dtype=float)
+            pct = res.percent
+            q = np.quantile(pct, (0.1, 0.9), axis=0, method="inverted_cdf")  # (2, Y, G)
+            rev = np.quantile(np.nan_to_num(res.revisit_h, nan=np.inf), QUANTILES, axis=0, method="inverted_cdf")
+            for gi, region in enumerate(res.regions):
+                c = figures.color(gi)
+                x = years + 0.08 * (gi - (len(res.regions) - 1) / 2)  # regions side by side
+                label = REGION_LABELS.get(region, region)
+                ax.fill_between(years, q[0, :, gi], q[1, :, gi], color=c, alpha=0.12, linewidth=0)
+                ax.plot(x, pct[:, :, gi].mean(axis=0), "-o", color=c, markersize=3.5, linewidth=1.4, label=label)
+                ax.plot(years, 100.0 * res.full_area_km2[:, gi] / res.region_area_km2[gi], ":", color=c, linewidth=1.0)
+                shown = np.isfinite(rev[1, :, gi])
+                rax.fill_between(years, rev[0, :, gi], np.where(np.isfinite(rev[2, :, gi]), rev[2, :, gi], 1e5),
+                                 where=np.isfinite(rev[0, :, gi]), color=c, alpha=0.12, linewidth=0)
+                rax.plot(x[shown], rev[1, shown, gi], "-o", color=c, markersize=3.5, linewidth=1.4)
+            spec = cc.instruments[name]
+            where = f"on {spec['module'].upper()}" if spec["module"] else "from the first module"
+            crew = ", with crew aboard only" if spec["needs_crew"] else ""
+            ax.set_title(figures.plain(f"{name} ({where}{crew}): area observed", width=60), loc="left")
+            rax.set_title("mean revisit over the year", loc="left")
+            ax.set_ylim(0, 104)
+            ax.set_ylabel("% of the region")
+            rax.set_yscale("log")
+            rax.set_ylim(1, 1e4)
+            rax.set_ylabel("hours")
+            for a in (ax, rax):
+                a.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        for a in axes[-1]:
+            a.set_xlabel("calendar year")
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        handles += [Patch(color="#888888", alpha=0.3), Line2D([], [], color="#888888", linestyle=":")]
+        labels = [f"{lab}: mean (left), median (right)" if k == 0 else lab for k, lab in enumerate(labels)]
+        labels += ["10–90 % of replications", "a year of uninterrupted observation"]
+        fig.legend(handles, labels, loc="outside lower center", ncols=3, frameon=False)
+        fig.suptitle(figures.title_text(f"Area of Russia, the Arctic zone and the NSR observed each year, given "
+                                        f"the assembly\n{cc.title} · "
+                                        f"{cc.replications:,} replications · {cc.settings['resolution_km']:g} km cells"),
+                     fontweight="bold")
+    return fig

@@ -1,0 +1,249 @@
+"""Coverage over the campaign (rossim.campaign_coverage): instruments observe only from their
+module's commissioning (and only with crew aboard when they need it); clipping the orbit's
+per-day accesses by a replication's spells equals recomputing the coverage over those spells."""
+
+import csv
+import datetime as dt
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import one_line_error
+from rossim import campaign_coverage as cc
+from rossim import cli, coverage, ensemble, regions, scenario
+
+DATA = Path(__file__).parent / "data"
+HL = Path("scenarios/ross_high_latitude.toml")
+KAMCHATKA = DATA / "coverage_kamchatka.geojson"
+
+#: Instruments for the tiny scenario: both on module "a", one needs crew.
+TINY_INSTRUMENTS = """
+[instruments.camera]
+half_angle_deg = 30.0
+module = "a"
+needs_crew = true
+
+[instruments.radar]
+half_angle_deg = 30.0
+module = "a"
+
+[coverage]
+resolution_km = 400.0
+"""
+
+
+def commissioned_days(rep, module):
+    """When ``module`` was commissioned in a replication (NaN: never), read by hand from its events."""
+    for t, kind, subject, _ in rep.events:
+        if kind == "commissioned" and subject == module:
+            return t
+    return math.nan
+
+
+# --------------------------------------------------------------------------- the small case, by hand
+
+
+@pytest.fixture(scope="module")
+def small_case():
+    """A few days of the high-latitude orbit over a box on Kamchatka (100 km cells): the per-day
+    accesses of a radar and an optical instrument, with the orbit and the grid."""
+    sc = scenario.load(HL)
+    orbit = scenario.build_orbit(sc)
+    grids = {"box": regions.equal_area_grid(regions.from_geojson(KAMCHATKA), 100.0)}
+    instruments = [coverage.Instrument("radar", 30.0), coverage.Instrument("optical", 30.0, min_sun_elevation_deg=10.0)]
+    start = dt.date(2029, 3, 20)
+    tables = cc.daily_accesses(orbit, grids, instruments, [(start, 4)], 20.0)
+    return orbit, grids, instruments, start, tables
+
+
+def one_spell(start, begin_days, end_days, horizon_days):
+    return cc.Spells(np.array([0]), np.array([float(begin_days)]), np.array([float(end_days)]), 1, start,
+                     float(horizon_days))
+
+
+@pytest.mark.parametrize("commissioned", [1.0, 1.3, 2.0, 2.6])
+def test_clipped_coverage_equals_a_recomputation_from_commissioning(small_case, commissioned):
+    """An instrument commissioned on day D of a 4-day span: clipping the whole span's accesses
+    gives what a fresh coverage run from D (rounded to the day) to the end gives: the same area
+    observed and the same revisit (which needs the same accesses per cell)."""
+    orbit, grids, instruments, start, tables = small_case
+    d = round(commissioned)
+    again = cc.daily_accesses(orbit, grids, instruments, [(start + dt.timedelta(days=d), 4 - d)], 20.0)
+    for inst in instruments:
+        full = tables[inst.name]
+        acc = coverage.analyze(orbit, grids["box"], inst, start, 4.0).accesses
+        assert not np.any((acc.start_days < d) & (acc.end_days > d)), "an access straddles midnight: pick another D"
+        clipped = cc.yearly(full, one_spell(start, commissioned, 4.0, 4.0))
+        fresh = cc.yearly(again[inst.name], one_spell(start, d, 4.0, 4.0))
+        assert clipped.area_km2[0, 0, 0] > 0.0
+        np.testing.assert_allclose(clipped.area_km2, fresh.area_km2, rtol=1e-6)
+        np.testing.assert_allclose(clipped.revisit_h, fresh.revisit_h, rtol=1e-6)
+        # and against the coverage engine's own accesses from D, cell by cell
+        cells_seen = np.unique(acc.cell[acc.start_days >= d])
+        area = grids["box"].area_km2[cells_seen].sum()
+        assert clipped.area_km2[0, 0, 0] == pytest.approx(area, rel=1e-6)
+        assert clipped.observing_days[0, 0] == 4 - d
+
+
+def test_nothing_is_observed_outside_the_spells(small_case):
+    """A spell that ends before the span's accesses start, or an empty one, observes nothing; one
+    over the whole span observes the cells the engine saw at all."""
+    orbit, grids, instruments, start, tables = small_case
+    table = tables["radar"]
+    none = cc.yearly(table, one_spell(start, 2.2, 2.4, 4.0))  # rounds to an empty spell
+    assert none.area_km2[0, 0, 0] == 0.0 and math.isnan(none.revisit_h[0, 0, 0])
+    assert math.isnan(none.first_observation_days[0, 0])
+    everything = cc.yearly(table, one_spell(start, 0.0, 4.0, 4.0))
+    acc = coverage.analyze(orbit, grids["box"], instruments[0], start, 4.0).accesses
+    assert everything.area_km2[0, 0, 0] == pytest.approx(grids["box"].area_km2[np.unique(acc.cell)].sum(), rel=1e-6)
+    assert everything.first_observation_days[0, 0] == math.floor(acc.start_days.min())
+
+
+def brute_force(table, sp, years):
+    """(R, Y, G) observed area and revisit, (R, Y) observing days, spell by spell and day by day
+    (the slow twin)."""
+    g = len(table.regions)
+    area = np.zeros((sp.n, len(years), g))
+    revisit = np.full((sp.n, len(years), g), np.nan)
+    counts = np.zeros((sp.n, len(years), table.n_cells))
+    observing = np.zeros((sp.n, len(years)))
+    padded = table.padded_counts()
+    dates = np.datetime64(sp.start, "D") + np.arange(int(np.rint(sp.horizon_days)))
+    row_of_day = table.rows_for(dates)
+    year_of_day = [years.index(int(str(date)[:4])) for date in dates]
+    for r, s, e in zip(sp.rep, sp.start_days, sp.end_days):
+        for day in range(int(np.rint(s)), int(min(np.rint(e), np.rint(sp.horizon_days)))):
+            counts[r, year_of_day[day]] += padded[row_of_day[day]]
+            observing[r, year_of_day[day]] += 1.0
+    year_hours = 24.0 * np.bincount(year_of_day, minlength=len(years))  # the year's simulated hours
+    for r in range(sp.n):
+        for y in range(len(years)):
+            for k in range(g):
+                cells = (table.region == k) & (counts[r, y] > 0)
+                area[r, y, k] = table.area_km2[cells].sum()
+                if cells.any():
+                    w = table.area_km2[cells]
+                    revisit[r, y, k] = np.sum(w * year_hours[y] / counts[r, y, cells]) / w.sum()
+    return area, revisit, observing
+
+
+# --------------------------------------------------------------------------- replications
+
+
+@pytest.fixture(scope="module")
+def hl_ensemble():
+    sc = scenario.load(HL)
+    ens = ensemble.run(sc, n=12, workers=1)
+    tables = cc.reference(sc, resolution_km=400.0, window_days=1)
+    return ens, tables
+
+
+def test_each_replication_observes_nothing_before_its_module_is_commissioned(hl_ensemble):
+    """Per replication: no access before the NEM's commissioning (rounded to the day), no area in
+    the years before it, and a whole year of observation once it is up (the radar needs no crew)."""
+    ens, tables = hl_ensemble
+    result = cc.yearly(tables["radar"], cc.spells(ens, "nem", needs_crew=False))
+    years = np.array(result.years)
+    for i, rep in enumerate(ens.replications):
+        d = commissioned_days(rep, "nem")
+        if math.isnan(d):
+            assert np.all(result.area_km2[i] == 0.0)
+            continue
+        assert np.all(result.first_observation_days[i] >= round(d))
+        year = (dt.date(2027, 1, 1) + dt.timedelta(days=d)).year
+        assert np.all(result.area_km2[i, years < year] == 0.0)
+        assert np.all(result.observing_days[i, years < year] == 0.0)
+        later = years > year
+        np.testing.assert_allclose(result.area_km2[i, later], result.full_area_km2[later], rtol=1e-6)
+        assert np.all(result.first_full_year()[i] <= year + 1)
+
+
+def test_fast_clipping_equals_the_brute_force_twin(hl_ensemble):
+    """Both instruments, crew spells included: the vectorized clipping equals a day-by-day loop."""
+    ens, tables = hl_ensemble
+    for name, needs_crew in (("radar", False), ("optical", True)):
+        sp = cc.spells(ens, "nem", needs_crew)
+        fast = cc.yearly(tables[name], sp)
+        area, revisit, observing = brute_force(tables[name], sp, fast.years)
+        np.testing.assert_allclose(fast.area_km2, area, rtol=1e-5, atol=1e-3)
+        np.testing.assert_allclose(fast.revisit_h, revisit, rtol=1e-5)
+        np.testing.assert_array_equal(fast.observing_days, observing)
+
+
+def test_crew_spells_lie_within_the_crew_aboard_and_the_module(hl_ensemble):
+    """A needs_crew instrument's spells: crew aboard at every spell's midpoint, after commissioning."""
+    ens, _ = hl_ensemble
+    sp = cc.spells(ens, "nem", needs_crew=True)
+    assert sp.rep.size > len(ens.replications)  # visiting crews: several spells a replication
+    for r, s, e in zip(sp.rep, sp.start_days, sp.end_days):
+        rep = ens.replications[r]
+        mid = 0.5 * (s + e)
+        aboard = rep.crew_aboard[np.searchsorted(rep.capacity_t, mid, side="right") - 1]
+        assert aboard >= 1 and s >= commissioned_days(rep, "nem")
+
+
+def tiny_with_instruments(tmp_path, crew: bool):
+    text = (DATA / "tiny.toml").read_text()
+    if not crew:
+        head, _, tail = text.partition("[crew]")
+        text = head  # the [crew] table is the file's last
+    path = tmp_path / ("tiny_crew.toml" if crew else "tiny_nocrew.toml")
+    path.write_text(text + TINY_INSTRUMENTS)
+    return scenario.load(path)
+
+
+def test_a_needs_crew_instrument_sees_nothing_without_crew(tmp_path):
+    """The tiny scenario with no crew at all: the camera (needs crew) observes nothing in any
+    replication, the radar on the same module does; with crew both observe."""
+    for crew in (False, True):
+        sc = tiny_with_instruments(tmp_path, crew)
+        ens = ensemble.run(sc, n=3, workers=1)
+        assert all((np.max(r.crew_aboard) > 0) == crew for r in ens.replications)
+        result = cc.analyze(ens, tables=cc.reference(sc, window_days=1))
+        russia = result.results["radar"].regions.index("russia")  # a 51.6 deg orbit sees its south
+        assert np.all(result.results["radar"].area_km2[:, :, russia].sum(axis=1) > 0.0)
+        camera = result.results["camera"]
+        assert np.all((camera.area_km2[:, :, russia].sum(axis=1) > 0.0) == crew)
+        if not crew:
+            assert np.all(camera.observing_days == 0.0) and np.all(np.isnan(camera.revisit_h))
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def test_run_writes_the_campaign_coverage(tmp_path):
+    """rossim run --coverage writes the yearly areas with bands, per replication, the JSON and the
+    figure; the bands hold the median; the year before anything flies observes nothing."""
+    out = tmp_path / "o"
+    argv = ["run", str(HL), "-n", "20", "--workers", "1", "--no-report", "--coverage", "--out", str(out),
+            "--set", "coverage.resolution_km=400"]
+    assert cli.main(argv) == 0
+    rows = list(csv.DictReader((out / cc.CSV_FILE).read_text(encoding="utf-8").splitlines()))
+    assert {r["instrument"] for r in rows} == {"optical", "radar"}
+    assert {r["region"] for r in rows} == {"russia", "arctic", "nsr"}
+    for r in rows:
+        p10, p50, p90 = (float(r[f"percent_p{k}"]) for k in (10, 50, 90))
+        assert 0.0 <= p10 <= p50 <= p90 <= 100.0 + 1e-9
+        assert float(r["percent_p50_low"]) <= p50 <= float(r["percent_p50_high"])
+        if r["year"] == "2027":  # the NEM is planned for December 2027 and slips
+            assert p10 == 0.0
+    per_rep = list(csv.DictReader((out / cc.REPLICATIONS_FILE).read_text(encoding="utf-8").splitlines()))
+    assert len(per_rep) == 20 * len(rows)
+    summary = json.loads((out / cc.JSON_FILE).read_text())
+    assert summary["instruments"]["optical"]["needs_crew"] is True
+    assert summary["instruments"]["radar"]["module"] == "nem"
+    first = summary["instruments"]["radar"]["regions"]["arctic"]["first_full_year"]["p50"]
+    assert first is None or 2028 <= first <= 2039
+    assert (out / cc.FIGURE_FILE).stat().st_size > 10_000
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert cc.CSV_FILE in json.dumps(manifest)
+
+
+def test_bad_module_reference_is_one_line(capsys):
+    one_line_error(capsys, ["validate", HL, "--set", 'instruments.radar.module="nemm"'],
+                   "instruments.radar.module", "no module named 'nemm'", "did you mean 'nem'")
+    one_line_error(capsys, ["run", HL, "-n", "2", "--coverage", "--set", 'instruments.optical.module="zz"'],
+                   "instruments.optical.module", "no module named 'zz'")
