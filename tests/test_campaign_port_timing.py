@@ -243,3 +243,17 @@ def test_a_manifest_ship_may_use_a_port_a_module_takes_later():
     with pytest.raises(InputError) as exc:
         sc_of("", ['crew_ships.capsule.ports=["a.x"]'], base=TINY)
     assert exc.value.field == "crew_ships.capsule.ports.0" and "where module 'b' docks" in str(exc.value)
+
+
+def test_a_manifest_handover_overlap_does_not_raise_the_capacity():
+    """Defect 6 for manifest handovers: h1 (2 crew, day 50.5) is relieved by h3 (day 60.5) with a
+    3-day overlap. During it the station holds 4 (berths, life support, phase 2's target) and
+    has 6 return seats, but h1's 3 are h1's way home: the capacity stays 3 and capacity_4 is not
+    reached (before the fix: reached on day 60.5, with the departing ship's seats)."""
+    two = RESIDENTS[:RESIDENTS.index('[[crew_flights]]\nname = "h2"')] + \
+        RESIDENTS[RESIDENTS.index('[[crew_flights]]\nname = "h3"'):]
+    r = run(two, base=NO_CREW.replace(TINY_STATION, ""))
+    assert [aboard_at(r, t) for t in (60.4, 60.5, 63.4, 63.5)] == [2, 4, 4, 2]
+    k = np.searchsorted(r.capacity_t, 61.0, side="right") - 1
+    assert int(r.capacity[k]) == 3
+    assert np.isnan(r.milestones["capacity_4"]) and r.milestones["capacity_2"] == 50.5

@@ -318,6 +318,7 @@ class CrewRotation:
             if overlap:  # both crews aboard for the overlap
                 c.leaving = True
                 self.handovers_open += 1
+                self.overlap_seats += c.seats
                 remaining = c.life_days - (env.now - c.docked_at)
                 self.after(max(0.0, min(f.overlap_days, remaining)), self.end_overlap, c)
             else:
@@ -339,6 +340,7 @@ class CrewRotation:
         """The handover overlap is over: the relieved crew leaves with its ship (unless its
         docked life ended first)."""
         self.handovers_open -= 1
+        self.end_leaving(crew)
         if crew.relieved:
             self.update()
         else:
@@ -373,6 +375,14 @@ class CrewRotation:
         """``crew``'s ship is no longer one of the station's lifeboats: its crew is going home."""
         crew.relieved = True
         self.station.undock_crew_ship(crew.seats)
+        self.end_leaving(crew)
+
+    def end_leaving(self, crew: "CrewShip") -> None:
+        """``crew``'s handover overlap is over (or its ship has gone): its seats leave the
+        overlap's count, which the recorded capacity leaves out while it is open."""
+        if crew.leaving:
+            crew.leaving = False
+            self.overlap_seats -= crew.seats
 
     def undock_crew_ship(self, crew: "CrewShip") -> None:
         """``crew``'s ship leaves its port (its seats were given up when its crew was relieved),

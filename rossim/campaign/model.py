@@ -112,6 +112,7 @@ class _Model(Assembly, CrewRotation, CargoFlights):
         self.slots: dict[int, CrewShip] = {}  # the latest crew of each crew slot
         self.residents: list[CrewShip] = []  # the manifest's handover crews, in order of arrival
         self.handovers_open = 0  # manifest handovers with both crews aboard
+        self.overlap_seats = 0   # the seats of their relieved crews' ships: those crews' way home
         self.vehicles = {k: Launcher(v.gap_days, v) for k, v in plan.vehicles.items()}
         self.sites = {k: Launcher(s.gap_days, s, s.scrub_probability, s.outage_probability, s.windows,
                                   s.daily_at) for k, s in plan.sites.items()}
@@ -172,6 +173,8 @@ class _Model(Assembly, CrewRotation, CargoFlights):
         """Record capacity and crew after any change; fire milestones; wake waiting crews."""
         now = self.env.now
         hab, cap = self.station.capacities()
+        if self.overlap_seats:  # a relieved crew's ship is its way home, not the station's (defect 6)
+            cap = min(hab, self.station.return_seats - self.overlap_seats)
         if self.crew_aboard > cap:
             allowed = cap
             if self.handovers_open:  # a handover overlap: more aboard for a short while
