@@ -67,14 +67,24 @@ def earlier(tmp_path_factory):
     return out, time.monotonic() - t0
 
 
-MOMENTS = [(sig, fraction) for sig in (signal.SIGINT, signal.SIGKILL) for fraction in (0.3, 0.85, 0.97)]
-MOMENTS += [(signal.SIGTERM, 0.9)]
+#: When to strike: None while simulating (the workers are up, no output folder yet), else as
+#: soon as the run's temporary folder holds that file (early, middle and late in the writing).
+WHEN = (None, "summary.json", "occupancy.csv", "fig_occupancy.png")
+MOMENTS = [(sig, when) for sig in (signal.SIGINT, signal.SIGKILL) for when in WHEN]
+MOMENTS += [(signal.SIGTERM, "occupancy.csv")]
 
 
-@pytest.mark.parametrize("sig, fraction", MOMENTS, ids=[f"{s.name}-{f}" for s, f in MOMENTS])
-def test_a_killed_run_loses_nothing(earlier, tmp_path, sig, fraction):
-    """``fraction`` of a whole run's time: while simulating (0.3), while writing files and
-    figures (0.85-0.97, the run's last seconds)."""
+def reached(tmp_path: Path, proc, when: str | None) -> bool:
+    """Whether the run is at the moment ``when`` (see :data:`WHEN`)."""
+    if when is None:
+        return bool(children(proc.pid))
+    return any((d / when).exists() for d in tmp_path.glob(".res.tmp-*"))
+
+
+@pytest.mark.parametrize("sig, when", MOMENTS, ids=[f"{s.name}-{w or 'simulating'}" for s, w in MOMENTS])
+def test_a_killed_run_loses_nothing(earlier, tmp_path, sig, when):
+    """Killed while simulating, or while writing (as soon as the temporary folder holds a given
+    file: by what the run has done, not by the clock, so a slow machine strikes the same moment)."""
     import shutil
 
     src, duration = earlier
@@ -83,10 +93,11 @@ def test_a_killed_run_loses_nothing(earlier, tmp_path, sig, fraction):
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     proc = subprocess.Popen(command(out, 2), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     workers: set[int] = set()
-    deadline = time.monotonic() + fraction * duration
-    while time.monotonic() < deadline and proc.poll() is None:
+    deadline = time.monotonic() + 3 * duration + 30
+    while not reached(tmp_path, proc, when) and proc.poll() is None and time.monotonic() < deadline:
         workers |= children(proc.pid)
-        time.sleep(0.05)
+        time.sleep(0.01)
+    struck = proc.poll() is None
     proc.send_signal(sig)
     t0 = time.monotonic()
     try:
@@ -95,6 +106,7 @@ def test_a_killed_run_loses_nothing(earlier, tmp_path, sig, fraction):
         proc.kill()
         pytest.fail(f"rossim did not stop within 20 s of {sig.name}")
     stopped_s = time.monotonic() - t0
+    assert struck, f"the run ended before the moment {when!r}"
     if sig != signal.SIGKILL:
         # 130/143: interrupted; 0: finished first; -sig: the signal came as Python was exiting,
         # after rossim had restored the default handler (the result is then whole: checked below)
