@@ -43,6 +43,10 @@ def test_prim_on_a_hand_made_2d_case_finds_the_drawn_box():
     assert (box.inside == y).all() and box.coverage == box.density == 1.0 and box.mass == 48 / 400
     assert 11 / 19 < box.lower[0] < 12 / 19 and box.upper[0] == np.inf
     assert 5 / 19 < box.upper[1] < 6 / 19 and box.lower[1] == -np.inf
+    # Quasi-p: without a's limit the box (b <= 0.3) holds 120 points, 48 meeting the goal (0.4); without
+    # b's, 160 (0.3); P(all 48 of 48 meet) at those densities.
+    q = discover.quasi_p(x, y, box)
+    assert q[0] == pytest.approx(0.4 ** 48, rel=1e-9) and q[1] == pytest.approx(0.3 ** 48, rel=1e-9)
     inputs = discover.Inputs(x, ("a", "b"), ("number", "number"))
     # In words: the shortest numbers that split the points as the box does (0.6 > 11/19 = 0.579, <= 12/19).
     assert discover.describe(box.lower, box.upper, inputs) == "a ≥ 0.6 and b ≤ 0.3"

@@ -37,7 +37,10 @@ Workbench's ``ema_workbench/analysis/prim.py`` (docs/design-notes.md says why no
   ``max_boxes`` boxes, keeping each further box only when its density reaches ``threshold``.
 
 A box's limits lie halfway between the last point inside and the first outside; an input is
-*restricted* when a limit cuts off some points. In words (:func:`describe`), each limit is the
+*restricted* when a limit cuts off some points. Each restriction of a final box has its
+**quasi-p-value** (:func:`quasi_p`, as EMA Workbench's): how likely the box's density would be
+without that restriction; a large one marks a restriction the design's sample alone may explain.
+In words (:func:`describe`), each limit is the
 shortest number (or the roundest date: a year, then a month's first day, then the 15th)
 between those two points, so that it splits the points exactly as the box does:
 ``launch_vehicles.angara_a5m.success_probability >= 0.93 and modules.nem.ready <= 2028-06-01``.
@@ -64,7 +67,7 @@ from .. import montecarlo
 from ..errors import InputError
 
 __all__ = ["Goal", "Inputs", "Box", "Result", "parse_goal", "evaluate", "uncertain", "inputs_of", "prim",
-           "choose", "paste", "cart", "describe", "discover", "read_sweep", "write", "OPERATORS",
+           "choose", "paste", "quasi_p", "cart", "describe", "discover", "read_sweep", "write", "OPERATORS",
            "FOLDER", "JSON_FILE", "TRAJECTORY_FILE", "BOXES_FILE", "CART_FILE"]
 
 OPERATORS = {"<=": operator.le, ">=": operator.ge, "==": operator.eq, "!=": operator.ne, "<": operator.lt,
@@ -224,6 +227,7 @@ class Box:
     met: int = 0
     density_low: float = 0.0
     density_high: float = 0.0
+    quasi_p: dict = field(default_factory=dict)
 
     def stats(self, y: np.ndarray) -> "Box":
         self.count = int(self.inside.sum())
@@ -244,7 +248,8 @@ class Box:
                 "density_high": self.density_high, "mass": self.mass, "points": self.count, "met": self.met,
                 "restricted": [inputs.names[j] for j in self.restricted()],
                 "limits": {inputs.names[j]: {"lower": _limit_value(self.lower[j], inputs.kinds[j]),
-                                             "upper": _limit_value(self.upper[j], inputs.kinds[j])}
+                                             "upper": _limit_value(self.upper[j], inputs.kinds[j]),
+                                             **({"quasi_p": self.quasi_p[j]} if j in self.quasi_p else {})}
                            for j in self.restricted()}}
 
 
@@ -309,6 +314,23 @@ def prim(x: np.ndarray, y: np.ndarray, *, peel_alpha: float = 0.05, mass_min: fl
         (lower if side == 0 else upper)[j] = limit
         box = Box(lower, upper, kept).stats(y)
         trajectory.append(box)
+
+
+def quasi_p(x: np.ndarray, y: np.ndarray, box: Box, among: np.ndarray | None = None) -> dict[int, float]:
+    """Each restriction's quasi-p-value (as EMA Workbench's): the one-sided binomial probability
+    of at least the box's goal-meeting points among its points, were they drawn at the density
+    of the box without that restriction. Large: the restriction adds little (it may be noise of
+    the design's sample)."""
+    from scipy.stats import binomtest
+
+    pool = np.ones(len(y), dtype=bool) if among is None else np.asarray(among, dtype=bool)
+    out = {}
+    for j in box.restricted():
+        lower, upper = box.lower.copy(), box.upper.copy()
+        lower[j], upper[j] = -np.inf, np.inf
+        wider = pool & _in_box(x, lower, upper)
+        out[j] = float(binomtest(box.met, box.count, float(y[wider].mean()), alternative="greater").pvalue)
+    return out
 
 
 def choose(trajectory: Sequence[Box], threshold: float) -> int:
@@ -534,12 +556,14 @@ def discover(table, paths: Sequence[str], goal_text: str, *, threshold: float = 
     trajectory = prim(x, y, peel_alpha=peel_alpha, mass_min=mass_min)
     chosen = choose(trajectory, threshold)
     boxes = [paste(x, y, trajectory[chosen], paste_alpha=paste_alpha)]
+    boxes[0].quasi_p = quasi_p(x, y, boxes[0])
     rest = ~boxes[0].inside
     while len(boxes) < max_boxes and (y & rest).any() and rest.sum() >= max(2, mass_min * len(y)):
         more = prim(x, y, peel_alpha=peel_alpha, mass_min=mass_min, among=rest)
         box = paste(x, y, more[choose(more, threshold)], paste_alpha=paste_alpha, among=rest)
         if not box.density >= threshold or box.met == 0:
             break
+        box.quasi_p = quasi_p(x, y, box, among=rest)
         boxes.append(box)
         rest &= ~box.inside
     rules = [describe(b.lower, b.upper, inputs) for b in boxes]
@@ -686,6 +710,9 @@ def summary_lines(result: Result) -> list[str]:
         lines.append(f"         coverage {b.coverage:.0%} ({b.met} of {int(y.sum())} goal points), density "
                      f"{b.density:.0%} (95 % {b.density_low:.0%}-{b.density_high:.0%}, {b.met} of {b.count} points), "
                      f"mass {b.mass:.0%}")
+        if b.quasi_p:
+            lines.append("         quasi-p of each restriction (large: it adds little): " + ", ".join(
+                f"{result.inputs.names[j]} {v:.2g}" for j, v in b.quasi_p.items()))
     lines.append("CART (goal-meeting leaves):" if result.leaves else "CART: no leaf where most points meet the goal")
     for i, leaf in enumerate(result.leaves):
         b = leaf.box
