@@ -231,3 +231,27 @@ def test_bad_prior_is_one_line_exit_2(capsys, spec, needle):
 
 def test_bad_data_is_one_line_exit_2(capsys, tmp_path):
     one_line_error(capsys, ["backtest", "--data", tmp_path / "missing.csv"], "missing.csv", "cannot read")
+
+
+def test_readme_backtest_table_is_what_the_command_computes():
+    """README's table (between its backtest markers): each prior's coverages, misses and module
+    counts as rossim.backtest computes them on the shipped record."""
+    import re
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = re.search(r"<!-- backtest:start -->\n(.*?)<!-- backtest:end -->", text, re.S).group(1)
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    assert len(rows) >= 2
+    record = bt.one_plan_per_flight(bt.load_history())
+    modules = record.kind == "module"
+    pct = lambda v: round(100 * float(v))  # noqa: E731
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        name = re.match(r"`([^`]+)`", cells[0]).group(1)
+        s = bt.backtest(record, bt.NAMED_PRIORS[name])
+        c80, c50 = s.coverage(0.1, 0.9), s.coverage(0.25, 0.75)
+        assert cells[1] == f"{pct(c80.value)} % [{pct(c80.low)}, {pct(c80.high)}]", name
+        assert cells[2] == "{} / {}".format(*s.misses(0.1, 0.9)), name
+        assert cells[3] == f"{pct(c50.value)} % [{pct(c50.low)}, {pct(c50.high)}]", name
+        assert cells[4] == f"{int(s.inside(0.1, 0.9)[modules].sum())} of {int(modules.sum())}", name
+        assert cells[5] == f"{s.log_score(modules):.1f}".replace("-", "\u2212"), name
