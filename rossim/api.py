@@ -24,9 +24,7 @@ the numbers the files of ``rossim run`` hold (``summary.json``, ``replications.c
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Sequence
-from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -189,19 +187,16 @@ def events(ens: Ensemble) -> pd.DataFrame:
     events take about a second."""
     import pandas as pd
 
-    reps = ens.replications
-    counts = np.fromiter((len(r.events) for r in reps), dtype=np.int64, count=len(reps))
-    flat = list(itertools.chain.from_iterable(r.events for r in reps))
-    days = np.fromiter(map(itemgetter(0), flat), dtype=float, count=len(flat))
-    kind, subject, detail = (list(map(itemgetter(k), flat)) for k in (1, 2, 3))
-    index = np.repeat(np.array([r.index for r in reps], dtype=np.int64), counts)
+    from . import eventlog
+
+    c = eventlog.columns(ens)
     return pd.DataFrame({
-        "replication": index,
-        "time": utc_times(ens.start, days),
-        "day": days,
-        "kind": pd.Categorical(kind),
-        "subject": pd.Categorical(subject),
-        "detail": np.array(detail, dtype=object),
+        "replication": c["replication"],
+        "time": utc_times(ens.start, c["day"]),
+        "day": c["day"],
+        "kind": pd.Categorical(c["kind"]),
+        "subject": pd.Categorical(c["subject"]),
+        "detail": np.array(c["detail"], dtype=object),
     })
 
 

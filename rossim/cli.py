@@ -96,6 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--workers", type=_positive_int, help=WORKERS_HELP)
     out_args(sp, "runs/<scenario name>")
     sp.add_argument("--no-report", action="store_true", help="do not write report.html")
+    sp.add_argument("--events", default="parquet", choices=["parquet", "csv", "none"],
+                    help="the event log: events.parquet (default), events.csv, or none")
     sp.add_argument("--precision-days", type=_float, metavar="D",
                     help="instead of -n: add replications in rounds until every milestone median within the "
                          "horizon (or those of --precision-of) is known to +-D days (95 %%)")
@@ -342,7 +344,7 @@ def cmd_run(args) -> int:
             raise InputError(f"no replication matches (of {of}): {' and '.join(args.where)}", source="--where")
         selection = {"where": list(args.where), "selected": ens.n, "of": of}
     with results.output_dir(dest) as tmp:
-        summary = results.write_campaign(tmp, ens, args.overrides, selection)
+        summary = results.write_campaign(tmp, ens, args.overrides, selection, events=args.events)
         if args.coverage:
             campaign_coverage.write(tmp, campaign_coverage.analyze(ens, progress=_progress))
         if not args.no_report:

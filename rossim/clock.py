@@ -12,7 +12,7 @@ import datetime as dt
 import numpy as np
 from skyfield.api import load
 
-__all__ = ["timescale", "as_utc", "days_between", "datetime_at", "time_at", "iso_date"]
+__all__ = ["timescale", "as_utc", "days_between", "datetime_at", "time_at", "iso_date", "dates", "iso_dates"]
 
 _TS = load.timescale(builtin=True)
 SECONDS_PER_DAY = 86400.0
@@ -54,3 +54,21 @@ def iso_date(epoch: dt.date | dt.datetime, days: float) -> str | None:
     if days is None or not np.isfinite(days):
         return None
     return datetime_at(epoch, days).date().isoformat()
+
+
+def dates(epoch: dt.date | dt.datetime, days) -> np.ndarray:
+    """``datetime64[D]`` UTC calendar dates ``days`` (float days, any shape) after ``epoch``
+    (a date: 00:00 UTC; a datetime: its UTC instant); NaT for NaN. Numpy arithmetic: a million
+    dates at once, no Python loop (what :func:`iso_date` gives one at a time)."""
+    e = as_utc(epoch).replace(tzinfo=None)
+    d = np.asarray(days, dtype=float)
+    ok = np.isfinite(d)
+    us = np.round(np.where(ok, d, 0.0) * (SECONDS_PER_DAY * 1e6)).astype(np.int64)
+    t = np.datetime64(e, "us") + us.astype("timedelta64[us]")
+    return np.where(ok, t.astype("datetime64[D]"), np.datetime64("NaT", "D"))
+
+
+def iso_dates(epoch: dt.date | dt.datetime, days) -> np.ndarray:
+    """:func:`dates` as ISO strings (``YYYY-MM-DD``), ``""`` for NaN: :func:`iso_date` for arrays."""
+    out = np.datetime_as_string(dates(epoch, days), unit="D")
+    return np.where(out == "NaT", "", out)

@@ -46,14 +46,13 @@ Files of a campaign run (``rossim run``):
 from __future__ import annotations
 
 import csv
-import io
 import json
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 
-from . import clock
+from . import clock, eventlog
 from .campaign import count_keys
 from .ensemble import Ensemble
 from .folders import output_dir
@@ -89,8 +88,9 @@ def _fmt(v) -> str:
 
 
 def write_campaign(folder: Path, ensemble: Ensemble, overrides: Sequence[str] = (),
-                   selection: dict | None = None) -> dict:
-    """Write the campaign files of ``ensemble`` into ``folder`` (see the module docstring);
+                   selection: dict | None = None, events: str = "csv") -> dict:
+    """Write the campaign files of ``ensemble`` into ``folder`` (see the module docstring), the
+    event log as ``events`` says (:data:`rossim.eventlog.FORMATS`: parquet, csv or none);
     ``selection``: ``{"where": [...], "selected": k, "of": n}`` when ``ensemble`` holds the
     replications of a larger one that met conditions (``rossim run --where``), added to
     ``summary.json``. Returns the summary written (the terminal prints it: computed once)."""
@@ -113,31 +113,25 @@ def write_campaign(folder: Path, ensemble: Ensemble, overrides: Sequence[str] = 
     header += [f"{m}_losses" for m in mods]
     counts = count_keys(sc)
     header += counts
-    rows = []
+    reps = ensemble.replications
     days = {m: ensemble.milestone_days(m) for m in milestones}
-    for i, r in enumerate(ensemble.replications):
+    iso = {m: clock.iso_dates(start, days[m]) for m in milestones}  # dates by column, not one by one
+    docked = {m: clock.iso_dates(start, [r.module_docked.get(m, np.nan) for r in reps]) for m in mods}
+    ready = {m: clock.iso_dates(start, [r.module_ready.get(m, np.nan) for r in reps]) for m in mods}
+    rows = []
+    for i, r in enumerate(reps):
         row = [r.index]
         for m in milestones:
-            d = float(days[m][i])
-            row += [_fmt(d), clock.iso_date(start, d) or ""]
+            row += [_fmt(float(days[m][i])), iso[m][i]]
         row += [_fmt(r.person_days), _fmt(r.fraction_crewed), r.launches, r.losses]
-        row += [clock.iso_date(start, r.module_docked.get(m, np.nan)) or "" for m in mods]
-        row += [clock.iso_date(start, r.module_ready.get(m, np.nan)) or "" for m in mods]
+        row += [docked[m][i] for m in mods]
+        row += [ready[m][i] for m in mods]
         row += [r.module_lost[m] for m in mods]
         row += [r.counts[k] for k in counts]
         rows.append(row)
     write_csv(folder / "replications.csv", header, rows)
 
-    with open(folder / "events.csv", "w", newline="", encoding="utf-8") as f:
-        buf = io.StringIO()
-        f.write("replication,day,date,kind,subject,detail\n")
-        for r in ensemble.replications:
-            w = csv.writer(buf)
-            for t, kind, subject, detail in r.events:
-                w.writerow((r.index, f"{t:.4f}", clock.iso_date(start, t), kind, subject, detail))
-            f.write(buf.getvalue())
-            buf.seek(0)
-            buf.truncate()
+    eventlog.write(folder, ensemble, events)
 
     write_person_days(folder, *ensemble.person_days_by_year())
 

@@ -31,7 +31,8 @@ def originals(tmp_path_factory):
     """{"run": run folder, "coverage": coverage folder, "comparison": comparison folder}."""
     base = tmp_path_factory.mktemp("originals")
     run, cov, cmp_ = base / "run", base / "cov", base / "cmp"
-    assert cli.main(["run", str(HIGH), "-n", "5", "--workers", "1", "--no-report", "--out", str(run)]) == 0
+    assert cli.main(["run", str(HIGH), "-n", "5", "--workers", "1", "--no-report", "--events", "csv",
+                     "--out", str(run)]) == 0
     assert cli.main(["coverage", str(HIGH), "--days", "0.1", "--resolution-km", "600", "--instrument", "radar",
                      "--no-report", "--out", str(cov)]) == 0
     # a comparison of the run with itself (two folders), coverage reused from the coverage folder

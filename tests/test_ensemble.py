@@ -23,7 +23,7 @@ def test_same_seed_same_bytes_any_workers(tmp_path):
         assert cli.main(["run", str(HL), "-n", "24", "--seed", "7", "--workers", workers,
                          "--no-report", "--out", str(out)]) == 0
         outs.append(out)
-    for name in ("replications.csv", "events.csv", "capacity.csv", "summary.json"):
+    for name in ("replications.csv", "events.parquet", "capacity.csv", "summary.json"):
         first = (outs[0] / name).read_bytes()
         assert all((o / name).read_bytes() == first for o in outs[1:]), name
     # A different seed gives different replications.
@@ -89,8 +89,10 @@ def test_run_writes_every_file(tmp_path):
     out = tmp_path / "run"
     assert cli.main(["run", str(HL), "-n", "8", "--workers", "1", "--no-report", "--out", str(out)]) == 0
     names = {p.name for p in out.iterdir()}
-    assert {"summary.json", "replications.csv", "events.csv", "capacity.csv", "scenario.toml"} <= names
-    header = (out / "events.csv").read_text().splitlines()[0]
-    assert header == "replication,day,date,kind,subject,detail"
+    assert {"summary.json", "replications.csv", "events.parquet", "capacity.csv", "scenario.toml"} <= names
+    assert "events.csv" not in names
+    import pyarrow.parquet as pq
+
+    assert pq.read_schema(out / "events.parquet").names == ["replication", "day", "date", "kind", "subject", "detail"]
     rows = (out / "replications.csv").read_text().splitlines()
     assert len(rows) == 9

@@ -132,7 +132,8 @@ def published_person_days(year: int) -> float:
 def mir_run(tmp_path_factory):
     """`rossim run scenarios/history/mir_1986_1996.toml -n 1`: its folder."""
     out = tmp_path_factory.mktemp("replay") / "mir"
-    assert cli.main(["run", str(MIR), "-n", "1", "--workers", "1", "--no-report", "--out", str(out)]) == 0
+    assert cli.main(["run", str(MIR), "-n", "1", "--workers", "1", "--no-report", "--events", "csv",
+                     "--out", str(out)]) == 0
     return out
 
 

@@ -51,7 +51,8 @@ def published(programme: str) -> dict[str, dt.date]:
 def tiangong_run(tmp_path_factory):
     """`rossim run scenarios/history/tiangong_2021_2022.toml -n 1`: its events.csv as rows."""
     out = tmp_path_factory.mktemp("replay") / "tiangong"
-    assert cli.main(["run", str(TIANGONG), "-n", "1", "--workers", "1", "--no-report", "--out", str(out)]) == 0
+    assert cli.main(["run", str(TIANGONG), "-n", "1", "--workers", "1", "--no-report", "--events", "csv",
+                     "--out", str(out)]) == 0
     with (out / "events.csv").open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
 

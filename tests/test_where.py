@@ -29,7 +29,7 @@ def _rows(path):
 
 
 def _run(out, *extra, n=20, flaky=True):
-    argv = ["run", TINY, "-n", n, "--seed", 3, "--no-report", "--out", out, *extra]
+    argv = ["run", TINY, "-n", n, "--seed", 3, "--no-report", "--events", "csv", "--out", out, *extra]
     if flaky:  # the heavy rocket fails half its flights: some replications lose a module
         argv += ["--set", "launch_vehicles.heavy.success_probability=0.5"]
     assert cli.main([str(a) for a in argv]) == 0
