@@ -604,7 +604,26 @@ def _discovery_inputs(inputs) -> list[DiscoveryInput]:
 def _input_value(inp: DiscoveryInput, v: float) -> str:
     if inp.is_date:
         return str(np.datetime64("1970-01-01", "D") + np.timedelta64(int(np.floor(v)), "D"))
-    return f"{v:.3g}"
+    return f"{v:.4g}"
+
+
+def _short_name(path: str) -> str:
+    """An input's path without its table (``modules.lab.slip_days.scale``: ``lab.slip_days.scale``),
+    on two lines at a dot when long."""
+    parts = path.split(".")
+    name = ".".join(parts[1:]) if len(parts) > 2 else path
+    if len(name) > 22 and "." in name:
+        head, _, tail = name.partition(".")
+        name = f"{head}\n{tail}"
+    return name
+
+
+def _note(fig: Figure, note: str) -> None:
+    import textwrap
+
+    if note:
+        fig.supxlabel(plain("\n".join(textwrap.wrap(note, 150)), 160, 4), x=0.01, ha="left", fontsize=8,
+                      color="#444444")
 
 
 def _discovery_values(inp: DiscoveryInput) -> np.ndarray:
@@ -638,8 +657,7 @@ def prim_tradeoff_figure(coverage: Sequence[float], density: Sequence[float], re
         ax.set_ylim(max(0.0, min(density) - 0.05), 1.02)
         fig.legend(loc="outside right center", frameon=False)
         fig.suptitle(title_text(title), x=0.01, ha="left", fontweight="bold")
-        if note:
-            fig.supxlabel(plain(note, 150, 3), x=0.01, ha="left", fontsize=8, color="#444444")
+        _note(fig, note)
     return fig
 
 
@@ -681,8 +699,7 @@ def box_limits_figure(inputs: Sequence[DiscoveryInput], labels: Sequence[str], t
         if n_box > 1:
             fig.legend(loc="outside right center", frameon=False)
         fig.suptitle(title_text(title), x=0.01, ha="left", fontweight="bold")
-        if note:
-            fig.supxlabel(plain(note, 150, 3), x=0.01, ha="left", fontsize=8, color="#444444")
+        _note(fig, note)
     return fig
 
 
@@ -726,14 +743,13 @@ def pairs_figure(inputs: Sequence[DiscoveryInput], met: np.ndarray, title: str, 
                         axis.set_ticklabels([])
                 ax.tick_params(labelsize=7)
                 if i == d - 1:
-                    ax.set_xlabel(plain(".".join(inputs[j].name.split(".")[-2:]), 40), fontsize=8)
+                    ax.set_xlabel(plain(_short_name(inputs[j].name), 40, 2), fontsize=8)
                 if j == 0:
-                    ax.set_ylabel(plain(".".join(inputs[i].name.split(".")[-2:]), 40), fontsize=8)
+                    ax.set_ylabel(plain(_short_name(inputs[i].name), 40, 2), fontsize=8)
         handles, labels = axes[0, 0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside right upper", frameon=False)
         fig.suptitle(title_text(title), x=0.01, ha="left", fontweight="bold")
-        if note:
-            fig.supxlabel(plain(note, 150, 3), x=0.01, ha="left", fontsize=8, color="#444444")
+        _note(fig, note)
     return fig
 
 
