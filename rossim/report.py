@@ -21,7 +21,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import figures, inputfiles, resultfiles
+from . import figures, headlines, inputfiles, resultfiles
 from .campaign import milestones as campaign_milestones
 from .compare import (REGION_NAMES, REGIONS, REVISIT_NOTE, WITHIN_NOISE, Comparison, RunFolder,
                       common_milestones, compare_runs, date_pm, milestone_name, read_run, share_pm, table_rows)
@@ -327,7 +327,8 @@ figure{margin:1.2em 0}figure img{max-width:100%;border:1px solid #ddd}figcaption
 pre{background:#f6f6f6;border:1px solid #ddd;padding:.8em;overflow-x:auto;font-size:.8em;white-space:pre}
 .note{color:#555;font-size:.9em}details{margin:.6em 0}summary{cursor:pointer;font-weight:bold}
 td:first-child{min-width:14em}.wide{overflow-x:auto}table.nowrap td:not(:first-child){white-space:pre}
-.num{white-space:nowrap}table.comparison th,table.comparison td{overflow-wrap:anywhere}
+.num{white-space:nowrap}.brief{font-size:1.08em;background:#eef3f8;border-left:4px solid #0072B2;
+padding:.6em .9em;margin:1em 0}table.comparison th,table.comparison td{overflow-wrap:anywhere}
 table.comparison td:first-child{min-width:10em}
 """
 
@@ -527,6 +528,11 @@ def _page(title: str, body: str) -> str:
             "Self-contained: figures embedded, no external resources.</p></body></html>\n")
 
 
+def _in_brief(sentences: Sequence[str]) -> str:
+    """The plain-language summary at the top of a report (:mod:`rossim.headlines`)."""
+    return '<p class="brief">' + " ".join(_e(x) for x in sentences) + "</p>"
+
+
 def _scenario_header(run: RunFolder, level: int = 1) -> str:
     meta = run.meta
     parts = [f"<h{level}>{_e(run.title)}</h{level}>",
@@ -563,7 +569,8 @@ def write_run_report(folder: str | Path, svg: bool = False) -> Path:
     run = read_run(folder)
     figs = run_figures(run, folder, svg)
     figs += _extra_pngs(folder, run, {p.resolve() for _, p in figs})
-    body = [_scenario_header(run), "<h2>Key figures</h2>", _key_figures(run), "<h2>Figures</h2>",
+    body = [_scenario_header(run), _in_brief(headlines.run_sentences(run.summary)),
+            "<h2>Key figures</h2>", _key_figures(run), "<h2>Figures</h2>",
             *(_figure_html(c, p) for c, p in figs), _made_by(folder),
             "<h2>Scenario file (as run)</h2>", f"<pre>{_e(run.scenario_text)}</pre>"]
     path = folder / "report.html"
@@ -621,7 +628,7 @@ def _comparison_report(folder: Path, svg: bool) -> Path:
     figs = comparison_figures(comp, folder, svg)
     figs += _extra_pngs(folder, None, {p.resolve() for _, p in figs})
     names = " vs ".join(comp.labels)
-    body = [f"<h1>Comparison: {_e(names)}</h1>",
+    body = [f"<h1>Comparison: {_e(names)}</h1>", _in_brief(headlines.comparison_sentences(comp)),
             f'<p class="sub">Reference: <b>{_e(comp.labels[0])}</b>. Δ = scenario − reference (days for dates, '
             "percentage points for shares); <i>better</i> names the better scenario on that metric: earlier "
             "dates, higher probabilities, person-days and coverage, lower revisit times and losses; "
@@ -667,13 +674,12 @@ def write_coverage_report(folder: str | Path, svg: bool = False) -> Path:
         fig = figures.coverage_time_figure(curves, title=f"Coverage of Russia over time — {title}")
         figs.append(("Coverage of Russia over time", _save(fig, folder, "fig_coverage_time", svg)))
     figs += _extra_pngs(folder, None, {p.resolve() for _, p in figs})
-    orbit = cov.get("orbit") or {}
-    span = cov.get("span") or {}
     body = [f"<h1>{_e(title)}</h1>",
-            f'<p class="sub">coverage of scenario <b>{_e(str(cov["scenario"]))}</b>: orbit '
-            f'{_e(", ".join(f"{k} {v}" for k, v in orbit.items()))}; from {_e(str(span.get("start")))} '
-            f'for {_e(str(span.get("days")))} days on {_e(str(cov.get("resolution_km")))} km cells'
+            f'<p class="sub">Coverage of scenario <b>{_e(str(cov["scenario"]))}</b> from '
+            f'{_e(headlines.describe_orbit(cov["orbit"]))}, over {_e(headlines.describe_span(cov["span"]))}, '
+            f'on cells of {cov["resolution_km"]:g} km'
             + (f"; overrides: {_e(', '.join(cov['overrides']))}" if cov.get("overrides") else "") + ".</p>",
+            _in_brief(headlines.coverage_sentences(cov)),
             "<h2>Figures of merit</h2>", _coverage_summary_table(cov, instruments),
             f'<p class="note">{_e(REVISIT_NOTE)}</p>',
             "<h2>Figures</h2>", *(_figure_html(c, p) for c, p in figs)]

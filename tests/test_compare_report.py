@@ -175,6 +175,19 @@ def test_deltas_and_better(comparison):
     assert arctic["values"][other] is None and arctic["better"][other] == ref
 
 
+def test_coverage_difference_agrees_with_the_comparison(compared, comparison):
+    """Cells seen by A (A only + both) and by B (B only + both) are the areas each run observed,
+    as the comparison's coverage rows say; the four categories make up the region."""
+    rows = json.loads((compared / "coverage_difference.json").read_text())["rows"]
+    table = rows_by_key(comparison)
+    for region in ("russia", "arctic", "nsr"):
+        cat = {r["category"]: r["percent"] for r in rows if r["region"] == region and r["territory"] == "all"}
+        assert sum(cat.values()) == pytest.approx(100.0, abs=1e-3)
+        seen = table[(f"coverage_{region}", "percent_area_observed")]["values"]
+        assert cat["a_only"] + cat["both"] == pytest.approx(seen["ross_high_latitude"], abs=1e-3)
+        assert cat["b_only"] + cat["both"] == pytest.approx(seen["ros_iss_orbit"], abs=1e-3)
+
+
 def test_csv_matches_json(compared, comparison):
     with open(compared / "comparison.csv", newline="") as f:
         rows = list(csv.DictReader(f))
@@ -313,7 +326,8 @@ def test_terminal_table_fits_the_width(compared, width, long_labels):
 # ------------------------------------------------------------------------------ figures and report
 
 COMPARISON_FIGURES = ["fig_occupancy", "fig_occupancy_by_year", "fig_timeline", "fig_milestones", "fig_coverage_time",
-                      "fig_map_ross_high_latitude_radar", "fig_map_ros_iss_orbit_radar"]
+                      "fig_map_ross_high_latitude_radar", "fig_map_ros_iss_orbit_radar",
+                      "fig_difference_ros_iss_orbit_vs_ross_high_latitude"]
 RUN_FIGURES = ["fig_occupancy", "fig_occupancy_by_year", "fig_timeline", "fig_milestones", "fig_coverage_time"]
 
 
@@ -345,7 +359,7 @@ def test_comparison_figures_and_report(compared):
     assert pngs == sorted(COMPARISON_FIGURES)
     for name in COMPARISON_FIGURES:
         w, h = check_png(compared / f"{name}.png")
-        if name.startswith("fig_map_"):
+        if name.startswith(("fig_map_", "fig_difference_")):
             assert (w, h) == (1560, 900)  # rossim.maps' fixed size
         else:
             assert w == figures.WIDTH_IN * figures.DPI and 350 <= h <= 1000, (name, w, h)  # one panel: >= 3.2 in
@@ -593,3 +607,100 @@ def test_map_title_is_plain_text(tmp_path):
     maps.save(fig, tmp_path / "map.png")
     assert check_png(tmp_path / "map.png") == (1560, 900)
     _drawn_as_text(fig._suptitle, MATH)
+
+
+# ------------------------------------------------------------------------------ plain-language summaries
+
+
+def _half_days(entry: dict) -> int:
+    p50 = dt.date.fromisoformat(entry["p50"])
+    return max((p50 - dt.date.fromisoformat(entry["p50_low"])).days,
+               (dt.date.fromisoformat(entry["p50_high"]) - p50).days)
+
+
+def _error_words(days: int) -> str:
+    """The date error as the summary says it, worked out here: days up to 60, else months of 30.436875 days."""
+    return f"{days} days" if days <= 60 else f"{round(days / 30.436875)} months"
+
+
+def _points(entry: dict, key: str) -> tuple[int, int]:
+    p, lo, hi = entry[key], entry[f"{key}_low"], entry[f"{key}_high"]
+    return round(100 * p), round(100 * max(p - lo, hi - p))
+
+
+def test_date_errors_in_words():
+    from rossim import headlines
+
+    e = {"p50": "2035-06-15", "p50_low": "2035-05-01", "p50_high": "2035-07-01"}
+    assert headlines.date_error(e) == "± 45 days"
+    assert headlines.date_error({**e, "p50_low": "2035-03-15"}) == "± 3 months"  # 92 days
+    assert headlines.date_error({**e, "p50_high": None}) == "− 45 days, no upper bound within the horizon"
+    assert headlines.date_error({"p50": "2035-06-15"}) is None  # an older folder: no interval
+    assert headlines.month_year("2035-06-15") == "June 2035"
+
+
+def test_run_summary_sentences_equal_summary_json(compared):
+    """The three sentences at the top of a run's report: every number is summary.json's, rounded
+    (dates to the month, errors to days or months, shares and their errors to whole percent)."""
+    from rossim import headlines
+
+    folder = compared / "ros_iss_orbit"
+    s = json.loads((folder / "summary.json").read_text())
+    first, second, third = headlines.run_sentences(s)
+    host = s["milestones"]["hosting_4"]
+    assert first.startswith(f"In {N} simulated campaigns of “{s['title']}”")
+    if host["p50"]:
+        month = dt.date.fromisoformat(host["p50"]).strftime("%B %Y")
+        assert f"first hosts four cosmonauts routinely in {month} (median; ± {_error_words(_half_days(host))}, " \
+               "Monte Carlo)" in first
+    else:
+        assert "in only {} % (± {} points) of them".format(*_points(host, "probability")) in first
+    ph = s["milestones"]["phase_2_complete"]
+    assert "complete by the {} deadline in {} % (± {} points)".format(
+        s["deadline"], *_points(ph, "probability_by_deadline")) in second
+    fc, pd_ = s["fraction_crewed"], s["person_days"]
+    assert f"crewed {round(100 * fc['mean'])} % (± {round(100 * max(fc['mean'] - fc['mean_low'], fc['mean_high'] - fc['mean']))} points)" in third
+    assert f"{pd_['mean']:,.0f} (± {max(pd_['mean'] - pd_['mean_low'], pd_['mean_high'] - pd_['mean']):,.0f}) person-days" in third
+    page = (folder / "report.html").read_text()
+    brief = page.index('<p class="brief">')
+    assert brief < page.index("<h2>Key figures</h2>") < page.index("<h2>Figures</h2>")  # the summary, then figures
+    for sentence in (first, second, third):
+        assert html.escape(sentence) in page
+
+
+def test_comparison_and_coverage_sentences(compared, tmp_path):
+    """The comparison's sentences carry each scenario's summary.json numbers; the coverage
+    report's header and sentences are words and coverage_summary.json's numbers, no Python values."""
+    from rossim import headlines, report
+
+    runs = [compare.read_run(compared / n, n) for n in ("ross_high_latitude", "ros_iss_orbit")]
+    comp = compare.compare_runs(runs, instrument="radar")
+    first, second, third = headlines.comparison_sentences(comp)
+    for r in runs:
+        ph = r.summary["milestones"]["phase_2_complete"]
+        assert "{} % (± {} points) for {}".format(*_points(ph, "probability_by_deadline"), r.label) in second
+        host = r.summary["milestones"]["hosting_4"]
+        if host["p50"]:
+            assert f"{r.label} in {dt.date.fromisoformat(host['p50']):%B %Y} (median; ± {_error_words(_half_days(host))}" in first
+        else:
+            assert "{} in only {} % (± {} points)".format(r.label, *_points(host, "probability")) in first
+        reg = r.coverage["regions"]
+        assert (f"{r.label} {reg['russia']['radar']['percent_area_observed']:.0f} % of Russia and "
+                f"{reg['arctic']['radar']['percent_area_observed']:.0f} % of the Arctic zone in 1 day") in third
+    assert html.escape(first) in (compared / "report.html").read_text()
+
+    cov_dir = tmp_path / "coverage"
+    shutil.copytree(compared / "ross_high_latitude" / "coverage", cov_dir)
+    cov = json.loads((cov_dir / "coverage_summary.json").read_text())
+    page = report.write_coverage_report(cov_dir).read_text()
+    head = page[page.index("<h1>"):page.index("<h2>")]
+    for python_value in ("altitude_km", "inclination_deg", "sun_synchronous", "True", "+00:00", "{", "'"):
+        assert python_value not in head, python_value
+    o, russia = cov["orbit"], cov["regions"]["russia"]["radar"]
+    assert f"a {o['altitude_km']:.0f} km circular orbit inclined {o['inclination_deg']:.2f}°" in head
+    assert "20 March 2029, 00:00 UTC" in head and cov["span"]["start"].startswith("2029-03-20T00:00")
+    one, two, three = headlines.coverage_sentences(cov)
+    assert f"radar observes {russia['percent_area_observed']:.0f} % of Russia's area in 1 day" in one
+    assert f"after {russia['time_to_50pct_h']:,.1f} hours" in two and f"every {russia['revisit_mean_h']:,.1f} hours" in two
+    assert f"{cov['regions']['nsr']['radar']['percent_area_observed']:.0f} % of the Northern Sea Route" in three
+    assert all(html.escape(x) in head for x in (one, two, three))
