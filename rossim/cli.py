@@ -135,6 +135,9 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--half-angle-deg", type=_float, help="ad-hoc nadir instrument, no lighting constraint")
     sp.add_argument("--region", dest="regions", action="append", default=[], metavar="GEOJSON",
                     help="also analyse this GeoJSON polygon (repeatable)")
+    sp.add_argument("--half-angle-sweep", nargs="?", const="15:60:5", metavar="START:STOP:STEP",
+                    help="also the share of each region observed by nadir cones of these half-angles "
+                         "(degrees; default 15:60:5, or a list A,B,C): half_angle_sweep.csv and a figure")
     out_args(sp, "runs/<scenario name>-coverage")
     sp.add_argument("--no-report", action="store_true", help="do not write report.html")
 
@@ -146,7 +149,11 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--workers", type=_positive_int, help=WORKERS_HELP)
     sp.add_argument("--days", type=_float, help="coverage span in days")
     sp.add_argument("--resolution-km", type=_float, help="coverage grid resolution")
-    sp.add_argument("--instrument", help="coverage instrument compared (default: radar, or the first common one)")
+    g = sp.add_mutually_exclusive_group()
+    g.add_argument("--instrument", help="coverage instrument compared (default: radar, or the first common one)")
+    g.add_argument("--half-angle-deg", type=_float,
+                   help="coverage of scenario files with one ad-hoc nadir instrument of this half-angle, no lighting "
+                        "constraint (run folders keep theirs)")
     out_args(sp, "runs/compare")
     sp.add_argument("--svg", action="store_true", help="also write SVG figures")
 
@@ -445,12 +452,13 @@ def _print_summary(summary: dict, console=None) -> None:
 def cmd_coverage(args) -> int:
     from . import coverage_run
 
+    sweep = None if args.half_angle_sweep is None else coverage_run.parse_sweep(args.half_angle_sweep)
     sc = coverage_run.load_scenario(args.scenario, args.overrides)
     out = _destination(args, sc.name, [args.scenario, *args.regions], suffix="-coverage")
     summary = coverage_run.run(sc, out, days=args.days, resolution_km=args.resolution_km,
                                instrument=args.instrument, half_angle_deg=args.half_angle_deg,
                                region_files=args.regions, progress=_progress, overrides=args.overrides,
-                               finish=None if args.no_report else _coverage_report)
+                               finish=None if args.no_report else _coverage_report, half_angle_sweep_deg=sweep)
     coverage_run.print_summary(summary, _out)
     _out.print(f"wrote {out.path}/")
     return 0
@@ -472,11 +480,15 @@ def cmd_compare(args) -> int:
         comp, runs = compare.build(tmp, args.scenarios, run_ensemble, overrides=args.overrides,
                                    replications=args.replications, seed=args.seed, workers=args.workers,
                                    days=args.days, resolution_km=args.resolution_km,
-                                   instrument=args.instrument, progress=_progress)
+                                   instrument=args.instrument, progress=_progress,
+                                   half_angle_deg=args.half_angle_deg)
         for run in runs:
             report.write_report(run.path, svg=args.svg)
         report.write_report(tmp, svg=args.svg)
     print_comparison(comp, _out)
+    from . import coverage_compare
+
+    coverage_compare.print_table(dest.path, _out)
     _out.print(f"wrote {dest.path}/")
     return 0
 

@@ -918,11 +918,11 @@ def _unique_labels(inputs: list[_Input]) -> list[str]:
 
 
 def _run_coverage(sc, out: Path, days: float | None, resolution_km: float | None, progress,
-                  overrides: Sequence[str]) -> None:
+                  overrides: Sequence[str], half_angle_deg: float | None = None) -> None:
     from . import coverage_run
 
     coverage_run.run(sc, out, days=days, resolution_km=resolution_km, progress=progress,
-                     overrides=list(overrides))
+                     overrides=list(overrides), half_angle_deg=half_angle_deg)
 
 
 def _check_coverage_args(days: float | None, resolution_km: float | None) -> None:
@@ -971,15 +971,19 @@ def _not_copied(folder: str, names: list[str]) -> set[str]:
 def build(folder: Path, sources: Sequence[str], run_ensemble, *, overrides: Sequence[str] = (),
           replications: int | None = None, seed: int | None = None, workers: int | None = None,
           days: float | None = None, resolution_km: float | None = None,
-          instrument: str | None = None, progress=None) -> tuple[Comparison, list[RunFolder]]:
+          instrument: str | None = None, progress=None,
+          half_angle_deg: float | None = None) -> tuple[Comparison, list[RunFolder]]:
     """Run (scenario files) or reuse (run folders) each source into ``folder/<label>``, compare
     them, and write ``comparison.csv`` / ``comparison.json`` into ``folder``.
 
     ``run_ensemble(scenario, n, seed, workers, label)`` runs one ensemble (the CLI passes one with
     a progress bar). Coverage is run over one span and grid for all: ``days`` / ``resolution_km``,
     else the shortest span and coarsest grid of the scenarios; ``instrument``: the one compared
-    (default: radar, or the first all have). Reports and figures are the
-    caller's (:mod:`rossim.report`). Bad input raises :class:`InputError` before anything runs.
+    (default: radar, or the first all have); ``half_angle_deg``: every scenario's coverage with
+    one ad-hoc nadir cone instead of its instruments (:func:`rossim.coverage_run.build_instruments`).
+    Writes the coverage difference maps and tables (:mod:`rossim.coverage_compare`). Reports and
+    other figures are the caller's (:mod:`rossim.report`). Bad input raises :class:`InputError`
+    before anything runs.
     """
     from . import coverage_run, ensemble, results
 
@@ -994,8 +998,8 @@ def build(folder: Path, sources: Sequence[str], run_ensemble, *, overrides: Sequ
     res = resolution_km or (max(s.coverage.resolution_km for s in scs) if scs else None)
     for sc in scs:  # the ensembles' and the coverage runs' size, before any is spent
         ensemble.check_size(sc, replications or sc.simulation.replications, seed)
-        if sc.instruments:  # every input of its coverage run, and its size (samples, cells, accesses)
-            coverage_run.prepare(sc, days=days, resolution_km=res)
+        if sc.instruments or half_angle_deg is not None:  # every input of its coverage run, and its size
+            coverage_run.prepare(sc, days=days, resolution_km=res, half_angle_deg=half_angle_deg)
     runs = []
     for inp, label in zip(inputs, labels):
         sub = folder / label
@@ -1004,8 +1008,8 @@ def build(folder: Path, sources: Sequence[str], run_ensemble, *, overrides: Sequ
             ens = run_ensemble(sc, replications, seed, workers, f"{label}: replications")
             sub.mkdir()
             results.write_campaign(sub, ens, list(overrides))
-            if sc.instruments:
-                _run_coverage(sc, sub / "coverage", days, res, progress, overrides)
+            if sc.instruments or half_angle_deg is not None:
+                _run_coverage(sc, sub / "coverage", days, res, progress, overrides, half_angle_deg)
         else:
             shutil.copytree(inp.folder, sub, ignore=_not_copied)
             if not (sub / PERSON_DAYS_FILE).is_file() and (sub / "events.csv").is_file():
@@ -1014,11 +1018,16 @@ def build(folder: Path, sources: Sequence[str], run_ensemble, *, overrides: Sequ
             if _find_coverage(sub)[0] is None:
                 ov = read_run(sub).summary.get("overrides", [])
                 sc = _scenario_of_folder(sub, ov)
-                if sc is not None and sc.instruments:
-                    _run_coverage(sc, sub / "coverage", days, res, progress, ov)
+                if sc is not None and (sc.instruments or half_angle_deg is not None):
+                    _run_coverage(sc, sub / "coverage", days, res, progress, ov, half_angle_deg)
         runs.append(read_run(sub, label))
     comp = compare_runs(runs, instrument=instrument)
     write_comparison(folder, comp)
+    if comp.instrument:
+        from . import coverage_compare, maps
+
+        diffs, notes = coverage_compare.compare_folders(runs, comp.instrument)
+        coverage_compare.write(folder, diffs, notes, stamp=maps.overrides_stamp(overrides))
     return comp, runs
 
 

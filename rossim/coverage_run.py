@@ -41,8 +41,26 @@ Files written (``runs/<scenario>-coverage`` by default):
     and the scenario's ``[ground_stations]``, :func:`ground_stations`), by station then start:
     ``station, start_utc, end_utc, duration_s, max_elevation_deg`` (ISO UTC times to the
     millisecond). A window still open at the span's start or end is cut there.
+``cells_<region>.geojson``
+    The same cells as lon/lat rectangles (RFC 7946) for GIS tools, with ``area_km2``, per
+    instrument ``<name>_accesses``, ``<name>_first_access_h``, ``<name>_revisit_mean_h``, and for
+    Russia ``disputed_km2`` (:func:`_write_cells_geojson`).
+``half_angle_sweep.csv``
+    With ``--half-angle-sweep``: ``half_angle_deg``, ``percent_<region>`` and
+    ``percent_russia_without_disputed`` (:func:`half_angle_sweep`; also ``half_angle_sweep`` in
+    the summary).
 ``map_<instrument>.png``
-    Mean revisit per cell over Russia (:func:`rossim.maps.coverage_map`).
+    Mean revisit per cell over Russia (:func:`rossim.maps.coverage_map`), every instrument on one
+    colour scale (:func:`shared_vmax_h`), titled with the share of Russia observed
+    (:func:`map_title`), stamped with the ``--set`` changes; disputed territory hatched.
+``fig_coverage_by_latitude.png``, ``fig_half_angle_sweep.png``
+    The share of Russia observed by latitude band, and against the half-angle
+    (:mod:`rossim.coverage_figures`).
+
+Disputed territory (:func:`rossim.regions.disputed`: Crimea, the southern Kurils) is counted as
+Russia, as Natural Earth's de facto boundaries draw it; Russia's entries also give
+``percent_area_observed_without_disputed``, and the summary ``disputed_territory`` (``area_km2``,
+``note``).
 """
 
 from __future__ import annotations
@@ -88,6 +106,14 @@ __all__ = [
     "write",
     "run",
     "print_summary",
+    "parse_sweep",
+    "check_sweep",
+    "half_angle_sweep",
+    "MAX_SWEEP_ANGLES",
+    "DEFAULT_SWEEP",
+    "map_title",
+    "shared_vmax_h",
+    "reach_latitude_deg",
 ]
 
 #: Region keys of the output, in order.
@@ -431,6 +457,96 @@ def analyze_regions(
     return out, prop.track
 
 
+#: Most half-angles of one sweep (each is one access search over the run's grids).
+MAX_SWEEP_ANGLES = 30
+#: The sweep of ``--half-angle-sweep`` without a value: 15° to 60° every 5°.
+DEFAULT_SWEEP = "15:60:5"
+
+
+def parse_sweep(text: str) -> list[float]:
+    """Half-angles from ``START:STOP:STEP`` (both ends included) or ``A,B,C`` (degrees), checked by
+    :func:`check_sweep`; InputError naming ``--half-angle-sweep`` otherwise."""
+    field = "--half-angle-sweep"
+    text = str(text).strip()
+    bad = InputError(f"expected START:STOP:STEP (e.g. {DEFAULT_SWEEP}) or a list A,B,C of degrees, got {text!r}",
+                     field=field)
+    try:
+        numbers = [float(x) for x in text.split(":" if ":" in text else ",")]
+    except ValueError:
+        raise bad from None
+    if ":" not in text:
+        return check_sweep(numbers)
+    if len(numbers) != 3 or not all(math.isfinite(x) for x in numbers):
+        raise bad
+    start, stop, step = numbers
+    if not (step > 0 and stop >= start):
+        raise bad
+    n = int(math.floor((stop - start) / step + 1e-9)) + 1
+    if n > MAX_SWEEP_ANGLES:
+        raise InputError(f"at most {MAX_SWEEP_ANGLES} half-angles, {text!r} gives {n}", field=field)
+    return check_sweep([start + k * step for k in range(n)])
+
+
+def check_sweep(angles_deg: Sequence[float]) -> list[float]:
+    """Sorted distinct half-angles, each in (0, 90) degrees, 2 to :data:`MAX_SWEEP_ANGLES` of them."""
+    field = "--half-angle-sweep"
+    out = sorted({round(float(a), 6) for a in angles_deg})
+    bad = [a for a in out if not (math.isfinite(a) and 0.0 < a < 90.0)]
+    if bad:
+        raise InputError(f"half-angles must be in (0, 90) degrees off nadir, got {bad[0]:g}", field=field)
+    if not 2 <= len(out) <= MAX_SWEEP_ANGLES:
+        raise InputError(f"expected 2 to {MAX_SWEEP_ANGLES} different half-angles, got {len(out)}", field=field)
+    return out
+
+
+def half_angle_sweep(orbit: Orbit, grids: dict[str, regions.Grid], angles_deg: Sequence[float],
+                     start: dt.date | dt.datetime, days: float, step_s: float = coverage.DEFAULT_STEP_S,
+                     progress: Callable[[str], Any] | None = None) -> dict:
+    """The share of every region observed at least once by a nadir cone of each half-angle (no
+    lighting constraint), from one propagation (:func:`analyze_regions`).
+
+    Returns ``{"angles_deg": [A], "percent": {region: [A]}, "percent_russia_without_disputed": [A]}``
+    (the last when ``grids`` has ``russia``)."""
+    insts = [Instrument(_adhoc_name(a), a) for a in angles_deg]
+    by_region, _ = analyze_regions(orbit, grids, insts, start, days, step_s, progress)
+    out = {"angles_deg": [float(a) for a in angles_deg],
+           "percent": {r: [_num(by_region[r][i.name].percent_area_observed, 4) for i in insts] for r in grids}}
+    if "russia" in grids:
+        g = grids["russia"]
+        disp = _disputed_km2(g.lat_deg, g.lon_deg, g.area_km2, g.resolution_km)
+        out["percent_russia_without_disputed"] = [
+            _num(_percent_without(by_region["russia"][i.name], disp), 4) for i in insts]
+    return out
+
+
+def _disputed_km2(lat_deg, lon_deg, area_km2, resolution_km):
+    from .coverage_compare import disputed_km2
+
+    return disputed_km2(lat_deg, lon_deg, area_km2, resolution_km)
+
+
+def _percent_without(res: CoverageResult, disputed_km2: np.ndarray) -> float:
+    """Percent of the area observed, leaving the disputed area out of every cell and of the total."""
+    area = np.maximum(res.area_km2 - disputed_km2, 0.0)
+    total = float(area.sum())
+    return 100.0 * float(area[res.access_count > 0].sum()) / total if total > 0 else math.nan
+
+
+def _add_without_disputed(summary: dict, russia: dict[str, CoverageResult], resolution_km: float) -> None:
+    """Russia's figures without its disputed territory: ``percent_area_observed_without_disputed``
+    in every instrument's entry, and ``disputed_territory`` (``area_km2``, ``note``)."""
+    if not russia:
+        return
+    any_res = next(iter(russia.values()))
+    disp = _disputed_km2(any_res.lat_deg, any_res.lon_deg, any_res.area_km2, resolution_km)
+    for name, res in russia.items():
+        summary["regions"]["russia"][name]["percent_area_observed_without_disputed"] = _num(
+            _percent_without(res, disp), 6)
+    summary["disputed_territory"] = {"area_km2": round(float(disp.sum()), 1), "note": regions.DISPUTED_NOTE,
+                                     "counted_in": "russia (percent_area_observed); left out of "
+                                                   "percent_area_observed_without_disputed"}
+
+
 # ---------------------------------------------------------------------------------------------
 # Summary
 # ---------------------------------------------------------------------------------------------
@@ -536,6 +652,45 @@ def _cell_rows(results_by_region: dict[str, dict[str, CoverageResult]]):
                        text[3][i], text[4][i], text[5][i])
 
 
+def _write_cells_geojson(path: Path, by_instrument: dict[str, CoverageResult], resolution_km: float) -> None:
+    """``cells_<region>.geojson``: each cell of the grid as its lon/lat rectangle (RFC 7946, WGS84;
+    a boundary cell's rectangle is whole, its ``area_km2`` the region's part of it), with
+    ``area_km2`` and, per instrument ``<name>``, ``<name>_accesses``, ``<name>_first_access_h`` and
+    ``<name>_revisit_mean_h`` (null where undefined); Russia's cells also ``disputed_km2``."""
+    first = next(iter(by_instrument.values()))
+    _, b = regions.cell_bounds(first.lat_deg, first.lon_deg, resolution_km)
+    b = np.round(b, 5)
+    props: dict[str, list] = {"area_km2": [round(float(a), 3) for a in first.area_km2]}
+    if path.stem == "cells_russia":
+        props["disputed_km2"] = [round(float(a), 3) for a in
+                                 _disputed_km2(first.lat_deg, first.lon_deg, first.area_km2, resolution_km)]
+    for name, r in by_instrument.items():
+        props[f"{name}_accesses"] = [int(a) for a in r.access_count]
+        props[f"{name}_first_access_h"] = [_num(v, 4) for v in r.first_access_days * _HOURS_PER_DAY]
+        props[f"{name}_revisit_mean_h"] = [_num(v, 4) for v in r.cell_revisit_mean_h]
+    keys = list(props)
+    features = []
+    for i, (w, so, e, n) in enumerate(b.tolist()):
+        ring = [[w, so], [e, so], [e, n], [w, n], [w, so]]
+        features.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+                         "properties": {k: props[k][i] for k in keys}})
+    import json
+
+    text = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"), allow_nan=False)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def _write_sweep(path: Path, sweep: dict) -> None:
+    """``half_angle_sweep.csv``: ``half_angle_deg`` then the percent of each region observed
+    (``percent_<region>``, and ``percent_russia_without_disputed``)."""
+    cols = {f"percent_{r}": v for r, v in sweep["percent"].items()}
+    if "percent_russia_without_disputed" in sweep:
+        cols["percent_russia_without_disputed"] = sweep["percent_russia_without_disputed"]
+    results.write_csv(path, ("half_angle_deg", *cols),
+                      ([f"{a:g}", *(_fmt(v[k]) if v[k] is not None else "" for v in cols.values())]
+                       for k, a in enumerate(sweep["angles_deg"])))
+
+
 def _write_ground_track(path: Path, start, track, step_days: np.ndarray) -> None:
     """``ground_track.csv``: every sample; empty fields where the propagation failed."""
     from . import sunlight
@@ -632,6 +787,8 @@ class CoverageRun:
     contacts: contacts.Contacts
     instruments: list[Instrument]
     orbit: Orbit
+    #: The half-angle sweep (:func:`half_angle_sweep`) when asked for, else None.
+    sweep: dict | None = None
 
     def table(self):
         """The figures of merit as a pandas DataFrame, a row per region and instrument (index
@@ -648,15 +805,18 @@ class CoverageRun:
 
     def map(self, instrument: str | None = None, region: str = "russia", vmax_h: float | None = None):
         """The mean-revisit map of ``instrument`` (default: the first) over ``region`` (Russia's map
-        frame, :func:`rossim.maps.coverage_map`): a matplotlib Figure."""
+        frame, :func:`rossim.maps.coverage_map`), on the colour scale every instrument's map of the
+        run shares (:func:`shared_vmax_h`) unless ``vmax_h`` is given: a matplotlib Figure."""
         from . import maps
 
         name = instrument or self.instruments[0].name
         if name not in self.results[region]:
             raise InputError(f"no instrument named {name!r} in this run (valid: {', '.join(self.results[region])})",
                              field="instrument")
-        return maps.coverage_map(self.results[region][name], title=f"{self.summary['title']}: {name}",
-                                 vmax=vmax_h)
+        if vmax_h is None:
+            vmax_h = shared_vmax_h(list(self.results[region].values()))
+        return maps.coverage_map(self.results[region][name], title=map_title(self.summary, name, region),
+                                 vmin=0.0, vmax=vmax_h, stamp=maps.overrides_stamp(self.summary.get("overrides")))
 
 
 def analyze(
@@ -669,14 +829,19 @@ def analyze(
     progress: Callable[[str], Any] | None = None,
     overrides: list[str] = (),
     region_files: Sequence[str | Path] = (),
+    half_angle_sweep_deg: Sequence[float] | None = None,
 ) -> CoverageRun:
     """The coverage of scenario ``sc``, in memory (no file written): see :func:`run` for the
     arguments, :class:`CoverageRun` for what it returns. Bad input raises :class:`InputError`
     before anything is computed."""
     cov = sc.coverage
+    if half_angle_sweep_deg is not None:
+        half_angle_sweep_deg = check_sweep(half_angle_sweep_deg)
     days, resolution_km, orbit, instruments, start, grids = prepare(
         sc, days=days, resolution_km=resolution_km, instrument=instrument, half_angle_deg=half_angle_deg,
         region_files=region_files)
+    if half_angle_sweep_deg is not None:
+        check_accesses(orbit, grids, [Instrument(_adhoc_name(a), a) for a in half_angle_sweep_deg], days, sc.source)
     stations = ground_stations(sc)
     by_region, track = analyze_regions(orbit, grids, instruments, start, days, cov.step_s, progress)
     any_result = by_region["russia"][instruments[0].name]
@@ -700,7 +865,12 @@ def analyze(
         "contacts": _contacts_summary(found, stations),
     }
     summary["step_s"] = round(summary["step_s"], 6)
-    return CoverageRun(summary, by_region, track, sample_days, start, found, instruments, orbit)
+    _add_without_disputed(summary, by_region.get("russia", {}), resolution_km)
+    sweep = None
+    if half_angle_sweep_deg is not None:
+        sweep = half_angle_sweep(orbit, grids, half_angle_sweep_deg, start, days, cov.step_s, progress)
+        summary["half_angle_sweep"] = sweep
+    return CoverageRun(summary, by_region, track, sample_days, start, found, instruments, orbit, sweep)
 
 
 def write(done: CoverageRun, out, *, progress: Callable[[str], Any] | None = None, maps: bool = True,
@@ -715,8 +885,13 @@ def write(done: CoverageRun, out, *, progress: Callable[[str], Any] | None = Non
                           _cell_rows(done.results))
         _write_ground_track(tmp / "ground_track.csv", done.start, done.track, done.sample_days)
         _write_contacts(tmp / "contacts.csv", done.start, done.contacts)
+        for region, by_inst in done.results.items():
+            _write_cells_geojson(tmp / f"cells_{region}.geojson", by_inst, done.summary["resolution_km"])
+        if done.sweep is not None:
+            _write_sweep(tmp / "half_angle_sweep.csv", done.sweep)
         if maps:
             _write_maps(tmp, done.summary, done.results["russia"], done.instruments, progress, map_vmax_h)
+            _write_figures(tmp, done)
         if finish is not None:
             finish(tmp)
 
@@ -735,6 +910,7 @@ def run(
     overrides: list[str] = (),
     region_files: Sequence[str | Path] = (),
     finish: Callable[[Path], Any] | None = None,
+    half_angle_sweep_deg: Sequence[float] | None = None,
 ) -> dict:
     """Run the coverage of scenario ``sc`` and write the folder ``out`` (replaced whole, atomically):
     :func:`analyze`, then :func:`write`.
@@ -749,36 +925,138 @@ def run(
     scale (hours) so that maps of several runs compare; ``overrides``: the ``--set`` strings the
     scenario was loaded with, recorded in the summary. Every input is checked before anything is
     computed or written: bad input raises :class:`InputError` and leaves ``out`` untouched.
+    ``half_angle_sweep_deg``: also the share of every region observed by a nadir cone of each of
+    these half-angles (:func:`half_angle_sweep`; ``half_angle_sweep.csv`` and its figure).
 
     Returns the summary written to ``coverage_summary.json``.
     """
     done = analyze(sc, days=days, resolution_km=resolution_km, instrument=instrument,
                    half_angle_deg=half_angle_deg, progress=progress, overrides=overrides,
-                   region_files=region_files)
+                   region_files=region_files, half_angle_sweep_deg=half_angle_sweep_deg)
     write(done, out, progress=progress, maps=maps, map_vmax_h=map_vmax_h, finish=finish)
     return done.summary
 
 
-def _write_maps(folder: Path, summary: dict, russia: dict[str, CoverageResult], instruments, progress,
-                vmax_h) -> None:
+def _pct(x) -> str:
+    """A share as titles print it: "19 %", "0.4 %", "—" when undefined."""
+    if x is None or not math.isfinite(x):
+        return "—"
+    return f"{x:.0f} %" if x >= 9.5 or x == 0 else f"{x:.1f} %"
+
+
+def _span_text(days: float) -> str:
+    return f"{days * 24:g} hours" if days < 1 else f"{days:g} day{'' if days == 1 else 's'}"
+
+
+def _orbit_phrase(info: dict) -> str:
+    """"a 400 km orbit inclined 51.6°" (", sun-synchronous" when it is)."""
+    sso = ", sun-synchronous" if info.get("sun_synchronous") else ""
+    return f"a {info['altitude_km']:.0f} km orbit inclined {info['inclination_deg']:.1f}°{sso}"
+
+
+def map_title(summary: dict, instrument: str, region: str = "russia") -> str:
+    """The plain title of an instrument's map of Russia: the headline number (the share of Russia
+    observed at least once), the instrument and the orbit as they were run, then the scenario."""
+    entry = summary["regions"][region][instrument]
+    info = summary["instruments"][instrument]
+    days = summary["span"]["days"]
+    place = {"russia": "Russia", "arctic": "the Arctic zone", "nsr": "the Northern Sea Route corridor"}.get(region, region)
+    head = (f"{instrument[:1].upper()}{instrument[1:]}: {_pct(entry['percent_area_observed'])} of {place} "
+            f"observed at least once in "
+            f"{_span_text(days)}, from {_orbit_phrase(summary['orbit'])}")
+    second = f"{_describe_instrument(info)}"
+    if entry.get("percent_area_observed_without_disputed") is not None:
+        second += f"; {_pct(entry['percent_area_observed_without_disputed'])} without the disputed territory"
+    second += ". Colour: average time between two observations of a place"
+    changed = " (changed by --set, see below)" if summary.get("overrides") else ""
+    third = f"Scenario “{summary['title']}”{changed}, from {summary['span']['start'][:16].replace('T', ' ')} UTC"
+    return f"{head}\n{second}\n{third}"
+
+
+def shared_vmax_h(results: Sequence[CoverageResult]) -> float:
+    """One colour scale for a set of revisit maps: the round number at or above the largest of
+    their 95th percentiles of the cells' mean revisit (:func:`rossim.maps.nice_ceiling`)."""
     from . import maps
 
-    info, span = summary["orbit"], summary["span"]
+    p95 = [float(np.percentile(v[np.isfinite(v)], 95)) for r in results
+           if np.isfinite(v := np.asarray(r.cell_revisit_mean_h, dtype=float)).any()]
+    return maps.nice_ceiling(max(p95)) if p95 else maps.nice_ceiling(24.0 * max(r.span_days for r in results))
+
+
+def _write_maps(folder: Path, summary: dict, russia: dict[str, CoverageResult], instruments, progress,
+                vmax_h) -> None:
+    """``map_<instrument>.png`` per instrument, all on one colour scale (``vmax_h`` or
+    :func:`shared_vmax_h`), each stamped with the run's ``--set`` changes."""
+    from . import maps
+
     used: set[str] = set()
+    vmax = vmax_h if vmax_h is not None else shared_vmax_h([russia[i.name] for i in instruments])
+    stamp = maps.overrides_stamp(summary.get("overrides"))
     with (progress or _no_progress)("maps") as bar:
         task = bar.add_task("maps", total=len(instruments))
         for k, inst in enumerate(instruments):
             stem = _safe_name(inst.name)
             stem = stem if stem not in used else f"{stem}_{k + 1}"
             used.add(stem)
-            name = summary["scenario"]
-            head = summary["title"] if summary["title"] == name else f"{summary['title']} [{name}]"
-            title = (f"{head}\n{inst.name} ({_describe_instrument(summary['instruments'][inst.name])})"
-                     f" · orbit {_describe_orbit(info)} · {span['start'][:16].replace('T', ' ')} UTC"
-                     f" + {span['days']:g} d · {summary['resolution_km']:g} km cells")
-            fig = maps.coverage_map(russia[inst.name], title=title, vmax=vmax_h)
+            fig = maps.coverage_map(russia[inst.name], title=map_title(summary, inst.name), vmin=0.0, vmax=vmax,
+                                    stamp=stamp)
             maps.save(fig, folder / f"map_{stem}.png")
             bar.update(task, completed=k + 1)
+
+
+def reach_latitude_deg(orbit: Orbit, instrument: Instrument) -> float:
+    """The most northern geodetic latitude (deg) a nadir cone on ``orbit`` can see: the orbit's
+    highest geocentric latitude ``i' = min(i, 180° - i)`` plus the footprint's central angle from
+    the plane triangle (Earth's centre, station, cell), ``asin(r_sat / r_cell sin(eta)) - eta``
+    (the horizon's angle when the cone misses the Earth), with the station at the WGS84 equatorial
+    radius plus ``orbit.altitude_km`` and the cell on the ellipsoid at geocentric latitude ``i'``;
+    converted to geodetic latitude; 90 when it reaches the pole. Within about 0.1° of the exact
+    reach (the station's radius varies along an orbit by some kilometres)."""
+    inc = math.radians(min(orbit.inclination_deg, 180.0 - orbit.inclination_deg))
+    a, f = coverage._WGS84_A_KM, coverage._WGS84_F
+    b = a * (1.0 - f)
+    r_cell = a * b / math.hypot(b * math.cos(inc), a * math.sin(inc))
+    r_sat = a + orbit.altitude_km
+    eta = math.radians(instrument.half_angle_deg)
+    x = r_sat / r_cell * math.sin(eta)
+    lam = math.asin(x) - eta if x < 1.0 else math.acos(r_cell / r_sat)
+    geocentric = inc + lam
+    if geocentric >= math.pi / 2:
+        return 90.0
+    e2 = f * (2.0 - f)
+    return math.degrees(math.atan(math.tan(geocentric) / (1.0 - e2)))
+
+
+def _write_figures(folder: Path, done: "CoverageRun") -> None:
+    """``fig_coverage_by_latitude.png`` (Russia, every instrument) and, with a sweep,
+    ``fig_half_angle_sweep.png``; stamped with the run's ``--set`` changes."""
+    from . import coverage_figures, figures, maps
+
+    summary = done.summary
+    stamp = maps.overrides_stamp(summary.get("overrides"))
+    russia = done.results["russia"]
+    bands = {name: res.bands for name, res in russia.items() if res.bands is not None}
+    if bands:
+        reach = [reach_latitude_deg(done.orbit, i) for i in done.instruments]
+        fig = coverage_figures.latitude_figure(
+            bands, title=f"Share of Russia observed at least once in {_span_text(summary['span']['days'])}, by "
+                         f"latitude\nfrom {_orbit_phrase(summary['orbit'])}; instruments: {', '.join(bands)}",
+            reach_deg=max(reach) if max(reach) < 84.0 else None, note=stamp)
+        figures.save(fig, folder / "fig_coverage_by_latitude.png")
+    if done.sweep is not None:
+        sw = done.sweep
+        pct = sw["percent"]
+        lo, hi = sw["angles_deg"][0], sw["angles_deg"][-1]
+        title = (f"Share of Russia observed at least once in {_span_text(summary['span']['days'])}: "
+                 f"{_pct(pct['russia'][0])} with a ±{lo:g}° instrument, {_pct(pct['russia'][-1])} with ±{hi:g}°\n"
+                 f"(a nadir cone of that half-angle, day and night) from {_orbit_phrase(summary['orbit'])}")
+        fig = coverage_figures.half_angle_figure(sw["angles_deg"], pct, title=title, note=stamp,
+                                                 region_names=_REGION_NAMES)
+        figures.save(fig, folder / "fig_half_angle_sweep.png")
+
+
+_REGION_NAMES = {"russia": "Russia", "arctic": "Arctic zone (Russia north of 66.56°N)",
+                 "nsr": "Northern Sea Route corridor"}
 
 
 def _describe_instrument(info: dict) -> str:

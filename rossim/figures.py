@@ -416,16 +416,37 @@ class CoverageCurve:
     span_h: float | None = None
 
 
+#: The coverage-over-time axis ends once every curve is within this many percentage points of its
+#: final value (what happens later is a slow creep, a few cells at the swaths' edges, under 4
+#: pixels of the axis).
+COVERAGE_TAIL_PP = 1.0
+
+
+def _last_change_h(c: "CoverageCurve") -> float:
+    """Hours at which a coverage curve comes within :data:`COVERAGE_TAIL_PP` of its final value (0
+    for an empty or flat curve)."""
+    h = np.asarray(c.hours, dtype=float)
+    p = np.asarray(c.percent, dtype=float)
+    if not p.size or p[-1] <= 0:
+        return 0.0
+    return float(h[np.argmax(p >= p[-1] - COVERAGE_TAIL_PP)])
+
+
 def coverage_time_figure(curves: Sequence[CoverageCurve], region: str = "Russia",
-                         title: str | None = None) -> Figure:
-    """Percent of ``region`` observed vs elapsed hours: colour per scenario, line style per instrument."""
+                         title: str | None = None, note: str | None = None) -> Figure:
+    """Percent of ``region`` observed vs elapsed hours: colour per scenario, line style per instrument.
+
+    The time axis ends a little after every curve comes within :data:`COVERAGE_TAIL_PP` of its
+    final value (a round number of hours, at most the span); the label then says so and how long
+    the span was.
+    ``note``: a line under the figure (the ``--set`` changes of the run)."""
     styles = ("-", "--", ":", "-.")
     with matplotlib.rc_context(_RC):
         fig = _figure(5.0)
         ax = fig.subplots()
         labels = list(dict.fromkeys(c.label for c in curves))
         instruments = list(dict.fromkeys(c.instrument for c in curves))
-        xmax = 0.0
+        span = 0.0
         for c in curves:
             col = color(labels.index(c.label))
             ls = styles[instruments.index(c.instrument) % len(styles)]
@@ -439,16 +460,35 @@ def coverage_time_figure(curves: Sequence[CoverageCurve], region: str = "Russia"
             width = 1.4 + 2.2 * (len(labels) - 1 - labels.index(c.label)) / max(len(labels) - 1, 1)
             ax.step(xs, ys, where="post", color=col, linestyle=ls, linewidth=width,
                     label=f"{plain(c.label)} — {plain(c.instrument)}")
-            xmax = max(xmax, end)
+            span = max(span, end)
+        last = max((_last_change_h(c) for c in curves), default=0.0)
+        xmax = min(span, _round_hours(1.15 * last)) if last > 0 else span
         ax.set_xlim(0, xmax or 1.0)
         ax.set_ylim(0, 102)
-        ax.set_xlabel("elapsed time since the start of the coverage span (hours)")
+        ax.set_xlabel("hours since the start of the coverage span" if xmax >= span else
+                      f"hours since the start of the coverage span (axis cut at {xmax:g} h of {span:g} h: "
+                      f"later no curve rises by more than {COVERAGE_TAIL_PP:g} percentage point"
+                      f"{'' if COVERAGE_TAIL_PP == 1 else 's'})")
         ax.set_ylabel(f"area of {region} observed at least once (%)")
         ax.axhline(100, color="0.5", linewidth=0.8)
         fig.legend(loc="outside lower center", ncols=min(3, max(1, len(curves))), frameon=False)
+        if note:  # under the title, where constrained layout keeps room for it
+            ax.set_title(plain(note, 150), loc="left", fontsize=9, color="#8b0000", fontweight="bold")
         fig.suptitle(title_text(title or f"Coverage of {region} over time: share of its area seen at least once"),
                      fontweight="bold")
     return fig
+
+
+def _round_hours(h: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 x 10^k hours at or above ``h`` (> 0), or a whole number of days
+    (24, 48, 72, 96, 120, 168, ...) above 24 h."""
+    if h > 24.0:
+        return float(24.0 * np.ceil(h / 24.0))
+    k = np.floor(np.log10(h))
+    for m in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if m * 10**k >= h * (1 - 1e-12):
+            return float(m * 10**k)
+    return float(10 ** (k + 1))
 
 
 # ------------------------------------------------------------------------------ 6. crew occupancy

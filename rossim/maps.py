@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import json
+import textwrap
 from importlib import resources
 from pathlib import Path
 
@@ -30,8 +31,8 @@ import numpy as np
 from .figures import plain
 from .folders import atomic_file
 
-__all__ = ["MAP_SIZE_IN", "MAP_DPI", "NEVER_COLOR", "ONCE_COLOR", "QUANTITIES", "coverage_map", "save",
-           "nice_ceiling"]
+__all__ = ["MAP_SIZE_IN", "MAP_DPI", "NEVER_COLOR", "ONCE_COLOR", "DISPUTED_COLOR", "DIFFERENCE_COLORS",
+           "QUANTITIES", "coverage_map", "difference_map", "overrides_stamp", "save", "nice_ceiling"]
 
 #: Figure size (inches) and resolution: 1,560 x 900 pixels.
 MAP_SIZE_IN = (13.0, 7.5)
@@ -40,10 +41,12 @@ MAP_DPI = 120
 NEVER_COLOR = "#8c8c8c"
 #: Observed once only (so no revisit time): a light pink, outside viridis' blue-green-yellow.
 ONCE_COLOR = "#f2b6cf"
+#: Hatching of disputed territory.
+DISPUTED_COLOR = "#5a1e1e"
 #: What the colour can show: cell attribute, colour-bar label.
 QUANTITIES = {
-    "revisit_mean": "mean revisit time per cell (h)",
-    "first_access": "time of first observation since the span's start (h)",
+    "revisit_mean": "mean revisit: time between observations of a place (h)",
+    "first_access": "time until a place's first observation (h)",
 }
 
 _CMAP = "viridis_r"  # short revisit / early access = bright
@@ -88,6 +91,13 @@ def _to_map(lon_deg, lat_deg) -> np.ndarray:
     """(N, 2) map coordinates (m) of lon/lat points (inf where the projection has none)."""
     x, y = _transformer(False).transform(np.asarray(lon_deg, dtype=float), np.asarray(lat_deg, dtype=float))
     return np.column_stack([np.ravel(x), np.ravel(y)])
+
+
+def overrides_stamp(overrides) -> str | None:
+    """The line stamped on every figure of a run made with ``--set`` changes (None without any):
+    "Changed from the scenario file (--set): orbit.inclination_deg=51.6"."""
+    changes = [str(o).strip() for o in overrides or () if str(o).strip()]
+    return f"Changed from the scenario file (--set): {', '.join(changes)}" if changes else None
 
 
 def nice_ceiling(x: float) -> float:
@@ -189,7 +199,23 @@ def _cell_values(result, quantity):
 
 
 def _raster(result, values, norm, cmap, region):
-    """RGBA image (ny, nx, 4) of the map's frame: nearest cell's colour inside the region."""
+    """RGBA image (ny, nx, 4) of the map's frame: nearest cell's colour inside the region, and which
+    of the categories "once" (finite count, no value) and "never" appear in it."""
+    from matplotlib.colors import to_rgba
+
+    colors = cmap(norm(values)) if values.size else np.zeros((0, 4))
+    once = ~np.isfinite(values)
+    never = np.asarray(result.access_count) == 0
+    colors[once] = to_rgba(ONCE_COLOR)
+    colors[never] = to_rgba(NEVER_COLOR)
+    rgba, shown = _paint(result, colors, region)
+    return rgba, {"once": bool((once & ~never)[shown].any()), "never": bool(never[shown].any())}
+
+
+def _paint(result, colors, region):
+    """RGBA image (ny, nx, 4) of the map's frame, each pixel inside ``region`` (default Russia)
+    taking the colour (M, 4) of the nearest cell of ``result``; and a (M,) mask of the cells some
+    pixel shows."""
     from scipy.spatial import cKDTree
 
     from . import regions
@@ -198,20 +224,15 @@ def _raster(result, values, norm, cmap, region):
     if region is not None and region is not regions.russia():
         inside = region.contains(lon.ravel(), lat.ravel()).reshape(lon.shape)
     rgba = np.zeros(lon.shape + (4,))
-    if result.lat_deg is None or result.lon_deg is None or result.area_km2.size == 0:
-        return rgba
+    m = 0 if result.lat_deg is None else np.size(result.lat_deg)
+    shown = np.zeros(m, dtype=bool)
+    if result.lat_deg is None or result.lon_deg is None or m == 0:
+        return rgba, shown
     tree = cKDTree(_unit(result.lat_deg, result.lon_deg))
     _, nearest = tree.query(_unit(lat[inside], lon[inside]), k=1)
-    v = values[nearest]
-    colors = cmap(norm(v))
-    once = ~np.isfinite(v)
-    never = np.asarray(result.access_count)[nearest] == 0
-    from matplotlib.colors import to_rgba
-
-    colors[once] = to_rgba(ONCE_COLOR)
-    colors[never] = to_rgba(NEVER_COLOR)
-    rgba[inside] = colors
-    return rgba
+    rgba[inside] = colors[nearest]
+    shown[nearest] = True
+    return rgba, shown
 
 
 @functools.lru_cache(maxsize=1)
@@ -243,6 +264,59 @@ def _track_segments(track, days):
     return [p[i[ok[i]]] for i in pieces if ok[i].sum() >= 2]
 
 
+def _base_map(title: str, stamp: str | None, region, show_nsr: bool):
+    """Figure and map axes with the context every map shares: ocean and land, ``region``'s outline
+    (default Russia), the graticule, disputed territory hatched, the Northern Sea Route when
+    ``show_nsr``, the title, the ``stamp`` line (``--set`` changes) and the data note. Returns
+    ``(fig, ax, extent, handles)``: legend handles of what was drawn (the caller adds its own
+    first and draws the legend)."""
+    from matplotlib.collections import LineCollection
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    import shapely
+    from matplotlib.patches import Patch, PathPatch
+
+    from . import regions
+
+    proj = _projection()
+    extent, _, _, _ = _frame()
+    fig = Figure(figsize=MAP_SIZE_IN, dpi=MAP_DPI)
+    ax = fig.add_axes((0.01, 0.065, 0.87, 0.80), projection=proj)
+    ax.set_extent(extent, crs=proj)
+    ax.set_facecolor(_OCEAN)
+    ax.add_artist(PathPatch(_world_land(), facecolor=_LAND, edgecolor=_LAND_EDGE, linewidth=0.3,
+                           transform=ax.transData, zorder=1))
+    reg = region or regions.russia()
+    ax.add_artist(PathPatch(_outline_path(reg.name, shapely.to_wkb(reg.geometry)), facecolor="none",
+                           edgecolor=_OUTLINE, linewidth=0.6, transform=ax.transData, zorder=3))
+    ax.add_collection(LineCollection(_graticule(), colors="#606060", linewidths=0.3, alpha=0.5,
+                                     linestyles=":", transform=ax.transData, zorder=3), autolim=False)
+    disputed = regions.disputed()
+    ax.add_artist(PathPatch(_outline_path(disputed.name, shapely.to_wkb(disputed.geometry)), facecolor="none",
+                           edgecolor=DISPUTED_COLOR, hatch="/////", linewidth=0.6, transform=ax.transData,
+                           zorder=4))
+    handles = [Patch(facecolor="white", edgecolor=DISPUTED_COLOR, hatch="/////", linewidth=0.6,
+                     label="disputed, administered by Russia")]
+    if show_nsr:
+        segments = []
+        for line in getattr(regions.nsr_route(), "geoms", [regions.nsr_route()]):
+            lon, lat = np.asarray(line.coords).T
+            segments.append(_to_map(lon, lat))
+        ax.add_collection(LineCollection(segments, colors=_NSR_COLOR, linewidths=2.0, capstyle="round",
+                                         transform=ax.transData, zorder=5), autolim=False)
+        handles.append(Line2D([], [], color=_NSR_COLOR, linewidth=2.0, label="Northern Sea Route"))
+    handles.append(Line2D([], [], color=_OUTLINE, linewidth=0.8, label="Russia (Natural Earth 1:50m)"))
+    fig.suptitle(plain(title, _TITLE_CHARS, 3), fontsize=12.5, y=0.975)
+    note = (f"Hatched: disputed territory, {regions.DISPUTED_NOTE}; drawn and counted as Russia here. "
+            "Made with Natural Earth (de facto boundaries); Lambert conformal conic, 100°E, 52°N / 72°N.")
+    fig.text(0.01, 0.008, plain(textwrap.fill(note, 230), 230, 2), ha="left", va="bottom", fontsize=7.5,
+             color="#333333")
+    if stamp:
+        fig.text(0.01, 0.032, plain(stamp, 200), ha="left", va="bottom", fontsize=9, color="#8b0000",
+                 fontweight="bold")
+    return fig, ax, extent, handles
+
+
 def coverage_map(
     result,
     *,
@@ -253,6 +327,7 @@ def coverage_map(
     region=None,
     track_days: float = 1.0,
     show_nsr: bool = True,
+    stamp: str | None = None,
 ):
     """A map of Russia coloured by a cell figure of merit of ``result``.
 
@@ -264,19 +339,17 @@ def coverage_map(
     ``vmin``/``vmax``: the colour scale (hours; default 0 and a round number at or above the
     95th percentile of the cells' values, or the span if no cell has one): fix them to compare
     maps; ``region``: the :class:`rossim.regions.Region` whose inside is painted (default
-    Russia); ``track_days``: how much of ``result.track`` to draw (0 for none). Returns a :class:`matplotlib.figure.Figure`
-    of :data:`MAP_SIZE_IN` at :data:`MAP_DPI` (save it with :func:`save`).
+    Russia); ``track_days``: how much of ``result.track`` to draw (0 for none); ``stamp``: a line
+    printed under the map (the ``--set`` changes the run was made with). Disputed territory is
+    hatched (:func:`rossim.regions.disputed`); the legend lists only what the map shows. Returns a
+    :class:`matplotlib.figure.Figure` of :data:`MAP_SIZE_IN` at :data:`MAP_DPI` (save it with :func:`save`).
     """
     from matplotlib import colormaps
     from matplotlib.cm import ScalarMappable
     from matplotlib.collections import LineCollection
     from matplotlib.colors import Normalize
-    from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
-    import shapely
-    from matplotlib.patches import Patch, PathPatch
-
-    from . import regions
+    from matplotlib.patches import Patch
 
     values = _cell_values(result, quantity)
     finite = values[np.isfinite(values)]
@@ -291,45 +364,25 @@ def coverage_map(
     norm = Normalize(lo, hi, clip=True)
     cmap = colormaps[_CMAP]
 
-    proj = _projection()
-    extent, _, _, _ = _frame()
-    fig = Figure(figsize=MAP_SIZE_IN, dpi=MAP_DPI)
-    ax = fig.add_axes((0.01, 0.06, 0.87, 0.80), projection=proj)
-    ax.set_extent(extent, crs=proj)
-    ax.set_facecolor(_OCEAN)
+    fig, ax, extent, context = _base_map(title, stamp, region, show_nsr)
+    rgba, appears = _raster(result, values, norm, cmap, region)
+    ax.imshow(rgba, origin="lower", extent=extent, transform=_projection(), interpolation="nearest", zorder=2)
 
-    ax.add_artist(PathPatch(_world_land(), facecolor=_LAND, edgecolor=_LAND_EDGE, linewidth=0.3,
-                           transform=ax.transData, zorder=1))
-    rgba = _raster(result, values, norm, cmap, region)
-    ax.imshow(rgba, origin="lower", extent=extent, transform=proj, interpolation="nearest", zorder=2)
-    reg = region or regions.russia()
-    ax.add_artist(PathPatch(_outline_path(reg.name, shapely.to_wkb(reg.geometry)), facecolor="none",
-                           edgecolor=_OUTLINE, linewidth=0.6, transform=ax.transData, zorder=3))
-    ax.add_collection(LineCollection(_graticule(), colors="#606060", linewidths=0.3, alpha=0.5,
-                                     linestyles=":", transform=ax.transData, zorder=3), autolim=False)
-
-    handles = [
-        Patch(facecolor=NEVER_COLOR, edgecolor=_OUTLINE, linewidth=0.4, label="never observed"),
-    ]
-    if quantity == "revisit_mean":
+    handles = []
+    if appears["never"]:
+        handles.append(Patch(facecolor=NEVER_COLOR, edgecolor=_OUTLINE, linewidth=0.4, label="never observed"))
+    if quantity == "revisit_mean" and appears["once"]:
         handles.append(Patch(facecolor=ONCE_COLOR, edgecolor=_OUTLINE, linewidth=0.4,
                              label="observed once (no revisit)"))
-    if show_nsr:
-        segments = []
-        for line in getattr(regions.nsr_route(), "geoms", [regions.nsr_route()]):
-            lon, lat = np.asarray(line.coords).T
-            segments.append(_to_map(lon, lat))
-        ax.add_collection(LineCollection(segments, colors=_NSR_COLOR, linewidths=2.0, capstyle="round",
-                                         transform=ax.transData, zorder=5), autolim=False)
-        handles.append(Line2D([], [], color=_NSR_COLOR, linewidth=2.0, label="Northern Sea Route"))
     if track_days > 0 and result.track is not None and np.size(result.track.days):
-        ax.add_collection(LineCollection(_track_segments(result.track, track_days), colors=_TRACK_COLOR,
-                                         linewidths=0.5, alpha=0.55, transform=ax.transData, zorder=4), autolim=False)
-        span = f"{track_days * 24:g} h" if track_days < 2 else f"{track_days:g} d"
-        handles.append(Line2D([], [], color=_TRACK_COLOR, linewidth=0.8, alpha=0.7,
-                              label=f"ground track, first {span}"))
-    handles.append(Line2D([], [], color=_OUTLINE, linewidth=0.8, label="Russia (Natural Earth 1:50m)"))
-    ax.legend(handles=handles, loc="lower left", fontsize=8.5, framealpha=0.92)
+        segments = _track_segments(result.track, track_days)
+        if segments:
+            ax.add_collection(LineCollection(segments, colors=_TRACK_COLOR, linewidths=0.5, alpha=0.55,
+                                             transform=ax.transData, zorder=4), autolim=False)
+            span = f"{track_days * 24:g} h" if track_days < 2 else f"{track_days:g} d"
+            handles.append(Line2D([], [], color=_TRACK_COLOR, linewidth=0.8, alpha=0.7,
+                                  label=f"station's ground track, first {span}"))
+    ax.legend(handles=handles + context, loc="lower left", fontsize=8.5, framealpha=0.92)
 
     cax = fig.add_axes((0.90, 0.14, 0.018, 0.64))
     observed_max = float(finite.max()) if finite.size else hi
@@ -338,9 +391,46 @@ def coverage_map(
         extend = "both" if extend == "max" else "min"
     cb = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), cax=cax, extend=extend)
     cb.set_label(QUANTITIES[quantity], fontsize=10)
-    fig.suptitle(plain(title, _TITLE_CHARS, 3), fontsize=11.5, y=0.975)
-    fig.text(0.99, 0.01, "Made with Natural Earth. Projection: Lambert conformal conic, 100°E, "
-             "parallels 52°N / 72°N", ha="right", va="bottom", fontsize=7, color="#555555")
+    return fig
+
+
+#: Colours of the difference map's categories (Okabe-Ito orange and blue; a pale green; the grey
+#: of "never observed").
+DIFFERENCE_COLORS = {"a_only": "#E69F00", "b_only": "#0072B2", "both": "#b7dfb0", "neither": NEVER_COLOR}
+
+
+def difference_map(diff, *, title: str, stamp: str | None = None, show_nsr: bool = True):
+    """A map of Russia's cells seen by scenario A only, B only, both or neither.
+
+    ``diff``: a :class:`rossim.coverage_compare.Difference` (cell ``lat_deg``, ``lon_deg``,
+    ``category`` (M,) in :data:`rossim.coverage_compare.CATEGORIES` order, ``label_a``, ``label_b``,
+    :meth:`~rossim.coverage_compare.Difference.areas`). The legend gives each category's area in
+    km² and % of the region, listing only the categories present. Returns a Figure.
+    """
+    from types import SimpleNamespace
+
+    from matplotlib.colors import to_rgba
+    from matplotlib.patches import Patch
+
+    from .coverage_compare import CATEGORIES
+
+    palette = np.array([to_rgba(DIFFERENCE_COLORS[c]) for c in CATEGORIES])
+    cells = SimpleNamespace(lat_deg=diff.lat_deg, lon_deg=diff.lon_deg)
+    fig, ax, extent, context = _base_map(title, stamp, None, show_nsr)
+    rgba, shown = _paint(cells, palette[diff.category], None)
+    ax.imshow(rgba, origin="lower", extent=extent, transform=_projection(), interpolation="nearest", zorder=2)
+    areas = diff.areas()
+    name_a, name_b = diff.names
+    names = {"a_only": f"seen by {name_a} only", "b_only": f"seen by {name_b} only",
+             "both": "seen by both", "neither": "seen by neither"}
+    handles = []
+    for c in ("a_only", "b_only", "both", "neither"):
+        if (diff.category[shown] == CATEGORIES.index(c)).any():
+            a = areas[c]
+            handles.append(Patch(facecolor=DIFFERENCE_COLORS[c], edgecolor=_OUTLINE, linewidth=0.4,
+                                 label=f"{plain(names[c], 60)}: {a['area_km2'] / 1e6:.2f} M km² "
+                                       f"({a['percent']:.1f} %)"))
+    ax.legend(handles=handles + context, loc="lower left", fontsize=9, framealpha=0.92)
     return fig
 
 

@@ -43,11 +43,14 @@ __all__ = [
     "MAX_GEOJSON_BYTES",
     "MAX_GRID_CELLS",
     "MAX_RESOLUTION_KM",
+    "DISPUTED_NOTE",
     "REGION_NAMES",
     "Grid",
     "Region",
     "arctic_zone",
+    "cell_bounds",
     "check_cells",
+    "disputed",
     "check_resolution_km",
     "equal_area_grid",
     "from_geojson",
@@ -169,6 +172,21 @@ def russia() -> Region:
     data = json.loads((_DATA / "russia_ne50m.geojson").read_text(encoding="utf-8"))
     geometry = shapely.geometry.shape(data["features"][0]["geometry"])
     return from_geometry(geometry, "russia")
+
+
+@functools.lru_cache(maxsize=1)
+def disputed() -> Region:
+    """The disputed parts of :func:`russia`'s territory: Crimea (administered by Russia, claimed by
+    Ukraine) and the southern Kurils (administered by Russia, claimed by Japan); Natural Earth 1:10m
+    disputed areas 4.0.0 intersected with the 1:50m outline (≈30,900 km²). ``Region.line`` is None;
+    the parts' names are in :data:`DISPUTED_NOTE`."""
+    data = json.loads((_DATA / "russia_ne50m_disputed_parts.geojson").read_text(encoding="utf-8"))
+    geometry = shapely.union_all([shapely.geometry.shape(f["geometry"]) for f in data["features"]])
+    return from_geometry(_polygonal(geometry), "russia_disputed")
+
+
+#: What :func:`disputed` holds, for map notes and tables.
+DISPUTED_NOTE = "Crimea (claimed by Ukraine) and the southern Kurils (claimed by Japan)"
 
 
 @functools.lru_cache(maxsize=8)
@@ -601,6 +619,37 @@ def equal_area_grid(region: Region, resolution_km: float) -> Grid:
         array.setflags(write=False)
     return Grid(lat_deg=lat_deg, lon_deg=lon_deg, area_km2=area_km2, ecef_km=ecef_km,
                 resolution_km=res, region_name=region.name)
+
+
+def cell_bounds(lat_deg, lon_deg, resolution_km: float) -> tuple[np.ndarray, np.ndarray]:
+    """The :func:`equal_area_grid` cell (at ``resolution_km``) holding each point.
+
+    Args:
+        lat_deg, lon_deg: (M,) points, e.g. a grid's cell centres (always inside their cell).
+        resolution_km: the grid's resolution (as :attr:`Grid.resolution_km`).
+
+    Returns:
+        ``(index, bounds)``: (M,) int64 index of the cell, the same for every region gridded at
+        this resolution (row from the south pole x 2^32 + column from -180°), and (M, 4) its
+        ``west, south, east, north`` edges in degrees.
+    """
+    res = check_resolution_km(resolution_km)
+    lat = np.asarray(lat_deg, dtype=float).ravel()
+    lon = np.asarray(lon_deg, dtype=float).ravel()
+    n_half = max(1, round(_QUARTER_MERIDIAN_KM / res))
+    row_km = _QUARTER_MERIDIAN_KM / n_half
+    _, _, arc_m = _GEOD.inv(np.zeros_like(lat), np.zeros_like(lat), np.zeros_like(lat), np.abs(lat))
+    arc_km = np.copysign(np.asarray(arc_m, dtype=float) * 1e-3, lat)
+    row = np.clip(np.floor(arc_km / row_km), -n_half, n_half - 1).astype(np.int64)
+    edges = _lat_from_meridian_arc(np.stack([row, row + 1]).astype(float) * row_km, n_half, row_km)
+    q0, q1 = _authalic_q(edges[0]), _authalic_q(edges[1])
+    n_lon = np.maximum(1, np.rint(math.pi * _A_KM**2 * (q1 - q0) / res**2)).astype(np.int64)
+    dlon = 360.0 / n_lon
+    col = np.clip(np.floor((lon + 180.0) / dlon), 0, n_lon - 1).astype(np.int64)
+    west = -180.0 + col * dlon
+    east = np.where(col == n_lon - 1, 180.0, west + dlon)
+    index = (row + n_half) * 2**32 + col
+    return index, np.column_stack([west, edges[0], east, edges[1]])
 
 
 def check_resolution_km(resolution_km) -> float:

@@ -671,7 +671,10 @@ def write_coverage_report(folder: str | Path, svg: bool = False) -> Path:
             curves.append(figures.CoverageCurve(str(cov["scenario"]), inst, c[0], c[1], _coverage_span_h(cov)))
     figs = []
     if curves:
-        fig = figures.coverage_time_figure(curves, title=f"Coverage of Russia over time — {title}")
+        from . import maps
+
+        fig = figures.coverage_time_figure(curves, title=f"Coverage of Russia over time — {title}",
+                                           note=maps.overrides_stamp(cov.get("overrides")))
         figs.append(("Coverage of Russia over time", _save(fig, folder, "fig_coverage_time", svg)))
     figs += _extra_pngs(folder, None, {p.resolve() for _, p in figs})
     body = [f"<h1>{_e(title)}</h1>",

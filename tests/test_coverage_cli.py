@@ -153,7 +153,8 @@ def test_summary_table_is_printed(capsys, tmp_path):
         assert word in out
     assert "optical" not in out
     assert list(read_summary(tmp_path / "o")["instruments"]) == ["radar"]
-    assert sorted(p.name for p in (tmp_path / "o").glob("*.png")) == ["fig_coverage_time.png", "map_radar.png"]
+    assert sorted(p.name for p in (tmp_path / "o").glob("*.png")) == [
+        "fig_coverage_by_latitude.png", "fig_coverage_time.png", "map_radar.png"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -292,8 +293,10 @@ def test_existing_folder_is_replaced_whole_or_left_alone(capsys, tmp_path):
     assert (res / "coverage_summary.json").read_text() == first
     run_cli(capsys, HIGH, "--half-angle-deg", "25", *FAST, "--out", res, "--overwrite")
     names = sorted(p.name for p in res.iterdir())
-    assert names == ["contacts.csv", "coverage_cells.csv", "coverage_summary.json", "fig_coverage_time.png",
-                     "ground_track.csv", "manifest.json", "map_nadir_25deg.png", "report.html"]
+    assert names == ["cells_arctic.geojson", "cells_nsr.geojson", "cells_russia.geojson", "contacts.csv",
+                     "coverage_cells.csv", "coverage_summary.json", "fig_coverage_by_latitude.png",
+                     "fig_coverage_time.png", "ground_track.csv", "manifest.json", "map_nadir_25deg.png",
+                     "report.html"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o", "res"]
 
 
@@ -350,6 +353,13 @@ def test_map_colour_scale_can_be_fixed_and_shows_categories(synthetic_russia, tm
     # A quarter of the cells are never seen and another quarter seen once: both colours show.
     assert share_of_color(pixels, maps.NEVER_COLOR) > 0.02
     assert share_of_color(pixels, maps.ONCE_COLOR) > 0.02
+
+    # The legend lists only what the map shows: every cell seen twice or more, no grey nor pink.
+    seen = dataclasses.replace(synthetic_russia, access_count=np.full(synthetic_russia.access_count.size, 2),
+                               cell_revisit_mean_h=np.full(synthetic_russia.access_count.size, 5.0))
+    texts = [t.get_text() for t in maps.coverage_map(seen, title="all", track_days=0).axes[0].get_legend().get_texts()]
+    assert "never observed" not in texts and "observed once (no revisit)" not in texts
+    assert "disputed, administered by Russia" in texts and "Northern Sea Route" in texts
 
     auto = maps.coverage_map(synthetic_russia, title="auto", quantity="first_access", track_days=0)
     assert "first observation" in auto.axes[-1].get_ylabel()

@@ -1,0 +1,96 @@
+"""Figures of a coverage run besides its maps: coverage by latitude, sensitivity to the half-angle.
+
+Plain data in, a :class:`matplotlib.figure.Figure` out (Agg, no pyplot), in the style of
+:mod:`rossim.figures` (its colours, sizes and text limits); save with :func:`rossim.figures.save`.
+
+* :func:`latitude_figure`: the share of each latitude band of a region observed at least once,
+  one line per instrument (the ``bands`` of ``coverage_summary.json``), with the latitude the
+  orbit's footprint can reach;
+* :func:`half_angle_figure`: the share of each region observed at least once against the
+  instrument's half-angle (:func:`rossim.coverage_run.half_angle_sweep`).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Sequence
+
+import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+
+from . import figures
+
+__all__ = ["latitude_figure", "half_angle_figure"]
+
+_STAMP_COLOR = "#8b0000"
+
+
+def _note(ax, note: str | None) -> None:
+    """The ``--set`` stamp, under the title (where constrained layout keeps room for it)."""
+    if note:
+        ax.set_title(figures.plain("\n".join(textwrap.wrap(note, 140)), 150, 3), loc="left", fontsize=9,
+                     color=_STAMP_COLOR, fontweight="bold")
+
+
+def latitude_figure(bands: dict[str, dict[str, np.ndarray]], *, title: str, region: str = "Russia",
+                    reach_deg: float | None = None, note: str | None = None) -> Figure:
+    """Share of each latitude band of ``region`` observed at least once, per instrument.
+
+    ``bands``: ``{instrument: {"lat_lo_deg", "lat_hi_deg", "percent_observed", "area_km2"}}`` (B,)
+    arrays; ``reach_deg``: the most northern latitude the footprint reaches (drawn as a dashed
+    line), None for none; ``note``: a line under the figure (``--set`` changes)."""
+    with matplotlib.rc_context(figures._RC):
+        fig = figures._figure(4.8)
+        ax = fig.subplots()
+        for k, (inst, b) in enumerate(bands.items()):
+            lo = np.asarray(b["lat_lo_deg"], dtype=float)
+            hi = np.asarray(b["lat_hi_deg"], dtype=float)
+            pct = np.asarray(b["percent_observed"], dtype=float)
+            xs = np.concatenate([lo, hi[-1:]])
+            ys = np.concatenate([pct, pct[-1:]])
+            ax.step(xs, ys, where="post", color=figures.color(k), linewidth=2.0, label=figures.plain(inst))
+        if reach_deg is not None and np.isfinite(reach_deg):
+            ax.axvline(reach_deg, color="0.3", linestyle="--", linewidth=1.0)
+            ax.annotate(f"footprint reaches {reach_deg:.1f}°N", (reach_deg, 50.0), xytext=(4, 0),
+                        textcoords="offset points", fontsize=9, color="0.25", rotation=90, va="center")
+        ax.set_ylim(0, 102)
+        ax.set_xlabel("latitude (°N), bands of 5°")
+        ax.set_ylabel(f"area of {region} in the band observed at least once (%)")
+        ax.axhline(100, color="0.5", linewidth=0.8)
+        ax.legend(loc="lower left", frameon=True, framealpha=0.9)
+        _note(ax, note)
+        fig.suptitle(figures.title_text(title), fontweight="bold")
+    return fig
+
+
+def half_angle_figure(angles_deg: Sequence[float], percent: dict[str, Sequence[float]], *, title: str,
+                      note: str | None = None, region_names: dict[str, str] | None = None) -> Figure:
+    """Share of each region observed at least once against the instrument's half-angle.
+
+    ``angles_deg`` (A,); ``percent``: ``{region: (A,) percent}``; ``region_names``: how regions
+    read in the legend."""
+    names = region_names or {}
+    with matplotlib.rc_context(figures._RC):
+        fig = figures._figure(4.8)
+        ax = fig.subplots()
+        a = np.asarray(angles_deg, dtype=float)
+        labelled: dict[int, list[float]] = {0: [], -1: []}  # end values already written, per end
+        for k, (region, pct) in enumerate(percent.items()):
+            p = np.asarray([np.nan if v is None else v for v in pct], dtype=float)
+            ax.plot(a, p, color=figures.color(k), marker="o", markersize=4, linewidth=2.0,
+                    label=figures.plain(names.get(region, region)))
+            for end, dx, ha in ((0, -5, "right"), (-1, 5, "left")):
+                if np.isfinite(p[end]) and all(abs(p[end] - q) >= 3.0 for q in labelled[end]):
+                    labelled[end].append(p[end])
+                    ax.annotate(f"{p[end]:.0f} %", (a[end], p[end]), xytext=(dx, 0), textcoords="offset points",
+                                va="center", ha=ha, fontsize=9, color=figures.color(k))
+        ax.set_xlim(a.min() - 0.08 * (np.ptp(a) or 1.0), a.max() + 0.08 * (np.ptp(a) or 1.0))
+        ax.set_ylim(0, 102)
+        ax.set_xlabel("instrument half-angle (° off nadir)")
+        ax.set_ylabel("area observed at least once (%)")
+        ax.axhline(100, color="0.5", linewidth=0.8)
+        ax.legend(loc="lower right", frameon=True, framealpha=0.9)
+        _note(ax, note)
+        fig.suptitle(figures.title_text(title), fontweight="bold")
+    return fig

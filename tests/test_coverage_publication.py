@@ -1,0 +1,172 @@
+"""Coverage outputs fit for publication, checked against independent truth.
+
+* The half-angle sweep: each point equals a plain run with that ``--half-angle-deg``; it never
+  decreases with the angle; from a 51.6° orbit it never exceeds the share of Russia south of the
+  footprint's reach (computed here from the orbit's geometry and the grid).
+* Cells as GeoJSON: read back with shapely, one rectangle per cell holding its centre, the
+  properties those of ``coverage_cells.csv``, the areas summing to the region's.
+* Titles: the headline share, no internal identifiers; ``--set`` changes stamped on every figure;
+  one colour scale for every map of a run; the coverage-over-time axis cut where the curves stop.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+
+from conftest import one_line_error
+from rossim import cli, clock, coverage, coverage_run, figures, maps, regions, scenario
+
+HIGH = Path("scenarios/ross_high_latitude.toml")
+ISS = ["--set", "orbit.altitude_km=400", "--set", "orbit.inclination_deg=51.6", "--set", "orbit.sun_synchronous=false"]
+FAST = ["--days", "1", "--resolution-km", "200"]
+
+
+def run(capsys, *argv):
+    code = cli.main(["coverage", *map(str, argv)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    return captured.out
+
+
+@pytest.fixture(scope="module")
+def iss_sweep(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sweep") / "iss"
+    code = cli.main(["coverage", str(HIGH), *FAST, *ISS, "--half-angle-sweep", "15,30,45,60", "--out", str(out)])
+    assert code == 0
+    return out
+
+
+def read_csv(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_sweep_points_equal_plain_runs_and_grow(iss_sweep, capsys, tmp_path):
+    rows = read_csv(iss_sweep / "half_angle_sweep.csv")
+    assert [float(r["half_angle_deg"]) for r in rows] == [15.0, 30.0, 45.0, 60.0]
+    for key in ("percent_russia", "percent_arctic", "percent_nsr", "percent_russia_without_disputed"):
+        v = np.array([float(r[key]) for r in rows])
+        assert np.all(np.diff(v) >= -1e-9), key  # a wider cone sees all a narrower one does
+    plain = tmp_path / "plain"
+    run(capsys, HIGH, *FAST, *ISS, "--half-angle-deg", "30", "--out", plain)
+    s = json.loads((plain / "coverage_summary.json").read_text())
+    for region in ("russia", "arctic", "nsr"):
+        assert float(rows[1][f"percent_{region}"]) == pytest.approx(
+            s["regions"][region]["nadir_30deg"]["percent_area_observed"], abs=1e-3)
+    assert float(rows[1]["percent_russia_without_disputed"]) == pytest.approx(
+        s["regions"]["russia"]["nadir_30deg"]["percent_area_observed_without_disputed"], abs=1e-3)
+    assert (iss_sweep / "fig_half_angle_sweep.png").stat().st_size > 10_000
+
+
+def test_sweep_never_exceeds_the_reach_of_a_51_6_degree_orbit(iss_sweep):
+    """Analytic bound: a cell is seen only if its centre lies within the footprint's reach, the
+    orbit's largest geocentric latitude plus the footprint's central angle for the largest
+    station radius over the smallest cell radius (exact plane geometry), in geodetic latitude."""
+    sc = coverage_run.load_scenario(HIGH, ISS[1::2])
+    orbit = scenario.build_orbit(sc)
+    grid = regions.equal_area_grid(regions.russia(), 200.0)
+    s = json.loads((iss_sweep / "coverage_summary.json").read_text())
+    rows = read_csv(iss_sweep / "half_angle_sweep.csv")
+    e2 = coverage._WGS84_F * (2 - coverage._WGS84_F)
+    days = np.arange(0.0, 1.0, 60.0 / 86400.0)
+    r_sat = np.linalg.norm(orbit.propagate(clock.time_at(orbit.epoch, days)).itrs_km, axis=1).max()
+    r_cell = np.linalg.norm(grid.ecef_km, axis=1).min()
+    for r in rows:
+        eta = math.radians(float(r["half_angle_deg"]))
+        x = r_sat / r_cell * math.sin(eta)
+        lam = math.asin(x) - eta if x < 1 else math.acos(r_cell / r_sat)
+        geocentric = math.radians(s["orbit"]["inclination_deg"]) + lam
+        reach = math.degrees(math.atan(math.tan(geocentric) / (1 - e2)))
+        bound = 100.0 * grid.area_km2[grid.lat_deg <= reach].sum() / grid.area_km2.sum()
+        assert float(r["percent_russia"]) <= bound + 1e-9
+        # The figures' reach takes the cell radius at the reach's latitude (6,364 km at 54 deg), this
+        # bound Russia's smallest (6,357 km at 82 deg): it is under the bound, by < 0.4 deg at 60 deg.
+        shown = coverage_run.reach_latitude_deg(orbit, coverage.Instrument("c", float(r["half_angle_deg"])))
+        assert reach - 0.4 <= shown <= reach
+    # 51.6 deg: most of Russia is out of reach even at 60 deg (shared/data/README.md: 80.8 % lies
+    # north of 53.7 deg; a 60 deg cone from 400 km reaches about 8 deg further).
+    assert float(rows[-1]["percent_russia"]) < 70.0
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("15:60", "START:STOP:STEP"), ("60:15:5", "START:STOP:STEP"), ("0,30", "(0, 90)"), ("30", "2 to 30"),
+    ("1:89:1", "at most 30"), ("a,b", "START:STOP:STEP"),
+])
+def test_bad_sweep_is_one_line(text, needle, capsys, tmp_path):
+    one_line_error(capsys, ["coverage", HIGH, *FAST, "--half-angle-sweep", text, "--out", tmp_path / "x"],
+                   "--half-angle-sweep", needle)
+    assert not (tmp_path / "x").exists()
+
+
+def test_default_sweep_is_15_to_60_every_5():
+    assert coverage_run.parse_sweep(coverage_run.DEFAULT_SWEEP) == [15.0 + 5 * k for k in range(10)]
+
+
+def test_cells_geojson_reads_back(iss_sweep):
+    cells = [c for c in read_csv(iss_sweep / "coverage_cells.csv") if c["region"] == "russia"
+             and c["instrument"] == "radar"]
+    data = json.loads((iss_sweep / "cells_russia.geojson").read_text())
+    feats = data["features"]
+    assert data["type"] == "FeatureCollection" and len(feats) == len(cells)
+    geoms = shapely.from_geojson([json.dumps(f["geometry"]) for f in feats])
+    assert shapely.is_valid(geoms).all()
+    lat = np.array([float(c["lat_deg"]) for c in cells])
+    lon = np.array([float(c["lon_deg"]) for c in cells])
+    assert shapely.intersects_xy(geoms, lon, lat).all()  # each rectangle holds its cell's centre
+    area = np.array([f["properties"]["area_km2"] for f in feats])
+    assert area.sum() == pytest.approx(regions.russia().area_km2, rel=1e-6)
+    for f, c in zip(feats, cells):
+        p = f["properties"]
+        assert p["radar_accesses"] == int(c["accesses"])
+        assert (p["radar_first_access_h"] is None) == (c["first_access_h"] == "")
+    disputed = sum(f["properties"]["disputed_km2"] for f in feats)
+    assert disputed == pytest.approx(regions.disputed().area_km2, abs=2.0)  # boundary chords at 200 km
+
+
+def test_titles_are_plain_and_stamped(iss_sweep):
+    s = json.loads((iss_sweep / "coverage_summary.json").read_text())
+    title = coverage_run.map_title(s, "radar")
+    pct = s["regions"]["russia"]["radar"]["percent_area_observed"]
+    assert title.startswith(f"Radar: {pct:.0f} % of Russia observed at least once in 1 day")
+    assert "51.6°" in title and "changed by --set" in title
+    for internal in ("[ross_high_latitude]", "LTAN", "km cells"):
+        assert internal not in title
+    stamp = maps.overrides_stamp(s["overrides"])
+    assert "orbit.inclination_deg=51.6" in stamp
+
+
+def test_every_map_of_a_run_shares_one_colour_scale_and_the_stamp(monkeypatch, tmp_path):
+    seen = []
+    real = maps.coverage_map
+
+    def spy(result, **kw):
+        seen.append((kw["vmax"], kw["stamp"]))
+        return real(result, **kw)
+
+    monkeypatch.setattr(maps, "coverage_map", spy)
+    sc = coverage_run.load_scenario(HIGH, ["orbit.altitude_km=410"])
+    done = coverage_run.analyze(sc, days=1, resolution_km=300.0, overrides=["orbit.altitude_km=410"])
+    coverage_run.write(done, tmp_path / "o")
+    assert len(seen) == 2 and seen[0] == seen[1]
+    res = [done.results["russia"][i] for i in ("optical", "radar")]
+    p95 = [np.percentile(r.cell_revisit_mean_h[np.isfinite(r.cell_revisit_mean_h)], 95) for r in res]
+    assert seen[0][0] == maps.nice_ceiling(max(p95))
+    assert seen[0][1] == "Changed from the scenario file (--set): orbit.altitude_km=410"
+
+
+def test_coverage_time_axis_is_cut_where_the_curves_stop():
+    # Everything happens in the first 110 h of 720 h: the axis ends at the next whole day after
+    # 1.15 x 110 h; a curve still rising at the end keeps the whole span.
+    h = np.linspace(0.0, 720.0, 500)
+    early = figures.CoverageCurve("a", "radar", h, np.minimum(100.0, h / 110.0 * 100.0), 720.0)
+    ax = figures.coverage_time_figure([early]).axes[0]
+    assert ax.get_xlim()[1] == 144.0 and "cut at 144 h of 720 h" in ax.get_xlabel()
+    late = figures.CoverageCurve("b", "radar", h, h / 720.0 * 100.0, 720.0)
+    assert figures.coverage_time_figure([early, late]).axes[0].get_xlim()[1] == 720.0
