@@ -4,8 +4,10 @@
 
 Prints (1) replications/s in one process, (2) the ratio of the model's time to a bare SimPy loop
 that processes the same number of events (the cost of the model's own logic on top of SimPy's
-event machinery), and (3) the wall time of an N-replication ensemble on all cores (default
-N = 10,000, the goal being under 10 s on a 2-core machine).
+event machinery), (3) the wall time of an N-replication ensemble on all cores (default
+N = 10,000, the goal being under 10 s on a 2-core machine), and (4) the whole ``rossim run -n N``
+command (simulation, every file, the figures and the report) as replications/s and as ratios to
+(3) and to the bare loop (the goal: at least 1,000 replications/s).
 
 The model and the bare loop are timed in turns, ``REPEATS`` times each, and the fastest of each
 is kept: on a machine shared with other jobs a single timing varies by 2x, the fastest of
@@ -14,17 +16,20 @@ several is what the code costs.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 import os
 import resource
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import simpy
 
-from rossim import campaign, ensemble, scenario
+from rossim import campaign, cli, ensemble, scenario
 
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "ross_high_latitude.toml"
 #: Timings of the model and of the bare loop, in turns; the fastest of each is kept.
@@ -96,6 +101,16 @@ def main() -> None:
     # (workers and this process) divided by the workers is what an idle machine would take.
     print(f"  CPU time, workers + parent: {cpu:.1f} s ({1e3 * cpu / n_total:.2f} ms per replication;"
           f" / {workers} workers = {cpu / workers:.1f} s)")
+
+    with tempfile.TemporaryDirectory() as d, contextlib.redirect_stdout(io.StringIO()):
+        t = time.perf_counter()
+        code = cli.main(["run", str(SCENARIO), "-n", str(n_total), "--seed", "1", "--workers", str(workers),
+                         "--out", str(Path(d) / "run")])
+        whole = time.perf_counter() - t
+    bare_all = bare_s * n_total / n  # a bare SimPy loop of the whole ensemble's events, one process
+    print(f"whole `rossim run -n {n_total:,}` (exit {code}): {whole:.1f} s ({n_total / whole:,.0f} replications/s; "
+          f"goal >= 1,000: {'met' if n_total / whole >= 1000 else 'not met'}) = {whole / wall:.2f}x the ensemble "
+          f"alone = {whole / bare_all:.1f}x a bare SimPy loop of its events")
 
 
 def _cpu_s() -> float:
