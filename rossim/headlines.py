@@ -38,14 +38,15 @@ def date_error(entry: dict, stat: str = "p50") -> str | None:
     """The Monte Carlo error of a date quantile of ``summary.json`` in words: "± 45 days",
     "± 3 months", "at least 120 days earlier, later unbounded" when its interval reaches past the
     horizon; None without an interval (an older folder) or without the date."""
-    value, low, high = entry.get(stat), entry.get(f"{stat}_low"), entry.get(f"{stat}_high")
-    if value is None or low is None:
+    from .compare import date_error_days
+
+    err = date_error_days(entry, stat)
+    if err is None:
         return None
-    d = dt.date.fromisoformat(value)
-    below = (d - dt.date.fromisoformat(low)).days
-    if high is None:
+    below, above = err
+    if above is None:
         return f"− {_span(below)}, no upper bound within the horizon"
-    return f"± {_span(max(below, (dt.date.fromisoformat(high) - d).days))}"
+    return f"± {_span(max(below, above))}"
 
 
 def _span(days: int) -> str:
