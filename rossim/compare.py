@@ -46,7 +46,7 @@ from .errors import InputError
 
 __all__ = [
     "RunFolder", "Row", "Comparison", "read_run", "compare_runs", "write_comparison",
-    "format_value", "format_delta", "table_rows", "format_error", "date_pm", "share_pm", "WITHIN_NOISE", "reuses_folders",
+    "format_value", "format_delta", "table_rows", "format_error", "date_pm", "date_error_days", "share_pm", "WITHIN_NOISE", "reuses_folders",
     "REGIONS", "REGION_NAMES", "milestone_name", "common_milestones", "REVISIT_NOTE", "build",
 ]
 
@@ -778,14 +778,24 @@ def date_pm(entry: dict, stat: str = "p50", after: str = "after horizon") -> str
     v = entry.get(stat)
     if v is None:
         return after
-    lo, hi = entry.get(f"{stat}_low", ...), entry.get(f"{stat}_high", ...)
-    if lo is ... or hi is ... or lo is None:
+    err = date_error_days(entry, stat)
+    if err is None:
         return v
-    d = dt.date.fromisoformat(v)
-    below = (d - dt.date.fromisoformat(lo)).days
-    if hi is None:
+    below, above = err
+    if above is None:
         return f"{v} −{below} d/+?"
-    return f"{v} ±{max(below, (dt.date.fromisoformat(hi) - d).days)} d"
+    return f"{v} ±{max(below, above)} d"
+
+
+def date_error_days(entry: dict, stat: str = "p50") -> tuple[int, int | None] | None:
+    """(days below, days above) of a date quantile of ``summary.json`` to the ends of its 95 %
+    interval (above None: the interval reaches past the horizon); None without an interval (a
+    folder written without them) or without the date."""
+    v, lo, hi = entry.get(stat), entry.get(f"{stat}_low", ...), entry.get(f"{stat}_high", ...)
+    if v is None or lo is ... or hi is ... or lo is None:
+        return None
+    d = dt.date.fromisoformat(v)
+    return (d - dt.date.fromisoformat(lo)).days, None if hi is None else (dt.date.fromisoformat(hi) - d).days
 
 
 def share_pm(entry: dict, key: str) -> str:
