@@ -18,7 +18,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 from rich.measure import Measurement
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from .errors import InputError
@@ -239,10 +239,12 @@ def _progress(label: str):
 
     A terminal gets rich's bar; anything else (a log, a pipe, CI) a plain line on stderr every
     ``ROSSIM_PROGRESS_INTERVAL`` seconds (default 5), e.g. ``rossim: ross_high_latitude:
-    replications: 4000/20000 (20 %), 15 s elapsed``, and a last one at the end if any was printed."""
+    replications: 4000/20000 (20 %), 15 s elapsed, about 60 s left`` (the time left at the rate
+    so far, counted from what was already done when the task was added: a resumed sweep's
+    points), and a last one at the end if any was printed."""
     if _err.is_terminal:
         return Progress(TextColumn(escape(label), style="bold"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=_err, transient=True)
+                        TimeRemainingColumn(), console=_err, transient=True)
     import os
     import time
 
@@ -262,8 +264,8 @@ def _progress(label: str):
                 self.line(time.monotonic())
             return False
 
-        def add_task(self, *args, total=None, **kwargs):
-            self.total = total
+        def add_task(self, *args, total=None, completed=0, **kwargs):
+            self.total, self.done, self.first = total, completed, completed
             return 0
 
         def update(self, task, completed=None, total=None, **kwargs):
@@ -279,7 +281,11 @@ def _progress(label: str):
                 count = f"{self.done:,}/{self.total:,} ({100 * self.done / self.total:.0f} %)"
             else:
                 count = f"{self.done:,}"
-            print(f"rossim: {label}: {count}, {now - self.start:.0f} s elapsed", file=sys.stderr, flush=True)
+            elapsed = now - self.start
+            left = ""
+            if self.total and self.first < self.done < self.total:
+                left = f", about {(self.total - self.done) * elapsed / (self.done - self.first):.0f} s left"
+            print(f"rossim: {label}: {count}, {elapsed:.0f} s elapsed{left}", file=sys.stderr, flush=True)
 
     return Plain()
 

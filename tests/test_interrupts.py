@@ -280,7 +280,8 @@ def test_plain_progress_line_when_stderr_is_not_a_terminal(tmp_path):
                          env={**os.environ, "ROSSIM_PROGRESS_INTERVAL": "0.1"})
     assert res.returncode == 0, res.stderr
     lines = res.stderr.strip().splitlines()
-    pattern = re.compile(r"rossim: ross_high_latitude: replications: [\d,]+/400 \(\d+ %\), \d+ s elapsed")
+    pattern = re.compile(r"rossim: ross_high_latitude: replications: [\d,]+/400 \(\d+ %\), \d+ s elapsed"
+                         r"(, about \d+ s left)?")
     assert lines and all(pattern.fullmatch(line) for line in lines), res.stderr
     assert lines[-1].startswith("rossim: ross_high_latitude: replications: 400/400 (100 %)")
 
@@ -300,5 +301,24 @@ def test_plain_progress_counts_without_a_total(capsys, monkeypatch):
         bar.update(task, completed=1500, total=3000)
     lines = capsys.readouterr().err.splitlines()
     assert re.fullmatch(r"rossim: coverage: radar: 1,200, \d+ s elapsed", lines[0]), lines
-    assert re.fullmatch(r"rossim: coverage: radar: 1,500/3,000 \(50 %\), \d+ s elapsed", lines[1]), lines
+    assert re.fullmatch(r"rossim: coverage: radar: 1,500/3,000 \(50 %\), \d+ s elapsed, about \d+ s left",
+                        lines[1]), lines
     assert len(lines) == 2
+
+
+def test_plain_progress_estimates_the_time_left_from_this_run_s_rate(capsys, monkeypatch):
+    """20 of 100 points done earlier (a resumed sweep), 20 more in 10 s: 60 left at 2 a second, 30 s."""
+    import time
+
+    from rossim import cli
+
+    clock = iter([0.0, 10.0, 25.0])  # the start, then each update
+    monkeypatch.setattr(time, "monotonic", lambda: next(clock, 25.0))
+    monkeypatch.setenv("ROSSIM_PROGRESS_INTERVAL", "0")
+    with cli._progress("sweep") as bar:
+        task = bar.add_task("sweep", total=100, completed=20)
+        bar.update(task, completed=40)
+        bar.update(task, completed=100)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == ["rossim: sweep: 40/100 (40 %), 10 s elapsed, about 30 s left",
+                     "rossim: sweep: 100/100 (100 %), 25 s elapsed"]
