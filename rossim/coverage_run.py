@@ -949,9 +949,13 @@ def _span_text(days: float) -> str:
 
 
 def _orbit_phrase(info: dict) -> str:
-    """"a 400 km orbit inclined 51.6°" (", sun-synchronous" when it is)."""
+    """"a 400 km orbit inclined 51.6°" (", sun-synchronous" when it is; "the station's orbit"
+    when a summary lacks them)."""
     sso = ", sun-synchronous" if info.get("sun_synchronous") else ""
-    return f"a {info['altitude_km']:.0f} km orbit inclined {info['inclination_deg']:.1f}°{sso}"
+    alt, inc = info.get("altitude_km"), info.get("inclination_deg")
+    if not (isinstance(alt, (int, float)) and isinstance(inc, (int, float))):
+        return "the station's orbit"
+    return f"a {alt:.0f} km orbit inclined {inc:.1f}°{sso}"
 
 
 def map_title(summary: dict, instrument: str, region: str = "russia") -> str:
@@ -969,7 +973,8 @@ def map_title(summary: dict, instrument: str, region: str = "russia") -> str:
         second += f"; {_pct(entry['percent_area_observed_without_disputed'])} without the disputed territory"
     second += ". Colour: average time between two observations of a place"
     changed = " (changed by --set, see below)" if summary.get("overrides") else ""
-    third = f"Scenario “{summary['title']}”{changed}, from {summary['span']['start'][:16].replace('T', ' ')} UTC"
+    title = summary.get("title") or summary["scenario"]
+    third = f"Scenario “{title}”{changed}, from {summary['span']['start'][:16].replace('T', ' ')} UTC"
     return f"{head}\n{second}\n{third}"
 
 
@@ -1061,9 +1066,9 @@ _REGION_NAMES = {"russia": "Russia", "arctic": "Arctic zone (Russia north of 66.
 
 def _describe_instrument(info: dict) -> str:
     parts = [f"±{info['half_angle_deg']:g}° off nadir"]
-    if info["min_sun_elevation_deg"] is not None:
+    if info.get("min_sun_elevation_deg") is not None:
         parts.append(f"sun ≥ {info['min_sun_elevation_deg']:g}°")
-    if info["station_sunlit"] is not None:
+    if info.get("station_sunlit") is not None:
         parts.append("station sunlit" if info["station_sunlit"] else "station in shadow")
     if len(parts) == 1:
         parts.append("day and night")

@@ -241,11 +241,10 @@ def _coverage_maps(found: Sequence[tuple[RunFolder, Any]], instrument: str, fold
     vmax = maps.nice_ceiling(max(p95)) if p95 else 1.0
     out = []
     for r, res in found:
-        span = _coverage_span_h(r.coverage)
-        span_txt = f" over {span / 24:g} day{'' if span == 24 else 's'}" if span else ""
-        fig = maps.coverage_map(res, title=f"{r.title}\n{instrument}: mean revisit per cell{span_txt} "
-                                f"(colour scale 0–{vmax:g} h, shared by every scenario of this comparison)",
-                                vmin=0.0, vmax=vmax)
+        from . import coverage_run
+
+        fig = maps.coverage_map(res, title=coverage_run.map_title(r.coverage, instrument), vmin=0.0, vmax=vmax,
+                                stamp=maps.overrides_stamp(r.coverage.get("overrides")))
         path = folder / f"fig_map_{r.label}_{instrument}.png"
         maps.save(fig, path)
         if svg:
