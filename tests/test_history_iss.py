@@ -97,7 +97,8 @@ def record_person_days(year: int) -> float:
 def iss_run(tmp_path_factory):
     """`rossim run scenarios/history/iss_rs_1998_2021.toml -n 1`: its events.csv as rows."""
     out = tmp_path_factory.mktemp("replay") / "iss"
-    assert cli.main(["run", str(ISS), "-n", "1", "--workers", "1", "--no-report", "--out", str(out)]) == 0
+    assert cli.main(["run", str(ISS), "-n", "1", "--workers", "1", "--no-report", "--events", "csv",
+                     "--out", str(out)]) == 0
     with (out / "events.csv").open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
 
