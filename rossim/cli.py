@@ -125,6 +125,9 @@ def _parser() -> argparse.ArgumentParser:
     scenario_args(sp)
     sp.add_argument("--all-problems", action="store_true",
                     help="list every problem, one line each (default: the first, and how many more)")
+    sp.add_argument("--cite", action="append", default=[], metavar="FIELD",
+                    help="print a field's value (dotted path, as for --set) and the sources its comments "
+                         "cite, resolved to docs/sources.md with their URLs (repeatable)")
 
     sp = sub.add_parser("coverage", help="coverage of Russia, the Arctic and the Northern Sea Route")
     scenario_args(sp)
@@ -309,9 +312,17 @@ def cmd_validate(args) -> int:
         if problems:
             return 2
     sc = _load(args)
+    cited = []
+    if args.cite:  # every field found before anything is printed
+        from . import citations
+
+        cited = [citations.cite(args.scenario, field, args.overrides) for field in args.cite]
     inc = sc.orbit.resolved_inclination_deg()
     _out.print(f"{args.scenario}: OK — {sc.scenario.title or sc.name}: {len(sc.modules)} modules, "
                f"{len(sc.phases)} phases, orbit {inc:.2f} deg")
+    for c in cited:
+        for line in citations.format_citation(c):
+            _out.print(line, soft_wrap=True)
     return 0
 
 
