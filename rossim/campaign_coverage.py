@@ -7,15 +7,17 @@ commissioned module); one that ``needs_crew`` observes only while crew is aboard
 of an ensemble has its own commissioning and crew dates, so its own observing spells.
 
 Cost design. The orbit's accesses do not depend on the replication, so they are computed once,
-over a *representative span* (:func:`reference`): :data:`WINDOW_DAYS` consecutive days from the
-:data:`WINDOW_FIRST_DAY` th of each month of one year (the year of the coverage epoch), with the
-coverage engine (:func:`rossim.coverage_run.analyze_regions`, lighting constraints included) and
-binned per cell and day (:class:`DailyAccesses`). A calendar day of the campaign stands for the
-window day of its month with the same day of the month modulo the window (the 1st, 4th, 7th... of
-June stand for 14 June, with 3-day windows): the season, hence the lighting of an optical
-instrument and the polar night, is kept; the ground track's phase on a given day is not (no model
-of the campaign can know it years ahead). ``bench/campaign_coverage.py`` measures the error of this
-against the full computation over the campaign years (docs/design-notes.md).
+over a *representative span* (:func:`reference`): :data:`WINDOWS_PER_MONTH` windows of
+:data:`WINDOW_DAYS` days in each month of one year (the year of the coverage epoch; the 5th-6th,
+15th-16th and 25th-26th: 72 days), with the coverage engine
+(:func:`rossim.coverage_run.analyze_regions`, lighting constraints included), binned per cell and
+day (:class:`DailyAccesses`). A calendar day of the campaign stands for a day of the window nearest
+in the season (within about five days of the year), consecutive days running through the window's
+days in turn: the season, hence the lighting of an optical instrument and the polar night, is kept;
+the ground track's phase on a given day is not (no model of the campaign can know it years ahead),
+so a replication's value for a spell of a few days is indicative, and the distributions across
+replications are what is accurate. ``bench/campaign_coverage.py --error`` measures this against the
+full computation over the campaign years (the numbers and the designs tried: docs/design-notes.md).
 
 Each replication then only clips (:func:`yearly`): its observing spells are rounded to whole days
 (a day counts when the instrument observes at its midday: the boundaries move by at most half a
@@ -52,7 +54,7 @@ Files (``rossim run --coverage``; :func:`write`):
     A row per replication, instrument, region and year: ``area_km2, percent, revisit_h,
     observing_days``.
 ``campaign_coverage.json``
-    The settings (``reference_year``, ``window_days``, ``window_first_day``, ``resolution_km``,
+    The settings (``reference_year``, ``window_days``, ``window_starts``, ``resolution_km``,
     ``step_s``, ``replications``), per instrument its ``module``, ``needs_crew`` and per region
     ``first_full_year`` and ``first_observation`` (10/50/90 % with Monte Carlo intervals; null:
     not within the horizon) and ``by_year`` (year -> 10/50/90 % and mean of the percent observed,
@@ -80,7 +82,8 @@ from .errors import InputError
 
 __all__ = [
     "WINDOW_DAYS",
-    "WINDOW_FIRST_DAY",
+    "WINDOWS_PER_MONTH",
+    "window_starts",
     "FULL_SHARE",
     "CSV_FILE",
     "REPLICATIONS_FILE",
@@ -99,12 +102,11 @@ __all__ = [
     "figure",
 ]
 
-#: Days of each month's window of the representative span: 12 x 3 = 36 days of accesses, about
-#: the cost of one default 30-day coverage run. Chosen by measurement (bench/campaign_coverage.py,
-#: docs/design-notes.md).
-WINDOW_DAYS = 3
-#: Day of the month on which each window starts (mid-month: the window stands for its month).
-WINDOW_FIRST_DAY = 14
+#: The representative span: WINDOWS_PER_MONTH windows of WINDOW_DAYS consecutive days in each month
+#: of one year, evenly spread through the month (:func:`window_starts`). Chosen by measurement
+#: against the full computation (bench/campaign_coverage.py, docs/design-notes.md).
+WINDOW_DAYS = 2
+WINDOWS_PER_MONTH = 3
 #: "Full coverage" in a year: at least this share of the area a year of uninterrupted observation
 #: gives (not of the region: a 51.6 deg orbit never sees the far north).
 FULL_SHARE = 0.99
@@ -131,9 +133,9 @@ class DailyAccesses:
     ``dates`` (J,) datetime64[D] ascending; ``counts`` (J, M) int32: accesses starting on each day
     (UTC); ``area_km2`` (M,) cell areas; ``region`` (M,) index into ``regions`` (names) of each
     cell's region. ``window_days``: None when the days are the ones of the campaign themselves
-    (every day looked up by its date, a day not in ``dates`` has no access); else a representative
-    span of ``window_days`` days a month from ``dates[0]``'s year, and a day of any year stands for
-    the window day of its month with the same day of the month modulo ``window_days``
+    (every day looked up by its date, a day not in ``dates`` has no access); else ``dates`` are a
+    representative span of windows of ``window_days`` days starting on ``window_starts`` (one
+    year's), and a day of any year stands for a day of the window nearest in the season
     (:meth:`rows_for`)."""
 
     instrument: str
@@ -143,6 +145,7 @@ class DailyAccesses:
     region: np.ndarray
     regions: tuple[str, ...]
     window_days: int | None = None
+    window_starts: np.ndarray | None = None
 
     @property
     def n_cells(self) -> int:
@@ -154,23 +157,45 @@ class DailyAccesses:
 
     def rows_for(self, days: np.ndarray) -> np.ndarray:
         """(D,) row of ``counts`` for each calendar day of ``days`` (datetime64[D]); ``len(dates)``
-        (a row of zeros, see :meth:`padded_counts`) for a day with no row."""
+        (a row of zeros, see :meth:`padded_counts`) for a day with no row.
+
+        With windows, a day stands for a day of the window whose middle is nearest in the season
+        (its place in its year, as a fraction of the year, circularly), and consecutive days run
+        through the window's days in turn (the day number modulo ``window_days``)."""
         days = np.asarray(days, dtype="datetime64[D]")
         if self.window_days is not None:
-            months = days.astype("datetime64[M]")
-            day_of_month = (days - months.astype("datetime64[D]")).astype(np.int64)  # 0-based
-            month = months.astype(np.int64) % 12  # 0 = January
-            ref_year = self.dates[0].astype("datetime64[Y]")
-            first = (ref_year.astype("datetime64[M]") + month).astype("datetime64[D]")
-            days = first + (WINDOW_FIRST_DAY - 1) + day_of_month % self.window_days
-        i = np.searchsorted(self.dates, days)
-        i = np.minimum(i, self.dates.size)
+            k = self.window_days
+            centres = _season(self.window_starts, k / 2.0)  # (W,)
+            here = _season(days, 0.5)  # (D,)
+            gap = np.abs(here[:, None] - centres[None, :])
+            nearest = np.argmin(np.minimum(gap, 1.0 - gap), axis=1)
+            days = self.window_starts[nearest] + days.astype(np.int64) % k
+        i = np.minimum(np.searchsorted(self.dates, days), self.dates.size)
         found = (i < self.dates.size) & (self.dates[np.minimum(i, self.dates.size - 1)] == days)
         return np.where(found, i, self.dates.size)
 
     def padded_counts(self) -> np.ndarray:
         """``counts`` with a row of zeros appended (the row of a day with no accesses)."""
         return np.concatenate([self.counts, np.zeros((1, self.n_cells), dtype=self.counts.dtype)])
+
+
+def _season(days: np.ndarray, plus_days: float) -> np.ndarray:
+    """Where ``days + plus_days`` falls in its calendar year, as a fraction of the year [0, 1)."""
+    days = np.asarray(days, dtype="datetime64[D]")
+    jan1 = days.astype("datetime64[Y]").astype("datetime64[D]")
+    length = ((days.astype("datetime64[Y]") + 1).astype("datetime64[D]") - jan1).astype(float)
+    return ((days - jan1).astype(float) + plus_days) / length
+
+
+def window_starts(year: int, window_days: int = WINDOW_DAYS, per_month: int = WINDOWS_PER_MONTH) -> np.ndarray:
+    """The first days (datetime64[D]) of the representative span's windows in ``year``:
+    ``per_month`` windows of ``window_days`` days in each month, centred on the middles of equal
+    parts of a 30-day month (one 3-day window: the 15th to the 17th)."""
+    k, n = int(window_days), int(per_month)
+    if k < 1 or n < 1 or n * k > 28:
+        raise ValueError(f"need windows of at least a day, at most 28 days a month, got {n} x {k}")
+    first = [min(max(1 + round((j + 0.5) * 30.0 / n - k / 2.0), 1 + j * k), 29 - (n - j) * k) for j in range(n)]
+    return np.array([np.datetime64(dt.date(year, month, d), "D") for month in range(1, 13) for d in first])
 
 
 def _no_progress(label: str):
@@ -184,7 +209,8 @@ def daily_accesses(orbit, grids: dict, instruments, spans: Sequence[tuple[dt.dat
     ``spans`` (``(first UTC date, days)`` each, whole days, not overlapping), binned per cell and
     calendar day of their start: ``{instrument name: DailyAccesses}``. One
     :func:`rossim.coverage_run.analyze_regions` per span (one propagation, one access search per
-    instrument, lighting constraints applied)."""
+    instrument, lighting constraints applied). ``window_days``: the spans are a representative
+    span's windows of that many days (see :class:`DailyAccesses`)."""
     names = tuple(grids)
     sizes = [len(g) for g in grids.values()]
     offsets = dict(zip(names, np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)))
@@ -211,7 +237,9 @@ def daily_accesses(orbit, grids: dict, instruments, spans: Sequence[tuple[dt.dat
     order = np.argsort(dates, kind="stable")
     if np.any(np.diff(dates[order]) == np.timedelta64(0, "D")):
         raise ValueError("spans overlap")
-    return {name: DailyAccesses(name, dates[order], np.concatenate(c)[order], area, region, names, window_days)
+    starts = None if window_days is None else np.array([np.datetime64(first, "D") for first, _ in spans])
+    return {name: DailyAccesses(name, dates[order], np.concatenate(c)[order], area, region, names, window_days,
+                                starts)
             for name, c in counts.items()}
 
 
@@ -223,21 +251,20 @@ def reference_year(sc) -> int:
     return sc.orbit_epoch().year
 
 
-def reference(sc, *, resolution_km: float | None = None, window_days: int = WINDOW_DAYS, year: int | None = None,
+def reference(sc, *, resolution_km: float | None = None, window_days: int = WINDOW_DAYS,
+              per_month: int = WINDOWS_PER_MONTH, year: int | None = None,
               progress: Callable[[str], Any] | None = None) -> dict[str, DailyAccesses]:
     """The representative span's accesses of every instrument of scenario ``sc`` over Russia, the
-    Arctic zone and the NSR corridor (``coverage.resolution_km`` cells unless ``resolution_km``),
-    ``window_days`` days from the :data:`WINDOW_FIRST_DAY` th of each month of ``year`` (default
-    :func:`reference_year`)."""
-    if not 1 <= int(window_days) <= 28 - WINDOW_FIRST_DAY + 1:
-        raise ValueError(f"window_days must be in 1..{28 - WINDOW_FIRST_DAY + 1}")
+    Arctic zone and the NSR corridor (``coverage.resolution_km`` cells unless ``resolution_km``):
+    ``per_month`` windows of ``window_days`` days in each month of ``year`` (default
+    :func:`reference_year`; :func:`window_starts`)."""
     cov = sc.coverage
     res = coverage_run.check_resolution(cov.resolution_km if resolution_km is None else resolution_km)
+    starts = window_starts(reference_year(sc) if year is None else int(year), window_days, per_month)
     orbit = scenario.build_orbit(sc)
     instruments = coverage_run.build_instruments(sc, orbit)
     grids = coverage_run.region_grids(res, cov.nsr_corridor_width_km, source=sc.source)
-    year = reference_year(sc) if year is None else int(year)
-    spans = [(dt.date(year, month, WINDOW_FIRST_DAY), int(window_days)) for month in range(1, 13)]
+    spans = [(d.astype(dt.date), int(window_days)) for d in starts]
     return daily_accesses(orbit, grids, instruments, spans, cov.step_s, window_days=int(window_days),
                           progress=progress)
 
@@ -599,7 +626,7 @@ def analyze(ens: Ensemble, *, tables: dict[str, DailyAccesses] | None = None,
     settings = {
         "reference_year": int(any_table.dates[0].astype("datetime64[Y]").astype(int) + 1970),
         "window_days": any_table.window_days,
-        "window_first_day": WINDOW_FIRST_DAY,
+        "window_starts": [str(d) for d in any_table.window_starts],
         "resolution_km": float(sc.coverage.resolution_km if resolution_km is None else resolution_km),
         "step_s": float(sc.coverage.step_s),
         "start": ens.start.isoformat(),
