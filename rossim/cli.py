@@ -757,7 +757,6 @@ def cmd_sweep(args) -> int:
             res = sweep.execute(plan, args.workers, client=client, per_replication=args.per_replication,
                                 progress=lambda n_done, total: bar.update(task, completed=n_done), done=done,
                                 on_result=store.save)
-    store.dest.provenance.update(ran_on=res.where)
     store.finish(res)
     _print_sweep(res)
     _out.print(f"{left:,} points x {plan.n:,} replications ({plan.design}, {res.where}) in {res.elapsed_s:,.1f} s"

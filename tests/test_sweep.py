@@ -169,7 +169,7 @@ def test_refused_before_any_work_when_too_long_or_too_large(random_tiny, monkeyp
         sweep.run(random_tiny, VARY, "lhs", 8, n=10, workers=1, memory_limit_bytes=1024, overrides=[SLIP])
 
 
-def test_same_table_on_one_or_two_workers_and_on_a_dask_cluster(random_tiny, tmp_path):
+def test_same_table_on_one_or_two_workers_and_on_a_dask_cluster(random_tiny, tmp_path, capsys):
     from distributed import Client, LocalCluster
 
     args = dict(vary=VARY, design="lhs", points=8, n=50, seed=11, overrides=[SLIP])
@@ -182,8 +182,13 @@ def test_same_table_on_one_or_two_workers_and_on_a_dask_cluster(random_tiny, tmp
         done = []
         on_cluster = sweep.run(random_tiny, client=client, progress=lambda k, total: done.append((k, total)), **args)
         by_address = sweep.run(random_tiny, scheduler=cluster.scheduler_address, **args)
-        assert main(["sweep", str(TINY), "--set", SLIP, *(f"--vary={v}" for v in VARY), "--points", "8", "-n", "50",
-                     "--seed", "11", "--scheduler", cluster.scheduler_address, "--out", str(tmp_path / "s")]) == 0
+        argv = ["sweep", str(TINY), "--set", SLIP, *(f"--vary={v}" for v in VARY), "--points", "8", "-n", "50",
+                "--seed", "11"]
+        assert main([*argv, "--scheduler", cluster.scheduler_address, "--out", str(tmp_path / "s")]) == 0
+        # Re-running it does no new work: no point is sent to the cluster.
+        capsys.readouterr()
+        assert main([*argv, "--scheduler", cluster.scheduler_address, "--out", str(tmp_path / "s")]) == 0
+        assert "8 of 8 points already done" in capsys.readouterr().out
         # Ctrl-C after the first point: the other tasks are cancelled, none is left on the cluster.
         with pytest.raises(KeyboardInterrupt):
             sweep.run(random_tiny, client=client, progress=_interrupt, **{**args, "n": 400})
@@ -194,6 +199,9 @@ def test_same_table_on_one_or_two_workers_and_on_a_dask_cluster(random_tiny, tmp
     pd.testing.assert_frame_equal(one, on_cluster)
     pd.testing.assert_frame_equal(one, by_address)
     pd.testing.assert_frame_equal(one, sweep.read(tmp_path / "s" / sweep.PARQUET_FILE))
+    # The process pool's Parquet file is the cluster's, byte for byte.
+    assert main([*argv, "--workers", "2", "--out", str(tmp_path / "local")]) == 0
+    assert (tmp_path / "local" / sweep.PARQUET_FILE).read_bytes() == (tmp_path / "s" / sweep.PARQUET_FILE).read_bytes()
     assert "dask scheduler tcp://127.0.0.1:" in json.loads((tmp_path / "s" / "manifest.json").read_text())["ran_on"]
     assert done[-1] == (8, 8)
     assert one["phase_2_complete.p50"].nunique() > 1 and one["launches.mean"].nunique() > 1  # it is random

@@ -138,6 +138,7 @@ class Store:
     created: bool = False
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
     saved: int = 0
+    ran_on: str | None = None
 
     @property
     def path(self) -> Path:
@@ -171,6 +172,7 @@ class Store:
             old = folders.read_manifest(self.path) or {}
             self.started = _parse_utc(old.get("started_utc")) or self.started
             prov["resumed_utc"] = [*old.get("resumed_utc", []), _iso(dt.datetime.now(dt.timezone.utc))]
+            self.ran_on = old.get("ran_on")
             self.dest = folders.Destination(self.path, self.dest.overwrite, prov)
             folders.write_manifest(self.path, prov, started=self.started, finished=False)
             (self.path / PARTS).mkdir(exist_ok=True)
@@ -206,11 +208,19 @@ class Store:
         self.saved += 1
 
     def finish(self, results) -> list[Path]:
-        """The table, assembled from every point, and the completed manifest."""
+        """The table, assembled from every point, and the completed manifest (``ran_on``: where
+        the points ran, this run's and earlier runs')."""
         from . import sweep
 
         written = sweep.write(self.path, results)
         prov = {k: v for k, v in self.dest.provenance.items() if k != "writer_pid"}
+        earlier = self.ran_on if isinstance(self.ran_on, str) else None
+        if self.saved == 0 and earlier:  # nothing ran this time: where the points ran before
+            prov["ran_on"] = earlier
+        elif earlier and earlier != results.where:
+            prov["ran_on"] = f"{earlier}; then {results.where}"
+        else:
+            prov["ran_on"] = results.where
         folders.write_manifest(self.path, prov, started=self.started)
         return written
 
