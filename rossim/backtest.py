@@ -98,8 +98,9 @@ def load_history(path: str | Path = PLAN_VS_ACTUAL) -> History:
     path = Path(path)
     try:
         with open(path, newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
-            header = rows and list(rows[0]) or []
+            reader = csv.DictReader(f)
+            rows = list(reader)
+            header = list(reader.fieldnames or [])
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the plan-vs-actual table ({exc})", source=str(path)) from None
     missing = [c for c in _COLUMNS[:6] if c not in header]

@@ -176,6 +176,12 @@ def test_a_bad_table_names_file_line_and_column(tmp_path):
                    "mir,x,module,1990-13-01,1986-07-01,1995-05-20,a\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"p\.csv: line 2: planned_date: expected a date"):
         bt.load_history(bad)
+    bad.write_text("programme,flight,kind,planned_date,plan_published,launch_date\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"p\.csv: .*at least one row; missing: rows"):
+        bt.load_history(bad)
+    bad.write_text("programme,flight\nmir,x\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"missing: kind, planned_date"):
+        bt.load_history(bad)
 
 
 # ---------------------------------------------------------------- the ROSS scenarios use the fit
