@@ -461,6 +461,10 @@ class _Ship(_Model):
 class CrewShip(_Ship):
     seats: Count = Field(gt=0)
     docked_life_days: Number = Field(ge=MIN_CYCLE_DAYS)
+    return_seats: Count | None = Field(None, description="seats it gives the station as a lifeboat while "
+                                       "docked (default: seats); 0 when its crew's way home is a seat in "
+                                       "another ship (an ISS crew member the Shuttle brought, whose seat "
+                                       "liner went into the Soyuz)")
 
 
 class CargoShip(_Ship):
@@ -700,8 +704,18 @@ def build_orbit(sc: Scenario):
 # Loading
 
 
-def load(path: str | Path, overrides: list[str] = (), what_if: list[str] = ()) -> Scenario:
-    """Read, override (``PATH=VALUE`` strings) and validate a scenario file.
+#: What a scenario is loaded for. ``campaign`` (run, compare, validate by default) checks
+#: everything; ``coverage`` (``rossim coverage``, ``validate --for coverage``) leaves out the
+#: checks of launching into the orbit (:func:`_check_reach`: a launch site reaching its
+#: inclination, a vehicle lifting a module there): a coverage run launches nothing, so an orbit
+#: what-if (``--set orbit.inclination_deg=51.6`` on a sun-synchronous plan) is a valid coverage
+#: scenario. Every override is applied before the one validation either way.
+PURPOSES = ("campaign", "coverage")
+
+
+def load(path: str | Path, overrides: list[str] = (), what_if: list[str] = (), purpose: str = "campaign") -> Scenario:
+    """Read, override (``PATH=VALUE`` strings) and validate a scenario file for ``purpose`` (one of
+    :data:`PURPOSES`).
 
     A file may start with ``extends = "other.toml"`` (relative to itself): it is then read as the
     other file's tables with its own tables merged over them, key by key (lists are replaced).
@@ -710,10 +724,11 @@ def load(path: str | Path, overrides: list[str] = (), what_if: list[str] = ()) -
     """
     path = Path(path)
     text = _read_text(path)
-    return loads(text, source=str(path), overrides=overrides, what_if=what_if)
+    return loads(text, source=str(path), overrides=overrides, what_if=what_if, purpose=purpose)
 
 
-def loads(text: str, source: str = "<scenario>", overrides: list[str] = (), what_if: list[str] = ()) -> Scenario:
+def loads(text: str, source: str = "<scenario>", overrides: list[str] = (), what_if: list[str] = (),
+          purpose: str = "campaign") -> Scenario:
     """Validate scenario TOML text; see :func:`load`."""
     raw = _parse(text, source)
     raw = resolve_extends(raw, Path(source).parent, source, seen=(source,))
@@ -723,7 +738,7 @@ def loads(text: str, source: str = "<scenario>", overrides: list[str] = (), what
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
         raise _first_problem(exc, source) from None
-    problems = _cross_check(scenario)
+    problems = _cross_check(scenario, purpose)
     if problems:
         field, message = problems[0]
         raise InputError(message + _more(len(problems) - 1), source=source, field=field)
@@ -760,11 +775,12 @@ def _more(n: int) -> str:
     return f" (and {n} more problem{'s' * (n > 1)}: rossim validate --all-problems lists them)"
 
 
-def all_problems(path: str | Path, overrides: list[str] = ()) -> list[InputError]:
-    """Every problem of a scenario file with ``overrides``, one :class:`InputError` per field
-    ([] when it is valid): where :func:`load` stops at the first. A file that cannot be read,
-    parsed or overridden is one problem; then every field the schema refuses; then, for a scenario
-    the schema accepts, every cross-check (launch sites, vehicles, dates, ports, ...)."""
+def all_problems(path: str | Path, overrides: list[str] = (), purpose: str = "campaign") -> list[InputError]:
+    """Every problem of a scenario file with ``overrides`` for ``purpose``, one
+    :class:`InputError` per field ([] when it is valid): where :func:`load` stops at the first. A
+    file that cannot be read, parsed or overridden is one problem; then every field the schema
+    refuses; then, for a scenario the schema accepts, every cross-check (launch sites, vehicles,
+    dates, ports, ...)."""
     source = str(path)
     try:
         raw = _parse(_read_text(Path(path)), source)
@@ -776,7 +792,7 @@ def all_problems(path: str | Path, overrides: list[str] = ()) -> list[InputError
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
         return _problems(exc, source)
-    return [InputError(message, source=source, field=field) for field, message in _cross_check(scenario)]
+    return [InputError(message, source=source, field=field) for field, message in _cross_check(scenario, purpose)]
 
 
 def _read_text(path: Path) -> str:
@@ -1081,16 +1097,21 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
     return model if isinstance(model, type) and issubclass(model, BaseModel) else None
 
 
-def _cross_check(s: Scenario) -> list[tuple[str, str]]:
+def _cross_check(s: Scenario, purpose: str = "campaign") -> list[tuple[str, str]]:
     """Checks across sections, as (field, message) pairs: each concept is one function of
     :data:`_CROSS_CHECKS`, called with the scenario and ``add(field, message)``; add a rule by
-    adding a function there."""
+    adding a function there. For ``purpose`` ``"coverage"``, those of :data:`_LAUNCH_ONLY` are
+    left out (see :data:`PURPOSES`)."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"purpose: expected one of {PURPOSES}, got {purpose!r}")
     problems: list[tuple[str, str]] = []
 
     def add(field: str, message: str) -> None:
         problems.append((field, message))
 
     for check in _CROSS_CHECKS:
+        if purpose == "coverage" and check in _LAUNCH_ONLY:
+            continue
         check(s, add)
     return problems
 
@@ -1132,22 +1153,37 @@ def _check_vehicles(s: Scenario, add) -> None:
             _ref(add, f"launch_vehicles.{vid}.sites.{j}", site, s.launch_sites, "launch site")
 
 
+def _launches(s: Scenario):
+    """(field prefix, vehicle, site, mass_kg or None) of everything the scenario launches."""
+    for mid, m in s.modules.items():
+        if not m.present_at_start:
+            yield f"modules.{mid}", m.launch_vehicle, m.launch_site, m.mass_kg
+    for table, kind in ((s.crew_ships, "crew_ships"), (s.cargo_ships, "cargo_ships")):
+        for sid, ship in table.items():
+            yield f"{kind}.{sid}", ship.launch_vehicle, ship.launch_site, None
+
+
 def _check_launches(s: Scenario, add) -> None:
-    """What flies: its vehicle and site exist, the vehicle flies from the site, the site reaches
-    the orbit's inclination, the vehicle lifts the module's mass there."""
+    """What flies: its vehicle and site exist, the vehicle flies from the site."""
+    for prefix, vehicle, site, _ in _launches(s):
+        ok_v = _ref(add, f"{prefix}.launch_vehicle", vehicle, s.launch_vehicles, "launch vehicle")
+        ok_s = _ref(add, f"{prefix}.launch_site", site, s.launch_sites, "launch site")
+        if ok_v and ok_s and site not in s.launch_vehicles[vehicle].sites:
+            lv = s.launch_vehicles[vehicle]
+            add(f"{prefix}.launch_site", f"{lv.name!r} does not fly from {site!r}; it flies from "
+                f"{', '.join(map(repr, lv.sites))}")
+
+
+def _check_reach(s: Scenario, add) -> None:
+    """Launching into the orbit: each site reaches the orbit's inclination, each vehicle lifts
+    its module's mass there (not checked for coverage: :data:`PURPOSES`)."""
     inclination = s.orbit.resolved_inclination_deg()
     if not math.isfinite(inclination):
         return  # reported by _check_orbit
-
-    def check(prefix: str, vehicle: str, site: str, mass_kg: float | None):
-        ok_v = _ref(add, f"{prefix}.launch_vehicle", vehicle, s.launch_vehicles, "launch vehicle")
-        ok_s = _ref(add, f"{prefix}.launch_site", site, s.launch_sites, "launch site")
-        if not (ok_v and ok_s):
-            return
+    for prefix, vehicle, site, mass_kg in _launches(s):
+        if vehicle not in s.launch_vehicles or site not in s.launch_sites:
+            continue  # reported by _check_launches
         lv, ls = s.launch_vehicles[vehicle], s.launch_sites[site]
-        if site not in lv.sites:
-            add(f"{prefix}.launch_site", f"{lv.name!r} does not fly from {site!r}; it flies from "
-                f"{', '.join(map(repr, lv.sites))}")
         if not ls.reaches(inclination):
             ranges = ", ".join(f"{a:g}-{b:g}" for a, b in ls.inclination_ranges_deg)
             add(f"{prefix}.launch_site",
@@ -1155,13 +1191,6 @@ def _check_launches(s: Scenario, add) -> None:
         if mass_kg is not None and mass_kg > lv.payload_kg(inclination):
             add(f"{prefix}.mass_kg", f"{mass_kg:g} kg is more than {lv.name!r} lifts to "
                 f"{inclination:.1f} deg ({lv.payload_kg(inclination):.0f} kg)")
-
-    for mid, m in s.modules.items():
-        if not m.present_at_start:
-            check(f"modules.{mid}", m.launch_vehicle, m.launch_site, m.mass_kg)
-    for table, kind in ((s.crew_ships, "crew_ships"), (s.cargo_ships, "cargo_ships")):
-        for sid, ship in table.items():
-            check(f"{kind}.{sid}", ship.launch_vehicle, ship.launch_site, None)
 
 
 def _docked_ports(s: Scenario) -> dict[str, str]:
@@ -1439,6 +1468,13 @@ def _check_ships(s: Scenario, add) -> None:
                         f"{known}{', ...' * (len(all_ports) > 20)}")
                 elif port in used and not (dated and not s.modules[used[port]].present_at_start):
                     add(f"{kind}.{sid}.ports.{j}", f"port {port!r} is where module {used[port]!r} docks")
+    for sid, ship in s.crew_ships.items():
+        if ship.return_seats is not None and ship.return_seats > ship.seats:
+            add(f"crew_ships.{sid}.return_seats", f"expected at most its {ship.seats} seats, got {ship.return_seats}")
+        elif ship.return_seats is not None and s.crew is not None and s.crew.ship == sid \
+                and ship.return_seats != ship.seats:
+            add(f"crew_ships.{sid}.return_seats", "applies to manifest crew flights; the crew policy's ship "
+                "gives all its seats")
     if s.crew is not None and _ref(add, "crew.ship", s.crew.ship, s.crew_ships, "crew ship"):
         ship = s.crew_ships[s.crew.ship]
         if s.crew.crew_at_start > ship.seats:
@@ -1554,9 +1590,11 @@ def _check_what_if(s: Scenario, add) -> None:
 
 
 #: The cross-section checks, in the order their problems are reported.
-_CROSS_CHECKS = (_check_orbit, _check_dates, _check_vehicles, _check_launches, _check_relaunch,
+_CROSS_CHECKS = (_check_orbit, _check_dates, _check_vehicles, _check_launches, _check_reach, _check_relaunch,
                  _check_docking, _check_relocations, _check_departures, _check_drop, _check_ships, _check_manifest,
                  _check_phases, _check_what_if, _check_instruments)
+#: The cross-checks of launching into the orbit, left out for coverage (:data:`PURPOSES`).
+_LAUNCH_ONLY = (_check_reach,)
 
 
 def _docking_cycle(s: Scenario) -> list[str] | None:

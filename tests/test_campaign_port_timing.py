@@ -257,3 +257,25 @@ def test_a_manifest_handover_overlap_does_not_raise_the_capacity():
     k = np.searchsorted(r.capacity_t, 61.0, side="right") - 1
     assert int(r.capacity[k]) == 3
     assert np.isnan(r.milestones["capacity_4"]) and r.milestones["capacity_2"] == 50.5
+
+
+def test_a_ship_that_leaves_no_return_seats():
+    """A crew member brought by a ship whose seats are not the station's lifeboat (the Shuttle;
+    the member's seat liner goes into the Soyuz): ``return_seats = 0``. h1 (2 crew, 3 seats) then
+    a rider (1 crew, return_seats 0): 3 aboard, capacity 3 (h1's seats), not 4 (its seats too);
+    with the rider's own seat counted, capacity 4 (phase 2's target) from its docking."""
+    rider = ('\n[crew_ships.rider]\nname = "Rider"\nseats = 3\nreturn_seats = 0\ndocked_life_days = 200.0\n'
+             'launch_vehicle = "crew_rocket"\nlaunch_site = "crew_pad"\nports = ["a.y", "b.z", "b.w"]\n')
+    two = RESIDENTS[:RESIDENTS.index('[[crew_flights]]\nname = "h3"')].replace(
+        'name = "h2"\ndate = 2030-02-22\nlaunch_utc = 06:00:00\nship = "capsule"',
+        'name = "h2"\ndate = 2030-02-22\nlaunch_utc = 06:00:00\nship = "rider"')
+    base = NO_CREW.replace(TINY_STATION, "")
+    r = run(two + rider, base=base)
+    k = np.searchsorted(r.capacity_t, 53.0, side="right") - 1
+    assert int(r.crew_aboard[k]) == 3 and int(r.capacity[k]) == 3
+    assert np.isnan(r.milestones["capacity_4"])
+    counted = run(two + rider.replace("return_seats = 0\n", ""), base=base)
+    assert counted.milestones["capacity_4"] == 52.5
+    with pytest.raises(InputError) as exc:
+        sc_of(two + rider.replace("return_seats = 0", "return_seats = 4"), base=base)
+    assert exc.value.field == "crew_ships.rider.return_seats"

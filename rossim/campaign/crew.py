@@ -40,8 +40,10 @@ MANIFEST_SLOT = -1_000_000
 class CrewShip:
     """A crew and its ship: aboard since ``docked_at``, ``n`` people (0 once gone), leaves at
     ``docked_at + life_days`` unless relieved earlier; the ship leaves ``overlap_days`` after
-    a handover (never past ``life_days``). ``ports``: where the ship may dock; ``relieved``: the
-    crew is going home (its seats no longer the station's); ``undocked``: the ship has left."""
+    a handover (never past ``life_days``). ``seats``: the return seats it gives the station while
+    docked (a manifest flight's ship may give fewer than it has: ``return_seats``). ``ports``: where
+    the ship may dock; ``relieved``: the crew is going home (its seats no longer the station's);
+    ``undocked``: the ship has left."""
 
     ship_id: str
     n: int
@@ -311,7 +313,7 @@ class CrewRotation:
                      and (f.relieves is None or c.ship_id in f.relieves)] if f.handover else []
         relieved = sum(c.n for c in residents)
         others = self.crew_aboard
-        self.station.dock_crew_ship(f.seats)
+        self.station.dock_crew_ship(f.return_seats)
         n = max(0, min(f.crew, self.last_habitable - others + relieved))
         overlap = bool(residents) and others + n <= min(plan.handover_crew_max, self.station.return_seats)
         for c in residents:
@@ -324,7 +326,7 @@ class CrewRotation:
             else:
                 c.overlap_days = min(f.overlap_days, c.life_days)
                 self.hand_over(c)
-        crew = CrewShip(f.name, n, port, env.now, f.seats, f.stay_days, f.overlap_days, f.ports)
+        crew = CrewShip(f.name, n, port, env.now, f.return_seats, f.stay_days, f.overlap_days, f.ports)
         if f.handover:
             self.residents.append(crew)
         self.crew_aboard += n

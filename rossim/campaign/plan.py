@@ -200,6 +200,7 @@ class CrewFlightPlan(FlightPlan):
     handover: bool
     stay_days: float                  # at most the ship's docked life
     overlap_days: float               # handover: both crews aboard this long
+    return_seats: int                 # the lifeboat seats it gives the station while docked
     relieves: frozenset[str] | None = None  # handover: the flights it relieves (None: every resident)
 
 
@@ -367,6 +368,7 @@ def _crew_flights(sc: Scenario) -> tuple[CrewFlightPlan, ...]:
         out.append(CrewFlightPlan(**_flight(sc, f, ship), seats=ship.seats, crew=f.crew,
                                   handover=f.mode == "handover", stay_days=float(stay),
                                   overlap_days=float(f.handover_days or 0.0),
+                                  return_seats=ship.seats if ship.return_seats is None else ship.return_seats,
                                   relieves=frozenset(f.relieves) if f.relieves is not None else None))
     return tuple(out)
 
