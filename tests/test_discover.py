@@ -177,9 +177,21 @@ def test_what_is_not_a_finished_sweep_is_refused(planted, tmp_path, capsys):
     import shutil
 
     shutil.copytree(planted, other)
-    shutil.rmtree(other / "discover")
+    shutil.rmtree(other / "discover", ignore_errors=True)  # whether or not discover ran on it before
     (other / "discover").mkdir()
     (other / "discover" / "notes.txt").write_text("mine")
     one_line_error(capsys, ["discover", other, "--goal", "phase_1_complete.p50 <= 2030-03-06"],
                    "holds files rossim did not write")
     assert [p.name for p in (other / "discover").iterdir()] == ["notes.txt"]
+    # A damaged table, an unfinished sweep: one line each.
+    damaged = tmp_path / "damaged"
+    shutil.copytree(planted, damaged)
+    (damaged / sweep.PARQUET_FILE).write_bytes(b"PAR1 not really")
+    one_line_error(capsys, ["discover", damaged, "--goal", "phase_1_complete.p50 <= 2030-03-06"],
+                   f"{damaged / sweep.PARQUET_FILE}: cannot be read as a sweep's table")
+    unfinished = tmp_path / "unfinished"
+    shutil.copytree(planted, unfinished)
+    manifest = json.loads((unfinished / "manifest.json").read_text())
+    (unfinished / "manifest.json").write_text(json.dumps({**manifest, "finished_utc": None}))
+    one_line_error(capsys, ["discover", unfinished, "--goal", "phase_1_complete.p50 <= 2030-03-06"],
+                   "holds an unfinished sweep; run the same rossim sweep command again")
