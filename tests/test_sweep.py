@@ -293,6 +293,11 @@ def test_an_interrupted_sweep_resumes_with_only_the_missing_points(tmp_path, mon
         [f"point-{k:06d}.parquet" for k in range(3)] + [f"point-{k:06d}.replications.parquet" for k in range(3)])
     manifest = folders.read_manifest(out)
     assert manifest["finished_utc"] is None and not (out / sweep.PARQUET_FILE).exists()
+    # While another living rossim process writes it, it is refused (here: pretend the parent is that process).
+    (out / "manifest.json").write_text(json.dumps({**manifest, "writer_pid": os.getppid()}))
+    one_line_error(capsys, _sweep_argv(out, 10, "--per-replication"),
+                   f"is being written by another rossim sweep (process {os.getppid()})")
+    (out / "manifest.json").write_text(json.dumps(manifest))
     # A point's part lost as well (as if it had been in flight): re-run runs the other six, only.
     (out / "parts" / "point-000001.parquet").unlink()
     seeds = _counting_runs(monkeypatch)
