@@ -27,7 +27,8 @@ ISS = ROOT / "scenarios" / "history" / "iss_rs_1998_2021.toml"
 D = dt.date
 
 #: Long-duration crew groups: (crew, docked, undocked), UTC dates of the ship that brought them
-#: and of the one that took them home (docs/history-sources.md, anchors above).
+#: and of the one that took them home (docs/history-sources.md, anchors above); a third member of
+#: 2006-2009 until the successor's arrival, when the Soyuz seat liner was exchanged.
 RECORD = [
     (3, D(2000, 11, 2), D(2001, 3, 18)),   # Expedition 1
     (3, D(2001, 3, 10), D(2001, 8, 20)),   # Expedition 2
@@ -42,23 +43,23 @@ RECORD = [
     (2, D(2005, 4, 17), D(2005, 10, 10)),  # TMA-6
     (2, D(2005, 10, 3), D(2006, 4, 8)),    # TMA-7
     (2, D(2006, 4, 1), D(2006, 9, 28)),    # TMA-8
-    (1, D(2006, 7, 6), D(2006, 12, 19)),   # Reiter
+    (1, D(2006, 7, 6), D(2006, 12, 11)),   # Reiter (to his successor's arrival)
     (2, D(2006, 9, 20), D(2007, 4, 21)),   # TMA-9
-    (1, D(2006, 12, 11), D(2007, 6, 19)),  # S. Williams
+    (1, D(2006, 12, 11), D(2007, 6, 10)),  # S. Williams
     (2, D(2007, 4, 9), D(2007, 10, 21)),   # TMA-10
-    (1, D(2007, 6, 10), D(2007, 11, 5)),   # Anderson
+    (1, D(2007, 6, 10), D(2007, 10, 25)),  # Anderson
     (2, D(2007, 10, 12), D(2008, 4, 19)),  # TMA-11
-    (1, D(2007, 10, 25), D(2008, 2, 18)),  # Tani
-    (1, D(2008, 2, 9), D(2008, 3, 24)),    # Eyharts
-    (1, D(2008, 3, 13), D(2008, 6, 11)),   # Reisman
+    (1, D(2007, 10, 25), D(2008, 2, 9)),   # Tani
+    (1, D(2008, 2, 9), D(2008, 3, 13)),    # Eyharts
+    (1, D(2008, 3, 13), D(2008, 6, 2)),    # Reisman
     (2, D(2008, 4, 10), D(2008, 10, 23)),  # TMA-12
-    (1, D(2008, 6, 2), D(2008, 11, 28)),   # Chamitoff
+    (1, D(2008, 6, 2), D(2008, 11, 16)),   # Chamitoff
     (2, D(2008, 10, 14), D(2009, 4, 8)),   # TMA-13
-    (1, D(2008, 11, 16), D(2009, 3, 25)),  # Magnus
-    (1, D(2009, 3, 17), D(2009, 7, 28)),   # Wakata
+    (1, D(2008, 11, 16), D(2009, 3, 17)),  # Magnus
+    (1, D(2009, 3, 17), D(2009, 7, 17)),   # Wakata
     (2, D(2009, 3, 28), D(2009, 10, 11)),  # TMA-14
     (3, D(2009, 5, 29), D(2009, 12, 1)),   # TMA-15: six aboard
-    (1, D(2009, 7, 17), D(2009, 9, 8)),    # Kopra
+    (1, D(2009, 7, 17), D(2009, 8, 31)),   # Kopra
     (1, D(2009, 8, 31), D(2009, 11, 25)),  # Stott
     (2, D(2009, 10, 2), D(2010, 3, 18)),   # TMA-16
     (3, D(2009, 12, 22), D(2010, 6, 2)),   # TMA-17
@@ -189,11 +190,15 @@ def test_crew_aboard_steady_levels_of_each_era(iss):
 def test_capacity_three_then_six_with_two_crews_lifeboats(iss):
     """The lifeboat rule: capacity 3 from Expedition 1's Soyuz, 6 when two crews' Soyuz are
     docked for good (TMA-15, 29 May 2009: the capacity_6 milestone), never reached by a
-    handover overlap before."""
+    handover overlap before; 3 with the third member of 2006-2009 (return_seats = 0)."""
     sc, r = iss
     date = lambda key: clock.datetime_at(sc.simulation.start, r.milestones[key]).date()
     assert date("first_crew") == date("capacity_3") == D(2000, 11, 2)
     assert date("capacity_6") == D(2009, 5, 29)
+    # 2006-2009: three aboard, three seats home (the third member's is in the Soyuz), not four
+    k = np.searchsorted(r.capacity_t, clock.days_between(sc.simulation.start, dt.datetime(2007, 1, 15, 12)),
+                        side="right") - 1
+    assert (r.crew_aboard[k], r.capacity[k]) == (3, 3)
     assert (r.capacity >= 0).all() and (r.crew_aboard <= np.maximum(r.capacity, 13)).all()
 
 
