@@ -295,6 +295,7 @@ def test_an_interrupted_sweep_resumes_with_only_the_missing_points(tmp_path, mon
     assert manifest["finished_utc"] is None and not (out / sweep.PARQUET_FILE).exists()
     # While another living rossim process writes it, it is refused (here: pretend the parent is that process).
     (out / "manifest.json").write_text(json.dumps({**manifest, "writer_pid": os.getppid()}))
+    capsys.readouterr()
     one_line_error(capsys, _sweep_argv(out, 10, "--per-replication"),
                    f"is being written by another rossim sweep (process {os.getppid()})")
     (out / "manifest.json").write_text(json.dumps(manifest))
