@@ -373,15 +373,35 @@ class YearlyCoverage:
         return np.where(hit.any(axis=1), np.asarray(self.years, dtype=float)[first], np.nan)
 
 
-def _reduce(a: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _split_weights(area_km2: np.ndarray, region: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]:
+    """Float32 weights for :func:`_reduce`: (M, 2G) each cell's area in its region's columns as a
+    multiple of 2 km² (exact in single precision for sums up to 2^25 km², twice Russia) and the
+    remainder (under 1 km² a cell); (M, G) the area itself."""
+    m = area_km2.size
+    coarse = 2.0 * np.round(area_km2 / 2.0)
+    split = np.zeros((m, 2 * g), dtype=np.float32)
+    whole = np.zeros((m, g), dtype=np.float32)
+    rows = np.arange(m)
+    split[rows, region] = coarse
+    split[rows, g + region] = area_km2 - coarse
+    whole[rows, region] = area_km2
+    return split, whole
+
+
+def _reduce(a: np.ndarray, weights: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Per row of access counts ``a`` (N, M): (observed area (N, G), area-weighted sum of 1 /
-    accesses over the observed cells (N, G)), from ``weights`` (M, G), the cells' area by region.
-    The area in double precision (a region observed whole sums to its area); the sum for the
-    revisit in single (counts are exact in it, the sum errs by < 1e-6), half the memory traffic."""
+    accesses over the observed cells (N, G)), from ``weights`` (:func:`_split_weights`). Single
+    precision, half the memory traffic of double: counts are exact in it, the area observed is the
+    exact sum of the 2 km² parts plus the remainders' (a region observed whole sums to its area
+    within 1e-3 km²), the sum for the revisit errs by < 1e-6."""
+    split, whole = weights
+    g = whole.shape[1]
     a = np.asarray(a, dtype=np.float32)
-    seen = a > 0
-    inv = np.divide(np.float32(1.0), a, out=np.zeros_like(a), where=seen)
-    return seen.astype(np.float64) @ weights, (inv @ weights.astype(np.float32)).astype(np.float64)
+    seen = np.minimum(a, np.float32(1.0))  # counts are whole numbers: 1 where observed, else 0
+    parts = seen @ split
+    inv = np.divide(np.float32(1.0), a, out=np.zeros_like(a), where=a > 0)
+    return (parts[:, :g].astype(np.float64) + parts[:, g:].astype(np.float64),
+            (inv @ whole).astype(np.float64))
 
 
 def yearly(table: DailyAccesses, sp: Spells) -> YearlyCoverage:
@@ -393,8 +413,7 @@ def yearly(table: DailyAccesses, sp: Spells) -> YearlyCoverage:
     and one gather of two of its rows per spell; no loop over cells or days."""
     g = len(table.regions)
     m = table.n_cells
-    weights = np.zeros((m, g))
-    weights[np.arange(m), table.region] = table.area_km2
+    weights = _split_weights(table.area_km2, table.region, g)
     first_year = sp.start.year
     end_date = clock.datetime_at(sp.start, sp.horizon_days)
     last_year = (end_date - dt.timedelta(microseconds=1)).year
@@ -428,7 +447,7 @@ def yearly(table: DailyAccesses, sp: Spells) -> YearlyCoverage:
 
     # First day with an access in each region, from each calendar day on (for first observations).
     rows = table.rows_for(jan1 + np.arange(bounds[-1]))  # (D,) the table's row of each calendar day
-    seen_day = ((padded @ weights) > 0)[rows]  # (D, G) a day with an access in the region
+    seen_day = ((padded @ weights[1]) > 0)[rows]  # (D, G) a day with an access in the region
     nxt = np.where(seen_day, np.arange(bounds[-1])[:, None], bounds[-1])
     nxt = np.minimum.accumulate(nxt[::-1], axis=0)[::-1]  # first day >= d with an access
     nxt = np.vstack([nxt, np.full((1, g), bounds[-1])])
