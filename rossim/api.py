@@ -62,19 +62,20 @@ def load(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     return scenario.load(path, _overrides(overrides))
 
 
-def _scenario(scenario_or_path, overrides) -> Scenario:
-    """A Scenario from a path, or a Scenario with overrides applied to the text it was loaded from."""
+def _scenario(scenario_or_path, overrides, purpose: str = "campaign") -> Scenario:
+    """A Scenario from a path, or a Scenario with overrides applied to the text it was loaded
+    from, validated for ``purpose`` (:data:`rossim.scenario.PURPOSES`)."""
     from . import scenario
 
     overrides = _overrides(overrides)
     if not isinstance(scenario_or_path, scenario.Scenario):
-        return load(scenario_or_path, overrides)
+        return scenario.load(scenario_or_path, overrides, purpose=purpose)
     sc = scenario_or_path
     if not overrides:
         return sc
     if not sc.source_text:
         raise InputError("overrides need the scenario's text; load it with rossim.load", source=sc.source)
-    return scenario.loads(sc.source_text, sc.source, overrides)
+    return scenario.loads(sc.source_text, sc.source, overrides, purpose=purpose)
 
 
 def run(scenario_or_path, n: int | None = None, seed: int | None = None, workers: int | None = None,
@@ -94,13 +95,13 @@ def coverage(scenario_or_path, days: float | None = None, resolution_km: float |
     """The coverage of Russia, the Arctic zone and the Northern Sea Route (and the GeoJSON
     ``regions``) by a scenario's station, in memory: :func:`rossim.coverage_run.analyze`, the same
     numbers ``rossim coverage`` writes (``.summary`` is its ``coverage_summary.json``; ``.table()``
-    the figures of merit; ``.map(instrument)`` a map). ``orbit.*`` overrides change the orbit only,
-    as ``rossim coverage --set`` does (:func:`rossim.coverage_run.load_scenario`)."""
+    the figures of merit; ``.map(instrument)`` a map). The scenario is validated for coverage, as
+    ``rossim coverage --set`` does (:func:`rossim.coverage_run.load_scenario`): an orbit what-if
+    its launch sites cannot reach is accepted."""
     from . import coverage_run
 
     overrides = _overrides(overrides)
-    orbit_overrides, other = coverage_run.split_overrides(overrides)
-    sc = coverage_run.override_orbit(_scenario(scenario_or_path, other), orbit_overrides)
+    sc = _scenario(scenario_or_path, overrides, "coverage")
     return coverage_run.analyze(sc, days=days, resolution_km=resolution_km, instrument=instrument,
                                 half_angle_deg=half_angle_deg, overrides=overrides, region_files=regions)
 

@@ -125,6 +125,9 @@ def _parser() -> argparse.ArgumentParser:
     scenario_args(sp)
     sp.add_argument("--all-problems", action="store_true",
                     help="list every problem, one line each (default: the first, and how many more)")
+    sp.add_argument("--for", dest="purpose", choices=("campaign", "coverage"), default="campaign",
+                    help="what the scenario is checked for: campaign (run, compare: everything, the default) "
+                         "or coverage (as rossim coverage: launch sites need not reach an orbit what-if)")
     sp.add_argument("--cite", action="append", default=[], metavar="FIELD",
                     help="print a field's value (dotted path, as for --set) and the sources its comments "
                          "cite, resolved to docs/sources.md with their URLs (repeatable)")
@@ -303,15 +306,15 @@ def _load(args):
 
 
 def cmd_validate(args) -> int:
-    if args.all_problems:
-        from . import scenario
+    from . import scenario
 
-        problems = scenario.all_problems(args.scenario, args.overrides)
+    if args.all_problems:
+        problems = scenario.all_problems(args.scenario, args.overrides, args.purpose)
         for problem in problems:
             print(f"rossim: error: {problem}", file=sys.stderr)
         if problems:
             return 2
-    sc = _load(args)
+    sc = scenario.load(args.scenario, args.overrides, getattr(args, "what_if", ()), purpose=args.purpose)
     cited = []
     if args.cite:  # every field found before anything is printed
         from . import citations

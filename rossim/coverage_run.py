@@ -148,17 +148,15 @@ _LAT_BAND_DEG = 5.0
 
 
 def load_scenario(path: str | Path, overrides: list[str] = ()):
-    """Load a scenario for a coverage run: :func:`rossim.scenario.load`, except that ``orbit.*``
-    overrides are applied to the validated orbit afterwards.
+    """Load a scenario for a coverage run: :func:`rossim.scenario.load` for the purpose
+    ``"coverage"``, as ``rossim validate --for coverage`` does.
 
     Coverage uses the orbit, the instruments and the coverage settings only, so a what-if orbit
     (``--set orbit.inclination_deg=51.6`` on a sun-synchronous plan) must not fail the campaign's
-    cross-checks (launch sites that cannot reach it, payloads). The rest of the scenario is
-    loaded and checked as usual; the new orbit is checked against the orbit schema
-    (:class:`rossim.scenario.OrbitSpec`), and by :class:`rossim.orbit.Orbit` when built.
+    checks of launching into that orbit (launch sites that cannot reach it, payloads to its
+    inclination); every override is applied before the one validation, like any other.
     """
-    orbit_overrides, other = split_overrides(overrides)
-    return override_orbit(scenario.load(path, other), orbit_overrides)
+    return scenario.load(path, overrides, purpose="coverage")
 
 
 def split_overrides(overrides: Sequence[str]) -> tuple[list[str], list[str]]:

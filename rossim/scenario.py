@@ -741,6 +741,8 @@ def loads(text: str, source: str = "<scenario>", overrides: list[str] = (), what
     problems = _cross_check(scenario, purpose)
     if problems:
         field, message = problems[0]
+        if purpose == "campaign" and not _cross_check(scenario, "coverage"):
+            message += "; only launching into the orbit fails: a coverage run (rossim coverage, validate --for coverage) accepts it"
         raise InputError(message + _more(len(problems) - 1), source=source, field=field)
     return scenario.model_copy(update={"source": source, "source_text": text})
 
