@@ -291,19 +291,26 @@ class Spells:
 def _module_interval(ens: Ensemble, module: str | None) -> tuple[np.ndarray, np.ndarray]:
     """(R,) commissioning and departure days of ``module`` in each replication (NaN: never
     commissioned; the horizon: never departs); ``module`` None: the station's first commissioned
-    module, to the horizon. Read from each replication's event log."""
+    module, to the horizon. From the replications' event logs as columns
+    (:func:`rossim.eventlog.columns`), for all replications at once."""
+    from . import eventlog
+
     horizon = np.array([r.horizon_days for r in ens.replications], dtype=float)
     begin = np.full(ens.n, np.nan)
     end = horizon.copy()
-    for i, r in enumerate(ens.replications):
-        times = [t for t, kind, subject, _ in r.events
-                 if kind == "commissioned" and (module is None or subject == module)]
-        if times:
-            begin[i] = times[0]
-        if module is not None:
-            gone = [t for t, kind, subject, _ in r.events if kind == "departed" and subject == module]
-            if gone:
-                end[i] = gone[0]
+    if not ens.n:
+        return begin, end
+    log = eventlog.columns(ens)
+    index = np.array([r.index for r in ens.replications])
+    order = np.argsort(index, kind="stable")
+    row = order[np.searchsorted(index, log["replication"], sorter=order)]  # position of each event's replication
+    kind, subject, day = np.asarray(log["kind"]), np.asarray(log["subject"]), log["day"]
+    mine = np.ones(day.size, dtype=bool) if module is None else subject == module
+    up = mine & (kind == "commissioned")
+    np.fmin.at(begin, row[up], day[up])
+    if module is not None:
+        gone = mine & (kind == "departed")
+        np.minimum.at(end, row[gone], day[gone])
     return begin, end
 
 
