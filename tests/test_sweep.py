@@ -301,11 +301,13 @@ def test_an_interrupted_sweep_resumes_with_only_the_missing_points(tmp_path, mon
     (out / "manifest.json").write_text(json.dumps(manifest))
     # A point's part lost as well (as if it had been in flight): re-run runs the other six, only.
     (out / "parts" / "point-000001.parquet").unlink()
+    half = out / "parts" / ".point-000003.parquet.tmp-4194999-0badcafe"  # a killed run's, half written
+    half.write_bytes(b"PAR1")
     seeds = _counting_runs(monkeypatch)
     capsys.readouterr()
     assert main(_sweep_argv(out, 10, "--per-replication")) == 0
     assert "2 of 8 points already done" in capsys.readouterr().out
-    assert sorted(seeds) == sorted(plan_seeds[1:2] + plan_seeds[3:])
+    assert sorted(seeds) == sorted(plan_seeds[1:2] + plan_seeds[3:]) and not half.exists()
     # The same files, byte for byte, as the sweep that was never interrupted.
     for name in (sweep.PARQUET_FILE, sweep.CSV_FILE, sweep.REPLICATIONS_FILE):
         assert (out / name).read_bytes() == (whole / name).read_bytes(), name

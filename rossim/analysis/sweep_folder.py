@@ -14,7 +14,8 @@ other commands), so that nothing finished is lost:
   seed, every statistic; and first, with ``--per-replication``, its replications in
   ``parts/point-NNNNNN.replications.parquet``), each written beside its name and renamed into
   place (:func:`rossim.folders.atomic_file`). A crash, ``kill -9`` or Ctrl-C loses at most the
-  points in flight.
+  points in flight (a half-written part stays under a hidden temporary name, removed by the next
+  run, :func:`rossim.folders.clean_leftovers`).
 * **At the end** the table is assembled from every point's row (:func:`rossim.analysis.sweep.write`:
   ``sweep.parquet``, ``sweep.csv``, each atomic) and the manifest completed with every file's
   SHA-256. The parts stay: they are what a re-run reads.
@@ -176,6 +177,8 @@ class Store:
             self.dest = folders.Destination(self.path, self.dest.overwrite, prov)
             folders.write_manifest(self.path, prov, started=self.started, finished=False)
             (self.path / PARTS).mkdir(exist_ok=True)
+            for where in (self.path, self.path / PARTS):  # half-written files of a killed run
+                folders.clean_leftovers(where)
             return
         self.dest = folders.Destination(self.path, self.dest.overwrite, prov)
         folders.check_destination(self.path, overwrite=self.dest.overwrite)
