@@ -279,3 +279,17 @@ def test_a_ship_that_leaves_no_return_seats():
     with pytest.raises(InputError) as exc:
         sc_of(two + rider.replace("return_seats = 0", "return_seats = 4"), base=base)
     assert exc.value.field == "crew_ships.rider.return_seats"
+
+
+def test_a_second_crew_of_an_exchange_takes_the_room_of_the_crew_going_home():
+    """h1 (2 crew) is relieved by h3 (2, day 60.5, 3-day overlap); h4 (1 crew, relieving no one)
+    docks on day 61.5 during the overlap. Room for 4: h4 takes the place h1 is leaving, so 5 are
+    aboard until h1 leaves (63.5), then 3. Before, h4 got no room (0 crew) while h1 was aboard."""
+    h4 = RESIDENTS[RESIDENTS.index('[[crew_flights]]\nname = "h3"'):].replace('"h3"', '"h4"').replace(
+        "2030-03-02", "2030-03-03").replace("crew = 2", "crew = 1").replace(
+        "handover_days = 3.0", "relieves = []")
+    two = RESIDENTS[:RESIDENTS.index('[[crew_flights]]\nname = "h2"')] + \
+        RESIDENTS[RESIDENTS.index('[[crew_flights]]\nname = "h3"'):]
+    r = run(two + h4, base=NO_CREW.replace(TINY_STATION, ""))
+    assert events(r, "crew_arrived", "h4") == [(61.5, "h4", "1 crew")]
+    assert [aboard_at(r, t) for t in (60.5, 61.5, 63.4, 63.5)] == [4, 5, 5, 3]

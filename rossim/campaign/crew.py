@@ -275,8 +275,10 @@ class CrewRotation:
         residents aboard (the crews of earlier handover flights; only those it names when it gives
         ``relieves``, so that several resident crews overlap, each relieved in turn: ISS crews of
         two or three and a third member rotated by the Shuttle), and stays until relieved in turn
-        or its stay ends. The arriving crew takes the room the relieved crews leave
-        (``min(crew, habitable - others + relieved)``). When the station may hold both crews for
+        or its stay ends. The arriving crew takes the room the relieved crews leave, and that of
+        crews already going home in an open overlap (``min(crew, habitable - others + going +
+        relieved)``: a second crew of the same exchange, as Soyuz MS-18's two, arriving while
+        MS-17's three were leaving). When the station may hold both crews for
         a short overlap (``station.handover_crew_max``, and the return seats of every docked ship,
         the relieved crews' included) both stay aboard for ``handover_days``, then the relieved
         crews leave with their ships; otherwise the relieved crews leave at docking and their
@@ -312,9 +314,11 @@ class CrewRotation:
         residents = [c for c in self.residents if c.n and not c.leaving
                      and (f.relieves is None or c.ship_id in f.relieves)] if f.handover else []
         relieved = sum(c.n for c in residents)
+        # crews already going home in an open overlap leave their places to the newcomers too
+        going = sum(c.n for c in self.residents if c.leaving) if self.handovers_open else 0
         others = self.crew_aboard
         self.station.dock_crew_ship(f.return_seats)
-        n = max(0, min(f.crew, self.last_habitable - others + relieved))
+        n = max(0, min(f.crew, self.last_habitable - others + going + relieved))
         overlap = bool(residents) and others + n <= min(plan.handover_crew_max, self.station.return_seats)
         for c in residents:
             if overlap:  # both crews aboard for the overlap
