@@ -76,7 +76,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse
 
-from . import clock, coverage_run, montecarlo, scenario
+from . import clock, coverage_run, montecarlo, regions, scenario
 from .ensemble import QUANTILES, Ensemble
 from .errors import InputError
 
@@ -627,11 +627,17 @@ def _quantiles(values: np.ndarray, show) -> dict:
 
 def check(sc) -> None:
     """Refuse, before any work, a scenario whose campaign coverage cannot be computed: no
-    instruments, or a coverage resolution the grids refuse (:class:`InputError`, one line)."""
+    instruments, a coverage resolution the grids refuse (too many cells), an orbit or instrument
+    that cannot be built (:class:`InputError`, one line)."""
     if not sc.instruments:
         raise InputError("the scenario defines no instruments; --coverage needs [instruments.<name>] "
                          "(with module = \"<module>\")", source=sc.source, field="instruments")
-    coverage_run.check_resolution(sc.coverage.resolution_km)
+    res = coverage_run.check_resolution(sc.coverage.resolution_km)
+    for region in (regions.russia(), regions.arctic_zone(), regions.nsr_corridor(sc.coverage.nsr_corridor_width_km)):
+        try:
+            regions.check_cells(region, res)
+        except InputError as exc:
+            raise InputError(exc.message, source=sc.source, field="coverage.resolution_km") from None
     orbit = scenario.build_orbit(sc)
     coverage_run.build_instruments(sc, orbit)
 

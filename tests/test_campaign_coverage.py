@@ -247,3 +247,13 @@ def test_bad_module_reference_is_one_line(capsys):
                    "instruments.radar.module", "no module named 'nemm'", "did you mean 'nem'")
     one_line_error(capsys, ["run", HL, "-n", "2", "--coverage", "--set", 'instruments.optical.module="zz"'],
                    "instruments.optical.module", "no module named 'zz'")
+
+
+def test_campaign_coverage_refuses_before_any_work(capsys, tmp_path):
+    """No instruments, or cells too fine for the grids: one line, exit 2, no folder written."""
+    out = tmp_path / "never"
+    one_line_error(capsys, ["run", DATA / "tiny.toml", "-n", "2", "--coverage", "--out", out],
+                   "tiny.toml", "instruments", "defines no instruments")
+    one_line_error(capsys, ["run", HL, "-n", "2", "--coverage", "--set", "coverage.resolution_km=1", "--out", out],
+                   "coverage.resolution_km", "more than the limit")
+    assert not out.exists()
