@@ -20,8 +20,10 @@ when both margins are >= 0:
   tangent plane (ellipsoid normal), i.e. the line of sight does not pass below the ground.
 
 The search interpolates a smooth stand-in for these margins with the same zero crossings,
-``min(tan^2(half_angle) - tan^2(off_nadir), sin(elevation))`` (see :func:`_margin`): the angle itself
-has a kink at nadir that spoils 3-point fits.
+``min(cos(gamma) - cos(gamma_edge), sin(elevation))`` (see :func:`_margin`): ``gamma`` the Earth
+central angle from the station to the cell, ``gamma_edge`` that of the cone's edge for the pair's
+radii. Along a pass it is quadratic in time to ~4e-5 relative at 20 s steps; the angle itself has a
+kink at nadir, and ``tan^2(off_nadir)`` curves enough to lose grazes of a second or two.
 
 Method (cost grows with passes x cells in the swath, not samples x cells):
 
@@ -42,9 +44,11 @@ Method (cost grows with passes x cells in the swath, not samples x cells):
 4. Grazing passes, where the footprint edge sweeps over a cell between two samples that are both out of
    view: at each candidate whose margin is a local maximum over (k-1, k, k+1) but negative, the
    quadratic through the three margins is checked; if its vertex is positive the two roots are an
-   access. Measured against a 1 s brute force over a day of Russia's 100 km grid (bench/coverage.py):
-   1 of 1,772 accesses missed, a graze of under a second (peak margin 4e-5); the same brute force at
-   the search's own 20 s step misses 28.
+   access. Every one of 420 passes over cells 1e-6 to 3e-3 rad inside the edge of 10, 30, 50 and
+   65 deg cones (grazes from 0.3 s up; closest approach anywhere between two 20 s samples) is found
+   against a 0.02 s brute force; the earlier ``tan^2`` margin missed up to a third of them (142 at
+   10 deg, all under 2 s; tests: graze cases).
+   Over 6 h of Russia's 100 km grid (bench/coverage.py, 1 s brute force): 0 of 576 accesses missed.
 5. NaN samples (sgp4 errors) are never in view and break intervals; a step longer than
    ``GAP_FACTOR`` x the median step also breaks intervals (no interpolation across it). An access
    touching a break starts/ends at the last in-view sample.
@@ -97,17 +101,20 @@ _MAX_NORMAL_TILT_RAD = np.radians(0.2)
 #: Extra search radius for floating-point safety (0.01 deg ~ 1 km at the surface).
 _SEARCH_PAD_RAD = np.radians(0.01)
 
-#: Default coarse step of the access search, seconds. At 20 s the start/end error is well under a
-#: second and grazing passes are caught (see module docstring and bench/coverage.py).
+#: Default coarse step of the access search, seconds. At 20 s the start/end error is a few
+#: hundredths of a second and grazes of a fraction of a second are caught (see module docstring and
+#: bench/coverage.py).
 DEFAULT_STEP_S = 20.0
 #: A step longer than this many times the median step is a data gap: it splits intervals.
 GAP_FACTOR = 3.0
 #: Bound on the error of access start/end times at the default step for a station in low Earth
 #: orbit (quadratic root of the margin). Measured against a 0.05 s brute force (bench/coverage.py,
-#: 242 accesses of 300 cells along one orbit, sgp4 at 400 km): worst 0.11 s at 20 s steps (0.04 s at
-#: 10 s, 0.50 s at 30 s). The bound is 0.5 s, about 4x the worst measured at 20 s, tight enough that
-#: a change of method that costs accuracy (a linear fit errs by up to 1.2 s) fails the tests.
-ACCESS_TIME_TOL_S = 0.5
+#: 242 accesses of 300 cells along one orbit, sgp4 at 400 km): worst 0.025 s at every step from 10 to
+#: 30 s, the twin's own resolution; against a 0.01 s twin on the synthetic orbit of the tests, 0.005
+#: s (the earlier tan^2 margin: 0.11 s at 20 s, 0.50 s at 30 s). The bound is 0.1 s, 4x the worst
+#: measured at 20 s, tight enough that a change of method that costs accuracy (a linear fit errs by
+#: up to 1.2 s, the tan^2 margin by 0.11 s) fails the tests.
+ACCESS_TIME_TOL_S = 0.1
 
 _SECONDS_PER_DAY = 86400.0
 _HOURS_PER_DAY = 24.0
@@ -221,7 +228,7 @@ class Accesses:
     """Access intervals of ``n_cells`` cells, as flat arrays sorted by (cell, start).
 
     ``cell`` (K,) int cell index, ``start_days`` / ``end_days`` (K,) float days since the epoch.
-    Intervals of one cell never overlap (touching or overlapping ones are merged).
+    Intervals of one cell never overlap nor touch (touching or overlapping ones are merged).
     """
 
     cell: np.ndarray
@@ -257,20 +264,25 @@ class Accesses:
 
 
 def _sort_and_merge(cell, start, end):
-    """Sort intervals by (cell, start) and merge those of one cell that overlap or touch."""
+    """Sort intervals by (cell, start) and merge those of one cell that overlap or touch.
+
+    The running maximum of the end within each cell is taken exactly: on integer keys ``cell x U +
+    rank of the end among the U distinct ends``, whose one global ``maximum.accumulate`` restarts
+    at each cell (its keys are larger than any earlier cell's), so an interval starting exactly
+    where the previous one ends is merged. (Offsetting the float ends by ``cell x width`` instead
+    rounds them by up to an ulp of ``cell x width``: about half of exactly touching pairs stayed
+    split.)
+    """
     if cell.size == 0:
         return cell.astype(np.intp), start.astype(float), end.astype(float)
     order = np.lexsort((start, cell))
     cell, start, end = cell[order], start[order], end[order]
-    # Running maximum of the end within each cell: offset each cell's ends so that the groups are
-    # increasing across cells, then one global maximum.accumulate.
-    lo = min(start.min(), end.min())
-    width = max(end.max(), start.max()) - lo + 1.0
-    running_end = np.maximum.accumulate((end - lo) + cell * width) - cell * width + lo
+    ends, rank = np.unique(end, return_inverse=True)
+    base = cell.astype(np.int64) * ends.size
+    running_end = ends[np.maximum.accumulate(base + rank.ravel()) - base]
     new = np.ones(cell.size, dtype=bool)
     new[1:] = (cell[1:] != cell[:-1]) | (start[1:] > running_end[:-1])
     first = np.flatnonzero(new)
-    # The offset running maximum only decides the groups; their ends are taken exactly.
     return cell[first], start[first], np.maximum.reduceat(end, first)
 
 
@@ -286,31 +298,43 @@ def _ellipsoid_normal(cell_ecef_km):
     return _unit(g)[0]
 
 
-def _margin(sx, sy, sz, s2, cx, cy, cz, c2, sec2_half, horizon=None):
+def _margin(sx, sy, sz, s2, cx, cy, cz, c2, sin_half, cos_half, horizon=None):
     """Access margin of (sample, cell) pairs, dimensionless; >= 0 means in view.
 
-    ``sec^2(half) - sec^2(off_nadir)`` (= ``tan^2(half) - tan^2(off_nadir)``), and, when
-    ``horizon = (nx, ny, nz, cn)`` is given, the minimum of that and ``sin(elevation)``. Station
-    (``s*``, ``s2 = |s|^2``) and cell (``c*``, ``c2 = |c|^2``) Earth-fixed km; ``n*`` the cell's
-    ellipsoid normal and ``cn = c . n``. All (P,); NaN where the station is NaN.
+    ``cos(gamma) - cos(gamma_edge)``: ``gamma`` the Earth central angle between the station and the
+    cell, ``gamma_edge`` the central angle of the cone's edge for this pair's radii (the plane
+    triangle Earth centre, station, cell: ``sin(eta + gamma_edge) = (|s| / |c|) sin(eta)``, so
+    ``cos(gamma_edge) = sqrt(1 - x^2) cos(eta) + x sin(eta)`` with ``x = (|s| / |c|) sin(eta)``);
+    the off-nadir angle grows with ``gamma`` up to the horizon, so the sign is that of
+    ``eta - off_nadir``. Where ``x >= 1`` the cone's edge misses the Earth and only the horizon
+    bounds the view (cone term +1). When ``horizon = (nx, ny, nz, cn)`` is given, the minimum of
+    that and ``sin(elevation)``. Station (``s*``, ``s2 = |s|^2``) and cell (``c*``, ``c2 = |c|^2``)
+    Earth-fixed km; ``n*`` the cell's ellipsoid normal and ``cn = c . n``. All (P,); NaN where the
+    station is NaN.
 
-    Both terms change sign exactly where the cone edge and the horizon are crossed and are nearly
-    quadratic in time, so 3-point fits find the crossings to a fraction of a second:
-    ``tan^2(off_nadir)`` is (ground distance / height)^2 over a flat Earth, exactly quadratic for a
-    straight track, whereas the angle itself has a kink at nadir (tried first: 1.3 s worst error at
-    20 s steps, against 0.11 s with this margin); ``sin(elevation)`` is the station's height above
-    the cell's tangent plane over a slowly varying distance. Plain element-wise arithmetic, so a
-    pair's margin is bit-identical whichever batch it is computed in.
+    Why this form: along a pass the station's ground point runs nearly on a great circle, where
+    ``cos(gamma) = cos(gamma_0) cos(omega t)`` (spherical right triangle): quadratic in time up to a
+    relative ``(omega h)^2 / 12`` (~4e-5 at 20 s steps), and ``gamma_edge`` changes only with the
+    radii, over an orbit. So 3-point fits find the crossings, and the vertex of a graze, almost
+    exactly. The earlier ``tan^2(half) - tan^2(off_nadir)`` has a curvature in ``gamma`` of relative
+    order ``R gamma^2 / h`` (~2 % at the edge of a 30 deg cone from 400 km), enough to turn the fitted
+    vertex of a graze of up to a few seconds negative (tests/test_coverage.py: graze cases).
+    ``sin(elevation)`` is the station's height above the cell's tangent plane over a slowly varying
+    distance. Plain element-wise arithmetic, so a pair's margin is bit-identical whichever batch it is
+    computed in.
     """
     cs = sx * cx + sy * cy + sz * cz
-    dot = s2 - cs  # |s| |s - c| cos(off_nadir) > 0 for every point of the Earth
-    dist2 = c2 + s2 - 2.0 * cs
-    m = sec2_half - dist2 * s2 / (dot * dot)
+    rr = np.sqrt(s2 * c2)
+    x = np.sqrt(s2 / c2) * sin_half
+    with np.errstate(invalid="ignore"):
+        cos_edge = np.sqrt(1.0 - x * x) * cos_half + x * sin_half
+    m = np.where(x < 1.0, cs / rr - cos_edge, 1.0)
     if horizon is not None:
         nx, ny, nz, cn = horizon
+        dist2 = c2 + s2 - 2.0 * cs
         sin_el = (sx * nx + sy * ny + sz * nz - cn) / np.sqrt(dist2)
         m = np.minimum(m, sin_el)
-    return m
+    return np.where(np.isnan(cs), np.nan, m)
 
 
 def _horizon_can_bind(half_rad, ratio):
@@ -503,7 +527,8 @@ class _PairGeometry:
         self.c2 = np.einsum("ij,ij->i", cells, cells)
         self.nrm = tuple(np.ascontiguousarray(normal[:, i]) for i in range(3)) if horizon else None
         self.cn = np.einsum("ij,ij->i", cells, normal) if horizon else None
-        self.sec2_half = 1.0 / np.cos(half_rad) ** 2
+        self.sin_half = float(np.sin(half_rad))
+        self.cos_half = float(np.cos(half_rad))
 
     def gather_cells(self, c):
         """Per-pair cell quantities for cell indices ``c`` (P,)."""
@@ -515,7 +540,7 @@ class _PairGeometry:
         """(P,) margins of pairs (sample ``k``, cells from :meth:`gather_cells`)."""
         (cx, cy, cz, c2), hor = cells
         sx, sy, sz = (a[k] for a in self.s)
-        return _margin(sx, sy, sz, self.s2[k], cx, cy, cz, c2, self.sec2_half, hor)
+        return _margin(sx, sy, sz, self.s2[k], cx, cy, cz, c2, self.sin_half, self.cos_half, hor)
 
 
 def _third_point(rows, k_sel, offset, t, geo, cg, linked, t_default, m_default, missing):

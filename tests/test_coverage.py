@@ -237,6 +237,56 @@ def test_grazing_pass_between_samples_is_found():
     assert abs(acc.end_days[0] - ref[2][0]) * DAY_S < 0.5
 
 
+def graze_cells(half_angle_deg, depths_rad, phases, **orbit):
+    """Cells just inside the footprint's edge: for each depth (rad of central angle inside the edge,
+    for the cell's own radius and the station's) and phase (fraction of the 20 s step from sample
+    10 at which the station passes closest), one cell on either side of the track. Grazes of about
+    a second, between two samples that both miss them."""
+    eta = np.radians(half_angle_deg)
+    lats, lons = [], []
+    for depth in depths_rad:
+        for phase in phases:
+            tm = (10.0 + phase) * 20.0 / DAY_S
+            p = circular_orbit_ecef_km(np.array([tm - 1e-6, tm, tm + 1e-6]), **orbit)
+            r_s = np.linalg.norm(p[1])
+            up = p[1] / r_s
+            across = np.cross(up, p[2] - p[0])
+            across /= np.linalg.norm(across)
+            for side in (-1.0, 1.0):
+                gamma = 0.03
+                for _ in range(4):  # the cell's radius depends on where it lands: iterate
+                    c = up * np.cos(gamma) + side * across * np.sin(gamma)
+                    lat = np.degrees(np.arctan(np.tan(np.arcsin(c[2])) / (1 - WGS84_E2)))
+                    lon = np.degrees(np.arctan2(c[1], c[0]))
+                    r_c = np.linalg.norm(geodetic_to_ecef_km(np.array([lat]), np.array([lon]))[0])
+                    gamma = np.arcsin(r_s / r_c * np.sin(eta)) - eta - depth
+                lats.append(lat)
+                lons.append(lon)
+    lat, lon = np.array(lats), np.array(lons)
+    return Cells(lat, lon, geodetic_to_ecef_km(lat, lon), np.ones(lat.size))
+
+
+@pytest.mark.parametrize("half_angle_deg", [30.0, 60.0])
+def test_grazes_of_about_a_second_are_all_found(half_angle_deg):
+    # The earlier margin, tan^2(half) - tan^2(off_nadir), found 0 of these 12 grazes at 30 deg and 4
+    # of 12 at 60 deg (its 3-point fit turned the vertex negative); cos(gamma) - cos(gamma_edge) is
+    # quadratic in time to ~4e-5 relative and finds them all, to the twin's resolution.
+    orbit = dict(inclination_deg=51.6, raan_deg=30.0)
+    cells = graze_cells(half_angle_deg, [2e-6, 5e-6], [0.3, 0.5, 0.7], **orbit)
+    fine_step_s = 0.02
+    fine = np.arange(0.0, 400.0 + 1e-9, fine_step_s) / DAY_S
+    ref = brute_accesses(fine, circular_orbit_ecef_km(fine, **orbit), cells, half_angle_deg)
+    durations = (ref[2] - ref[1]) * DAY_S
+    assert ref[0].size == cells.lat_deg.size and np.all((durations > 0.3) & (durations < 3.0))
+    t = np.arange(0.0, 400.0 + 1e-9, 20.0) / DAY_S
+    sat = circular_orbit_ecef_km(t, **orbit)
+    assert not brute_inview(sat, cells, half_angle_deg).any()  # no sample sees any of them
+    acc = access_intervals(t, sat, cells.ecef_km, half_angle_deg)
+    errs = match(acc, ref, 1.0, short_s=fine_step_s)
+    assert len(acc) == cells.lat_deg.size
+    assert errs.max() <= ACCESS_TIME_TOL_S + 0.5 * fine_step_s
+
+
 def test_access_in_progress_at_the_span_start():
     # A cell under the station 25 s before the span starts: its access ends ~8 s into the span, inside
     # the first step, which has no sample before it (the fit uses the sample after the bracket).
@@ -402,6 +452,26 @@ def test_filter_and_merge():
     assert len(filter_accesses(acc, np.array([True, False, True]))) == 2
     kept = filter_accesses(acc, lambda mid, cell: mid > 0.3)
     assert kept.start_days.tolist() == [0.3, 0.5]
+
+
+def test_exactly_touching_intervals_merge_for_any_cell_index():
+    # Intervals [a, b] and [b, c] of one cell touch: one access. Cell indices up to 10^5 and times up
+    # to 30 days (a month over a fine grid): the merge must not round the ends (it once offset them
+    # by cell x span, and about half of such pairs stayed split).
+    rng = np.random.default_rng(0)
+    n = 2000
+    cell = rng.choice(100_000, n, replace=False)
+    a = rng.uniform(0.0, 30.0, n)
+    b = a + rng.uniform(0.0, 0.01, n)
+    c = b + rng.uniform(0.0, 0.01, n)
+    acc = Accesses.from_intervals(np.r_[cell, cell], np.r_[b, a], np.r_[c, b], 100_000)
+    assert len(acc) == n
+    order = np.argsort(cell)
+    assert np.array_equal(acc.cell, cell[order])
+    assert np.array_equal(acc.start_days, a[order]) and np.array_equal(acc.end_days, c[order])
+    # A gap of one ulp keeps them apart.
+    apart = Accesses.from_intervals([7, 7], [0.0, np.nextafter(0.5, 1.0)], [0.5, 1.0], 8)
+    assert len(apart) == 2
 
 
 # --- figures of merit against a per-cell loop ------------------------------------------------------
