@@ -108,12 +108,16 @@ def _key_path(text: str) -> list[str]:
 def _find(path: Path, field: list[str]) -> tuple[int, list[str]] | None:
     """(line number, its comments) of the line setting ``field`` in the TOML file ``path``: the
     key's own comment, the comment lines just above it and its table header's (on the header line
-    and the lines just above it); None when the file does not set it."""
+    and the lines just above it). An array of tables counts its entries (``crew_flights.0.date``);
+    a field inside an inline table or array is found on the line of the key holding it. None when
+    the file does not set it."""
     lines = path.read_text(encoding="utf-8").splitlines()
     table: list[str] = []
     header_notes: list[str] = []
     above: list[str] = []
+    counts: dict[str, int] = {}
     in_string = None
+    best = None  # (depth, line, comments) of the deepest key holding the field
     for n, line in enumerate(lines, 1):
         if in_string:
             if line.count(in_string) % 2 == 1:
@@ -129,20 +133,24 @@ def _find(path: Path, field: list[str]) -> tuple[int, list[str]] | None:
         m = _HEADER.match(line)
         if m and not _KEY_LINE.match(line):
             table = _key_path(m.group(1))
+            if stripped.startswith("[["):  # the next entry of an array of tables
+                key = ".".join(table)
+                table = table + [str(counts.get(key, 0))]
+                counts[key] = counts.get(key, 0) + 1
             header_notes = above + ([_comment(line)] if _comment(line) else [])
             above = []
             continue
         k = _KEY_LINE.match(line)
         if k:
             full = table + _key_path(k.group(1))
-            if full == field:
+            if field[:len(full)] == full and (best is None or len(full) > best[0]):
                 own = [_comment(line)] if _comment(line) else []
-                return n, [c for c in own + above + header_notes if c]
+                best = (len(full), n, [c for c in own + above + header_notes if c])
             for quote in ('"""', "'''"):
                 if line.count(quote) % 2 == 1:
                     in_string = quote
         above = []
-    return None
+    return best[1:] if best else None
 
 
 def _lookup(raw: dict, field: list[str]):

@@ -76,3 +76,14 @@ def test_every_citation_resolves_to_the_same_entry(path):
         e = citations.entry(doc, anchor)
         want = [u.rstrip(";,)") for u in URL.findall(docs[doc][anchor])]
         assert e.urls and set(e.urls) <= set(want), (doc, anchor, e.urls, want)
+
+
+def test_cite_an_entry_of_an_array_of_tables():
+    """``crew_flights.1.date``: the second [[crew_flights]] table's date, with its own citation."""
+    path = SCENARIOS / "history" / "tiangong_2021_2022.toml"
+    lines = path.read_text().splitlines()
+    starts = [n for n, line in enumerate(lines, 1) if line.strip() == "[[crew_flights]]"]
+    line = next(n for n in range(starts[1], starts[2]) if lines[n - 1].startswith("date ="))
+    c = citations.cite(path, "crew_flights.1.date")
+    assert (c.line, str(c.value)) == (line, lines[line - 1].split("=")[1].split("#")[0].strip())
+    assert [(e.document, e.anchor) for e in c.entries] == CITATION.findall(lines[line - 1])
