@@ -161,7 +161,7 @@ class DailyAccesses:
 
         With windows, a day stands for a day of the window whose middle is nearest in the season
         (its place in its year, as a fraction of the year, circularly), and consecutive days run
-        through the window's days in turn (the day number modulo ``window_days``)."""
+        through the window's days in turn (the day of the year modulo ``window_days``)."""
         days = np.asarray(days, dtype="datetime64[D]")
         if self.window_days is not None:
             k = self.window_days
@@ -169,7 +169,8 @@ class DailyAccesses:
             here = _season(days, 0.5)  # (D,)
             gap = np.abs(here[:, None] - centres[None, :])
             nearest = np.argmin(np.minimum(gap, 1.0 - gap), axis=1)
-            days = self.window_starts[nearest] + days.astype(np.int64) % k
+            day_of_year = (days - days.astype("datetime64[Y]").astype("datetime64[D]")).astype(np.int64)
+            days = self.window_starts[nearest] + day_of_year % k  # every year alike: shared sums
         i = np.minimum(np.searchsorted(self.dates, days), self.dates.size)
         found = (i < self.dates.size) & (self.dates[np.minimum(i, self.dates.size - 1)] == days)
         return np.where(found, i, self.dates.size)
@@ -396,17 +397,18 @@ def _split_weights(area_km2: np.ndarray, region: np.ndarray, g: int) -> tuple[np
 
 
 def _reduce(a: np.ndarray, weights: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Per row of access counts ``a`` (N, M): (observed area (N, G), area-weighted sum of 1 /
-    accesses over the observed cells (N, G)), from ``weights`` (:func:`_split_weights`). Single
-    precision, half the memory traffic of double: counts are exact in it, the area observed is the
-    exact sum of the 2 km² parts plus the remainders' (a region observed whole sums to its area
-    within 1e-3 km²), the sum for the revisit errs by < 1e-6."""
+    """Per row of access counts ``a`` (N, M) float32, overwritten: (observed area (N, G),
+    area-weighted sum of 1 / accesses over the observed cells (N, G)), from ``weights``
+    (:func:`_split_weights`). Single precision, half the memory traffic of double, three passes
+    over ``a``: counts are exact in it, the area observed is the exact sum of the 2 km² parts plus
+    the remainders' (a region observed whole sums to its area within 1e-3 km²), the sum for the
+    revisit errs by < 1e-6."""
     split, whole = weights
     g = whole.shape[1]
-    a = np.asarray(a, dtype=np.float32)
     seen = np.minimum(a, np.float32(1.0))  # counts are whole numbers: 1 where observed, else 0
     parts = seen @ split
-    inv = np.divide(np.float32(1.0), a, out=np.zeros_like(a), where=a > 0)
+    np.maximum(a, np.float32(1.0), out=a)
+    inv = np.divide(seen, a, out=seen)  # 1 / accesses where observed, else 0
     return (parts[:, :g].astype(np.float64) + parts[:, g:].astype(np.float64),
             (inv @ whole).astype(np.float64))
 
@@ -473,7 +475,7 @@ def yearly(table: DailyAccesses, sp: Spells) -> YearlyCoverage:
         if key not in year_tables:
             cum = np.zeros((hi - lo + 1, m), dtype=np.float32)  # accesses from 1 January to each day (exact)
             np.cumsum(padded[rows[lo:hi]], axis=0, out=cum[1:])
-            year_tables[key] = (cum, *_reduce(cum[-1:], weights))
+            year_tables[key] = (cum, *_reduce(cum[-1:].copy(), weights))
         cum, obs, inv_sum = year_tables[key]
         full_area[yi] = obs[0]
         here = prep[year_index == yi]
@@ -498,7 +500,7 @@ def yearly(table: DailyAccesses, sp: Spells) -> YearlyCoverage:
              (np.r_[row, row], np.r_[pe[mine] - lo, ps[mine] - lo])), shape=(part.size, hi - lo + 1))
         step = max(_CHUNK_ELEMENTS // m, 1)
         for c0 in range(0, part.size, step):  # chunks of replications (memory), not of cells or days
-            a = signed[c0:c0 + step] @ cum  # (replications, M) accesses while observing
+            a = np.asarray(signed[c0:c0 + step] @ cum, dtype=np.float32)  # (replications, M) accesses while observing
             o, inv = _reduce(a, weights)
             rr = part[c0:c0 + step]
             area[rr, yi] = o
