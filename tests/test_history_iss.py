@@ -1,12 +1,13 @@
 """The ISS Russian segment replay (scenarios/history/iss_rs_1998_2021.toml) against the published
 record: every module docks within a day of rossim/data/history/module_dates.csv, Pirs leaves
 Zvezda's nadir port and Nauka, launched before, takes it, and the long-duration crew aboard
-follows the record of docs/history-sources.md from Expedition 1 (2 Nov 2000) to the end of 2009:
+follows the record of docs/history-sources.md from Expedition 1 (2 Nov 2000) to the end of 2021:
 each change of the crew aboard on its date, the steady crew of each era (3, 2 after Columbia,
-3 again, 6 from 29 May 2009) and the person-days of each year within 10 %.
+3 again, 6 from 29 May 2009, 7 from Crew-1) and the person-days of each year within 10 %.
 
 The record side is written here from docs/history-sources.md (#iss-crew-2000-2003,
-#iss-crew-2003-2006, #iss-crew-2006-2009, #iss-crew-six) as calendar dates only: who arrived and
+#iss-crew-2003-2006, #iss-crew-2006-2009, #iss-crew-six, #iss-crew-2010-2015,
+#iss-crew-2016-2021, #iss-crew-seven) as calendar dates only: who arrived and
 left on which UTC day. The expected crew aboard and person-days are computed from it by plain
 date arithmetic, independently of the model, which gets there through its handover, relief,
 port and capacity rules (a crew held back by a busy port, or one too many relieved, would show).
@@ -63,15 +64,69 @@ RECORD = [
     (1, D(2009, 8, 31), D(2009, 11, 25)),  # Stott
     (2, D(2009, 10, 2), D(2010, 3, 18)),   # TMA-16
     (3, D(2009, 12, 22), D(2010, 6, 2)),   # TMA-17
+    # 2010-2021 (#iss-crew-2010-2015, #iss-crew-2016-2021, #iss-crew-seven): a crew member who
+    # came down in another Soyuz than the one that brought him or her is a group of its own
+    (3, D(2010, 4, 4), D(2010, 9, 25)),  # soyuz-tma-18
+    (3, D(2010, 6, 17), D(2010, 11, 26)),  # soyuz-tma-19
+    (3, D(2010, 10, 10), D(2011, 3, 16)),  # soyuz-tma-01m
+    (3, D(2010, 12, 17), D(2011, 5, 23)),  # soyuz-tma-20
+    (3, D(2011, 4, 6), D(2011, 9, 16)),  # soyuz-tma-21
+    (3, D(2011, 6, 9), D(2011, 11, 21)),  # soyuz-tma-02m
+    (3, D(2011, 11, 16), D(2012, 4, 27)),  # soyuz-tma-22
+    (3, D(2011, 12, 23), D(2012, 7, 1)),  # soyuz-tma-03m
+    (3, D(2012, 5, 17), D(2012, 9, 16)),  # soyuz-tma-04m
+    (3, D(2012, 7, 17), D(2012, 11, 18)),  # soyuz-tma-05m
+    (3, D(2012, 10, 25), D(2013, 3, 15)),  # soyuz-tma-06m
+    (3, D(2012, 12, 21), D(2013, 5, 13)),  # soyuz-tma-07m
+    (3, D(2013, 3, 29), D(2013, 9, 10)),  # soyuz-tma-08m
+    (3, D(2013, 5, 29), D(2013, 11, 10)),  # soyuz-tma-09m
+    (3, D(2013, 9, 26), D(2014, 3, 11)),  # soyuz-tma-10m
+    (3, D(2013, 11, 7), D(2014, 5, 13)),  # soyuz-tma-11m
+    (3, D(2014, 3, 27), D(2014, 9, 10)),  # soyuz-tma-12m
+    (3, D(2014, 5, 29), D(2014, 11, 10)),  # soyuz-tma-13m
+    (3, D(2014, 9, 26), D(2015, 3, 11)),  # soyuz-tma-14m
+    (3, D(2014, 11, 24), D(2015, 6, 11)),  # soyuz-tma-15m
+    (1, D(2015, 3, 28), D(2015, 9, 11)),  # soyuz-tma-16m
+    (2, D(2015, 3, 28), D(2016, 3, 2)),  # soyuz-tma-16m-year
+    (3, D(2015, 7, 23), D(2015, 12, 11)),  # soyuz-tma-17m
+    (1, D(2015, 9, 4), D(2016, 3, 2)),  # soyuz-tma-18m
+    (3, D(2015, 12, 15), D(2016, 6, 18)),  # soyuz-tma-19m
+    (3, D(2016, 3, 19), D(2016, 9, 6)),  # soyuz-tma-20m
+    (3, D(2016, 7, 9), D(2016, 10, 30)),  # soyuz-ms-01
+    (3, D(2016, 10, 21), D(2017, 4, 10)),  # soyuz-ms-02
+    (2, D(2016, 11, 19), D(2017, 6, 2)),  # soyuz-ms-03
+    (1, D(2016, 11, 19), D(2017, 9, 2)),  # soyuz-ms-03-whitson
+    (2, D(2017, 4, 20), D(2017, 9, 2)),  # soyuz-ms-04
+    (3, D(2017, 7, 28), D(2017, 12, 14)),  # soyuz-ms-05
+    (3, D(2017, 9, 13), D(2018, 2, 27)),  # soyuz-ms-06
+    (3, D(2017, 12, 19), D(2018, 6, 3)),  # soyuz-ms-07
+    (3, D(2018, 3, 23), D(2018, 10, 4)),  # soyuz-ms-08
+    (3, D(2018, 6, 8), D(2018, 12, 20)),  # soyuz-ms-09
+    (3, D(2018, 12, 3), D(2019, 6, 24)),  # soyuz-ms-11
+    (2, D(2019, 3, 15), D(2019, 10, 3)),  # soyuz-ms-12
+    (1, D(2019, 3, 15), D(2020, 2, 6)),  # soyuz-ms-12-koch
+    (2, D(2019, 7, 20), D(2020, 2, 6)),  # soyuz-ms-13
+    (1, D(2019, 7, 20), D(2020, 4, 17)),  # soyuz-ms-13-morgan
+    (2, D(2019, 9, 25), D(2020, 4, 17)),  # soyuz-ms-15
+    (3, D(2020, 4, 9), D(2020, 10, 21)),  # soyuz-ms-16
+    (2, D(2020, 5, 31), D(2020, 8, 1)),  # crew-dragon-demo-2
+    (3, D(2020, 10, 14), D(2021, 4, 17)),  # soyuz-ms-17
+    (4, D(2020, 11, 17), D(2021, 5, 2)),  # crew-1
+    (1, D(2021, 4, 9), D(2021, 10, 17)),  # soyuz-ms-18
+    (2, D(2021, 4, 9), D(2022, 3, 30)),  # soyuz-ms-18-year
+    (4, D(2021, 4, 24), D(2021, 11, 8)),  # crew-2
+    (1, D(2021, 10, 5), D(2022, 3, 30)),  # soyuz-ms-19
+    (4, D(2021, 11, 11), D(2022, 5, 30)),  # crew-3
 ]
-#: The last day of the crew record this replay follows (crews after Soyuz TMA-17 are left out).
-RECORD_END = D(2009, 12, 31)
+#: The last day of the replay.
+RECORD_END = D(2021, 12, 31)
 
 #: The steady crew of each era, (from, until): docs/history-sources.md.
 ERAS = [(3, D(2000, 11, 2), D(2003, 5, 3)),    # Expeditions 1-6
         (2, D(2003, 5, 3), D(2006, 7, 6)),     # after Columbia
         (3, D(2006, 7, 6), D(2009, 5, 29)),    # Reiter: three again
-        (6, D(2009, 5, 29), D(2009, 11, 25))]  # Soyuz TMA-15: six
+        (6, D(2009, 5, 29), D(2009, 11, 25)),  # Soyuz TMA-15: six
+        (7, D(2020, 11, 17), D(2021, 11, 8))]  # Crew-1: seven
 
 
 def expected_changes() -> list[tuple[dt.date, int]]:
@@ -163,7 +218,7 @@ def model_changes(sc, r, until: dt.date) -> list[tuple[dt.date, int]]:
 
 
 def test_crew_aboard_changes_on_the_record_dates(iss):
-    """Every change of the long-duration crew aboard, 2 Nov 2000 to the end of 2009, on the day
+    """Every change of the long-duration crew aboard, 2 Nov 2000 to the end of 2021, on the day
     of the record, to the record's number (overlaps of old and new crews included)."""
     sc, r = iss
     assert model_changes(sc, r, RECORD_END) == [c for c in expected_changes() if c[0] <= RECORD_END]
@@ -171,8 +226,9 @@ def test_crew_aboard_changes_on_the_record_dates(iss):
 
 def test_crew_aboard_steady_levels_of_each_era(iss):
     """The crew never falls below the era's steady crew (3; 2 after Columbia; 3 from Reiter's
-    arrival; 6 from Soyuz TMA-15), is that crew at noon on most days, and more only during
-    handover overlaps (at most 60 days a year: a week or two per exchange)."""
+    arrival; 6 from Soyuz TMA-15 to Stott's departure; 7 from Crew-1 to Crew-2's departure), is
+    that crew at noon on most days, and more only during handover overlaps (at most 60 days a
+    year: a week or two per exchange)."""
     sc, r = iss
     for level, begin, end in ERAS:
         days = [begin + dt.timedelta(days=k) for k in range(1, (end - begin).days)]
@@ -190,19 +246,26 @@ def test_crew_aboard_steady_levels_of_each_era(iss):
 def test_capacity_three_then_six_with_two_crews_lifeboats(iss):
     """The lifeboat rule: capacity 3 from Expedition 1's Soyuz, 6 when two crews' Soyuz are
     docked for good (TMA-15, 29 May 2009: the capacity_6 milestone), never reached by a
-    handover overlap before; 3 with the third member of 2006-2009 (return_seats = 0)."""
+    handover overlap before; 3 with the third member of 2006-2009 (return_seats = 0); 6 with
+    the year-in-space pair; 7 with a Soyuz and a Crew Dragon."""
     sc, r = iss
     date = lambda key: clock.datetime_at(sc.simulation.start, r.milestones[key]).date()
     assert date("first_crew") == date("capacity_3") == D(2000, 11, 2)
     assert date("capacity_6") == D(2009, 5, 29)
+    at = lambda day: np.searchsorted(r.capacity_t, clock.days_between(
+        sc.simulation.start, dt.datetime(day.year, day.month, day.day, 12)), side="right") - 1
     # 2006-2009: three aboard, three seats home (the third member's is in the Soyuz), not four
-    k = np.searchsorted(r.capacity_t, clock.days_between(sc.simulation.start, dt.datetime(2007, 1, 15, 12)),
-                        side="right") - 1
-    assert (r.crew_aboard[k], r.capacity[k]) == (3, 3)
+    assert (r.crew_aboard[at(D(2007, 1, 15))], r.capacity[at(D(2007, 1, 15))]) == (3, 3)
+    # the year in space: six aboard, six seats (Kelly and Kornienko's in Soyuz TMA-18M), 2015-16
+    assert (r.crew_aboard[at(D(2016, 1, 15))], r.capacity[at(D(2016, 1, 15))]) == (6, 6)
+    # seven from Crew-1: a Soyuz and a Crew Dragon (capacity 7 first with Demo-2's four seats)
+    assert (r.crew_aboard[at(D(2021, 1, 15))], r.capacity[at(D(2021, 1, 15))]) == (7, 7)
+    assert date("capacity_7") == D(2020, 5, 31)
+    assert not [e for e in r.events if "capacity fell" in e[3]]  # no crew sent home by the model
     assert (r.capacity >= 0).all() and (r.crew_aboard <= np.maximum(r.capacity, 13)).all()
 
 
-@pytest.mark.parametrize("year", range(2001, 2010))
+@pytest.mark.parametrize("year", range(2001, 2022))
 def test_person_days_per_year_within_ten_percent_of_the_record(iss, year):
     """Person-days aboard in each full year of the crew record, the model's step function
     integrated over the calendar year against the record's days aboard (dates only)."""
