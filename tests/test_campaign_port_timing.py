@@ -11,6 +11,7 @@ Here the heavy vehicle may fly again at once (``min_days_between_flights = 0``),
 import numpy as np
 import pytest
 
+from conftest import one_line_error
 from rossim import campaign, montecarlo
 from rossim.errors import InputError
 from test_campaign_manifest import NO_CREW, RELOCATE, TINY, VISIT, aboard_at, events, run, sc_of
@@ -293,3 +294,23 @@ def test_a_second_crew_of_an_exchange_takes_the_room_of_the_crew_going_home():
     r = run(two + h4, base=NO_CREW.replace(TINY_STATION, ""))
     assert events(r, "crew_arrived", "h4") == [(61.5, "h4", "1 crew")]
     assert [aboard_at(r, t) for t in (60.5, 61.5, 63.4, 63.5)] == [4, 5, 5, 3]
+
+
+def test_a_bad_wait_or_departure_is_one_line_and_exit_2(capsys, tmp_path):
+    """Through the command line: one line naming the field, exit 2, no traceback."""
+    path = tmp_path / "bad.toml"
+    path.write_text(NO_CREW + C.replace('docks_to = "a.x"', 'docks_to = "a.x"\nmax_wait_days = -1.0'))
+    one_line_error(capsys, ["validate", path], "modules.c.max_wait_days")
+    bad = NO_CREW.replace('[modules.b]', '[modules.b]\ndeparts_after = { event = "landed", module = "a" }')
+    path.write_text(bad)
+    one_line_error(capsys, ["run", path, "-n", "1", "--out", tmp_path / "o"], "modules.b.departs_after.event")
+
+
+def test_a_module_leaves_after_another_departs():
+    """A departure after another: C docks at B's port b.z (day 57) and leaves on 2030-04-01
+    (day 90); B leaves 5 days after C has left: day 95."""
+    c = C.replace('docks_to = "a.x"', 'docks_to = "b.z"').replace(
+        "rendezvous_days = 2.0", 'rendezvous_days = 2.0\ndeparts = 2030-04-01\nif_target_departs = "free_flyer"')
+    r = run(c, FAST + ['modules.b.departs_after={event = "departed", module = "c", days = 5.0}'])
+    assert [t for t, *_ in events(r, "departed", "c")] == [90.0]
+    assert [t for t, *_ in events(r, "departed", "b")] == [95.0]
