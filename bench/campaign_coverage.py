@@ -114,7 +114,8 @@ def error(n: int, resolution_km: float, first_year: int, last_year: int) -> None
                 with np.errstate(invalid="ignore"):
                     rel = np.abs(r_rev[:, gi] / t_rev[:, gi] - 1.0)
                 rel = rel[np.isfinite(rel)]
-                print(f"  {per_month} x {k} d a month{'':6s} {region:8s} {np.max(np.abs(r_mean[:, gi] - t_mean[:, gi])):12.2f} "
+                mean_err = np.max(np.abs(r_mean[:, gi] - t_mean[:, gi]))
+                print(f"  {per_month} x {k} d a month{'':6s} {region:8s} {mean_err:12.2f} "
                       f"{100 * np.max(np.abs(r_full[:, gi] - t_full[:, gi])):13.1f} "
                       f"{100 * (rel.max() if rel.size else np.nan):14.1f}% "
                       f"{np.max(np.abs(r_pct[:, :, gi] - t_pct[:, :, gi])):21.2f}")

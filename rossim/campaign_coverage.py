@@ -199,10 +199,6 @@ def window_starts(year: int, window_days: int = WINDOW_DAYS, per_month: int = WI
     return np.array([np.datetime64(dt.date(year, month, d), "D") for month in range(1, 13) for d in first])
 
 
-def _no_progress(label: str):
-    return coverage_run._no_progress(label)
-
-
 def daily_accesses(orbit, grids: dict, instruments, spans: Sequence[tuple[dt.date, int]], step_s: float,
                    window_days: int | None = None,
                    progress: Callable[[str], Any] | None = None) -> dict[str, DailyAccesses]:
@@ -372,7 +368,8 @@ class YearlyCoverage:
     def full(self) -> np.ndarray:
         """(R, Y, G) whether the year's observed area reaches :data:`FULL_SHARE` of a year of
         uninterrupted observation ("full coverage")."""
-        return (self.full_area_km2[None] > 0.0) & (self.area_km2 >= FULL_SHARE * self.full_area_km2[None] * (1.0 - 1e-6))
+        full = self.full_area_km2[None]
+        return (full > 0.0) & (self.area_km2 >= FULL_SHARE * full * (1.0 - 1e-6))
 
     def first_full_year(self) -> np.ndarray:
         """(R, G) first calendar year with full coverage (:meth:`full`; NaN: none)."""
@@ -740,6 +737,7 @@ def figure(cc: CampaignCoverage):
         fig.legend(handles, labels, loc="outside lower center", ncols=3, frameon=False)
         fig.suptitle(figures.title_text(f"Area of Russia, the Arctic zone and the NSR observed each year, given "
                                         f"the assembly\n{cc.title} · "
-                                        f"{cc.replications:,} replications · {cc.settings['resolution_km']:g} km cells"),
+                                        f"{cc.replications:,} replications · "
+                                        f"{cc.settings['resolution_km']:g} km cells"),
                      fontweight="bold")
     return fig
