@@ -65,10 +65,12 @@ def _share(entry: dict, key: str) -> str:
     return f"{100 * p:.0f} % (± {100 * max(p - lo, hi - p):.0f} points)"
 
 
-def _mean(q: dict, fmt: str, scale: float = 1.0, unit: str = "") -> str:
-    """A mean of ``summary.json`` (times ``scale``) with its 95 % interval's wider half:
-    "5,291 (± 256)", "47 % (± 2 points)" with ``unit`` " points"."""
-    text = fmt.format(scale * q["mean"])
+def _mean(q: dict, fmt: str, scale: float = 1.0, unit: str = "", suffix: str = "") -> str:
+    """A mean of ``summary.json`` (times ``scale``, then ``suffix``) with its 95 % interval's wider
+    half: "5,291 (± 256)", "47 % (± 2 points)"; the median, bare, in a folder written without means."""
+    if q.get("mean") is None:
+        return fmt.format(scale * q["p50"]) + suffix
+    text = fmt.format(scale * q["mean"]) + suffix
     if q.get("mean_low") is None or q.get("mean_high") is None:
         return text
     half = scale * max(q["mean"] - q["mean_low"], q["mean_high"] - q["mean"])
@@ -125,10 +127,13 @@ def run_sentences(summary: dict) -> list[str]:
                       + (f" ({date_error(e)}, Monte Carlo)" if date_error(e) else "") if e.get("p50") else
                       f"and in more than half it is not complete when the simulation ends ({summary['horizon']})")
                    + ".")
+    fc, pd_ = summary["fraction_crewed"], summary["person_days"]
+    how = ("on average", "means over the campaigns, ± their 95 % Monte Carlo error") \
+        if fc.get("mean") is not None else ("in the median campaign", "medians over the campaigns")
     out.append(f"From {summary['start']} to {summary['horizon']}, it is crewed "
-               f"{_mean(summary['fraction_crewed'], '{:.0f}', 100.0, ' points').replace(' (', ' % (', 1)} "
-               f"of the time on average, {_mean(summary['person_days'], '{:,.0f}')} person-days aboard in all "
-               "(means over the campaigns, ± their 95 % Monte Carlo error).")
+               f"{_mean(fc, '{:.0f}', 100.0, ' points', ' %')} of the time {how[0]}, "
+               f"{_mean(pd_, '{:,.0f}')} person-days aboard "
+               f"in all ({how[1]}).")
     return out
 
 

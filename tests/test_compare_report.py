@@ -637,6 +637,12 @@ def test_date_errors_in_words():
     assert headlines.date_error({**e, "p50_high": None}) == "− 45 days, no upper bound within the horizon"
     assert headlines.date_error({"p50": "2035-06-15"}) is None  # an older folder: no interval
     assert headlines.month_year("2035-06-15") == "June 2035"
+    older = {"scenario": "x", "title": "", "replications": 10, "start": "2027-01-01", "horizon": "2040-01-01",
+             "deadline": "2033-12-31", "milestones": {}, "fraction_crewed": {"p50": 0.5},
+             "person_days": {"p50": 1000.0}}  # a folder written without means: medians, said so
+    assert headlines.run_sentences(older) == ["From 2027-01-01 to 2040-01-01, it is crewed 50 % of the time in the "
+                                              "median campaign, 1,000 person-days aboard in all (medians over the "
+                                              "campaigns)."]
 
 
 def test_run_summary_sentences_equal_summary_json(compared):
