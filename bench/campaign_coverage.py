@@ -1,7 +1,7 @@
 """Benchmark: coverage over the campaign (rossim.campaign_coverage), cost and error.
 
     python bench/campaign_coverage.py [N]              # cost, N replications (default 1,000)
-    python bench/campaign_coverage.py --error [N] [RES_KM] [FIRST_YEAR] [LAST_YEAR]
+    python bench/campaign_coverage.py --error [N] [RES_KM] [FIRST_YEAR] [LAST_YEAR] [SCENARIO]
 
 Cost: in one process, the single coverage run over the representative span
 (:func:`rossim.campaign_coverage.reference`: WINDOWS_PER_MONTH x WINDOW_DAYS days a month, both instruments of the
@@ -13,7 +13,7 @@ excluded), printed as ratios. The goal: N = 1,000 adds less than the single cove
 Error: the full computation, every day of the calendar years FIRST_YEAR..LAST_YEAR (default
 2028..2033, RES_KM = 100 km cells; kept in /tmp for the next run), against representative spans of
 DESIGNS (windows a month x days a window), all clipped by the same N (default 200) replications'
-spells of the default scenario. Printed per
+spells of the default scenario (or SCENARIO). Printed per
 instrument and region, over the years: the largest error of the mean percent observed (percentage
 points), of the share of replications with full coverage, of the median revisit (%), and the
 largest error of one replication's percent in one year. The day rounding of the spells is measured
@@ -75,14 +75,14 @@ def _shifted(sp, shift_days):
     return cc.Spells(sp.rep, sp.start_days + shift_days, sp.end_days + shift_days, sp.n, sp.start, sp.horizon_days)
 
 
-def error(n: int, resolution_km: float, first_year: int, last_year: int) -> None:
-    sc = scenario.load(SCENARIO)
+def error(n: int, resolution_km: float, first_year: int, last_year: int, path: Path = SCENARIO) -> None:
+    sc = scenario.load(path)
     orbit = scenario.build_orbit(sc)
     instruments = coverage_run.build_instruments(sc, orbit)
     grids = coverage_run.region_grids(resolution_km, sc.coverage.nsr_corridor_width_km)
     ens = ensemble.run(sc, n=n)
     t = time.perf_counter()
-    cache = Path(f"/tmp/rossim_bench_campaign_coverage_{first_year}_{last_year}_{resolution_km:g}km.pkl")
+    cache = Path(f"/tmp/rossim_bench_campaign_coverage_{sc.name}_{first_year}_{last_year}_{resolution_km:g}km.pkl")
     if cache.is_file():  # the full computation of an earlier run of this benchmark
         truth = pickle.loads(cache.read_bytes())
     else:
@@ -136,7 +136,7 @@ def main() -> None:
         res = float(rest[1]) if len(rest) > 1 else 100.0
         first = int(rest[2]) if len(rest) > 2 else 2028
         last = int(rest[3]) if len(rest) > 3 else 2033
-        error(n, res, first, last)
+        error(n, res, first, last, Path(rest[4]) if len(rest) > 4 else SCENARIO)
     else:
         cost(int(args[0]) if args else 1000)
 

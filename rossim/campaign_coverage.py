@@ -60,8 +60,9 @@ Files (``rossim run --coverage``; :func:`write`):
     not within the horizon) and ``by_year`` (year -> 10/50/90 % and mean of the percent observed,
     ``full_year_percent``, ``p_full``).
 ``fig_campaign_coverage.png``
-    Percent of each region observed per calendar year: median and 10-90 % band, a panel per
-    instrument (:func:`figure`).
+    A row per instrument: the percent of each region observed per calendar year (mean over
+    replications and 10-90 % band) and the revisit over the year (median and 10-90 %)
+    (:func:`figure`).
 """
 
 from __future__ import annotations
@@ -92,9 +93,12 @@ __all__ = [
     "DailyAccesses",
     "daily_accesses",
     "reference",
+    "reference_year",
     "Spells",
     "spells",
+    "YearlyCoverage",
     "yearly",
+    "REGION_LABELS",
     "CampaignCoverage",
     "check",
     "analyze",
@@ -116,7 +120,7 @@ REPLICATIONS_FILE = "campaign_coverage_by_replication.csv"
 JSON_FILE = "campaign_coverage.json"
 FIGURE_FILE = "fig_campaign_coverage.png"
 
-#: Cells x spells gathered at once when clipping (int32: 4 bytes each, ~64 MB).
+#: Replications x cells of access counts held at once when clipping (float32: ~64 MB).
 _CHUNK_ELEMENTS = 16_000_000
 _HOURS_PER_DAY = 24.0
 
