@@ -52,8 +52,8 @@ def latitude_figure(bands: dict[str, dict[str, np.ndarray]], *, title: str, regi
             ax.step(xs, ys, where="post", color=figures.color(k), linewidth=2.0, label=figures.plain(inst))
         if reach_deg is not None and np.isfinite(reach_deg):
             ax.axvline(reach_deg, color="0.3", linestyle="--", linewidth=1.0)
-            ax.annotate(f"footprint reaches {reach_deg:.1f}°N", (reach_deg, 50.0), xytext=(4, 0),
-                        textcoords="offset points", fontsize=9, color="0.25", rotation=90, va="center")
+            ax.annotate(f"the footprint reaches {reach_deg:.1f}°N", (reach_deg, 30.0), xytext=(-4, 0),
+                        textcoords="offset points", fontsize=9, color="0.25", rotation=90, va="center", ha="right")
         ax.set_ylim(0, 102)
         ax.set_xlabel("latitude (°N), bands of 5°")
         ax.set_ylabel(f"area of {region} in the band observed at least once (%)")

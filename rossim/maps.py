@@ -63,6 +63,8 @@ _RASTER_WIDTH_PX = 1100
 _TRACK_MIN_LAT_DEG = 20.0
 #: Longest title line drawn (the map is wider than the other figures); see :func:`rossim.figures.plain`.
 _TITLE_CHARS = 170
+#: Title lines are wrapped at this many characters (about the map's width at 12 pt), up to 4 lines.
+_TITLE_WRAP = 140
 #: Map frame margin around Russia's projected bounding box (fraction of its size).
 _MARGIN = 0.02
 
@@ -306,7 +308,8 @@ def _base_map(title: str, stamp: str | None, region, show_nsr: bool):
                                          transform=ax.transData, zorder=5), autolim=False)
         handles.append(Line2D([], [], color=_NSR_COLOR, linewidth=2.0, label="Northern Sea Route"))
     handles.append(Line2D([], [], color=_OUTLINE, linewidth=0.8, label="Russia (Natural Earth 1:50m)"))
-    fig.suptitle(plain(title, _TITLE_CHARS, 3), fontsize=12.5, y=0.975)
+    wrapped = "\n".join(textwrap.fill(line, _TITLE_WRAP) or "" for line in str(title).splitlines())
+    fig.suptitle(plain(wrapped, _TITLE_CHARS, 4), fontsize=12, y=0.98)
     note = (f"Hatched: disputed territory, {regions.DISPUTED_NOTE}; drawn and counted as Russia here. "
             "Made with Natural Earth (de facto boundaries); Lambert conformal conic, 100°E, 52°N / 72°N.")
     fig.text(0.01, 0.008, plain(textwrap.fill(note, 230), 230, 2), ha="left", va="bottom", fontsize=7.5,

@@ -134,7 +134,7 @@ def test_titles_are_plain_and_stamped(iss_sweep):
     s = json.loads((iss_sweep / "coverage_summary.json").read_text())
     title = coverage_run.map_title(s, "radar")
     pct = s["regions"]["russia"]["radar"]["percent_area_observed"]
-    assert title.startswith(f"Radar: {pct:.0f} % of Russia observed at least once in 1 day")
+    assert title.startswith(f"Radar: {pct:.0f}\u00a0% of Russia observed at least once in 1 day")
     assert "51.6°" in title and "changed by --set" in title
     for internal in ("[ross_high_latitude]", "LTAN", "km cells"):
         assert internal not in title
@@ -170,3 +170,51 @@ def test_coverage_time_axis_is_cut_where_the_curves_stop():
     assert ax.get_xlim()[1] == 144.0 and "cut at 144 h of 720 h" in ax.get_xlabel()
     late = figures.CoverageCurve("b", "radar", h, h / 720.0 * 100.0, 720.0)
     assert figures.coverage_time_figure([early, late]).axes[0].get_xlim()[1] == 720.0
+
+
+def test_reach_from_the_track_lies_between_the_seen_and_the_unseen_cells():
+    # A synthetic circular orbit (tests/test_coverage.py) and a comb of cells every 0.005 deg of
+    # latitude across the reach, at 36 longitudes, over a day:
+    # the reach from the track is the latitude of the northernmost cells seen.
+    from test_coverage import Cells, circular_orbit_ecef_km, geodetic_to_ecef_km
+
+    lat, lon = np.meshgrid(np.arange(53.5, 54.3, 0.005), np.arange(-180.0, 180.0, 10.0), indexing="ij")
+    lat, lon = lat.ravel(), lon.ravel()
+    cells = Cells(lat, lon, geodetic_to_ecef_km(lat, lon), np.ones(lat.size))
+    t = np.arange(0.0, 86400.0 + 1e-9, 20.0) / 86400.0
+    sat = circular_orbit_ecef_km(t, 400.0, 51.6, raan_deg=17.0)
+    acc = coverage.access_intervals(t, sat, cells.ecef_km, 30.0)
+    seen = np.bincount(acc.cell, minlength=lat.size) > 0
+    reach = coverage_run.reach_from_track(sat, 30.0)
+    # No cell beyond the reach is seen, and the northernmost seen is within two steps of the comb
+    # of it (16 passes a day near the turning latitude, one of them within 0.01 deg of the top).
+    assert lat[seen].max() <= reach <= lat[seen].max() + 0.01
+    # A cone wider than the limb: the horizon's central angle, acos(r_cell / r_sat), at the WGS84
+    # radius where it lands (geocentric ~71.9 deg), then geodetic.
+    a, b = 6378.137, 6378.137 * (1 - 1 / 298.257223563)
+    gc = np.radians(71.86)
+    r_cell = a * b / np.hypot(b * np.cos(gc), a * np.sin(gc))
+    horizon = np.radians(51.6) + np.arccos(r_cell / (6378.137 + 400.0))
+    expected = np.degrees(np.arctan(np.tan(horizon) * (a / b) ** 2))
+    assert coverage_run.reach_from_track(sat, 89.0) == pytest.approx(expected, abs=0.01)
+
+
+def test_within_reach_is_the_analytic_maximum(iss_sweep):
+    """The summary's percent_area_within_reach is the polygon's share south of the reach, and the
+    grid's share differs from it by no more than the cells of the row the reach crosses."""
+    s = json.loads((iss_sweep / "coverage_summary.json").read_text())
+    reach = s["instruments"]["radar"]["reach_lat_deg"]
+    assert 53.85 < reach < 53.95  # between 53.87 and 53.92 (a 25 km grid, see reach_from_track)
+    entry = s["regions"]["russia"]["radar"]
+    russia = regions.russia()
+    south = shapely.intersection(russia.geometry, shapely.box(-180.0, -90.0, 180.0, reach))
+    expected = 100.0 * regions.from_geometry(south, "south").area_km2 / russia.area_km2
+    assert entry["percent_area_within_reach"] == pytest.approx(expected, abs=1e-3)
+    assert 19.5 < expected < 20.5  # shared/data/README.md: 80.8 % of Russia lies north of 53.70 deg
+    grid = regions.equal_area_grid(russia, 200.0)
+    _, b = regions.cell_bounds(grid.lat_deg, grid.lon_deg, 200.0)
+    row = (b[:, 1] < reach) & (b[:, 3] > reach)
+    row_share = 100.0 * grid.area_km2[row].sum() / grid.area_km2.sum()
+    assert entry["percent_area_observed"] <= expected + row_share
+    assert s["regions"]["arctic"]["radar"]["percent_area_within_reach"] == 0.0
+    assert f"{expected:.0f}\u00a0% of Russia lies within this orbit's reach" in coverage_run.map_title(s, "radar")
