@@ -523,8 +523,9 @@ REGION_LABELS = {"russia": "Russia", "arctic": "Arctic zone", "nsr": "NSR corrid
 class CampaignCoverage:
     """The campaign coverage of an ensemble: ``results`` ``{instrument: YearlyCoverage}``,
     ``instruments`` ``{instrument: {"module": ..., "needs_crew": ...}}``, ``settings`` (reference
-    year, window, resolution, step) and the ensemble's ``scenario`` name, ``title``, ``start`` and
-    ``replications``."""
+    year, window, resolution, step) and the ensemble's ``scenario`` name, ``title``, ``start``,
+    ``replications`` and their ``indices`` (as in ``replications.csv``; a ``--where`` selection
+    keeps its replications' numbers)."""
 
     scenario: str
     title: str
@@ -533,6 +534,7 @@ class CampaignCoverage:
     settings: dict
     instruments: dict[str, dict]
     results: dict[str, YearlyCoverage]
+    indices: np.ndarray | None = None
 
     def summary(self) -> dict:
         """What ``campaign_coverage.json`` holds (see the module docstring)."""
@@ -598,10 +600,11 @@ class CampaignCoverage:
         yield ["replication", "instrument", "region", "year", "area_km2", "percent", "revisit_h", "observing_days"]
         for name, res in self.results.items():
             pct = res.percent
-            for r in range(res.area_km2.shape[0]):
+            numbers = range(res.area_km2.shape[0]) if self.indices is None else self.indices.tolist()
+            for r, number in enumerate(numbers):
                 for gi, region in enumerate(res.regions):
                     for yi, y in enumerate(res.years):
-                        yield [r, name, region, y, _fmt(res.area_km2[r, yi, gi]), _fmt(pct[r, yi, gi]),
+                        yield [number, name, region, y, _fmt(res.area_km2[r, yi, gi]), _fmt(pct[r, yi, gi]),
                                _fmt(res.revisit_h[r, yi, gi]), _fmt(res.observing_days[r, yi])]
 
 
@@ -666,7 +669,8 @@ def analyze(ens: Ensemble, *, tables: dict[str, DailyAccesses] | None = None,
         "step_s": float(sc.coverage.step_s),
         "start": ens.start.isoformat(),
     }
-    return CampaignCoverage(sc.name, sc.scenario.title or sc.name, ens.start, ens.n, settings, instruments, results)
+    return CampaignCoverage(sc.name, sc.scenario.title or sc.name, ens.start, ens.n, settings, instruments, results,
+                            np.array([r.index for r in ens.replications], dtype=np.int64))
 
 
 def write(folder: Path, cc: CampaignCoverage) -> None:

@@ -257,3 +257,15 @@ def test_campaign_coverage_refuses_before_any_work(capsys, tmp_path):
     one_line_error(capsys, ["run", HL, "-n", "2", "--coverage", "--set", "coverage.resolution_km=1", "--out", out],
                    "coverage.resolution_km", "more than the limit")
     assert not out.exists()
+
+
+def test_a_where_selection_keeps_its_replication_numbers(tmp_path):
+    """rossim run --where --coverage: the per-replication rows carry the numbers replications.csv
+    gives the selected replications, and each one's commissioning shows in its yearly areas."""
+    out = tmp_path / "w"
+    assert cli.main(["run", str(HL), "-n", "16", "--workers", "1", "--no-report", "--coverage", "--out", str(out),
+                     "--set", "coverage.resolution_km=400", "--where", "launch_failures.angara_a5m >= 1"]) == 0
+    selected = [r["replication"] for r in csv.DictReader((out / "replications.csv").read_text().splitlines())]
+    assert selected != [str(i) for i in range(len(selected))]  # a real selection, not the first k
+    rows = list(csv.DictReader((out / cc.REPLICATIONS_FILE).read_text().splitlines()))
+    assert sorted({r["replication"] for r in rows}, key=int) == selected
