@@ -373,14 +373,27 @@ class LaunchVehicle(_Model):
 PortRef = Annotated[str, Strict(), Field(max_length=130)]
 
 
+class ModuleEvent(_Model):
+    """Some days after an event of a module: when a module leaves (``departs_after``; Pirs: five
+    days after Nauka's launch) or moves (``relocate.after_event``: when the arrival that needs its
+    port has launched), instead of on a date."""
+
+    event: Literal["launched", "docked", "commissioned", "departed"]
+    module: Key
+    days: Number = Field(0.0, ge=0, description="days after the event")
+
+
 class Relocation(_Model):
     """A module that docks at one port and later moves to another (Tiangong's laboratories, Mir's
-    radial modules): at a date, or some days after it docked; the move takes ``duration_days``
-    and frees the port it leaves for the next arrival."""
+    radial modules): at a date, some days after it docked, or some days after another module's
+    event (the arrival that needs its port has launched); the move takes ``duration_days`` and
+    frees the port it leaves for the next arrival."""
 
     to: PortRef = Field(description="'module.port' it moves to")
     at: DateTime | Date | None = Field(None, description="when it starts to move (not before it docks)")
     after_days: Number | None = Field(None, ge=0, description="days after it docked")
+    after_event: ModuleEvent | None = Field(None, description="days after another module's event "
+                                            "(at once if it docks later)")
     duration_days: Number = Field(0.0, ge=0, description="each attempt takes this long")
     success_probability: Number = Field(1.0, ge=0, le=1, description="per attempt; a failed attempt "
                                         "leaves it where it was, holding its port")
@@ -390,18 +403,9 @@ class Relocation(_Model):
 
     @model_validator(mode="after")
     def _when(self):
-        if (self.at is None) == (self.after_days is None):
-            raise ValueError("give exactly one of at or after_days")
+        if sum(x is not None for x in (self.at, self.after_days, self.after_event)) != 1:
+            raise ValueError("give exactly one of at or after_days (or after_event)")
         return self
-
-
-class DepartureTrigger(_Model):
-    """A module leaves some days after an event of another module (Pirs: five days after Nauka's
-    launch), not on a date."""
-
-    event: Literal["launched", "docked", "commissioned", "departed"]
-    module: Key
-    days: Number = Field(0.0, ge=0, description="days after the event")
 
 
 class Module(_Model):
@@ -432,7 +436,7 @@ class Module(_Model):
     rebuild_days: Duration = 730.0
     present_at_start: Flag = False
     departs: Date | None = Field(None, description="date the module leaves the station")
-    departs_after: DepartureTrigger | None = Field(None, description="it leaves after another module's event")
+    departs_after: ModuleEvent | None = Field(None, description="it leaves after another module's event")
     if_target_departs: Literal["drop", "free_flyer"] = Field(
         "drop", description="if the module it docks to has left the station before it docks: "
         "drop it, or fly it as the station's new core")
@@ -1228,7 +1232,7 @@ def _leaves_port(m) -> tuple[str, dt.date | None] | None:
     ("leaves", date) if it departs; None if it stays."""
     if m.relocate is not None:
         at = m.relocate.at
-        return "moves", (at.date() if isinstance(at, dt.datetime) else at)
+        return "moves", (at.date() if isinstance(at, dt.datetime) else at)  # None: after days or an event
     if m.departs is not None:
         return "leaves", m.departs
     if m.departs_after is not None:
@@ -1330,32 +1334,50 @@ def _check_relocations(s: Scenario, add) -> None:
 
 
 def _check_departures(s: Scenario, add) -> None:
-    """A departure on an event (``departs_after``): the other module exists and the event can
-    happen to it (launched: it is launched; departed: it departs); a module that waits for the
-    port the departing one holds cannot be the event it waits for unless it may launch first and
-    the event is its launch (else each would wait for the other)."""
+    """A departure or a move on an event (``departs_after``, ``relocate.after_event``): the other
+    module exists and the event can happen to it (launched: it is launched; departed: it
+    departs); a module that waits for the port the leaving one holds cannot be the event it
+    waits for unless it may launch first and the event is its launch (else each would wait for
+    the other)."""
     occupants = _port_occupants(s)
-    for mid, m in s.modules.items():
-        d = m.departs_after
+    triggers = [(f"modules.{mid}.departs_after", mid, m, m.departs_after, "leave") for mid, m in s.modules.items()]
+    triggers += [(f"modules.{mid}.relocate.after_event", mid, m, m.relocate and m.relocate.after_event, "move")
+                 for mid, m in s.modules.items()]
+    for prefix, mid, m, d, verb in triggers:
         if d is None:
             continue
-        field = f"modules.{mid}.departs_after.module"
+        field = f"{prefix}.module"
         if d.module == mid:
-            add(field, "a module cannot leave after an event of its own")
+            add(field, f"a module cannot {verb} after an event of its own")
             continue
-        if not _ref(add, field, d.module, s.modules, "module"):
+        if not _check_event(add, prefix, d, s):
             continue
         other = s.modules[d.module]
-        if d.event == "launched" and other.present_at_start:
-            add(f"modules.{mid}.departs_after.event", f"module {d.module!r} is present at the start: it never launches")
-        elif d.event == "departed" and other.departs is None and other.departs_after is None:
-            add(f"modules.{mid}.departs_after.event", f"module {d.module!r} never departs (no departs or departs_after)")
         held = occupants.get(m.docks_to, []) if m.docks_to is not None else []
         if d.module in held[held.index(mid) + 1:] if mid in held else False:
             if d.event != "launched" or other.max_wait_days is None:
                 add(field, f"module {d.module!r} waits for port {m.docks_to!r}, which this module frees only "
-                    f"after {d.module!r} has {d.event}: each would wait for the other (let it leave after "
+                    f"after {d.module!r} has {d.event}: each would wait for the other (let it {verb} after "
                     f'{d.module!r} is "launched" and give modules.{d.module}.max_wait_days)')
+    for kind, flights in (("crew_flights", s.crew_flights), ("cargo_flights", s.cargo_flights)):
+        for j, f in enumerate(flights):
+            if f.relocate is not None and f.relocate.after_event is not None:
+                _check_event(add, f"{kind}.{j}.relocate.after_event", f.relocate.after_event, s)
+
+
+def _check_event(add, prefix: str, d, s: Scenario) -> bool:
+    """``d`` (a :class:`ModuleEvent` at ``prefix``) names a module to which the event can happen
+    (launched: it is launched; departed: it departs). True if so."""
+    if not _ref(add, f"{prefix}.module", d.module, s.modules, "module"):
+        return False
+    other = s.modules[d.module]
+    if d.event == "launched" and other.present_at_start:
+        add(f"{prefix}.event", f"module {d.module!r} is present at the start: it never launches")
+        return False
+    if d.event == "departed" and other.departs is None and other.departs_after is None:
+        add(f"{prefix}.event", f"module {d.module!r} never departs (no departs or departs_after)")
+        return False
+    return True
 
 
 def _check_manifest(s: Scenario, add) -> None:

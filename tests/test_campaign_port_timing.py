@@ -314,3 +314,39 @@ def test_a_module_leaves_after_another_departs():
     r = run(c, FAST + ['modules.b.departs_after={event = "departed", module = "c", days = 5.0}'])
     assert [t for t, *_ in events(r, "departed", "c")] == [90.0]
     assert [t for t, *_ in events(r, "departed", "b")] == [95.0]
+
+
+# ------------------------------------------------------------------ relocation on an event
+def test_a_module_moves_when_the_arrival_that_needs_its_port_has_launched():
+    """B holds a.x and moves to a.y one day after C (for a.x) is launched: C launches day 55
+    (before a.x is free, max_wait_days), B moves on day 56, C meets the station on day 57 and
+    docks at a.x at once. Mir's arrivals at the axial port, the previous module moved away."""
+    r = run(C, MOVING + ['modules.b.relocate={to = "a.y", after_event = {event = "launched", module = "c", days = 1.0}}',
+                         "modules.c.max_wait_days=5.0"])
+    assert events(r, "relocated", "b") == [(56.0, "b", "a.x -> a.y")]
+    assert events(r, "docked", "c") == [(57.0, "c", "a.x")]
+
+
+def test_a_move_after_an_event_long_past_starts_at_docking():
+    """The event (A docked, day 9) and its days (5) are past when B docks (day 21): B moves at
+    once. A manifest ship may move on an event too: the visit at a.y (docked day 19.5) moves to
+    b.z 2 days after B is commissioned (day 24 + 2 = 26)."""
+    r = run("", MOVING + ['modules.b.relocate={to = "a.y", after_event = {event = "docked", module = "a", days = 5.0}}'])
+    assert events(r, "relocated", "b") == [(21.0, "b", "a.x -> a.y")]
+    visit = VISIT.replace('stay_days = 30.0', 'stay_days = 30.0\nrelocate = { to = "b.z", after_event = '
+                          '{ event = "commissioned", module = "b", days = 2.0 } }')
+    r = run(visit, MOVING[:1] + ['crew_ships.capsule.ports=["a.y", "b.z"]'])
+    assert events(r, "crew_arrived", "v1") == [(19.5, "v1", "2 crew")]
+    assert events(r, "relocated", "v1") == [(26.0, "v1", "a.y -> b.z")]
+
+
+@pytest.mark.parametrize("after_event, field, needle", [
+    ('{event = "docked", module = "c"}', "modules.b.relocate.after_event.module", "each would wait for the other"),
+    ('{event = "launched", module = "zz"}', "modules.b.relocate.after_event.module", "no module"),
+    ('{event = "launched", module = "b"}', "modules.b.relocate.after_event.module", "an event of its own"),
+])
+def test_bad_moves_on_events_are_refused(after_event, field, needle):
+    with pytest.raises(InputError) as exc:
+        sc_of(C, MOVING + [f'modules.b.relocate={{to = "a.y", after_event = {after_event}}}',
+                           "modules.c.max_wait_days=5.0"])
+    assert exc.value.field == field and needle in str(exc.value), str(exc.value)

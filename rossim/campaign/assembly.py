@@ -158,9 +158,7 @@ class Assembly:
         Nothing happens if it or its target has left meanwhile. A move that may fail is tried as
         :meth:`move_attempts` says."""
         env, move = self.env, self.plan.modules[mid].relocate
-        at = move.when(env.now)
-        if at > env.now:
-            yield env.timeout(at - env.now)
+        yield from self.move_starts(move)
         gone = lambda: mid in self.departed or port in self.dead_ports
         if gone():
             return
@@ -184,9 +182,7 @@ class Assembly:
         claims the new port (waiting if it is taken) and holds it from the start of the move,
         freeing the old one; the move is logged when it ends."""
         env = self.env
-        at = move.when(env.now)
-        if at > env.now:
-            yield env.timeout(at - env.now)
+        yield from self.move_starts(move)
         if ship.undocked:
             return
         new = yield from self.ports.claim(frozenset((move.to,)))
@@ -206,6 +202,25 @@ class Assembly:
             yield env.timeout(move.duration_days)
         if not ship.undocked:
             self.log("relocated", ship.ship_id, f"{old} -> {new}")
+
+    def move_starts(self, move):
+        """``yield from model.move_starts(move)`` (just docked): wait until ``move`` starts: its
+        date or days after docking (at once if that is past), or days after another module's
+        event (``relocate.after_event``; at once if that happened long enough ago)."""
+        env = self.env
+        if move.trigger is None:
+            at = move.when(env.now)
+            if at > env.now:
+                yield env.timeout(at - env.now)
+            return
+        event, other, days = move.trigger
+        trigger = self.triggers[event, other]
+        if not trigger.processed:
+            yield trigger
+            if days:
+                yield env.timeout(days)
+        elif days and self.fired[event, other] + days > env.now:
+            yield env.timeout(self.fired[event, other] + days - env.now)
 
     def move_attempts(self, subject: str, move, old: str, new: str, gone):
         """``moves = yield from model.move_attempts(...)``: a move that may fail (``relocate.

@@ -140,6 +140,7 @@ class _Model(Assembly, CrewRotation, CargoFlights):
         self.docking_attempts: dict[str, int] = {}  # counted for the modules with forced failures
         # the module events departures wait for (departs_after), by (event, module)
         self.triggers = {key: env.event() for key in plan.triggers}
+        self.fired: dict[tuple[str, str], float] = {}  # when each of those happened
         self.crew_aboard = 0
         self.changed = env.event()
         self.last_habitable = 0
@@ -300,6 +301,7 @@ class _Model(Assembly, CrewRotation, CargoFlights):
         that wait for it."""
         trigger = self.triggers.get((event, mid))
         if trigger is not None and not trigger.triggered:
+            self.fired[event, mid] = self.env.now
             trigger.succeed()
 
     # ------------------------------------------------------------------ run

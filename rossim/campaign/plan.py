@@ -161,14 +161,19 @@ class Move:
     success_probability: float = 1.0
     max_attempts: int = 1
     retry_days: float = 0.0
+    #: (event, module, days): it starts ``days`` after ``module``'s ``event`` (None: at_days or
+    #: after_days).
+    trigger: tuple[str, str, float] | None = None
 
     @classmethod
     def of(cls, start, r) -> "Move | None":
         if r is None:
             return None
+        e = r.after_event
         return cls(r.to, clock.days_between(start, r.at) if r.at is not None else None,
                    r.after_days, float(r.duration_days), float(r.success_probability),
-                   int(r.max_attempts), float(r.retry_days))
+                   int(r.max_attempts), float(r.retry_days),
+                   (e.event, e.module, float(e.days)) if e is not None else None)
 
     def when(self, docked_days: float) -> float:
         """When the move starts (days since start), for a ship or module docked at ``docked_days``."""
@@ -303,6 +308,7 @@ class Plan:
                               365.25 / c.flights_per_year if c.flights_per_year else math.inf, c.launch_vehicle, c.launch_site, frozenset(c.ports),
                               Draw.of(c.rendezvous_days), Draw.of(c.docked_days))
                  for k, c in sc.cargo_ships.items()}
+        crew_flights, cargo_flights = _crew_flights(sc), _cargo_flights(sc)
         numbers = tuple(p.number for p in sc.phases)
         targets = tuple(p.crew_target for p in sc.phases)
         levels = milestones.crew_levels(targets, sc.simulation.crew_milestones)
@@ -314,12 +320,20 @@ class Plan:
             phase_targets=targets, phase_numbers=numbers,
             milestones=milestones.names(numbers, levels), crew_levels=levels,
             routes={(v, s): f"{v} from {s}" for v in sc.launch_vehicles for s in sc.launch_sites},
-            windows=windows, crew_flights=_crew_flights(sc), cargo_flights=_cargo_flights(sc),
+            windows=windows, crew_flights=crew_flights, cargo_flights=cargo_flights,
             handover_crew_max=sc.station.handover_crew_max,
             forced_launch_failures={k: frozenset(v) for k, v in forced["launch_fails"].items()},
             forced_docking_failures={k: frozenset(v) for k, v in forced["docking_fails"].items()},
             forced_pad_outages=tuple(forced["pad_out"]),
-            triggers=frozenset(m.departs_after[:2] for m in modules.values() if m.departs_after is not None))
+            triggers=_triggers(modules.values(), crew_flights + cargo_flights))
+
+
+def _triggers(modules, flights) -> frozenset[tuple[str, str]]:
+    """The (event, module) pairs that departures and moves wait for."""
+    keys = {m.departs_after[:2] for m in modules if m.departs_after is not None}
+    keys |= {x.relocate.trigger[:2] for x in (*modules, *flights)
+             if x.relocate is not None and x.relocate.trigger is not None}
+    return frozenset(keys)
 
 
 def _forced(sc: Scenario) -> dict:
