@@ -211,7 +211,11 @@ def test_coverage_in_memory_is_what_rossim_coverage_writes(tmp_path, capsys):
     assert set(table.index.get_level_values("region")) == {"russia", "arctic", "nsr"}
     assert not (tmp_path / "runs").exists()
     fig = got.map()  # a figure from the results in memory
-    assert fig.axes and fig.get_suptitle() == f"{written['title']}: radar"
+    # its plain title carries the headline number the folder holds, and names the scenario
+    title = fig.get_suptitle()
+    share = written["regions"]["russia"]["radar"]["percent_area_observed"]
+    assert fig.axes and title.startswith("Radar: ") and f"{share:.0f}\u00a0% of Russia" in title, title
+    assert written["title"] in title
 
 
 def test_coverage_orbit_overrides_as_the_cli():
