@@ -25,7 +25,9 @@ Files written (``runs/<scenario>-coverage`` by default):
     the share of the area observed at least once, at <= 500 evenly spaced times). Top level:
     ``scenario``, ``title``, ``source``, ``overrides``, ``orbit`` (``altitude_km``,
     ``inclination_deg``, ``eccentricity``, ``period_min``, ``sun_synchronous``, ``epoch``,
-    ``raan_deg``, and ``ltan_h`` when given), ``span`` (``start``, ``end`` ISO, ``days``),
+    ``raan_deg``, and ``ltan_h`` when given; ``semi_major_axis_km`` and ``mean_altitude_km``, the
+    other altitude conventions, named in ``altitude_convention``: :data:`ALTITUDE_CONVENTION`),
+    ``span`` (``start``, ``end`` ISO, ``days``),
     ``resolution_km``, ``step_s``, ``nsr_corridor_width_km``, ``instruments`` (their parameters),
     ``contacts``: ``stations.<name>`` (``lat_deg``, ``lon_deg``, ``height_m``, ``min_elevation_deg``,
     ``source`` "shipped" or "scenario", and the figures below) and ``network`` (the union of all
@@ -126,6 +128,7 @@ __all__ = [
     "reach_latitude_deg",
     "reach_from_track",
     "percent_within_reach",
+    "ALTITUDE_CONVENTION",
 ]
 
 #: Region keys of the output, in order.
@@ -656,10 +659,19 @@ def _region_summary(res: CoverageResult) -> dict:
     return out
 
 
-def _orbit_info(sc, orbit: Orbit) -> dict:
+#: What ``orbit.altitude_km`` of the summary means, and the other conventions beside it.
+ALTITUDE_CONVENTION = ("altitude_km: SGP4's Brouwer mean semi-major axis minus the WGS84 equatorial radius "
+                       "(6378.137 km), as the scenario gives it; semi_major_axis_km: that mean semi-major axis; "
+                       "mean_altitude_km: the station's height above the WGS84 ellipsoid averaged over the span's "
+                       "samples (what 'flies at 400 km' usually means)")
+
+
+def _orbit_info(sc, orbit: Orbit, track=None) -> dict:
+    """The orbit as run; with the propagated ``track``, its mean height above the ellipsoid."""
     spec = sc.orbit
     info = {
         "altitude_km": _num(orbit.altitude_km, 3),
+        "semi_major_axis_km": _num(orbit.altitude_km + coverage._WGS84_A_KM, 3),
         "inclination_deg": _num(orbit.inclination_deg, 4),
         "eccentricity": _num(orbit.eccentricity, 7),
         "period_min": _num(orbit.period_s / 60.0, 4),
@@ -667,6 +679,11 @@ def _orbit_info(sc, orbit: Orbit) -> dict:
         "epoch": orbit.epoch.isoformat(),
         "raan_deg": _num(orbit.raan_deg, 4),
     }
+    if track is not None:
+        heights = np.asarray(track.height_km, dtype=float)
+        if np.isfinite(heights).any():
+            info["mean_altitude_km"] = _num(float(np.nanmean(heights)), 3)
+    info["altitude_convention"] = ALTITUDE_CONVENTION
     if spec.ltan_h is not None:
         info["ltan_h"] = spec.ltan_h
     if spec.tle is not None:
@@ -690,7 +707,9 @@ def _instrument_info(sc, inst: Instrument, orbit: Orbit) -> dict:
 def _describe_orbit(info: dict) -> str:
     plane = f"LTAN {_hhmm(info['ltan_h'])}" if "ltan_h" in info else f"RAAN {info['raan_deg']:.1f}°"
     sso = " (SSO)" if info["sun_synchronous"] else ""
-    return f"{info['altitude_km']:.0f} km, {info['inclination_deg']:.1f}°{sso}, {plane}"
+    mean = info.get("mean_altitude_km")
+    height = f" (mean height {mean:.0f} km)" if isinstance(mean, (int, float)) else ""
+    return f"altitude_km {info['altitude_km']:.0f}{height}, {info['inclination_deg']:.1f}°{sso}, {plane}"
 
 
 def _hhmm(hours: float) -> str:
@@ -916,7 +935,7 @@ def analyze(
     found = contacts.find_contacts(orbit, [st for st, _ in stations], start, days, t_days=sample_days,
                                    itrs_km=track.itrs_km)
 
-    orbit_info = _orbit_info(sc, orbit)
+    orbit_info = _orbit_info(sc, orbit, track)
     summary = {
         "scenario": sc.name,
         "title": sc.scenario.title or sc.name,
@@ -1019,13 +1038,18 @@ def _span_text(days: float) -> str:
 
 
 def _orbit_phrase(info: dict) -> str:
-    """"a 400 km orbit inclined 51.6°" (", sun-synchronous" when it is; "the station's orbit"
-    when a summary lacks them)."""
+    """"an orbit inclined 51.6°, 406 km up on average" (its mean height above the ellipsoid; "a 400 km
+    orbit inclined 51.6°" by ``altitude_km`` in a summary without it; ", sun-synchronous" when it
+    is; "the station's orbit" when a summary lacks both)."""
     sso = ", sun-synchronous" if info.get("sun_synchronous") else ""
-    alt, inc = info.get("altitude_km"), info.get("inclination_deg")
-    if not (isinstance(alt, (int, float)) and isinstance(inc, (int, float))):
+    alt, inc, mean = info.get("altitude_km"), info.get("inclination_deg"), info.get("mean_altitude_km")
+    if not isinstance(inc, (int, float)):
         return "the station's orbit"
-    return f"a {alt:.0f} km orbit inclined {inc:.1f}°{sso}"
+    if isinstance(mean, (int, float)):
+        return f"an orbit inclined {inc:.1f}°{sso}, {mean:.0f} km up on average"
+    if isinstance(alt, (int, float)):
+        return f"a {alt:.0f} km orbit inclined {inc:.1f}°{sso}"
+    return "the station's orbit"
 
 
 def map_title(summary: dict, instrument: str, region: str = "russia") -> str:

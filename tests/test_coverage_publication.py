@@ -218,3 +218,29 @@ def test_within_reach_is_the_analytic_maximum(iss_sweep):
     assert entry["percent_area_observed"] <= expected + row_share
     assert s["regions"]["arctic"]["radar"]["percent_area_within_reach"] == 0.0
     assert f"{expected:.0f}\u00a0% of Russia lies within this orbit's reach" in coverage_run.map_title(s, "radar")
+
+
+@pytest.mark.parametrize("overrides, inclination_deg", [
+    (["orbit.altitude_km=400", "orbit.inclination_deg=51.6", "orbit.sun_synchronous=false"], 51.6),
+    (["orbit.altitude_km=400"], None),  # sun-synchronous: its own inclination, ~97 deg
+])
+def test_altitude_conventions_are_named_and_agree(overrides, inclination_deg):
+    """altitude_km (the scenario's: Brouwer mean a minus 6378.137 km), semi_major_axis_km and the mean
+    height above the ellipsoid over the span. Analytic mean height of a circular orbit: the mean
+    radius a - 0.75 J2 Re^2 / a (3 cos^2 i - 1) (the J2 short-period offset; module docstring of
+    rossim.orbit) minus the mean ellipsoid radius under the track, a_e (1 - f sin^2 i / 2) (the mean
+    of sin^2(latitude) over an orbit): 405.8 km at 51.6 deg, 415.2 km at 97 deg for altitude_km 400."""
+    sc = coverage_run.load_scenario(HIGH, overrides)
+    done = coverage_run.analyze(sc, days=1, resolution_km=300.0, half_angle_deg=30.0)
+    info = done.summary["orbit"]
+    assert info["altitude_km"] == pytest.approx(400.0, abs=1e-3)
+    assert info["semi_major_axis_km"] == pytest.approx(400.0 + 6378.137, abs=1e-3)
+    i = np.radians(info["inclination_deg"])
+    if inclination_deg is not None:
+        assert info["inclination_deg"] == pytest.approx(inclination_deg)
+    a, j2, re, f = 6778.137, 1.082616e-3, 6378.135, 1 / 298.257223563
+    mean_radius = a - 0.75 * j2 * re**2 / a * (3 * np.cos(i) ** 2 - 1)
+    expected = mean_radius - 6378.137 * (1 - f * np.sin(i) ** 2 / 2)
+    assert info["mean_altitude_km"] == pytest.approx(expected, abs=0.5)  # the approximations: ~0.2 km
+    assert "altitude_km" in info["altitude_convention"] and "mean_altitude_km" in info["altitude_convention"]
+    assert f"{info['mean_altitude_km']:.0f} km up on average" in coverage_run.map_title(done.summary, "nadir_30deg")
