@@ -59,14 +59,14 @@ import operator
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from .. import montecarlo
 from ..errors import InputError
 
-__all__ = ["Goal", "Inputs", "Box", "Result", "parse_goal", "evaluate", "uncertain", "inputs_of", "prim",
+__all__ = ["Goal", "Inputs", "Box", "Leaf", "Result", "parse_goal", "evaluate", "uncertain", "inputs_of", "prim",
            "choose", "paste", "quasi_p", "cart", "describe", "discover", "read_sweep", "write", "OPERATORS",
            "FOLDER", "JSON_FILE", "TRAJECTORY_FILE", "BOXES_FILE", "CART_FILE"]
 
@@ -462,6 +462,8 @@ def describe(box_lower: np.ndarray, box_upper: np.ndarray, inputs: Inputs) -> st
 
 @dataclass
 class Leaf:
+    """A CART leaf where most points meet the goal: its box and its rule in words."""
+
     box: Box
     rule: str
 
@@ -617,7 +619,7 @@ def write(folder: Path, result: Result) -> list[Path]:
     folder = Path(folder)
     data = result.to_dict()
     with atomic_file(folder / JSON_FILE) as tmp:
-        tmp.write_text(json.dumps(data, indent=2, allow_nan=False, default=_nan_free) + "\n", encoding="utf-8")
+        tmp.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
     with atomic_file(folder / TRAJECTORY_FILE) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["step", "coverage", "density", "mass", "points", "restricted", "rule"])
@@ -643,9 +645,6 @@ def write(folder: Path, result: Result) -> list[Path]:
 def _num(v: float) -> str:
     return "" if v is None or not math.isfinite(v) else repr(float(v))
 
-
-def _nan_free(v: Any):
-    raise TypeError(f"not JSON: {v!r}")
 
 
 # ------------------------------------------------------------------------------ figures and text
