@@ -736,8 +736,9 @@ def box_limits_figure(inputs: Sequence[DiscoveryInput], labels: Sequence[str], t
         ax.set_ylim(-0.8, max(r[0] for r in rows) + 0.9)
         ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0], ["lowest", "", "", "", "highest"])
         ax.grid(axis="y", visible=False)
+        ax.tick_params(axis="y", length=0)
         if n_box > 1:
-            fig.legend(loc="outside right center", frameon=False)
+            fig.legend(loc="outside right upper", frameon=False)
         fig.suptitle(title_text(title), x=0.01, ha="left", fontweight="bold")
         _note(fig, note)
     return fig

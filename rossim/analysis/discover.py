@@ -681,7 +681,7 @@ def figure_data(result: Result) -> dict[str, tuple[str, dict]]:
             title=f"PRIM peeling trade-off for {goal}", note=note)),
         LIMITS_FIGURE: ("box_limits_figure", dict(
             inputs=[item(j, result.boxes) for j in order],
-            labels=[f"box {i + 1}: coverage {b.coverage:.0%}, density {b.density:.0%}"
+            labels=[f"box {i + 1}\ncoverage {b.coverage:.0%}\ndensity {b.density:.0%}"
                     for i, b in enumerate(result.boxes)],
             title=f"PRIM box{'es' * (len(result.boxes) > 1)} for {goal}: the inputs' ranges kept",
             note=f"Box 1: {result.rules[0]} (coverage {first.coverage:.0%}, density {first.density:.0%}, "
