@@ -29,7 +29,7 @@ import numpy as np
 from . import regions, resultfiles
 
 __all__ = ["CATEGORIES", "CATEGORY_LABELS", "Difference", "categories", "difference", "disputed_km2",
-           "compare_folders", "write", "rows", "print_table", "DIFFERENCE_JSON", "DIFFERENCE_CSV"]
+           "compare_folders", "write", "rows", "print_table", "report_table", "DIFFERENCE_JSON", "DIFFERENCE_CSV"]
 
 #: Cell categories, in the order of their codes 0..3.
 CATEGORIES = ("neither", "a_only", "b_only", "both")
@@ -263,3 +263,30 @@ def print_table(folder: Path, console) -> None:
                               for c in ("a_only", "b_only", "both", "neither")))
         console.print(t)
     console.print(f"disputed: {data.get('disputed', regions.DISPUTED_NOTE)}; details in {DIFFERENCE_CSV}")
+
+
+def report_table(folder: Path) -> tuple[list[str], list[list[str]], str] | None:
+    """``(header, rows, note)`` of the ``coverage_difference.json`` of a comparison folder for an
+    HTML table (one row per pair and region: km² and % of the region per category), or None when
+    the folder has none."""
+    import json
+
+    path = Path(folder) / DIFFERENCE_JSON
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    groups: dict[tuple, dict] = {}
+    for r in data.get("rows") or []:
+        groups.setdefault((r["a"], r["b"], r["region"], r["territory"]), {})[r["category"]] = r
+    names = {"russia": "Russia", "arctic": "Arctic zone", "nsr": "Northern Sea Route corridor"}
+    rows = []
+    for (a, b, region, territory), cats in groups.items():
+        name = names.get(region, region) + (" without disputed territory" if territory == "without_disputed" else "")
+        rows.append([f"A: {a}, B: {b}", name, *(f"{cats[c]['area_km2'] / 1e6:,.2f} M km² ({cats[c]['percent']:.1f} %)"
+                                                for c in ("a_only", "b_only", "both", "neither"))])
+    if not rows:
+        return None
+    note = (f"Places observed at least once over the span, cell by cell on the same grid; the four areas add up to "
+            f"the region. Disputed territory: {data.get('disputed', regions.DISPUTED_NOTE)}. "
+            + " ".join(data.get("notes") or []) + f" Exact values in {DIFFERENCE_CSV}.")
+    return ["scenarios", "region", "seen by A only", "seen by B only", "seen by both", "seen by neither"], rows, note

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 from . import figures
 
-__all__ = ["latitude_figure", "half_angle_figure"]
+__all__ = ["latitude_figure", "half_angle_figure", "caption"]
 
 _STAMP_COLOR = "#8b0000"
 
@@ -94,3 +94,21 @@ def half_angle_figure(angles_deg: Sequence[float], percent: dict[str, Sequence[f
         _note(ax, note)
         fig.suptitle(figures.title_text(title), fontweight="bold")
     return fig
+
+
+def caption(stem: str) -> str | None:
+    """The report's caption of a figure file this package writes for coverage (by its stem), or
+    None for another file."""
+    if stem.startswith("fig_difference_"):
+        b, _, a = stem.removeprefix("fig_difference_").partition("_vs_")
+        return (f"What {b} sees of Russia that {a} cannot, and the reverse: places observed at least once, "
+                "cell by cell on the same grid, with each category's area (coverage_difference.csv).")
+    if stem == "fig_coverage_by_latitude":
+        return "Share of each 5° latitude band of Russia observed at least once, per instrument."
+    if stem == "fig_half_angle_sweep":
+        return ("Share of Russia, the Arctic zone and the Northern Sea Route corridor observed at least once "
+                "against the instrument's half-angle (half_angle_sweep.csv).")
+    if stem.startswith("map_"):
+        return (f"Coverage map, instrument {stem.removeprefix('map_')}: the average time between two "
+                "observations of each place; grey: never observed.")
+    return None

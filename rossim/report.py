@@ -556,8 +556,9 @@ def _extra_pngs(folder: Path, run: RunFolder | None, done: set[Path]) -> list[tu
     for d in dirs:
         for p in sorted(d.glob("*.png")):
             if p.resolve() not in done:
-                cap = (f"Coverage map: {p.stem.removeprefix('map_')}" if p.stem.startswith("map_")
-                       else p.stem.replace("_", " "))
+                from . import coverage_figures
+
+                cap = coverage_figures.caption(p.stem) or p.stem.replace("_", " ")
                 out.append((cap, p))
     return out
 
@@ -644,8 +645,14 @@ def _comparison_report(folder: Path, svg: bool) -> Path:
     body += ["<h2>Comparison table</h2>", _comparison_table(comp),
              '<p class="note">Dates: median of the replications ± its Monte Carlo error (the wider half of its 95 % '
              "interval; +?: it reaches past the horizon), then [10 % – 90 %] of the replications; shares ± "
-             "percentage points and means ± their error likewise. Exact values of every row, including the 10 % and 90 % dates' deltas, are in comparison.csv and comparison.json.</p>",
-             "<h2>Figures</h2>", *(_figure_html(c, p) for c, p in figs)]
+             "percentage points and means ± their error likewise. Exact values of every row, including the 10 % and 90 % dates' deltas, are in comparison.csv and comparison.json.</p>"]
+    from . import coverage_compare
+
+    diff = coverage_compare.report_table(folder)
+    if diff is not None:
+        body += ["<h3>What one orbit sees that the other cannot</h3>", _table(diff[0], diff[1]),
+                 f'<p class="note">{_e(diff[2])}</p>']
+    body += ["<h2>Figures</h2>", *(_figure_html(c, p) for c, p in figs)]
     for r in runs:
         body += [f"<h2>Scenario: {_e(r.label)}</h2>", _scenario_header(r, level=3), _key_figures(r),
                  f'<p class="note">This scenario\'s own report with its figures is {_e(r.path.name)}/report.html '

@@ -186,6 +186,11 @@ def test_coverage_difference_agrees_with_the_comparison(compared, comparison):
         seen = table[(f"coverage_{region}", "percent_area_observed")]["values"]
         assert cat["a_only"] + cat["both"] == pytest.approx(seen["ross_high_latitude"], abs=1e-3)
         assert cat["b_only"] + cat["both"] == pytest.approx(seen["ros_iss_orbit"], abs=1e-3)
+    # The report shows the table: Russia's row as the JSON has it.
+    page = (compared / "report.html").read_text()
+    russia = {r["category"]: r for r in rows if r["region"] == "russia" and r["territory"] == "all"}
+    assert "What one orbit sees that the other cannot" in page
+    assert f"{russia['b_only']['area_km2'] / 1e6:,.2f} M km² ({russia['b_only']['percent']:.1f} %)" in page
 
 
 def test_csv_matches_json(compared, comparison):
