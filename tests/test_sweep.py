@@ -293,11 +293,19 @@ def test_an_interrupted_sweep_resumes_with_only_the_missing_points(tmp_path, mon
         [f"point-{k:06d}.parquet" for k in range(3)] + [f"point-{k:06d}.replications.parquet" for k in range(3)])
     manifest = folders.read_manifest(out)
     assert manifest["finished_utc"] is None and not (out / sweep.PARQUET_FILE).exists()
-    # While another living rossim process writes it, it is refused (here: pretend the parent is that process).
-    (out / "manifest.json").write_text(json.dumps({**manifest, "writer_pid": os.getppid()}))
-    capsys.readouterr()
-    one_line_error(capsys, _sweep_argv(out, 10, "--per-replication"),
-                   f"is being written by another rossim sweep (process {os.getppid()})")
+    # While another living rossim process writes it, it is refused; a living process that is not
+    # rossim's (the id reused after a kill -9) is not a writer.
+    writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "rossim"])
+    stranger = subprocess.Popen(["sleep", "30"])
+    try:
+        (out / "manifest.json").write_text(json.dumps({**manifest, "writer_pid": writer.pid}))
+        capsys.readouterr()
+        one_line_error(capsys, _sweep_argv(out, 10, "--per-replication"),
+                       f"is being written by another rossim sweep (process {writer.pid})")
+        (out / "manifest.json").write_text(json.dumps({**manifest, "writer_pid": stranger.pid}))
+        assert not sweep_folder._writing(stranger.pid) and sweep_folder._writing(writer.pid)
+    finally:
+        writer.kill(), stranger.kill(), writer.wait(), stranger.wait()
     (out / "manifest.json").write_text(json.dumps(manifest))
     # A point's part lost as well (as if it had been in flight): re-run runs the other six, only.
     (out / "parts" / "point-000001.parquet").unlink()

@@ -106,8 +106,7 @@ def destination(out: str | os.PathLike | None, default: Path, plan: Sweep, *, ov
     found = manifest.get(IDENTITY_KEY) if manifest else None
     if found == wanted:
         writer = manifest.get("writer_pid")
-        if manifest.get("finished_utc") is None and isinstance(writer, int) and writer != os.getpid() \
-                and folders._alive(writer):
+        if manifest.get("finished_utc") is None and isinstance(writer, int) and _writing(writer):
             raise InputError(f"is being written by another rossim sweep (process {writer}); wait for it or give "
                              "another --out", source="--out", field=str(dest))
     elif isinstance(found, dict) and not overwrite:
@@ -116,6 +115,19 @@ def destination(out: str | os.PathLike | None, default: Path, plan: Sweep, *, ov
     else:
         return folders.destination(os.fspath(dest), default, overwrite=overwrite, provenance=provenance)
     return folders.Destination(dest, overwrite, dict(provenance or {}))
+
+
+def _writing(pid: int) -> bool:
+    """Whether another process ``pid`` that may be rossim is alive (on Linux, a process of that
+    id whose command line does not name rossim is a reused id: not a writer)."""
+    if pid == os.getpid() or not folders._alive(pid):
+        return False
+    try:
+        return b"rossim" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return not Path("/proc/self").exists()  # no /proc: trust the id
+    except OSError:
+        return True
 
 
 def _same(path: Path, wanted: dict) -> bool:
