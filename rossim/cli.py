@@ -391,6 +391,7 @@ def cmd_run(args) -> int:
 def _run_to_precision(args, sc):
     """``run --precision-days``: rounds of replications until the medians are that precise."""
     from . import precision
+
     if args.replications is not None:
         raise InputError("give either -n or --precision-days, not both", source="--precision-days")
     with _progress(f"{sc.name}: replications until medians are known to +-{args.precision_days:g} days") as bar:
@@ -398,13 +399,21 @@ def _run_to_precision(args, sc):
         return precision.run_until(sc, args.precision_days, args.precision_of, args.max_replications, args.seed,
                                    args.workers,
                                    progress=lambda done, planned: bar.update(task, completed=done, total=planned))
+
+
 def _print_precision(reached) -> None:
+    if not reached.half_widths:
+        _out.print(f"precision: no milestone's median falls within the horizon, so nothing was made precise "
+                   f"({reached.ensemble.n:,} replications); ask for one with --precision-of")
+        return
     widths = ", ".join(f"{k} +-{v:.0f} d" if math.isfinite(v) else f"{k} not bounded"
                        for k, v in reached.half_widths.items())
     how = (f"reached after {reached.ensemble.n:,} replications" if reached.reached else
            f"NOT reached: stopped at the cap of {reached.ensemble.n:,} replications (--max-replications)")
     _out.print(f"precision +-{reached.target_days:g} days {how} (rounds {', '.join(f'{r:,}' for r in reached.rounds)}); "
                f"medians: {widths}")
+
+
 def _destination(args, name: str | None, inputs: list[str], suffix: str = ""):
     """Check ``--out`` (or the default ``runs/<name><suffix>``) before any work starts, with
     what the manifest will record about this command."""

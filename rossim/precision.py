@@ -49,7 +49,9 @@ class Precision:
 
     @property
     def reached(self) -> bool:
-        return all(h <= self.target_days for h in self.half_widths.values())
+        """Every watched median is that precise (False when nothing was watched: no milestone's
+        median fell within the horizon, so nothing was made precise)."""
+        return bool(self.half_widths) and all(h <= self.target_days for h in self.half_widths.values())
 
     def to_json(self) -> dict:
         return {"target_days": self.target_days, "reached": self.reached, "capped": self.capped,
@@ -108,9 +110,10 @@ def run_until(scenario: Scenario, precision_days: float, milestones: Sequence[st
         rounds.append(n)
         ens = ensemble.Ensemble(scenario, seed, reps, part.workers)
         widths = _watched(ens, milestones)
-        if all(h <= precision_days for h in widths.values()) or n >= max_replications:
+        done = all(h <= precision_days for h in widths.values())
+        if done or n >= max_replications:  # (nothing watched: no median within the horizon to refine)
             return Precision(ens, float(precision_days), widths, tuple(rounds),
-                             capped=n >= max_replications and not all(h <= precision_days for h in widths.values()))
+                             capped=n >= max_replications and not done)
         need = max(montecarlo.replications_for(n, h, precision_days) if math.isfinite(h) else 2 * n
                    for h in widths.values() if h > precision_days)
         n = min(max_replications, max(math.ceil(1.25 * n), min(need, 4 * n)))

@@ -76,3 +76,16 @@ def test_cli(tmp_path, capsys):
         err = capsys.readouterr().err.strip().splitlines()
         assert code == 2 and len(err) == 1 and message in err[0], err
         assert not (tmp_path / "x").exists()
+
+
+def test_nothing_within_the_horizon_is_not_called_precise(capsys, tmp_path):
+    # the horizon before phase 1 can complete: no median to refine, and it says so
+    sc = planted(["simulation.replications=1000", "simulation.horizon=2030-01-05"])
+    r = precision.run_until(sc, 30.0, workers=1)
+    assert r.half_widths == {} and not r.reached and r.ensemble.n == precision.FIRST_ROUND
+    path = tmp_path / "planted.toml"
+    path.write_text(PLANTED.replace("replications = 20", "replications = 1000").replace(
+        "horizon = 2040-01-01", "horizon = 2030-01-05"))
+    assert main(["run", str(path), "--precision-days", "30", "--out", str(tmp_path / "o"), "--no-report",
+                 "--workers", "1"]) == 0
+    assert "nothing was made precise" in " ".join(capsys.readouterr().out.split())
