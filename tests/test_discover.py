@@ -94,6 +94,28 @@ def test_covering_finds_a_second_box():
     assert all(b.density == 1.0 for b in res.boxes) and sum(b.met for b in res.boxes) == y.sum()
 
 
+def test_grid_levels_whole_numbers_booleans_and_dates():
+    """A full grid (ties everywhere): whole levels are peeled at once, and the limits read as the
+    inputs' kinds: a count, true/false, a date (the roundest between the last kept and the first cut)."""
+    import itertools
+
+    rows = list(itertools.product([1, 2, 3, 4], [False, True], pd.date_range("2030-01-01", periods=5, freq="30D")))
+    table = pd.DataFrame({"point": range(len(rows)), "crew.min_crew": np.array([r[0] for r in rows], dtype=np.int64),
+                          "x.flag": [r[1] for r in rows], "m.ready": np.array([r[2] for r in rows], dtype="datetime64[ms]"),
+                          "seed": 0})
+    paths = ["crew.min_crew", "x.flag", "m.ready"]
+    table["out.mean"] = ((table["crew.min_crew"] >= 3) & table["x.flag"]).astype(float)
+    res = discover.discover(table, paths, "out.mean > 0.5")
+    assert res.rules == ["crew.min_crew ≥ 3 and x.flag is true"] and [leaf.rule for leaf in res.leaves] == res.rules
+    assert res.boxes[0].coverage == res.boxes[0].density == 1.0
+    # Levels 2030-01-01, 01-31, 03-02, ...: kept up to 01-31, cut from 03-02: the 1st of February.
+    table["out.mean"] = (table["m.ready"] <= "2030-02-15").astype(float)
+    res = discover.discover(table, paths, "out.mean > 0.5")
+    assert res.rules == ["m.ready ≤ 2030-02-01"] and [leaf.rule for leaf in res.leaves] == res.rules
+    limits = res.to_dict()["prim"]["boxes"][0]["limits"]["m.ready"]
+    assert limits == {"lower": None, "upper": "2030-02-15", "quasi_p": limits["quasi_p"]}  # halfway, in days
+
+
 def test_goals_and_their_monte_carlo_uncertainty():
     day = lambda s: np.datetime64(s).astype("datetime64[ms]")  # noqa: E731
     table = pd.DataFrame({
