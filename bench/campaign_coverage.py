@@ -15,8 +15,10 @@ Error: the full computation, every day of the calendar years FIRST_YEAR..LAST_YE
 DESIGNS (windows a month x days a window), all clipped by the same N (default 200) replications'
 spells of the default scenario (or SCENARIO). Printed per
 instrument and region, over the years: the largest error of the mean percent observed (percentage
-points), of the share of replications with full coverage, of the median revisit (%), and the
-largest error of one replication's percent in one year. The day rounding of the spells is measured
+points), of the share of replications with full coverage, of the median revisit (%; near the
+edge of the replications that observe at all it compares a few accesses with none), the largest
+error of one replication's percent in one year, and of the median revisit of the replications
+that observe the whole year (%). The day rounding of the spells is measured
 by clipping the full computation with every spell's ends moved half a day earlier and later.
 """
 
@@ -71,6 +73,17 @@ def _summary(res):
     return pct, pct.mean(axis=0), res.full().mean(axis=0), rev
 
 
+def _whole_year_error(true, rep, inside, whole, whole_years, gi) -> float:
+    """Largest relative error (%) over the years of the median revisit of the replications that
+    observe the whole year (NaN: no year with at least 5 of them)."""
+    out = []
+    for j in np.flatnonzero(whole_years):
+        t = np.median(true.revisit_h[:, inside][whole[:, j], j, gi])
+        r = np.median(rep.revisit_h[:, inside][whole[:, j], j, gi])
+        out.append(abs(r / t - 1.0))
+    return 100.0 * max(out) if out else float("nan")
+
+
 def _shifted(sp, shift_days):
     return cc.Spells(sp.rep, sp.start_days + shift_days, sp.end_days + shift_days, sp.n, sp.start, sp.horizon_days)
 
@@ -106,7 +119,11 @@ def error(n: int, resolution_km: float, first_year: int, last_year: int, path: P
         print(f"\n{name} (module {spec.module}, needs_crew {spec.needs_crew}); years {first_year}-{last_year}; "
               f"truth: mean % observed by year (Arctic) {np.round(t_mean[:, 1], 1).tolist()}")
         print(f"  {'':22s} {'region':8s} {'mean % (pp)':>12s} {'P(full) (pp)':>13s} {'median revisit':>15s} "
-              f"{'one replication (pp)':>21s}")
+              f"{'one replication (pp)':>21s} {'revisit, whole year':>20s}")
+        # replications observing all of a year (at least 5 in it): their median revisit, censoring aside
+        year_days = np.array([(dt.date(y + 1, 1, 1) - dt.date(y, 1, 1)).days for y in years[inside]])
+        whole = true.observing_days[:, inside] >= year_days[None]
+        whole_years = whole.sum(axis=0) >= 5
         for (per_month, k), tables in reps.items():
             rep = cc.yearly(tables[name], sp)
             r_pct, r_mean, r_full, r_rev = (a[..., inside, :] if a.ndim == 3 else a[inside] for a in _summary(rep))
@@ -118,7 +135,8 @@ def error(n: int, resolution_km: float, first_year: int, last_year: int, path: P
                 print(f"  {per_month} x {k} d a month{'':6s} {region:8s} {mean_err:12.2f} "
                       f"{100 * np.max(np.abs(r_full[:, gi] - t_full[:, gi])):13.1f} "
                       f"{100 * (rel.max() if rel.size else np.nan):14.1f}% "
-                      f"{np.max(np.abs(r_pct[:, :, gi] - t_pct[:, :, gi])):21.2f}")
+                      f"{np.max(np.abs(r_pct[:, :, gi] - t_pct[:, :, gi])):21.2f} "
+                      f"{_whole_year_error(true, rep, inside, whole, whole_years, gi):19.1f}%")
         for shift in (-0.5, 0.5):
             moved = cc.yearly(truth[name], _shifted(sp, shift))
             m_pct, m_mean, m_full, _ = (a[..., inside, :] if a.ndim == 3 else a[inside] for a in _summary(moved))
