@@ -334,7 +334,7 @@ def test_an_interrupted_sweep_resumes_with_only_the_missing_points(tmp_path, mon
     before = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     for argv, needle in [(_sweep_argv(out, 11), "-n 10 there, 11 here"),
                          ([*_sweep_argv(out, 10), "--seed", "5"], "--seed 4 there, 5 here"),
-                         ([*_sweep_argv(out, 10), "--set", "crew.min_crew=1"], "the scenario file or its --set"),
+                         ([*_sweep_argv(out, 10), "--set", "crew.min_crew=1"], "the scenario (its file, the files it extends, its --set overrides) differs"),
                          ([*_sweep_argv(out, 10), "--design", "sobol"], "--design lhs there, sobol here")]:
         one_line_error(capsys, argv, f"--out: {out}: holds another sweep", needle, "--overwrite")
     assert {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before and len(seeds) == 16
@@ -342,6 +342,18 @@ def test_an_interrupted_sweep_resumes_with_only_the_missing_points(tmp_path, mon
     assert main([*_sweep_argv(out, 11), "--overwrite"]) == 0
     assert folders.read_manifest(out)[sweep_folder.IDENTITY_KEY]["replications"] == 11
     assert len(list((out / "parts").iterdir())) == 8
+
+
+def test_an_edit_of_a_file_the_scenario_extends_is_another_sweep(tmp_path, capsys, monkeypatch):
+    base, child = tmp_path / "base.toml", tmp_path / "child.toml"
+    base.write_text(TINY.read_text())
+    child.write_text('extends = "base.toml"\n')
+    _counting_runs(monkeypatch)
+    argv = ["sweep", str(child), "--vary", VARY[0], "--points", "2", "-n", "2", "--workers", "1",
+            "--out", str(tmp_path / "s")]
+    assert main(argv) == 0
+    base.write_text(TINY.read_text().replace("turnaround_days = 10.0", "turnaround_days = 11.0"))
+    one_line_error(capsys, argv, "holds another sweep (the scenario (its file, the files it extends")
 
 
 def test_resuming_never_touches_foreign_folders_and_a_fresh_ctrl_c_leaves_nothing(tmp_path, monkeypatch, capsys):

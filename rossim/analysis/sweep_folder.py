@@ -5,8 +5,8 @@ temporary folder swapped into place at the end, as :func:`rossim.folders.output_
 other commands), so that nothing finished is lost:
 
 * **At the start** ``DIR`` is made with a provisional ``manifest.json`` (``finished_utc`` null)
-  recording the sweep's **identity** (:func:`identity`: the SHA-256 of the scenario's text and
-  ``--set`` overrides, the ``--vary`` specs, the design, the number of points, the seed, the
+  recording the sweep's **identity** (:func:`identity`: the SHA-256 of the scenario as read,
+  ``extends`` and ``--set`` overrides included, the ``--vary`` specs, the design, the number of points, the seed, the
   replications per point, common random numbers) and the id of the process writing it. The
   folder appears in one rename, manifest included: a folder without rossim's manifest is never
   rossim's and is never touched (:mod:`rossim.folders`).
@@ -37,7 +37,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import json
 import math
 import os
 import secrets
@@ -59,14 +58,16 @@ PARTS = "parts"
 #: What the manifest calls the sweep's identity.
 IDENTITY_KEY = "sweep_identity"
 #: Fields of the identity in the order a refusal names them, with their words.
-_FIELDS = (("scenario_sha256", "the scenario file or its --set overrides"), ("vary", "--vary"),
+_FIELDS = (("scenario_sha256", "the scenario (its file, the files it extends, its --set overrides)"), ("vary", "--vary"),
            ("design", "--design"), ("points", "--points"), ("seed", "--seed"), ("replications", "-n"),
            ("common_random_numbers", "--common-random-numbers"))
 
 
 def identity(plan: Sweep) -> dict:
-    """What makes two sweeps the same sweep (the module docstring)."""
-    text = json.dumps([plan.scenario.source_text, list(plan.overrides)], ensure_ascii=False)
+    """What makes two sweeps the same sweep (the module docstring). The scenario counts as
+    rossim reads it (``extends`` resolved, the ``--set`` overrides applied), so that an edit of a
+    file it extends is noticed too."""
+    text = plan.scenario.model_dump_json()
     return {"scenario_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
             "vary": [v.text for v in plan.varies], "design": plan.design, "points": len(plan.points),
             "seed": plan.seed, "replications": plan.n, "common_random_numbers": plan.common_random_numbers}
@@ -77,7 +78,7 @@ def _difference(found: dict, wanted: dict) -> str:
     for key, words in _FIELDS:
         if found.get(key) != wanted.get(key):
             if key == "scenario_sha256":
-                return f"{words} differ"
+                return f"{words} differs"
             return f"{words} {_shown(found.get(key))} there, {_shown(wanted.get(key))} here"
     return "it was made by another version of rossim"
 
@@ -95,7 +96,7 @@ def destination(out: str | os.PathLike | None, default: Path, plan: Sweep, *, ov
     if out is None:
         path = Path(default)
         k = 1
-        while (path.exists() or path.is_symlink()) and not _same(path, wanted):
+        while (path.exists() or path.is_symlink()) and not _same(path, wanted) and k < 10_000:
             k += 1
             path = Path(default).with_name(f"{Path(default).name}-{k}")
         if k > 1 and not (path.exists() or path.is_symlink()) and overwrite:
