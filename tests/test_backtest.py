@@ -187,6 +187,9 @@ def test_a_bad_table_names_file_line_and_column(tmp_path):
 # ---------------------------------------------------------------- the ROSS scenarios use the fit
 
 
+#: The scenarios' readiness slip per day of lead: the fitted factor calibrated so that the simulated
+#: launch slips follow the fitted prior (scripts/calibrate_slips.py).
+CALIBRATED_FACTOR = 0.53
 #: When each scenario's plan was published (its ready dates' lead is counted from here).
 PLAN_PUBLISHED = {"ross_high_latitude.toml": dt.date(2026, 1, 6), "ros_iss_orbit.toml": dt.date(2026, 3, 17)}
 
@@ -204,7 +207,10 @@ def test_scenario_slips_are_the_fitted_prior_at_each_modules_lead(name):
         got = m["slip_days"]
         assert got["dist"] == "weibull", module
         assert got["shape"] == pytest.approx(want.shape, abs=0.005), module   # written to 2 decimals
-        assert got["scale"] == pytest.approx(want.scale, abs=0.5), module     # to the day
+        # the factor per day of lead is the fit's, calibrated down for the waits the campaign adds
+        # (scripts/calibrate_slips.py, tests/test_slip_calibration.py)
+        assert CALIBRATED_FACTOR < want.scale / lead
+        assert got["scale"] == pytest.approx(CALIBRATED_FACTOR * lead, abs=0.5), module     # to the day
         assert got["p_zero"] == pytest.approx(want.p_zero, abs=0.0005), module
 
 
