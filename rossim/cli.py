@@ -94,6 +94,9 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("-n", "--replications", type=_positive_int, help="replications (default: scenario)")
     sp.add_argument("--seed", type=_nonneg_int, help="random seed (default: scenario)")
     sp.add_argument("--workers", type=_positive_int, help=WORKERS_HELP)
+    sp.add_argument("--scheduler", metavar="ADDRESS",
+                    help="run the replications on this dask.distributed scheduler (e.g. tcp://host:8786), in "
+                    "chunks, one task each; the same results as locally")
     out_args(sp, "runs/<scenario name>")
     sp.add_argument("--no-report", action="store_true", help="do not write report.html")
     sp.add_argument("--events", default="parquet", choices=["parquet", "csv", "none"],
@@ -329,13 +332,13 @@ def cmd_validate(args) -> int:
     return 0
 
 
-def run_ensemble(sc, n=None, seed=None, workers=None, label=None):
+def run_ensemble(sc, n=None, seed=None, workers=None, label=None, executor=None):
     from . import ensemble
 
     n = n or sc.simulation.replications
     with _progress(label or f"{sc.name}: replications") as bar:
         task = bar.add_task("run", total=n)
-        return ensemble.run(sc, n=n, seed=seed, workers=workers,
+        return ensemble.run(sc, n=n, seed=seed, workers=workers, executor=executor,
                             progress=lambda done, total: bar.update(task, completed=done))
 
 
@@ -361,7 +364,8 @@ def cmd_run(args) -> int:
     else:
         if args.precision_of:
             raise InputError("--precision-of needs --precision-days", source="--precision-of")
-        ens = run_ensemble(sc, args.replications, args.seed, args.workers)
+        ens = _run_on_scheduler(args, sc, dest) if args.scheduler else \
+            run_ensemble(sc, args.replications, args.seed, args.workers)
     dest.provenance.update(seed=ens.seed, replications=ens.n, workers=ens.workers)
     selection = None
     if conditions is not None:
@@ -388,12 +392,25 @@ def cmd_run(args) -> int:
     return 0
 
 
+def _run_on_scheduler(args, sc, dest):
+    """``run --scheduler``: the replications in chunks on a dask.distributed cluster (its workers
+    need rossim installed); the ensemble is the one the local workers would make."""
+    from .analysis import sweep
+
+    with sweep.connect(args.scheduler) as client:
+        dest.provenance.update(ran_on=f"dask scheduler {client.scheduler.address}")
+        return run_ensemble(sc, args.replications, args.seed, sweep.cluster_workers(client),
+                            executor=client.get_executor())
+
+
 def _run_to_precision(args, sc):
     """``run --precision-days``: rounds of replications until the medians are that precise."""
     from . import precision
 
     if args.replications is not None:
         raise InputError("give either -n or --precision-days, not both", source="--precision-days")
+    if args.scheduler:
+        raise InputError("--precision-days runs its rounds locally; give either it or --scheduler", source="--scheduler")
     with _progress(f"{sc.name}: replications until medians are known to +-{args.precision_days:g} days") as bar:
         task = bar.add_task("run", total=None)
         return precision.run_until(sc, args.precision_days, args.precision_of, args.max_replications, args.seed,

@@ -153,6 +153,12 @@ def test_bad_vary_is_one_line_before_any_run(capsys, tmp_path, monkeypatch, vary
     assert not (tmp_path / "s").exists()
 
 
+def test_run_on_a_scheduler_with_precision_rounds_is_refused(capsys, tmp_path):
+    one_line_error(capsys, ["run", TINY, "--precision-days", "30", "--scheduler", "tcp://127.0.0.1:1", "--out",
+                            tmp_path / "r"], "--scheduler: --precision-days runs its rounds locally")
+    assert not (tmp_path / "r").exists()
+
+
 def test_cli_refuses_a_sweep_too_long_before_any_work(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(ensemble, "run", lambda *a, **k: pytest.fail("an ensemble ran"))
     one_line_error(capsys, ["sweep", TINY, "--vary", VARY[0], "--points", 8, "-n", 100_000, "--max-minutes", 0.01,
@@ -189,6 +195,13 @@ def test_same_table_on_one_or_two_workers_and_on_a_dask_cluster(random_tiny, tmp
         capsys.readouterr()
         assert main([*argv, "--scheduler", cluster.scheduler_address, "--out", str(tmp_path / "s")]) == 0
         assert "8 of 8 points already done" in capsys.readouterr().out
+        # rossim run --scheduler: the replications in chunks on the cluster, the files the local ones.
+        run = ["run", str(TINY), "--set", SLIP, "-n", "60", "--seed", "5", "--no-report"]
+        assert main([*run, "--scheduler", cluster.scheduler_address, "--out", str(tmp_path / "run_cluster")]) == 0
+        assert main([*run, "--workers", "2", "--out", str(tmp_path / "run_local")]) == 0
+        for name in ("summary.json", "replications.csv", "events.parquet", "occupancy.csv"):
+            assert (tmp_path / "run_cluster" / name).read_bytes() == (tmp_path / "run_local" / name).read_bytes(), name
+        assert "dask scheduler tcp://127.0.0.1:" in json.loads((tmp_path / "run_cluster" / "manifest.json").read_text())["ran_on"]
         # Ctrl-C after the first point: the other tasks are cancelled, none is left on the cluster.
         with pytest.raises(KeyboardInterrupt):
             sweep.run(random_tiny, client=client, progress=_interrupt, **{**args, "n": 400})
