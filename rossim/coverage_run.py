@@ -89,6 +89,7 @@ from typing import Any
 import numpy as np
 
 from . import clock, contacts, coverage, inputfiles, regions, results, scenario
+from . import orbit as orbit_mod
 from .coverage import CoverageResult, Instrument
 from .errors import InputError
 from .orbit import Orbit
@@ -661,13 +662,15 @@ def _region_summary(res: CoverageResult) -> dict:
 
 #: What ``orbit.altitude_km`` of the summary means, and the other conventions beside it.
 ALTITUDE_CONVENTION = ("altitude_km: SGP4's Brouwer mean semi-major axis minus the WGS84 equatorial radius "
-                       "(6378.137 km), as the scenario gives it; semi_major_axis_km: that mean semi-major axis; "
-                       "mean_altitude_km: the station's height above the WGS84 ellipsoid averaged over the span's "
-                       "samples (what 'flies at 400 km' usually means)")
+                       "(6378.137 km); semi_major_axis_km: that mean semi-major axis; mean_altitude_km: the "
+                       "station's height above the WGS84 ellipsoid averaged over 15 revolutions (what 'flies at "
+                       "400 km' usually means); altitude_given_as: the one the scenario gave")
 
 
-def _orbit_info(sc, orbit: Orbit, track=None) -> dict:
-    """The orbit as run; with the propagated ``track``, its mean height above the ellipsoid."""
+def _orbit_info(sc, orbit: Orbit) -> dict:
+    """The orbit as run, its size in the three conventions (:data:`ALTITUDE_CONVENTION`) and the
+    one the scenario gave (``altitude_given_as``: a key of :data:`rossim.scenario.ALTITUDE_KEYS`,
+    or ``tle`` / ``omm``)."""
     spec = sc.orbit
     info = {
         "altitude_km": _num(orbit.altitude_km, 3),
@@ -679,10 +682,9 @@ def _orbit_info(sc, orbit: Orbit, track=None) -> dict:
         "epoch": orbit.epoch.isoformat(),
         "raan_deg": _num(orbit.raan_deg, 4),
     }
-    if track is not None:
-        heights = np.asarray(track.height_km, dtype=float)
-        if np.isfinite(heights).any():
-            info["mean_altitude_km"] = _num(float(np.nanmean(heights)), 3)
+    info["mean_altitude_km"] = _num(orbit_mod.mean_altitude_km(orbit), 3)
+    info["altitude_given_as"] = next((k for k in scenario.ALTITUDE_KEYS if getattr(spec, k, None) is not None),
+                                     "tle" if spec.tle is not None else "omm")
     info["altitude_convention"] = ALTITUDE_CONVENTION
     if spec.ltan_h is not None:
         info["ltan_h"] = spec.ltan_h
@@ -935,7 +937,7 @@ def analyze(
     found = contacts.find_contacts(orbit, [st for st, _ in stations], start, days, t_days=sample_days,
                                    itrs_km=track.itrs_km)
 
-    orbit_info = _orbit_info(sc, orbit, track)
+    orbit_info = _orbit_info(sc, orbit)
     summary = {
         "scenario": sc.name,
         "title": sc.scenario.title or sc.name,

@@ -51,6 +51,8 @@ __all__ = [
     "sun_synchronous_inclination_deg_j2",
     "nodal_precession_deg_per_day",
     "nodal_period_s",
+    "mean_altitude_km",
+    "altitude_for_mean_altitude_km",
 ]
 
 # --- constants -----------------------------------------------------------------------------
@@ -570,3 +572,38 @@ class Orbit:
         """States at float days since :attr:`epoch` (array (N,)): :meth:`propagate` on
         ``clock.time_at(epoch, days)``.  Building the Time costs ~10 % of the propagation."""
         return self.propagate(clock.time_at(self.epoch, np.atleast_1d(days_since_epoch)))
+
+
+# --- altitude conventions ------------------------------------------------------------------
+#: Whole nodal revolutions averaged by :func:`mean_altitude_km`, and samples per revolution.
+_MEAN_ALTITUDE_REVS = 15
+_MEAN_ALTITUDE_SAMPLES_PER_REV = 360
+
+
+def mean_altitude_km(orbit: Orbit) -> float:
+    """The station's height above the WGS84 ellipsoid averaged over whole revolutions (SGP4, 15
+    nodal periods from the epoch, 360 samples each), km: what "an orbit at 400 km" usually means.
+
+    It differs from ``altitude_km`` (Brouwer mean semi-major axis minus ``WGS84_A_KM``) by the J2
+    short-period offset of the mean radius and by the ellipsoid's radius under the track,
+    ``WGS84_A_KM (1 - f sin^2(i) / 2)`` on average: +5.7 km at 51.6 deg, +15.0 km sun-synchronous, at
+    altitude_km 400. Heights above an ellipsoid of revolution do not depend on longitude, so the
+    epoch does not matter (no drag: B* = 0 for element-built orbits).
+    """
+    n = _MEAN_ALTITUDE_REVS * _MEAN_ALTITUDE_SAMPLES_PER_REV
+    days = np.arange(n) * (orbit.period_s * _MEAN_ALTITUDE_REVS / n) / _DAY_S
+    return float(np.nanmean(orbit.propagate_days(days).height_km))
+
+
+def altitude_for_mean_altitude_km(target_km: float, make) -> float:
+    """The ``altitude_km`` (Brouwer convention) whose orbit ``make(altitude_km) -> Orbit`` has the
+    mean height ``target_km`` (:func:`mean_altitude_km`): Newton steps of slope 1 (the mean height
+    moves with the semi-major axis one for one, to ~1e-3), to 1 m."""
+    alt = float(target_km)
+    for _ in range(6):
+        step = float(target_km) - mean_altitude_km(make(alt))
+        alt += step
+        if abs(step) < 1e-3:
+            break
+    return alt
+

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import math
 import re
 import stat
@@ -243,7 +244,13 @@ def _add_years(day: dt.date, years: int) -> dt.date:
 class OrbitSpec(_Model):
     """The station's orbit: mean elements, or a TLE (two lines) for checks against real stations."""
 
-    altitude_km: Number | None = Field(None, ge=150, le=40000)
+    altitude_km: Number | None = Field(None, ge=150, le=40000, description=(
+        "SGP4's Brouwer mean semi-major axis minus the WGS84 equatorial radius 6378.137 km"))
+    semi_major_axis_km: Number | None = Field(None, ge=6528.137, le=46378.137, description=(
+        "the Brouwer mean semi-major axis itself (instead of altitude_km)"))
+    mean_altitude_km: Number | None = Field(None, ge=150, le=40000, description=(
+        "the height above the WGS84 ellipsoid averaged over whole revolutions (instead of altitude_km): "
+        "what 'an orbit at 400 km' usually means; 400 at 51.6 deg is altitude_km 394.2"))
     inclination_deg: Number | None = Field(None, ge=0, le=180)
     sun_synchronous: Flag = False
     raan_deg: Number | None = Field(None, ge=0, lt=360)
@@ -282,8 +289,10 @@ class OrbitSpec(_Model):
             raise ValueError("give a tle or an omm, not both")
         if self.tle is not None or self.omm is not None:
             return self
-        if self.altitude_km is None:
-            raise ValueError("give altitude_km (or a tle or an omm)")
+        given = [k for k in ALTITUDE_KEYS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of {', '.join(ALTITUDE_KEYS)} (or a tle or an omm)"
+                             + (f", got {' and '.join(given)}" if given else ""))
         if self.sun_synchronous == (self.inclination_deg is not None):
             raise ValueError("give exactly one of inclination_deg or sun_synchronous = true")
         if (self.raan_deg is None) == (self.ltan_h is None):
@@ -299,8 +308,48 @@ class OrbitSpec(_Model):
         if self.sun_synchronous:
             from .orbit import sun_synchronous_inclination_deg
 
-            return sun_synchronous_inclination_deg(self.altitude_km, self.eccentricity)
+            return sun_synchronous_inclination_deg(self.brouwer_altitude_km(), self.eccentricity)
         return self.inclination_deg
+
+    def brouwer_altitude_km(self) -> float:
+        """``altitude_km`` in rossim's convention (Brouwer mean semi-major axis minus 6378.137 km),
+        from whichever of :data:`ALTITUDE_KEYS` the scenario gives; NaN when a ``mean_altitude_km``
+        has no orbit (no sun-synchronous solution near it). Element sets (tle, omm): None."""
+        if self.altitude_km is not None:
+            return float(self.altitude_km)
+        from .orbit import WGS84_A_KM
+
+        if self.semi_major_axis_km is not None:
+            return float(self.semi_major_axis_km) - WGS84_A_KM
+        if self.mean_altitude_km is not None:
+            return _altitude_for_mean(float(self.mean_altitude_km), self.inclination_deg, self.sun_synchronous,
+                                      float(self.eccentricity), float(self.arg_perigee_deg),
+                                      float(self.mean_anomaly_deg))
+        return None
+
+
+#: The ways an orbit's size is given (exactly one): see :class:`OrbitSpec`.
+ALTITUDE_KEYS = ("altitude_km", "semi_major_axis_km", "mean_altitude_km")
+
+
+@functools.lru_cache(maxsize=64)
+def _altitude_for_mean(mean_km, inclination_deg, sun_synchronous, e, arg_perigee_deg, mean_anomaly_deg) -> float:
+    """The Brouwer ``altitude_km`` of an orbit whose mean height is ``mean_km``
+    (:func:`rossim.orbit.altitude_for_mean_altitude_km`; the epoch does not matter)."""
+    from .orbit import Orbit, altitude_for_mean_altitude_km
+
+    def make(alt):
+        return Orbit.from_elements(_MEAN_ALTITUDE_EPOCH, alt, None if sun_synchronous else inclination_deg,
+                                   sun_synchronous=sun_synchronous, raan_deg=0.0, eccentricity=e,
+                                   arg_perigee_deg=arg_perigee_deg, mean_anomaly_deg=mean_anomaly_deg)
+
+    try:
+        return altitude_for_mean_altitude_km(mean_km, make)
+    except InputError:
+        return math.nan
+
+
+_MEAN_ALTITUDE_EPOCH = dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def _orbit_or_value_error(build, *args):
@@ -694,7 +743,7 @@ def build_orbit(sc: Scenario):
         if spec.omm is not None:
             return Orbit.from_omm({k: str(v) for k, v in spec.omm.items()})
         return Orbit.from_elements(
-            sc.orbit_epoch(), spec.altitude_km, spec.inclination_deg,
+            sc.orbit_epoch(), spec.brouwer_altitude_km(), spec.inclination_deg,
             sun_synchronous=spec.sun_synchronous, raan_deg=spec.raan_deg, ltan_h=spec.ltan_h,
             eccentricity=spec.eccentricity, arg_perigee_deg=spec.arg_perigee_deg,
             mean_anomaly_deg=spec.mean_anomaly_deg,
@@ -920,7 +969,9 @@ _EXCLUSIVE = {
     ("orbit", "sun_synchronous"): ("inclination_deg",),
     ("orbit", "raan_deg"): ("ltan_h",),
     ("orbit", "ltan_h"): ("raan_deg",),
-    ("orbit", "altitude_km"): ("tle", "omm"),
+    ("orbit", "altitude_km"): ("tle", "omm", "semi_major_axis_km", "mean_altitude_km"),
+    ("orbit", "semi_major_axis_km"): ("tle", "omm", "altitude_km", "mean_altitude_km"),
+    ("orbit", "mean_altitude_km"): ("tle", "omm", "altitude_km", "semi_major_axis_km"),
 }
 
 
@@ -1135,7 +1186,8 @@ def _ref(add, field: str, value: str, table: dict, what: str) -> bool:
 def _check_orbit(s: Scenario, add) -> None:
     """The orbit: a sun-synchronous solution exists; the epoch is in UTC."""
     if not math.isfinite(s.orbit.resolved_inclination_deg()):
-        add("orbit.altitude_km", "no sun-synchronous solution for this altitude")
+        key = next((k for k in ALTITUDE_KEYS if getattr(s.orbit, k) is not None), "altitude_km")
+        add(f"orbit.{key}", "no sun-synchronous solution for this altitude")
     if isinstance(s.orbit.epoch, dt.datetime) and s.orbit.epoch.tzinfo is not None \
             and s.orbit.epoch.utcoffset() != dt.timedelta(0):
         add("orbit.epoch", "give the epoch in UTC (Z)")

@@ -244,3 +244,34 @@ def test_altitude_conventions_are_named_and_agree(overrides, inclination_deg):
     assert info["mean_altitude_km"] == pytest.approx(expected, abs=0.5)  # the approximations: ~0.2 km
     assert "altitude_km" in info["altitude_convention"] and "mean_altitude_km" in info["altitude_convention"]
     assert f"{info['mean_altitude_km']:.0f} km up on average" in coverage_run.map_title(done.summary, "nadir_30deg")
+
+
+def test_an_orbit_given_by_its_mean_height_or_its_semi_major_axis():
+    """orbit.mean_altitude_km = 400 at 51.6 deg is the Brouwer altitude_km that flies 400 km above the
+    ellipsoid on average (about 400 - 5.8: the offset measured above), and the summary says so;
+    semi_major_axis_km is altitude_km + 6378.137 exactly."""
+    iss = ["orbit.inclination_deg=51.6", "orbit.sun_synchronous=false"]
+    sc = coverage_run.load_scenario(HIGH, ["orbit.mean_altitude_km=400", *iss])
+    assert sc.orbit.altitude_km is None  # the override dropped the scenario's altitude_km
+    done = coverage_run.analyze(sc, days=0.5, resolution_km=300.0, half_angle_deg=30.0)
+    info = done.summary["orbit"]
+    assert info["altitude_given_as"] == "mean_altitude_km"
+    assert info["mean_altitude_km"] == pytest.approx(400.0, abs=0.01)
+    assert info["altitude_km"] == pytest.approx(400.0 - 5.8, abs=0.3)
+    sc = coverage_run.load_scenario(HIGH, ["orbit.semi_major_axis_km=6778.137", *iss])
+    info = coverage_run.analyze(sc, days=0.5, resolution_km=300.0, half_angle_deg=30.0).summary["orbit"]
+    assert info["altitude_given_as"] == "semi_major_axis_km"
+    assert info["altitude_km"] == pytest.approx(400.0, abs=1e-6)
+    # A sun-synchronous orbit by its mean height: the inclination solved for the altitude found.
+    sc = scenario.load(HIGH, ["orbit.mean_altitude_km=400"], purpose="coverage")
+    orbit = scenario.build_orbit(sc)
+    from rossim import orbit as orbit_mod
+
+    assert orbit_mod.mean_altitude_km(orbit) == pytest.approx(400.0, abs=0.01)
+    assert orbit.inclination_deg == pytest.approx(orbit_mod.sun_synchronous_inclination_deg(orbit.altitude_km), abs=1e-6)
+
+
+def test_two_altitudes_are_one_line(capsys, tmp_path):
+    one_line_error(capsys, ["coverage", HIGH, *FAST, "--set", "orbit.semi_major_axis_km=6778",
+                            "--set", "orbit.altitude_km=400", "--out", tmp_path / "x"],
+                   "orbit", "give exactly one of altitude_km, semi_major_axis_km, mean_altitude_km")
