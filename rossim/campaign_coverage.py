@@ -315,15 +315,17 @@ def _module_interval(ens: Ensemble, module: str | None) -> tuple[np.ndarray, np.
     return begin, end
 
 
-def spells(ens: Ensemble, module: str | None, needs_crew: bool) -> Spells:
+def spells(ens: Ensemble, module: str | None, needs_crew: bool,
+           interval: tuple[np.ndarray, np.ndarray] | None = None) -> Spells:
     """The observing spells of an instrument on ``module`` in each replication of ``ens``: from the
     module's commissioning to its departure (or the horizon), and, when it ``needs_crew``, only
     while at least one cosmonaut is aboard (the replications' crew step functions,
     :class:`rossim.occupancy.Steps`, intersected with the module's interval for all replications at
-    once)."""
+    once). ``interval``: the module's (commissioning, departure) days per replication when already
+    read from the event log (instruments sharing a module read it once)."""
     from . import occupancy
 
-    begin, end = _module_interval(ens, module)
+    begin, end = _module_interval(ens, module) if interval is None else interval
     horizon = max((r.horizon_days for r in ens.replications), default=0.0)
     if not needs_crew:
         ok = np.isfinite(begin) & (end > begin)
@@ -656,9 +658,11 @@ def analyze(ens: Ensemble, *, tables: dict[str, DailyAccesses] | None = None,
     check(sc)
     if tables is None:
         tables = reference(sc, resolution_km=resolution_km, progress=progress)
-    results, instruments = {}, {}
+    results, instruments, intervals = {}, {}, {}
     for name, spec in sc.instruments.items():
-        results[name] = yearly(tables[name], spells(ens, spec.module, spec.needs_crew))
+        if spec.module not in intervals:
+            intervals[spec.module] = _module_interval(ens, spec.module)
+        results[name] = yearly(tables[name], spells(ens, spec.module, spec.needs_crew, intervals[spec.module]))
         instruments[name] = {"module": spec.module, "needs_crew": bool(spec.needs_crew)}
     any_table = next(iter(tables.values()))
     settings = {
