@@ -25,15 +25,27 @@ more than one made four months ahead.
 :func:`fit` is maximum likelihood (``p_zero`` = the share of on-time launches, the positive part
 by ``scipy.stats``); :func:`compare_fits` gives each family's log-likelihood and AIC on the whole
 record, in days whatever the unit (so the per-lead fits are comparable). :func:`backtest` scores a
-prior; a :class:`FitRecipe` is fitted **leave one programme out**: each programme's flights are
-forecast with a prior fitted to the other programmes only, so the score is out of sample.
-Coverages carry their binomial (Wilson) interval from :mod:`rossim.montecarlo`.
+prior; a :class:`FitRecipe` is fitted **leave one group out** (:func:`hold_out_groups`): the
+flights of one station and kind (the modules of Mir; of the ISS, Russian and US together, since
+they were one assembly planned together; of Tiangong; the ISS cargo flights) are forecast with a
+prior fitted to the other groups only, so the score is out of sample.
+
+Coverages carry their binomial (Wilson) interval from :mod:`rossim.montecarlo`, which counts the
+flights as independent; they are not (a group's flights share one fitted prior and, often, one
+plan), so :meth:`Scores.group_coverage` also gives the interval of a bootstrap over the held-out
+groups (:func:`group_bootstrap`, computed exactly). :func:`lead_exponent` measures how fast slips
+grow with the lead (a per-lead prior assumes proportionally: exponent 1).
+
+What was chosen on the whole record, in sample, before any score: the families compared, the
+per-lead scaling and the plan rule (:data:`TARGET_LEAD_DAYS`); the backtest scores the fit given
+those choices, not the choices.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,8 +59,8 @@ from .montecarlo import Interval, proportion
 
 __all__ = [
     "PLAN_VS_ACTUAL", "TARGET_LEAD_DAYS", "KINDS", "History", "load_history", "one_plan_per_flight",
-    "SlipPrior", "FitRecipe", "Fit", "fit", "compare_fits", "Scores", "backtest", "NAMED_PRIORS",
-    "parse_prior",
+    "SlipPrior", "FitRecipe", "Fit", "fit", "fit_recipe", "compare_fits", "Scores", "backtest", "NAMED_PRIORS",
+    "parse_prior", "HOLD_OUT", "hold_out_groups", "group_bootstrap", "lead_exponent",
 ]
 
 #: The shipped plan-vs-actual record.
@@ -59,6 +71,8 @@ TARGET_LEAD_DAYS = 548.0
 #: The kinds of flight in the record.
 KINDS = ("module", "visiting_vehicle")
 _COLUMNS = ["programme", "flight", "kind", "planned_date", "plan_published", "launch_date", "source_anchor"]
+#: How :func:`backtest` holds flights out: by ``station`` and kind (default) or by ``programme``.
+HOLD_OUT = ("station", "programme")
 
 
 # ------------------------------------------------------------------------------ the record
@@ -67,7 +81,8 @@ _COLUMNS = ["programme", "flight", "kind", "planned_date", "plan_published", "la
 @dataclass(frozen=True)
 class History:
     """Plans and launches, one array entry per plan: ``lead_days`` from the plan's publication to
-    its planned date, ``slip_days`` from the planned date to the launch (negative: early)."""
+    its planned date, ``slip_days`` from the planned date to the launch (negative: early).
+    ``station``: the station each flight built or served (None: each programme its own)."""
 
     programme: np.ndarray
     flight: np.ndarray
@@ -75,6 +90,7 @@ class History:
     planned: np.ndarray      # datetime64[D]
     published: np.ndarray    # datetime64[D]
     launched: np.ndarray     # datetime64[D]
+    station: np.ndarray | None = None
 
     @property
     def lead_days(self) -> np.ndarray:
@@ -89,12 +105,14 @@ class History:
 
     def take(self, index) -> History:
         """The plans at ``index`` (a mask or integer indices)."""
-        return History(*(np.asarray(getattr(self, f))[index] for f in self.__dataclass_fields__))
+        return History(*(None if getattr(self, f) is None else np.asarray(getattr(self, f))[index]
+                         for f in self.__dataclass_fields__))
 
 
 def load_history(path: str | Path = PLAN_VS_ACTUAL) -> History:
-    """Read a plan-vs-actual CSV (columns as the shipped one). Bad content raises
-    :class:`InputError` naming the file, the row and the column."""
+    """Read a plan-vs-actual CSV (columns as the shipped one; ``station`` optional: without it each
+    programme is its own station). Bad content raises :class:`InputError` naming the file, the row
+    and the column."""
     path = Path(path)
     try:
         with open(path, newline="", encoding="utf-8") as f:
@@ -109,6 +127,8 @@ def load_history(path: str | Path = PLAN_VS_ACTUAL) -> History:
                          f"missing: {', '.join(missing) or 'rows'}", source=str(path))
     cols = {c: [] for c in _COLUMNS[:6]}
     for i, row in enumerate(rows, start=2):
+        if "station" in header and not (row["station"] or "").strip():
+            raise InputError("expected a station name, got nothing", source=str(path), field=f"line {i}: station")
         for c in _COLUMNS[:3]:
             if not (row[c] or "").strip():
                 raise InputError("expected a name, got nothing", source=str(path), field=f"line {i}: {c}")
@@ -131,8 +151,9 @@ def load_history(path: str | Path = PLAN_VS_ACTUAL) -> History:
                              f"{cols['plan_published'][-1]} for a launch on {cols['launch_date'][-1]}",
                              source=str(path), field=f"line {i}: plan_published")
     day = lambda c: np.array(cols[c], dtype="datetime64[D]")  # noqa: E731
+    station = np.array([r["station"].strip() for r in rows]) if "station" in header else None
     return History(np.array(cols["programme"]), np.array(cols["flight"]), np.array(cols["kind"]),
-                   day("planned_date"), day("plan_published"), day("launch_date"))
+                   day("planned_date"), day("plan_published"), day("launch_date"), station)
 
 
 def one_plan_per_flight(history: History, target_lead_days: float = TARGET_LEAD_DAYS) -> History:
@@ -270,6 +291,14 @@ FAMILIES = (FitRecipe("weibull-days", "weibull", False), FitRecipe("lognormal-da
             FitRecipe("weibull-per-lead", "weibull", True), FitRecipe("lognormal-per-lead", "lognormal", True))
 
 
+def fit_recipe(history: History, recipe: FitRecipe) -> Fit:
+    """``recipe`` fitted to all of ``history``'s flights of its kinds (in sample: the parameters a
+    scenario would use, and those the backtest's description of the prior gives)."""
+    keep = np.ones(len(history), bool) if recipe.kinds is None else np.isin(history.kind, recipe.kinds)
+    rest = history.take(keep)
+    return fit(rest.slip_days, rest.lead_days, recipe)
+
+
 def compare_fits(history: History, recipes=FAMILIES) -> list[Fit]:
     """Each recipe fitted to the whole of ``history`` (no hold-out): log-likelihoods and AIC."""
     return [fit(history.slip_days, history.lead_days, r) for r in recipes]
@@ -331,16 +360,92 @@ def parse_prior(text: str) -> SlipPrior | FitRecipe:
 # ------------------------------------------------------------------------------ scoring
 
 
+def hold_out_groups(history: History, by: str = "station") -> np.ndarray:
+    """The group of each flight that :func:`backtest` holds out together: by ``"programme"``, or
+    by ``"station"`` and kind (``"iss/module"``: the modules of the ISS, Russian and US segments
+    together, which one plan scheduled and one stand-down delayed; ``"iss/visiting_vehicle"``: the
+    ISS cargo flights, which share no plan with the modules). Without a station column each
+    programme is its own station."""
+    if by not in HOLD_OUT:
+        raise ValueError(f"hold out by one of {', '.join(HOLD_OUT)}, not {by!r}")
+    if by == "programme":
+        return np.asarray(history.programme).astype(str)
+    station = history.programme if history.station is None else history.station
+    return np.char.add(np.char.add(np.asarray(station).astype(str), "/"), np.asarray(history.kind).astype(str))
+
+
+#: Above this many distinct resamples :func:`group_bootstrap` samples instead of enumerating.
+_MAX_EXACT_RESAMPLES = 200_000
+
+
+def group_bootstrap(k, n, level: float = 0.95, resamples: int = 100_000) -> Interval:
+    """The share ``sum(k) / sum(n)`` of flights inside a band, with the percentile interval of a
+    bootstrap over groups: ``k[g]`` of the ``n[g]`` flights of group g are inside; a resample draws
+    as many groups as there are, with replacement, and takes their pooled share. Groups whose
+    flights are correlated (one plan, one fitted prior) then count as the few units they are.
+
+    With G groups the G-multisets are enumerated with their multinomial probabilities (exact, no
+    Monte Carlo noise) while there are at most 200,000 (G <= 10); beyond, ``resamples`` are drawn
+    with a fixed seed. ``low``/``high``: the smallest shares whose bootstrap probability of being
+    at or below reaches (1 - level) / 2 and (1 + level) / 2; ``se``: the bootstrap standard
+    deviation. With few groups the interval is coarse (it cannot leave the range of the groups'
+    own shares): a statement of how little the groups pin the coverage down, not a precise one."""
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    if k.ndim != 1 or k.shape != n.shape or k.size == 0 or np.any(n <= 0) or np.any((k < 0) | (k > n)):
+        raise ValueError("expected per-group counts 0 <= k <= n, n >= 1, for at least one group")
+    g = k.size
+    if math.comb(2 * g - 1, g) <= _MAX_EXACT_RESAMPLES:
+        counts = np.array([np.bincount(c, minlength=g) for c in itertools.combinations_with_replacement(range(g), g)])
+        from scipy.special import gammaln
+        log_w = gammaln(g + 1) - gammaln(counts + 1).sum(axis=1) - g * math.log(g)
+        weight = np.exp(log_w)
+    else:
+        counts = np.random.default_rng(0).multinomial(g, np.full(g, 1.0 / g), size=resamples)
+        weight = np.full(resamples, 1.0 / resamples)
+    share = (counts @ k) / (counts @ n)
+    order = np.argsort(share, kind="stable")
+    share, weight = share[order], weight[order] / weight.sum()
+    cum = np.cumsum(weight)
+    tail = (1.0 - level) / 2.0
+    low = share[np.searchsorted(cum, tail - 1e-12)]
+    high = share[min(np.searchsorted(cum, 1.0 - tail - 1e-12), share.size - 1)]
+    mean = float(weight @ share)
+    se = math.sqrt(max(float(weight @ (share - mean) ** 2), 0.0))
+    return Interval(float(k.sum() / n.sum()), float(low), float(high), se, level)
+
+
+def lead_exponent(slip_days, lead_days, level: float = 0.95) -> Interval:
+    """How fast slips grow with the lead: the slope b of the least-squares line log(slip) = a +
+    b log(lead) through the positive slips, with its ``level`` t interval (n - 2 degrees of
+    freedom, the slips taken as independent). A per-lead prior assumes b = 1, a prior in days
+    b = 0. Needs three positive slips with two distinct leads."""
+    x = np.asarray(slip_days, dtype=float)
+    lead = np.broadcast_to(np.asarray(lead_days, dtype=float), x.shape)
+    pos = x > 0
+    u, v = np.log(lead[pos]), np.log(x[pos])
+    if u.size < 3 or np.ptp(u) == 0:
+        raise ValueError("a lead exponent needs three positive slips with two distinct leads")
+    du = u - u.mean()
+    slope = float(du @ (v - v.mean()) / (du @ du))
+    resid = v - v.mean() - slope * du
+    se = math.sqrt(float(resid @ resid) / (u.size - 2) / float(du @ du))
+    half = float(stats.t.ppf(0.5 + level / 2.0, u.size - 2)) * se
+    return Interval(slope, slope - half, slope + half, se, level)
+
+
 @dataclass(frozen=True)
 class Scores:
     """A prior's forecasts of ``history`` (one flight each): for each, the prior used (fitted
-    without its programme for a :class:`FitRecipe`), the observed slip's percentile and the
-    forecast's quantiles."""
+    without its group for a :class:`FitRecipe`), the observed slip's percentile, the forecast's
+    quantiles and the flight's hold-out group. Coverage and misses take an optional ``mask`` (e.g.
+    the modules)."""
 
     name: str
     history: History
     priors: tuple            # the SlipPrior of each flight
     percentile: np.ndarray   # mid-PIT in [0, 1]
+    groups: np.ndarray | None = None  # hold-out group of each flight (None: each its own)
 
     def band(self, low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
         """The forecast's ``low`` and ``high`` quantiles of slip (days), per flight."""
@@ -355,16 +460,31 @@ class Scores:
         x = np.maximum(self.history.slip_days, 0.0)
         return (lo <= x) & (x <= hi)
 
-    def coverage(self, low: float, high: float) -> Interval:
-        """The share of flights inside the band, with its 95 % Wilson interval (n flights)."""
-        k = int(self.inside(low, high).sum())
-        return proportion(k, len(self.history))
+    def _mask(self, mask) -> np.ndarray:
+        return np.ones(len(self.history), bool) if mask is None else np.asarray(mask, bool)
 
-    def misses(self, low: float, high: float) -> tuple[int, int]:
-        """(early, late): actual slips below the band, above it."""
+    def coverage(self, low: float, high: float, mask=None) -> Interval:
+        """The share of flights (of ``mask``) inside the band, with its 95 % Wilson interval (the
+        flights taken as independent)."""
+        keep = self._mask(mask)
+        return proportion(int(self.inside(low, high)[keep].sum()), int(keep.sum()))
+
+    def group_coverage(self, low: float, high: float, mask=None, level: float = 0.95) -> Interval:
+        """The same share with the interval of a bootstrap over the hold-out groups
+        (:func:`group_bootstrap`)."""
+        keep = self._mask(mask)
+        groups = np.arange(len(self.history)) if self.groups is None else np.asarray(self.groups)
+        names, index = np.unique(groups[keep], return_inverse=True)
+        inside = self.inside(low, high)[keep]
+        return group_bootstrap(np.bincount(index, weights=inside, minlength=names.size),
+                               np.bincount(index, minlength=names.size), level)
+
+    def misses(self, low: float, high: float, mask=None) -> tuple[int, int]:
+        """(early, late): actual slips (of ``mask``) below the band, above it."""
+        keep = self._mask(mask)
         lo, hi = self.band(low, high)
         x = np.maximum(self.history.slip_days, 0.0)
-        return int((x < lo).sum()), int((x > hi).sum())
+        return int((x < lo)[keep].sum()), int((x > hi)[keep].sum())
 
     def log_score(self, mask=None) -> float:
         """Sum over the flights (those of ``mask``) of the log-probability their forecast gave the
@@ -382,24 +502,26 @@ class Scores:
         return levels, proportion(k, np.full(k.shape, len(self.history)))
 
 
-def backtest(history: History, prior: SlipPrior | FitRecipe) -> Scores:
+def backtest(history: History, prior: SlipPrior | FitRecipe, hold_out: str = "station") -> Scores:
     """Forecast each flight of ``history`` (use :func:`one_plan_per_flight` first) with ``prior``.
-    A :class:`FitRecipe` is fitted leave one programme out: a programme's flights are scored with
-    the prior fitted to all other programmes (to their flights of the recipe's kinds)."""
+    A :class:`FitRecipe` is fitted leave one group out (:func:`hold_out_groups` ``by=hold_out``):
+    a group's flights are scored with the prior fitted to all other groups (to their flights of
+    the recipe's kinds)."""
     n = len(history)
+    groups = hold_out_groups(history, hold_out)
     if isinstance(prior, SlipPrior):
         priors = (prior,) * n
     else:
         per = {}
-        for programme in np.unique(history.programme):
-            keep = history.programme != programme
+        for group in np.unique(groups):
+            keep = groups != group
             if prior.kinds is not None:
                 keep &= np.isin(history.kind, prior.kinds)
             rest = history.take(keep)
-            per[programme] = fit(rest.slip_days, rest.lead_days, prior).prior
-        priors = tuple(per[p] for p in history.programme)
+            per[group] = fit(rest.slip_days, rest.lead_days, prior).prior
+        priors = tuple(per[g] for g in groups)
     pit = np.empty(n)
     for p in set(priors):  # one vectorized call per distinct prior
         mask = np.array([q == p for q in priors])
         pit[mask] = p.percentile(history.slip_days[mask], history.lead_days[mask])
-    return Scores(prior.name, history, priors, pit)
+    return Scores(prior.name, history, priors, pit, groups)

@@ -913,8 +913,8 @@ def calibration(scores):
                                                np.asarray(cov.high), s.percentile))
     n = len(scores[0].history)
     return figures.calibration_figure(curves, f"Backtest of the slip prior: {n} past launches forecast from their "
-                                              "plans\n(a fitted prior forecasts each programme from a fit to the "
-                                              "other programmes)")
+                                              "plans\n(a fitted prior forecasts each station's modules, and the "
+                                              "ISS cargo flights, from a fit to the others)")
 
 
 def backtest_csv(scores) -> str:
@@ -938,8 +938,13 @@ def backtest_csv(scores) -> str:
 
 def _print_backtest(record, scores, fits, console=None) -> None:
     """The backtest's tables: each flight's percentile under each prior, each prior's band coverage
-    (with its 95 % binomial interval), and the families' fit to the whole record."""
+    (with its 95 % binomial interval and the bootstrap over hold-out groups), the same for the
+    modules alone, the modules' slip-lead exponent and their own fit, and the families' fit to the
+    whole record."""
+    import numpy as np
     from rich import box
+
+    from . import backtest
 
     console = console or _out
 
@@ -961,25 +966,54 @@ def _print_backtest(record, scores, fits, console=None) -> None:
         t.add_row(h.programme[i], h.flight[i], f"{h.lead_days[i]:.0f}", f"{max(h.slip_days[i], 0):.0f}",
                   *(f"{100 * s.percentile[i]:.0f}" for s in scores))
     show(t)
-    c = Table(title=f"Coverage of the forecast bands: {len(h)} flights, one plan each (fitted priors: "
-                    "leave one programme out)", box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left",
-              caption="[ ]: 95 % binomial (Wilson) interval; early/late: actual slips below/above the band; "
-                      "log score: sum of the log-probabilities the forecasts gave the actual slips (higher is better)",
+    groups = np.unique(scores[0].groups)
+    c = Table(title=f"Coverage of the forecast bands: {len(h)} flights, one plan each (fitted priors: leave one "
+                    f"group out, {len(groups)} groups: {', '.join(groups)})", box=box.SIMPLE_HEAD, pad_edge=False,
+              title_justify="left",
+              caption="[ ]: 95 % binomial (Wilson) interval, the flights taken as independent; by group: 95 % "
+                      f"bootstrap over the {len(groups)} groups (exact); early/late: actual slips below/above the band",
               caption_justify="left")
-    for col in ("prior", "in 10-90 %", "early/late", "in 25-75 %", "early/late", "modules in 10-90 %",
-                "log score, modules"):
+    for col in ("prior", "in 10-90 %", "by group", "early/late", "in 25-75 %", "by group", "early/late"):
         c.add_column(col, no_wrap=True)
-    modules = h.kind == "module"
+    pct = lambda v: f"{100 * v:.0f}"  # noqa: E731
     for s in scores:
         cells = [s.name[:24]]
         for lo, hi in ((0.1, 0.9), (0.25, 0.75)):
-            cov = s.coverage(lo, hi)
-            cells += [f"{100 * cov.value:.0f} % [{100 * cov.low:.0f}, {100 * cov.high:.0f}]",
+            cov, grp = s.coverage(lo, hi), s.group_coverage(lo, hi)
+            cells += [f"{pct(cov.value)} % [{pct(cov.low)}, {pct(cov.high)}]", f"[{pct(grp.low)}, {pct(grp.high)}]",
                       "{} / {}".format(*s.misses(lo, hi))]
-        cells += [f"{int(s.inside(0.1, 0.9)[modules].sum())} of {int(modules.sum())}",
-                  f"{s.log_score(modules):.1f}"]
         c.add_row(*cells)
     show(c)
+    modules = h.kind == "module"
+    n_mod = int(modules.sum())
+    if n_mod:
+        m = Table(title=f"The {n_mod} modules alone", box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left",
+                  caption="[ ]: 95 % Wilson interval (optimistic: the modules come in "
+                          f"{np.unique(scores[0].groups[modules]).size} groups); log score: sum of the "
+                          "log-probabilities the forecasts gave the actual slips (higher is better)",
+                  caption_justify="left")
+        for col in ("prior", "in 10-90 %", "early/late", "in 25-75 %", "early/late", "log score"):
+            m.add_column(col, no_wrap=True)
+        for s in scores:
+            cells = [s.name[:24]]
+            for lo, hi in ((0.1, 0.9), (0.25, 0.75)):
+                cov = s.coverage(lo, hi, modules)
+                cells += [f"{int(s.inside(lo, hi)[modules].sum())} of {n_mod} [{pct(cov.low)}, {pct(cov.high)}]",
+                          "{} / {}".format(*s.misses(lo, hi, modules))]
+            cells.append(f"{s.log_score(modules):.1f}")
+            m.add_row(*cells)
+        show(m)
+        try:
+            b = backtest.lead_exponent(h.slip_days[modules], h.lead_days[modules])
+            console.print(f"Modules' slip against lead (least squares, log-log): slip ~ lead^{b.value:.2f} "
+                          f"[{b.low:.2f}, {b.high:.2f}] (a per-lead prior assumes lead^1, a prior in days lead^0)", soft_wrap=True)
+        except ValueError:
+            pass
+        try:
+            own = backtest.fit_recipe(h, backtest.NAMED_PRIORS["fitted-modules"]).prior
+            console.print(f"Fitted to the {n_mod} modules alone (in sample, --prior fitted-modules): {own.describe()}", soft_wrap=True)
+        except ValueError:
+            pass
     f = Table(title="The slip families fitted to the whole record (in sample; likelihood of slips in days)",
               box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left")
     for col in ("family", "parameters", "log-lik.", "AIC"):

@@ -1,11 +1,14 @@
 """The slip-prior backtest (rossim.backtest, rossim backtest): the fit recovers known parameters,
-percentiles and bands match hand computation, the shipped record agrees with the module dates, the
-fitted prior is calibrated out of sample on it, and the ROSS scenarios use that prior."""
+percentiles and bands match hand computation, the hold-out groups are the stations' modules and the
+ISS cargo flights, the group bootstrap matches brute force, the lead exponent matches least squares,
+the module bands match an independent count, the shipped record agrees with the module dates, and
+the ROSS scenarios use the fitted prior."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import math
 import tomllib
 from pathlib import Path
@@ -105,27 +108,121 @@ def test_one_plan_per_flight_picks_the_plan_nearest_18_months_ahead():
     assert got.flight.tolist() == ["a", "b"] and got.lead_days.tolist() == [549.0, 365.0]
 
 
-# ---------------------------------------------------------------- leave one programme out
+# ---------------------------------------------------------------- leave one group out
+
+#: The hold-out groups of the shipped record, from the programme names alone: the ISS Russian and
+#: US modules are one assembly (one plan of Dec 1996 scheduled Zarya and Unity), the ISS cargo
+#: flights of 2012-2017 share no plan with any module.
+GROUP_OF_PROGRAMME = {"mir": "mir", "iss_rs": "iss modules", "iss_usos": "iss modules", "tiangong": "tiangong",
+                      "iss_vv": "iss cargo"}
+
+
+def _partition(labels) -> set[frozenset[int]]:
+    labels = np.asarray(labels)
+    return {frozenset(np.flatnonzero(labels == v).tolist()) for v in np.unique(labels)}
+
+
+def test_hold_out_groups_are_the_stations_modules_and_the_cargo_flights():
+    record = bt.one_plan_per_flight(bt.load_history())
+    want = _partition([GROUP_OF_PROGRAMME[p] for p in record.programme])
+    assert _partition(bt.hold_out_groups(record)) == want and len(want) == 4
+    assert _partition(bt.hold_out_groups(record, "programme")) == _partition(record.programme)
+    # a table without a station column: each programme (and kind) its own group
+    h = _history([("a", "x", "module", "2000-06-01", "1999-06-01", "2000-10-29"),
+                  ("a", "y", "visiting_vehicle", "2000-06-01", "1999-06-01", "2000-10-29"),
+                  ("b", "z", "module", "2000-06-01", "1999-06-01", "2000-10-29")])
+    assert bt.hold_out_groups(h).tolist() == ["a/module", "a/visiting_vehicle", "b/module"]
+    with pytest.raises(ValueError, match="hold out by"):
+        bt.hold_out_groups(h, "decade")
 
 
 @pytest.mark.parametrize("name", ["fitted", "fitted-modules"])
-def test_fitted_prior_is_scored_without_its_programme(name):
+@pytest.mark.parametrize("hold_out", ["station", "programme"])
+def test_fitted_prior_is_scored_without_its_group(name, hold_out):
     record = bt.one_plan_per_flight(bt.load_history())
     recipe = bt.NAMED_PRIORS[name]
-    s = bt.backtest(record, recipe)
-    for programme in np.unique(record.programme):
-        keep = record.programme != programme
+    s = bt.backtest(record, recipe, hold_out)
+    group = np.array([GROUP_OF_PROGRAMME[p] for p in record.programme]) if hold_out == "station" \
+        else record.programme
+    for g in np.unique(group):
+        keep = group != g
         if recipe.kinds:
             keep &= np.isin(record.kind, recipe.kinds)
         rest = record.take(keep)
         assert 0 < len(rest) < len(record)
         want = bt.fit(rest.slip_days, rest.lead_days, recipe).prior
-        used = {p for p, q in zip(s.priors, record.programme) if q == programme}
+        used = {p for p, q in zip(s.priors, group) if q == g}
         assert used == {want}
 
 
+def test_group_bootstrap_hand_computed_and_against_brute_force(monkeypatch):
+    """Two groups, 1 of 2 and 3 of 4 inside: resamples {a, a} (probability 1/4) 1/2, {a, b} (1/2)
+    4/6, {b, b} (1/4) 3/4; the 2.5 % and 97.5 % points are 1/2 and 3/4. Five groups: the exact
+    enumeration's distribution equals the brute force over all 5^5 ordered resamples; the sampled
+    path (forced) agrees with it."""
+    got = bt.group_bootstrap([1, 3], [2, 4])
+    assert (got.value, got.low, got.high) == pytest.approx((4 / 6, 1 / 2, 3 / 4))
+    assert got.se == pytest.approx(math.sqrt(0.25 * (0.5 - 0.6458333) ** 2 + 0.5 * (4 / 6 - 0.6458333) ** 2
+                                             + 0.25 * (0.75 - 0.6458333) ** 2), rel=1e-5)
+    k, n = np.array([0, 2, 5, 1, 17]), np.array([2, 8, 6, 3, 20])
+    shares = np.sort([k[list(c)].sum() / n[list(c)].sum() for c in itertools.product(range(5), repeat=5)])
+    lo, hi = shares[math.ceil(0.025 * shares.size) - 1], shares[math.ceil(0.975 * shares.size) - 1]
+    exact = bt.group_bootstrap(k, n)
+    assert (exact.value, exact.low, exact.high) == pytest.approx((k.sum() / n.sum(), lo, hi))
+    assert exact.se == pytest.approx(shares.std(), rel=1e-9)
+    monkeypatch.setattr(bt, "_MAX_EXACT_RESAMPLES", 10)
+    sampled = bt.group_bootstrap(k, n, resamples=20_000)
+    assert sampled.se == pytest.approx(exact.se, rel=0.05)
+    assert abs(np.searchsorted(shares, sampled.low) - np.searchsorted(shares, lo)) < 0.01 * shares.size
+    with pytest.raises(ValueError):
+        bt.group_bootstrap([3], [2])
+
+
+def test_lead_exponent_is_the_least_squares_slope_of_log_slip_on_log_lead():
+    lead = np.array([100.0, 200.0, 400.0, 800.0])
+    exact = bt.lead_exponent(3e-3 * lead ** 2, lead)      # slip = 0.003 lead^2: slope 2, no residual
+    assert (exact.value, exact.low, exact.high) == pytest.approx((2.0, 2.0, 2.0))
+    rng = np.random.default_rng(3)
+    lead = rng.uniform(50, 2000, 40)
+    slip = 0.2 * lead ** 1.3 * np.exp(0.5 * rng.standard_normal(40))
+    slip[:3] = 0.0                                          # on time: left out
+    got, ref = bt.lead_exponent(slip, lead), stats.linregress(np.log(lead[3:]), np.log(slip[3:]))
+    half = stats.t.ppf(0.975, 35) * ref.stderr
+    assert (got.value, got.low, got.high) == pytest.approx((ref.slope, ref.slope - half, ref.slope + half))
+
+
+def test_module_bands_match_an_independent_count():
+    """The fitted prior's module bands, counted without rossim.backtest's scoring: each station's
+    modules forecast by a zero-inflated Weibull per lead fitted (scipy) to the other groups; every
+    module slipped, so it is inside the a-b band when a <= p0 + (1 - p0)(1 - exp(-(s / (scale
+    lead))^shape)) <= b, early below, late above."""
+    record = bt.one_plan_per_flight(bt.load_history())
+    group = np.array([GROUP_OF_PROGRAMME[p] for p in record.programme])
+    modules = record.kind == "module"
+    assert modules.sum() == 13 and np.all(record.slip_days[modules] > 0)
+    cdf = np.full(len(record), np.nan)
+    for g in np.unique(group[modules]):
+        rest = group != g
+        x, lead = record.slip_days[rest], record.lead_days[rest]
+        p0 = np.mean(x <= 0)
+        shape, _, scale = stats.weibull_min.fit(x[x > 0] / lead[x > 0], floc=0)
+        mine = modules & (group == g)
+        z = record.slip_days[mine] / (scale * record.lead_days[mine])
+        cdf[mine] = p0 + (1 - p0) * (1 - np.exp(-z ** shape))
+    s = bt.backtest(record, bt.NAMED_PRIORS["fitted"])
+    assert s.percentile[modules] == pytest.approx(cdf[modules], abs=1e-4)  # the fits agree
+    for lo, hi in ((0.1, 0.9), (0.25, 0.75)):
+        c = cdf[modules]
+        inside, early, late = int(((lo <= c) & (c <= hi)).sum()), int((c < lo).sum()), int((c > hi).sum())
+        assert s.coverage(lo, hi, modules).value == pytest.approx(inside / 13)
+        assert s.misses(lo, hi, modules) == (early, late)
+        want = stats.binomtest(inside, 13).proportion_ci(method="wilson")
+        assert (s.coverage(lo, hi, modules).low, s.coverage(lo, hi, modules).high) == \
+            pytest.approx((want.low, want.high), abs=1e-9)
+
+
 def test_fitted_prior_covers_the_10_90_band_as_80_percent_out_of_sample():
-    """On the shipped record, leave one programme out: the 10-90 % band's coverage has a 95 %
+    """On the shipped record, leave one group out: the 10-90 % band's coverage has a 95 %
     binomial interval holding 0.8, and the 25-75 % band's holds 0.5; the old prior (Weibull
     1.04/173 d) fails the 25-75 % check."""
     record = bt.one_plan_per_flight(bt.load_history())
@@ -224,6 +321,8 @@ def test_backtest_command_prints_the_table_and_writes_the_figure(tmp_path, capsy
     assert cli.main(["backtest", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "in 10-90 %" in text and "visiting-vehicles-2017" in text and "fitted" in text
+    assert "by group" in text and "The 13 modules alone" in text and "slip ~ lead^2.08" in text
+    assert "Fitted to the 13 modules alone" in text
     assert {p.name for p in out.iterdir()} >= {"calibration.png", "forecasts.csv", "manifest.json"}
     with open(out / "forecasts.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
@@ -245,25 +344,101 @@ def test_bad_data_is_one_line_exit_2(capsys, tmp_path):
     one_line_error(capsys, ["backtest", "--data", tmp_path / "missing.csv"], "missing.csv", "cannot read")
 
 
-def test_readme_backtest_table_is_what_the_command_computes():
-    """README's table (between its backtest markers): each prior's coverages, misses and module
-    counts as rossim.backtest computes them on the shipped record."""
+def _readme_backtest() -> tuple[str, str]:
+    """README's backtest section and the tables between its markers."""
     import re
 
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    table = re.search(r"<!-- backtest:start -->\n(.*?)<!-- backtest:end -->", text, re.S).group(1)
-    rows = [line for line in table.splitlines() if line.startswith("| `")]
-    assert len(rows) >= 2
+    section = text[text.index("## Backtest: does the slip prior hold up?"):]
+    section = section[:section.index("\n## ", 5)]
+    return section, re.search(r"<!-- backtest:start -->\n(.*?)<!-- backtest:end -->", section, re.S).group(1)
+
+
+def _fmt_pct(v) -> str:
+    return str(round(100 * float(v)))
+
+
+def _description(prior) -> str:
+    """How README describes a prior's parameters (a FitRecipe: its fit to all its kinds' flights)."""
+    if isinstance(prior, bt.SlipPrior):
+        return f"Weibull {prior.positive.shape:g} / {prior.positive.scale:g} d"
+    fitted = bt.fit_recipe(bt.one_plan_per_flight(bt.load_history()), prior).prior
+    pos, on_time = fitted.positive, f"on time {100 * fitted.p_zero:.1f} %, else "
+    if prior.family == "lognormal":
+        return on_time + f"lead × lognormal(median {pos.median:.2g}, σ {pos.sigma:.2g})"
+    if prior.per_lead:
+        return on_time + f"lead × Weibull({pos.shape:.3g}, {pos.scale:.3g})"
+    return on_time + f"Weibull({pos.shape:.2g}, {pos.scale:.3g} d)"
+
+
+def test_readme_backtest_tables_are_what_the_command_computes():
+    """README's two tables (between its backtest markers): each prior's parameters, coverages
+    (Wilson and group bootstrap), misses, and the modules' band counts and log score, as
+    rossim.backtest computes them on the shipped record."""
+    import re
+
+    _, tables = _readme_backtest()
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in tables.splitlines()
+            if line.startswith("| `")]
+    everyone, modules_only = [r for r in rows if len(r) == 7], [r for r in rows if len(r) == 6]
+    assert len(everyone) >= 3 and len(modules_only) == len(everyone) and len(rows) == 2 * len(everyone)
     record = bt.one_plan_per_flight(bt.load_history())
     modules = record.kind == "module"
-    pct = lambda v: round(100 * float(v))  # noqa: E731
-    for row in rows:
-        cells = [c.strip() for c in row.strip("|").split("|")]
+    n_mod = int(modules.sum())
+    for cells in everyone:
+        name = re.match(r"`([^`]+)`", cells[0]).group(1)
+        assert _description(bt.NAMED_PRIORS[name]) in cells[0], name
+        s = bt.backtest(record, bt.NAMED_PRIORS[name])
+        for (lo, hi), (c, g, m) in zip(((0.1, 0.9), (0.25, 0.75)), ((1, 2, 3), (4, 5, 6))):
+            cov, grp = s.coverage(lo, hi), s.group_coverage(lo, hi)
+            assert cells[c] == f"{_fmt_pct(cov.value)} % [{_fmt_pct(cov.low)}, {_fmt_pct(cov.high)}]", name
+            assert cells[g] == f"[{_fmt_pct(grp.low)}, {_fmt_pct(grp.high)}]", name
+            assert cells[m] == "{} / {}".format(*s.misses(lo, hi)), name
+    for cells in modules_only:
         name = re.match(r"`([^`]+)`", cells[0]).group(1)
         s = bt.backtest(record, bt.NAMED_PRIORS[name])
-        c80, c50 = s.coverage(0.1, 0.9), s.coverage(0.25, 0.75)
-        assert cells[1] == f"{pct(c80.value)} % [{pct(c80.low)}, {pct(c80.high)}]", name
-        assert cells[2] == "{} / {}".format(*s.misses(0.1, 0.9)), name
-        assert cells[3] == f"{pct(c50.value)} % [{pct(c50.low)}, {pct(c50.high)}]", name
-        assert cells[4] == f"{int(s.inside(0.1, 0.9)[modules].sum())} of {int(modules.sum())}", name
+        for (lo, hi), (c, m) in zip(((0.1, 0.9), (0.25, 0.75)), ((1, 2), (3, 4))):
+            cov = s.coverage(lo, hi, modules)
+            k = int(s.inside(lo, hi)[modules].sum())
+            assert cells[c] == f"{k} of {n_mod} [{_fmt_pct(cov.low)}, {_fmt_pct(cov.high)}]", name
+            assert cells[m] == "{} / {}".format(*s.misses(lo, hi, modules)), name
         assert cells[5] == f"{s.log_score(modules):.1f}".replace("-", "\u2212"), name
+
+
+def test_readme_backtest_prose_is_what_the_code_computes():
+    """The numbers of README's backtest prose: the AIC of the families, the fitted prior's coverage
+    held out by station and by programme, its module counts, the percentiles of short- and
+    long-lead modules, the lead exponent and the modules-only fit."""
+    section, _ = _readme_backtest()
+    prose = " ".join(section.split())
+    record = bt.one_plan_per_flight(bt.load_history())
+    modules = record.kind == "module"
+    aic = {f.prior.name: f.aic for f in bt.compare_fits(record)}
+    assert (f"(Weibull {aic['weibull-per-lead']:.1f} against {aic['weibull-days']:.1f}; the heavier-tailed "
+            f"lognormal {aic['lognormal-per-lead']:.1f} and {aic['lognormal-days']:.1f})") in prose
+    assert f"in days by {round(aic['weibull-days'] - aic['weibull-per-lead'])} in AIC" in prose
+    fitted = bt.NAMED_PRIORS["fitted"]
+    s, by_programme = bt.backtest(record, fitted), bt.backtest(record, fitted, "programme")
+    assert (f"covers {_fmt_pct(s.coverage(0.1, 0.9).value)} % of all flights in its 10–90 % band "
+            f"({_fmt_pct(by_programme.coverage(0.1, 0.9).value)} % when only the programme was held out") in prose
+    k80, k50 = int(s.inside(0.1, 0.9)[modules].sum()), int(s.inside(0.25, 0.75)[modules].sum())
+    assert (f"and {k80} of the {int(modules.sum())} modules, {s.misses(0.1, 0.9, modules)[1]} of them late; "
+            f"only {k50} module lands in its 25–75 % band") in prose
+    by_lead = np.flatnonzero(modules)[np.argsort(record.lead_days[modules])]
+    short, long = by_lead[:4], by_lead[4:]
+    days = lambda i: f"{record.lead_days[i]:,.0f}"  # noqa: E731
+    assert (f"the 4 shortest-lead module plans ({days(short[0])}–{days(short[-1])} days ahead) land at or "
+            f"below the {math.ceil(100 * s.percentile[short].max())}th percentile of their forecasts, the "
+            f"{long.size} others ({days(long[0])}–{days(long[-1])} days ahead) at or above the "
+            f"{math.floor(100 * s.percentile[long].min())}th") in prose
+    b = bt.lead_exponent(record.slip_days[modules], record.lead_days[modules])
+    assert f"slip ~ lead^{b.value:.2f} [{b.low:.2f}, {b.high:.2f}]" in prose
+    p0 = bt.fit_recipe(record, fitted).prior.p_zero
+    assert f"Its on-time mass, {100 * p0:.1f} %, comes from the cargo flights alone" in prose
+    assert np.all(record.slip_days[modules] > 0) and p0 > 0
+    own = bt.fit_recipe(record, bt.NAMED_PRIORS["fitted-modules"]).prior
+    assert (f"no on-time mass, lead × Weibull({own.positive.shape:.3g}, {own.positive.scale:.3g})" in prose
+            and own.p_zero == 0.0)
+    m = bt.backtest(record, bt.NAMED_PRIORS["fitted-modules"])
+    assert (f"with {int(m.inside(0.1, 0.9)[modules].sum())} of 13 modules in the 10–90 % band but still "
+            f"{int(m.inside(0.25, 0.75)[modules].sum())} in the 25–75 % band") in prose
