@@ -105,8 +105,16 @@ DateTime = Annotated[dt.datetime, Strict(), AfterValidator(_date_in_range)]
 #: A TOML local time of day (``06:22:00``), read as UTC.
 TimeOfDay = Annotated[dt.time, Strict()]
 
-#: A TOML integer (not a boolean, a float or a string), 0..MAX_COUNT unless a field narrows it.
+#: A TOML integer (not a boolean, a float or a string), 0..MAX_COUNT. The bounds are part of
+#: each count type, and a type's own bounds override a field's (``Count = Field(ge=1)`` would
+#: still take 0): a field that needs others uses one of the types below, or a ``gt``.
 Count = Annotated[int, Strict(), Field(ge=0, le=MAX_COUNT)]
+#: A count of at least one, 1..MAX_COUNT (a phase number, a crew level).
+PositiveCount = Annotated[int, Strict(), Field(ge=1, le=MAX_COUNT)]
+#: Attempts at a docking or a move, 1..MAX_DOCKING_ATTEMPTS.
+Attempts = Annotated[int, Strict(), Field(ge=1, le=MAX_DOCKING_ATTEMPTS)]
+#: Replications a scenario asks for by default, 1..MAX_REPLICATIONS.
+Replications = Annotated[int, Strict(), Field(ge=1, le=MAX_REPLICATIONS)]
 #: A TOML boolean (not 0/1 or "yes").
 Flag = Annotated[bool, Strict()]
 
@@ -195,7 +203,7 @@ class Meta(_Model):
 class Simulation(_Model):
     start: Date
     horizon: Date
-    replications: Count = Field(1000, gt=0, le=MAX_REPLICATIONS)
+    replications: Replications = 1000
     seed: int = Field(0, ge=0, lt=2**128, strict=True)
     deadline: Date = Field(dt.date(2033, 12, 31), description="report P(phase complete by this date)")
     capacity_step_days: Number = Field(7.0, gt=0, description="grid of the capacity bands")
@@ -446,7 +454,7 @@ class Relocation(_Model):
     duration_days: Number = Field(0.0, ge=0, description="each attempt takes this long")
     success_probability: Number = Field(1.0, ge=0, le=1, description="per attempt; a failed attempt "
                                         "leaves it where it was, holding its port")
-    max_attempts: Count = Field(1, ge=1, le=MAX_DOCKING_ATTEMPTS, description="after the last failed "
+    max_attempts: Attempts = Field(1, description="after the last failed "
                                 "one it stays where it is for good")
     retry_days: Number = Field(5.0, ge=0, description="days from a failed attempt to the next")
 
@@ -459,7 +467,7 @@ class Relocation(_Model):
 
 class Module(_Model):
     name: Name = Field(min_length=1)
-    phase: Count = Field(ge=1)
+    phase: PositiveCount
     mass_kg: Number = Field(gt=0)
     launch_vehicle: Key | None = None
     launch_site: Key | None = None
@@ -479,7 +487,7 @@ class Module(_Model):
     rendezvous_days: Duration = 2.0
     docking_success_probability: Number = Field(1.0, gt=0, le=1, description="per attempt")
     docking_retry_days: Duration = 5.0
-    max_docking_attempts: Count = Field(3, ge=1, le=MAX_DOCKING_ATTEMPTS)
+    max_docking_attempts: Attempts = 3
     commissioning_days: Duration = 0.0
     on_loss: Literal["rebuild", "drop"] = "rebuild"
     rebuild_days: Duration = 730.0
@@ -560,7 +568,7 @@ class CargoFlight(_Flight):
 
 
 class Phase(_Model):
-    number: Count = Field(ge=1)
+    number: PositiveCount
     name: Name = ""
     crew_target: Count = Field(gt=0)
     modules: list[Key] | None = Field(None, description="default: every module of this phase")
@@ -573,7 +581,7 @@ class CrewPolicy(_Model):
     handover_overlap_days: Number = Field(0.0, ge=0)
     visit_days: Cycle = 60.0
     days_between_visits: Duration = 120.0
-    min_crew: Count = Field(2, ge=1, description="send crews only when the station can hold this many")
+    min_crew: PositiveCount = Field(2, description="send crews only when the station can hold this many")
     crew_at_start: Count = Field(0, description="crew aboard at the start, halfway through its "
                                  "increment (or visit), with one ship docked that has half its life left")
 
@@ -1309,6 +1317,10 @@ def _check_docking(s: Scenario, add) -> None:
         prefix = f"modules.{mid}"
         if len(set(m.ports)) != len(m.ports):
             add(f"{prefix}.ports", "port names must be unique within a module")
+        if m.max_wait_days is not None and (m.docks_to is None or m.present_at_start):
+            add(f"{prefix}.max_wait_days", "a wait in orbit for a port applies to a module that is launched to "
+                "dock at one (docks_to); this one " + ("is the core (it has no docks_to)" if m.docks_to is None
+                                                       else "is present at the start (it is never launched)"))
         if m.docks_to is None:
             continue
         target, _, port = m.docks_to.partition(".")
@@ -1404,17 +1416,159 @@ def _check_departures(s: Scenario, add) -> None:
             continue
         if not _check_event(add, prefix, d, s):
             continue
-        other = s.modules[d.module]
-        held = occupants.get(m.docks_to, []) if m.docks_to is not None else []
-        if d.module in held[held.index(mid) + 1:] if mid in held else False:
-            if d.event != "launched" or other.max_wait_days is None:
-                add(field, f"module {d.module!r} waits for port {m.docks_to!r}, which this module frees only "
-                    f"after {d.module!r} has {d.event}: each would wait for the other (let it {verb} after "
-                    f'{d.module!r} is "launched" and give modules.{d.module}.max_wait_days)')
+        if _waits_for_each_other(s, occupants, mid, d):
+            add(field, f"module {d.module!r} waits for port {m.docks_to!r}, which this module frees only "
+                f"after {d.module!r} has {d.event}: each would wait for the other (let it {verb} after "
+                f'{d.module!r} is "launched" and give modules.{d.module}.max_wait_days)')
     for kind, flights in (("crew_flights", s.crew_flights), ("cargo_flights", s.cargo_flights)):
         for j, f in enumerate(flights):
             if f.relocate is not None and f.relocate.after_event is not None:
                 _check_event(add, f"{kind}.{j}.relocate.after_event", f.relocate.after_event, s)
+
+
+#: How :func:`_check_event_order` words a module's event ("'b' departs") and a past one ("'b' has departed").
+_EVENT_WORDS = {"launched": ("launches", "has launched"), "docked": ("docks", "has docked"),
+                "commissioned": ("is commissioned", "has been commissioned"), "departed": ("departs", "has departed"),
+                "moves": ("moves off its port", "has moved off its port")}
+
+
+def _event_graph(s: Scenario) -> dict[tuple[str, str], list[tuple[tuple[str, str], float, str, str]]]:
+    """What each module event waits for, as planned: ``(module, event) -> [(earlier event, least
+    days between them, field that makes it wait or "", why or "")]``, events as in :class:`ModuleEvent` plus
+    "moves" (it starts to move off its port, which frees it). A module launches once the module
+    it docks to has docked and (unless it may wait in orbit, then: docks once) the module before
+    it at its port (planned order, :func:`_port_occupants`) has left or moved; it docks a
+    rendezvous after its launch, is commissioned after docking, departs only once commissioned
+    and, with ``departs_after``, after the other's event; it moves after docking and, with
+    ``relocate.after_event``, after the other's event. The least days come from the lower bounds
+    of the durations. Triggers that :func:`_check_departures` refuses are left out."""
+    graph: dict[tuple[str, str], list] = {}
+    occupants = _port_occupants(s)
+
+    def wait(node, before, days: float, field: str = "", why: str = "") -> None:
+        graph.setdefault(node, []).append((before, float(days), field, why))
+
+    def trigger(mid: str, d) -> bool:
+        return (d is not None and d.module != mid and _check_event(lambda *a: None, "", d, s)
+                and not _waits_for_each_other(s, occupants, mid, d))
+
+    for mid, m in s.modules.items():
+        if not m.present_at_start:
+            if m.docks_to is not None and m.docks_to.partition(".")[0] in s.modules:
+                target = m.docks_to.partition(".")[0]
+                wait((mid, "launched"), (target, "docked"), 0.0, why=f"it docks to {target!r}")
+            wait((mid, "docked"), (mid, "launched"), m.rendezvous_days.bounds()[0])
+        wait((mid, "commissioned"), (mid, "docked"), m.commissioning_days.bounds()[0])
+        if m.departs is not None or m.departs_after is not None:
+            wait((mid, "departed"), (mid, "commissioned"), 0.0)
+        if trigger(mid, m.departs_after):
+            d = m.departs_after
+            wait((mid, "departed"), (d.module, d.event), d.days, f"modules.{mid}.departs_after")
+        if m.relocate is not None and m.docks_to is not None:
+            wait((mid, "moves"), (mid, "docked"), m.relocate.after_days or 0.0)
+            if trigger(mid, m.relocate.after_event):
+                d = m.relocate.after_event
+                wait((mid, "moves"), (d.module, d.event), d.days, f"modules.{mid}.relocate.after_event")
+    for port, mids in occupants.items():
+        for before, after in zip(mids, mids[1:]):
+            leaves, nxt = _leaves_port(s.modules[before]), s.modules[after]
+            if leaves is not None and not nxt.present_at_start:
+                wait((after, "launched" if nxt.max_wait_days is None else "docked"),
+                     (before, "departed" if leaves[0] == "leaves" else "moves"), 0.0,
+                     why=f"it takes port {port!r} after {before!r}")
+    return graph
+
+
+def _event_cycle(graph, skip: set) -> list[tuple[tuple[str, str], tuple[str, str], str, str]] | None:
+    """A circle of waits in ``graph`` (:func:`_event_graph`) through none of the ``skip``
+    edges, as [(event, the earlier event it waits for, field, why)], or None."""
+    state: dict = {}  # node -> 1 while on the path, 2 when done
+    for root in graph:
+        if root in state:
+            continue
+        path, stack = [], [(root, iter(graph.get(root, ())))]
+        state[root] = 1
+        while stack:
+            node, edges = stack[-1]
+            for before, _, field, why in edges:
+                if (node, before) in skip:
+                    continue
+                if state.get(before) == 1:  # back to a node on the path: the circle
+                    path.append((node, before, field, why))
+                    start = next(k for k, step in enumerate(path) if step[0] == before)
+                    return path[start:]
+                if before not in state:
+                    state[before] = 1
+                    path.append((node, before, field, why))
+                    stack.append((before, iter(graph.get(before, ()))))
+                    break
+            else:
+                state[node] = 2
+                stack.pop()
+                if path:
+                    path.pop()
+    return None
+
+
+def _least_days(graph, frm, to) -> float | None:
+    """The least days from event ``frm`` to event ``to`` when ``to`` waits for ``frm`` through
+    a chain of waits in ``graph`` (which has no circle): the longest chain of least days; None if
+    ``to`` does not wait for ``frm``."""
+    least = {frm: 0.0}
+    stack = [to]
+    while stack:
+        node = stack[-1]
+        if node in least:
+            stack.pop()
+            continue
+        pending = [before for before, *_ in graph.get(node, ()) if before not in least]
+        if pending:
+            stack.extend(pending)
+            continue
+        least[node] = max((least[before] + days for before, days, *_ in graph.get(node, ())
+                           if least[before] is not None), default=None)
+    return least[to]
+
+
+def _check_event_order(s: Scenario, add) -> None:
+    """Departures and moves on events (``departs_after``, ``relocate.after_event``) whose events
+    can happen: no circle of waits (:func:`_event_graph`; each one is reported once, at a
+    trigger in it), and a module that departs only once commissioned does not depart on an event
+    that comes before it can be commissioned (else it would never depart)."""
+    if _docking_cycle(s):
+        return  # reported by _check_docking
+    graph, skip = _event_graph(s), set()
+    while (cycle := _event_cycle(graph, skip)) is not None:
+        field = next((f for _, _, f, _ in cycle if f), f"modules.{cycle[0][0][0]}.docks_to")
+        # from the trigger on, "'b' departs after 'd' has docked; 'd' launches after 'c' has
+        # docked (it docks to 'c'); ...", without the steps of one module's own course
+        k = next((k for k, step in enumerate(cycle) if step[2] == field), 0)
+        steps = [f"{n[0]!r} {_EVENT_WORDS[n[1]][0]} after {b[0]!r} {_EVENT_WORDS[b[1]][1]}" + f" ({why})" * bool(why)
+                 for n, b, f, why in cycle[k:] + cycle[:k] if f or why or n[0] != b[0]]
+        add(field, "these events wait for each other in a circle, so none of them happens: "
+            + "; ".join(steps[:8]) + "; ..." * (len(steps) > 8))
+        skip.update((n, b) for n, b, f, _ in cycle if f)
+        skip.add(cycle[0][:2])
+    if skip:
+        return  # least days need a graph without circles
+    for mid, m in s.modules.items():
+        d = m.departs_after
+        if d is None or not any(f for _, _, f, _ in graph.get((mid, "departed"), ())):
+            continue  # it departs on no event, or one refused by another check
+        least = _least_days(graph, (d.module, d.event), (mid, "commissioned"))
+        if least is not None and d.days <= least:
+            add(f"modules.{mid}.departs_after.days", f"module {mid!r} departs {d.days:g} days after {d.module!r} "
+                f"{_EVENT_WORDS[d.event][1]} only if it is commissioned by then, and it is commissioned at least "
+                f"{least:g} days after that: it would never depart; give more than {least:g} days")
+
+
+def _waits_for_each_other(s: Scenario, occupants: dict[str, list[str]], mid: str, d) -> bool:
+    """Module ``mid`` leaves or moves on event ``d`` of a module that comes after it to the port
+    it holds, and that event needs the port (it is not the launch of a module that may wait in
+    orbit): the simplest circle of :func:`_check_event_order`, reported on its own."""
+    held = occupants.get(s.modules[mid].docks_to, [])
+    return (mid in held and d.module in held[held.index(mid) + 1:]
+            and (d.event != "launched" or s.modules[d.module].max_wait_days is None))
 
 
 def _check_event(add, prefix: str, d, s: Scenario) -> bool:
@@ -1494,7 +1648,9 @@ def _check_relieves(s: Scenario, add, j: int, f) -> None:
     earlier = {g.name or f"{g.ship}:{g.date}": g for g in s.crew_flights[:j]}
     for k, name in enumerate(f.relieves):
         g = earlier.get(name)
-        if g is None:
+        if name in f.relieves[:k]:
+            add(f"{field}.{k}", f"flight {name!r} is listed twice")
+        elif g is None:
             add(f"{field}.{k}", f"no earlier crew flight named {name!r} (it must come before this one)")
         elif g.mode != "handover" or g.date > f.date:
             add(f"{field}.{k}", f"flight {name!r} is not an earlier handover flight (mode and date)")
@@ -1667,8 +1823,8 @@ def _check_what_if(s: Scenario, add) -> None:
 
 #: The cross-section checks, in the order their problems are reported.
 _CROSS_CHECKS = (_check_orbit, _check_dates, _check_vehicles, _check_launches, _check_reach, _check_relaunch,
-                 _check_docking, _check_relocations, _check_departures, _check_drop, _check_ships, _check_manifest,
-                 _check_phases, _check_what_if, _check_instruments)
+                 _check_docking, _check_relocations, _check_departures, _check_event_order, _check_drop,
+                 _check_ships, _check_manifest, _check_phases, _check_what_if, _check_instruments)
 #: The cross-checks of launching into the orbit, left out for coverage (:data:`PURPOSES`).
 _LAUNCH_ONLY = (_check_reach,)
 
