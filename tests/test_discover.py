@@ -116,6 +116,29 @@ def test_grid_levels_whole_numbers_booleans_and_dates():
     assert limits == {"lower": None, "upper": "2030-02-15", "quasi_p": limits["quasi_p"]}  # halfway, in days
 
 
+def test_levels_that_are_words_are_peeled_a_level_at_a_time():
+    """An input of words (a crew ship) as a 0/1 column per level: the goal holds for two of three
+    ships when x >= 0.5; PRIM removes the third ship (it never keeps one level by peeling the
+    others at once), CART splits on it, and both say so in words. A constant input is left out."""
+    x = np.repeat(np.arange(40) / 40.0, 3)
+    ship = np.tile(["soyuz_ms", "orel", "bigship"], 40)
+    table = pd.DataFrame({"point": range(120), "crew.ship": ship, "x.v": x, "crew.mode": "visiting", "seed": 0})
+    table["out.mean"] = ((ship != "bigship") & (x >= 0.5)).astype(float)
+    res = discover.discover(table, ["crew.ship", "x.v", "crew.mode"], "out.mean > 0.5")
+    assert res.inputs.names == ("crew.ship=soyuz_ms", "crew.ship=orel", "crew.ship=bigship", "x.v")
+    assert res.inputs.left_out == ("crew.mode",) and res.inputs.levels == {"crew.ship": ("soyuz_ms", "orel", "bigship")}
+    box = res.boxes[0]
+    assert (box.inside == table["out.mean"].astype(bool)).all()  # exactly the goal's points
+    assert res.rules == ["crew.ship is one of soyuz_ms, orel and x.v ≥ 0.5"]
+    assert [leaf.rule for leaf in res.leaves] == res.rules
+    assert res.to_dict()["prim"]["boxes"][0]["limits"]["crew.ship=bigship"]["is"] is False
+    # One ship only: the other two are peeled one after the other.
+    table["out.mean"] = ((ship == "orel") & (x >= 0.5)).astype(float)
+    res = discover.discover(table, ["crew.ship", "x.v"], "out.mean > 0.5")
+    assert res.rules == ["crew.ship is orel and x.v ≥ 0.5"] and res.boxes[0].coverage == res.boxes[0].density == 1.0
+    assert [leaf.rule for leaf in res.leaves] == res.rules  # in the inputs' order, whatever the tree's
+
+
 def test_goals_and_their_monte_carlo_uncertainty():
     day = lambda s: np.datetime64(s).astype("datetime64[ms]")  # noqa: E731
     table = pd.DataFrame({

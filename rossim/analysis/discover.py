@@ -9,8 +9,10 @@ statistic's 95 % Monte Carlo interval (the ``_low``/``_high`` columns) holds val
 of the bound is counted as **uncertain** (:func:`uncertain`): more replications per point would
 be needed to say.
 
-The inputs are the sweep's ``--vary`` columns: numbers, whole numbers, dates (as days), and
-``true``/``false`` (as 1/0); inputs whose levels are words are left out (and said to be).
+The inputs are the sweep's ``--vary`` columns: numbers, whole numbers, dates (as days),
+``true``/``false`` (as 1/0), and levels that are words (``crew.ship=soyuz_ms,orel``) as a 0/1
+column per level (:class:`Inputs`), which PRIM peels a level at a time (as EMA Workbench peels a
+categorical input) and CART splits on; an input with a single value is left out (and said to be).
 
 **PRIM** (:func:`prim`, the Patient Rule Induction Method of Friedman & Fisher, "Bump hunting
 in high-dimensional data", Statistics and Computing 9, 1999, 123-143), written here after EMA
@@ -127,7 +129,9 @@ def parse_goal(text: str, table) -> Goal:
         if day is None:
             raise InputError(f"{column} is a date: expected an ISO date (YYYY-MM-DD), got {raw[:40]!r}", source="--goal")
         return Goal(text, column, op, float((np.datetime64(day, "D") - _EPOCH).astype(int)), True)
-    if not np.issubdtype(table[column].dtype, np.number) or table[column].dtype == bool:
+    from pandas.api import types
+
+    if not types.is_numeric_dtype(table[column].dtype) or types.is_bool_dtype(table[column].dtype):
         raise InputError(f"{column} holds no numbers or dates; a goal compares one of those", source="--goal")
     try:
         value = float(raw.removesuffix("%")) / (100.0 if raw.endswith("%") else 1.0)
@@ -175,38 +179,52 @@ def uncertain(goal: Goal, table) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Inputs:
-    """The design's inputs as a (points, d) float matrix: ``names`` (the ``--vary`` paths),
-    ``kinds`` ("number", "whole", "date", "bool"); ``left_out``: inputs of words."""
+    """The design's inputs as a (points, d) float matrix, a column per input: ``names`` (the
+    ``--vary`` paths), ``kinds`` ("number", "whole", "date", "bool"); an input of words (levels
+    such as ``crew.ship=soyuz_ms,orel``) is a column per level, named ``PATH=LEVEL``, of kind
+    "level" (1 where the point has that level); ``levels``: each such input's levels in the
+    order they first appear; ``left_out``: inputs with a single value."""
 
     x: np.ndarray
     names: tuple[str, ...]
     kinds: tuple[str, ...]
     left_out: tuple[str, ...] = ()
+    levels: dict = field(default_factory=dict)
 
 
 def inputs_of(table, paths: Sequence[str]) -> Inputs:
     """The columns ``paths`` of ``table`` (a sweep's inputs) as numbers."""
-    cols, names, kinds, out = [], [], [], []
+    from pandas.api import types
+
+    cols, names, kinds, out, levels = [], [], [], [], {}
     for p in paths:
         s = table[p]
+        if s.nunique(dropna=False) < 2:
+            out.append(p)
+            continue
         if _is_date_column(s):
             cols.append(_values(table, p, True))
             kinds.append("date")
-        elif s.dtype == bool:
+        elif types.is_bool_dtype(s.dtype):
             cols.append(s.to_numpy().astype(float))
             kinds.append("bool")
-        elif np.issubdtype(s.dtype, np.integer):
+        elif types.is_integer_dtype(s.dtype):
             cols.append(s.to_numpy().astype(float))
             kinds.append("whole")
-        elif np.issubdtype(s.dtype, np.floating):
+        elif types.is_float_dtype(s.dtype):
             cols.append(s.to_numpy().astype(float))
             kinds.append("number")
-        else:
-            out.append(p)
+        else:  # words: a 0/1 column per level (PRIM peels a level away, or all but one; CART splits on one)
+            words = [str(v) for v in s.to_numpy()]
+            levels[p] = tuple(dict.fromkeys(words))
+            for level in levels[p]:
+                cols.append(np.array([w == level for w in words], dtype=float))
+                kinds.append("level")
+                names.append(f"{p}={level}")
             continue
         names.append(p)
     x = np.column_stack(cols) if cols else np.empty((len(table), 0))
-    return Inputs(x, tuple(names), tuple(kinds), tuple(out))
+    return Inputs(x, tuple(names), tuple(kinds), tuple(out), levels)
 
 
 # ------------------------------------------------------------------------------ boxes
@@ -247,8 +265,9 @@ class Box:
         return {"coverage": self.coverage, "density": self.density, "density_low": self.density_low,
                 "density_high": self.density_high, "mass": self.mass, "points": self.count, "met": self.met,
                 "restricted": [inputs.names[j] for j in self.restricted()],
-                "limits": {inputs.names[j]: {"lower": _limit_value(self.lower[j], inputs.kinds[j]),
-                                             "upper": _limit_value(self.upper[j], inputs.kinds[j]),
+                "limits": {inputs.names[j]: {**({"is": bool(np.isfinite(self.lower[j]))} if inputs.kinds[j] == "level"
+                                                else {"lower": _limit_value(self.lower[j], inputs.kinds[j]),
+                                                      "upper": _limit_value(self.upper[j], inputs.kinds[j])}),
                                              **({"quasi_p": self.quasi_p[j]} if j in self.quasi_p else {})}
                            for j in self.restricted()}}
 
@@ -267,8 +286,9 @@ def _in_box(x: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     return np.all((x >= lower) & (x <= upper), axis=1)
 
 
-def _peels(x: np.ndarray, y: np.ndarray, box: Box, alpha: float):
-    """Every candidate peel of ``box``: (input, side, new limit, points left inside)."""
+def _peels(x: np.ndarray, y: np.ndarray, box: Box, alpha: float, levels: frozenset = frozenset()):
+    """Every candidate peel of ``box``: (input, side, new limit, points left inside). The 0/1
+    columns of an input's ``levels`` are peeled from above only: one level removed at a time."""
     idx = np.flatnonzero(box.inside)
     k = max(1, int(math.ceil(alpha * len(idx))))
     for j in range(x.shape[1]):
@@ -278,7 +298,7 @@ def _peels(x: np.ndarray, y: np.ndarray, box: Box, alpha: float):
         # lower side: remove the k lowest and every point tied with the k-th
         cut = v[k - 1]
         above = v[v > cut]
-        if above.size:
+        if above.size and j not in levels:
             limit = (cut + above[0]) / 2.0
             yield j, 0, limit, box.inside & (x[:, j] >= limit)
         cut = v[-k]
@@ -289,9 +309,11 @@ def _peels(x: np.ndarray, y: np.ndarray, box: Box, alpha: float):
 
 
 def prim(x: np.ndarray, y: np.ndarray, *, peel_alpha: float = 0.05, mass_min: float = 0.05,
-         among: np.ndarray | None = None) -> list[Box]:
+         among: np.ndarray | None = None, levels: Sequence[int] = ()) -> list[Box]:
     """The peeling trajectory (module docstring) over the points ``among`` (default: all),
-    statistics against all of ``y``: the first box holds them all, each next one is peeled."""
+    statistics against all of ``y``: the first box holds them all, each next one is peeled.
+    ``levels``: the columns that are an input's levels (0/1, :class:`Inputs`)."""
+    levels = frozenset(levels)
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=bool)
     n, d = x.shape
     inside = np.ones(n, dtype=bool) if among is None else np.asarray(among, dtype=bool).copy()
@@ -299,7 +321,7 @@ def prim(x: np.ndarray, y: np.ndarray, *, peel_alpha: float = 0.05, mass_min: fl
     trajectory = [box]
     while True:
         best = None
-        for j, side, limit, kept in _peels(x, y, box, peel_alpha):
+        for j, side, limit, kept in _peels(x, y, box, peel_alpha, levels):
             count = int(kept.sum())
             if count < mass_min * n or count == 0:
                 continue
@@ -384,7 +406,6 @@ def paste(x: np.ndarray, y: np.ndarray, box: Box, *, paste_alpha: float = 0.05,
         box = Box(best[1], best[2], best[3]).stats(y)
 
 
-
 # ------------------------------------------------------------------------------ in words
 
 
@@ -440,20 +461,35 @@ def _fmt(v: float) -> str:
 
 
 def describe(box_lower: np.ndarray, box_upper: np.ndarray, inputs: Inputs) -> str:
-    """A box's restrictions in words, e.g. ``a.b ≥ 0.93 and c.ready ≤ 2028-06-01``; "any inputs"
+    """A box's restrictions in words, e.g. ``a.b ≥ 0.93 and c.ready ≤ 2028-06-01``, an input of
+    words as the levels it keeps (``crew.ship is orel``, ``crew.ship is one of a, b``); "any inputs"
     when it restricts none."""
-    parts = []
+    parts: list[str] = []
+    words: dict[str, tuple[set, set]] = {}  # path: (levels required, levels excluded)
     for j, name in enumerate(inputs.names):
+        lo, hi, kind = box_lower[j], box_upper[j], inputs.kinds[j]
+        if kind == "level":
+            path, _, level = name.partition("=")
+            if path not in words:
+                words[path] = (set(), set())
+                parts.append(path)  # its place in the sentence, filled in below
+            if np.isfinite(lo):
+                words[path][0].add(level)
+            if np.isfinite(hi):
+                words[path][1].add(level)
+            continue
         values = inputs.x[:, j]
-        limits = [(_limit_text(values, box_lower[j], 0, inputs.kinds[j])) if np.isfinite(box_lower[j]) else None,
-                  (_limit_text(values, box_upper[j], 1, inputs.kinds[j])) if np.isfinite(box_upper[j]) else None]
-        if inputs.kinds[j] == "bool":
-            if limits[0]:
-                parts.append(f"{name} is true")
-            elif limits[1]:
-                parts.append(f"{name} is false")
+        limits = [_limit_text(values, lo, 0, kind) if np.isfinite(lo) else None,
+                  _limit_text(values, hi, 1, kind) if np.isfinite(hi) else None]
+        if kind == "bool":
+            parts += [f"{name} is true"] if limits[0] else [f"{name} is false"] if limits[1] else []
             continue
         parts += [f"{name} {t}" for t in limits if t]
+    for path, (required, excluded) in words.items():
+        kept = [v for v in inputs.levels[path] if (v in required if required else v not in excluded)]
+        text = (f"{path} is {kept[0]}" if len(kept) == 1 else f"{path} is one of {', '.join(kept)}") \
+            if required or excluded else None
+        parts = [text if p == path else p for p in parts if p != path or text]
     return " and ".join(parts) if parts else "any inputs"
 
 
@@ -555,13 +591,14 @@ def discover(table, paths: Sequence[str], goal_text: str, *, threshold: float = 
                          f"{'meet' if y.all() else 'meets'} {goal.text.strip()!r}: nothing separates them; "
                          "choose a bound inside the column's range (see sweep.csv)", source="--goal")
     x = inputs.x
-    trajectory = prim(x, y, peel_alpha=peel_alpha, mass_min=mass_min)
+    levels = [j for j, kind in enumerate(inputs.kinds) if kind == "level"]
+    trajectory = prim(x, y, peel_alpha=peel_alpha, mass_min=mass_min, levels=levels)
     chosen = choose(trajectory, threshold)
     boxes = [paste(x, y, trajectory[chosen], paste_alpha=paste_alpha)]
     boxes[0].quasi_p = quasi_p(x, y, boxes[0])
     rest = ~boxes[0].inside
     while len(boxes) < max_boxes and (y & rest).any() and rest.sum() >= max(2, mass_min * len(y)):
-        more = prim(x, y, peel_alpha=peel_alpha, mass_min=mass_min, among=rest)
+        more = prim(x, y, peel_alpha=peel_alpha, mass_min=mass_min, among=rest, levels=levels)
         box = paste(x, y, more[choose(more, threshold)], paste_alpha=paste_alpha, among=rest)
         if not box.density >= threshold or box.met == 0:
             break
@@ -661,9 +698,15 @@ def figure_data(result: Result) -> dict[str, tuple[str, dict]]:
     restricted = [j for b in result.boxes for j in b.restricted()]
     order = list(dict.fromkeys(restricted + list(range(len(inputs.names)))))
 
+    def text(j: int, limit: float, side: int) -> str:
+        if not np.isfinite(limit):
+            return ""
+        if inputs.kinds[j] in ("level", "bool"):  # 0/1: kept where it is 1 (lower limit), or 0
+            return "only 1" if side == 0 else "only 0"
+        return _limit_text(inputs.x[:, j], limit, side, inputs.kinds[j]).split(" ", 1)[1]
+
     def item(j: int, boxes: Sequence[Box]) -> dict:  # a figures.DiscoveryInput's fields
-        texts = [[_limit_text(inputs.x[:, j], lim, side, inputs.kinds[j]).split(" ", 1)[1] if np.isfinite(lim) else ""
-                  for lim in (b.lower[j] if side == 0 else b.upper[j] for b in boxes)] for side in (0, 1)]
+        texts = [[text(j, b.lower[j] if side == 0 else b.upper[j], side) for b in boxes] for side in (0, 1)]
         return dict(name=inputs.names[j], values=inputs.x[:, j], is_date=inputs.kinds[j] == "date",
                     lower=tuple(float(b.lower[j]) for b in boxes), upper=tuple(float(b.upper[j]) for b in boxes),
                     lower_text=tuple(texts[0]), upper_text=tuple(texts[1]))
@@ -701,7 +744,7 @@ def summary_lines(result: Result) -> list[str]:
              + (f" ({int(result.uncertain.sum())} uncertain: the 95 % Monte Carlo interval straddles the bound)"
                 if result.uncertain.any() else "")]
     if result.inputs.left_out:
-        lines.append(f"left out (levels that are words): {', '.join(result.inputs.left_out)}")
+        lines.append(f"left out (a single value in the sweep): {', '.join(result.inputs.left_out)}")
     lines.append(f"PRIM (a peeling trajectory of {len(result.trajectory)} boxes; step {result.chosen} chosen, the most "
                  f"coverage at density >= {result.settings['threshold']:g}, then pasted):")
     for i, (b, r) in enumerate(zip(result.boxes, result.rules)):
