@@ -191,17 +191,29 @@ def rows(diffs: Sequence[Difference]) -> list[dict]:
     return out
 
 
+def _share(pct: float) -> str:
+    return f"{pct:.0f}\u00a0%" if pct >= 9.5 or pct == 0 else f"{pct:.1f}\u00a0%"
+
+
 def _map_title(d: Difference) -> str:
+    """The larger of the two one-sided areas first: "What the 97.0° orbit sees of Russia that the
+    51.6° orbit cannot: 12.07 M km² (71 %); the reverse: 0.03 M km² (0.2 %)"."""
+    from . import coverage_run
+
     areas = d.areas()
-    gain, loss = areas["b_only"], areas["a_only"]
     name_a, name_b = d.names
-    head = (f"What {name_b} sees of Russia that {name_a} cannot: {gain['area_km2'] / 1e6:.2f} M km² "
-            f"({gain['percent']:.0f} % of Russia)")
-    if loss["area_km2"] > 0:
-        head += f"; the reverse: {loss['area_km2'] / 1e6:.2f} M km² ({loss['percent']:.0f} %)"
+    first, second = (("b_only", name_b, name_a), ("a_only", name_a, name_b))
+    if areas["a_only"]["area_km2"] > areas["b_only"]["area_km2"]:
+        first, second = second, first
+    key, sees, cannot = first
+    head = (f"What {sees} sees of Russia that {cannot} cannot: {areas[key]['area_km2'] / 1e6:.2f} M km² "
+            f"({_share(areas[key]['percent'])} of Russia)")
+    other = areas[second[0]]
+    head += f"; the reverse: {other['area_km2'] / 1e6:.2f} M km² ({_share(other['percent'])})"
     span = "" if d.span_days is None else f" in {d.span_days:g} day{'' if d.span_days == 1 else 's'}"
     who = f"{d.label_b} vs {d.label_a}: " if (name_a, name_b) != (d.label_a, d.label_b) else ""
-    return f"{head}\n{who}places observed at least once{span} by instrument {d.instrument}, same grid for both"
+    return (f"{head}\n{who}places observed at least once{span} by {coverage_run.instrument_words(d.instrument)}, "
+            "same grid for both")
 
 
 def write(folder: Path, diffs: Sequence[Difference], notes: Sequence[str], stamp: str | None = None,

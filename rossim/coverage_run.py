@@ -130,6 +130,7 @@ __all__ = [
     "reach_from_track",
     "percent_within_reach",
     "ALTITUDE_CONVENTION",
+    "instrument_words",
 ]
 
 #: Region keys of the output, in order.
@@ -204,6 +205,13 @@ def override_orbit(sc, orbit_overrides: Sequence[str]):
 
 def _adhoc_name(half_angle_deg: float) -> str:
     return f"nadir_{half_angle_deg:g}deg"
+
+
+def instrument_words(name: str) -> str:
+    """How titles name an instrument: "instrument radar"; the ad-hoc cone of ``--half-angle-deg``
+    (``nadir_45deg``) as "a ±45° nadir instrument, day and night"."""
+    m = re.fullmatch(r"nadir_([0-9.]+)deg", name)
+    return f"a ±{m.group(1)}° nadir instrument, day and night" if m else f"instrument {name}"
 
 
 def build_instruments(sc, orbit: Orbit, instrument: str | None = None,
@@ -1061,7 +1069,8 @@ def map_title(summary: dict, instrument: str, region: str = "russia") -> str:
     info = summary["instruments"][instrument]
     days = summary["span"]["days"]
     place = {"russia": "Russia", "arctic": "the Arctic zone", "nsr": "the Northern Sea Route corridor"}.get(region, region)
-    head = (f"{instrument[:1].upper()}{instrument[1:]}: {_pct(entry['percent_area_observed'])} of {place} "
+    words = instrument_words(instrument).removeprefix("instrument ")
+    head = (f"{words[:1].upper()}{words[1:]}: {_pct(entry['percent_area_observed'])} of {place} "
             f"observed at least once in "
             f"{_span_text(days)}, from {_orbit_phrase(summary['orbit'])}")
     second = f"{_describe_instrument(info)}."
