@@ -918,21 +918,22 @@ def calibration(scores):
 
 
 def backtest_csv(scores) -> str:
-    """One row per flight and prior: lead, slip, the forecast's 10/90 % slips and the percentile."""
+    """One row per flight and prior: its hold-out group, lead, slip, the forecast's 10/90 % slips
+    and the percentile."""
     import csv
     import io
 
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["prior", "programme", "flight", "kind", "planned_date", "plan_published", "launch_date",
-                "lead_days", "slip_days", "p10_slip_days", "p90_slip_days", "percentile"])
+    w.writerow(["prior", "hold_out_group", "programme", "flight", "kind", "planned_date", "plan_published",
+                "launch_date", "lead_days", "slip_days", "p10_slip_days", "p90_slip_days", "percentile"])
     for s in scores:
         h = s.history
         lo, hi = s.band(0.1, 0.9)
         for i in range(len(h)):
-            w.writerow([s.name, h.programme[i], h.flight[i], h.kind[i], h.planned[i], h.published[i], h.launched[i],
-                        f"{h.lead_days[i]:.0f}", f"{h.slip_days[i]:.0f}", f"{lo[i]:.1f}", f"{hi[i]:.1f}",
-                        f"{s.percentile[i]:.4f}"])
+            w.writerow([s.name, s.groups[i], h.programme[i], h.flight[i], h.kind[i], h.planned[i], h.published[i],
+                        h.launched[i], f"{h.lead_days[i]:.0f}", f"{h.slip_days[i]:.0f}", f"{lo[i]:.1f}",
+                        f"{hi[i]:.1f}", f"{s.percentile[i]:.4f}"])
     return buf.getvalue()
 
 

@@ -276,6 +276,10 @@ def test_a_bad_table_names_file_line_and_column(tmp_path):
     bad.write_text("programme,flight,kind,planned_date,plan_published,launch_date\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"p\.csv: .*at least one row; missing: rows"):
         bt.load_history(bad)
+    bad.write_text("station,programme,flight,kind,planned_date,plan_published,launch_date\n"
+                   ",mir,x,module,1990-07-01,1986-07-01,1995-05-20\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"p\.csv: line 2: station: expected a station name"):
+        bt.load_history(bad)
     bad.write_text("programme,flight\nmir,x\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"missing: kind, planned_date"):
         bt.load_history(bad)
@@ -327,6 +331,8 @@ def test_backtest_command_prints_the_table_and_writes_the_figure(tmp_path, capsy
     with open(out / "forecasts.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 2 * len(bt.one_plan_per_flight(bt.load_history()))
+    assert {r["hold_out_group"] for r in rows} == {"mir/module", "iss/module", "tiangong/module",
+                                                  "iss/visiting_vehicle"}
 
 
 @pytest.mark.parametrize("spec, needle", [
