@@ -19,10 +19,10 @@ from conftest import one_line_error
 
 TINY = Path(__file__).parent / "data" / "tiny.toml"
 #: tiny.toml is deterministic: phase 1 completes 5 days after module a is ready (tests/test_sweep.py),
-#: whatever the pad's turnaround or the module's mass (the first launch needs no turnaround and
-#: 15-25 t is within the heavy rocket's 30 t).
+#: whatever the pad's turnaround, the module's mass (the first launch needs no turnaround and
+#: 15-25 t is within the heavy rocket's 30 t) or the scenario's title (levels that are words).
 PLANTED = ["modules.a.ready=2030-01-01:2030-06-01", "launch_sites.pad.turnaround_days=10:60",
-           "modules.a.mass_kg=15000:25000"]
+           "modules.a.mass_kg=15000:25000", "scenario.title=Alpha,Beta,Gamma"]
 
 
 def _grid(k: int = 20) -> np.ndarray:
@@ -137,6 +137,18 @@ def test_levels_that_are_words_are_peeled_a_level_at_a_time():
     res = discover.discover(table, ["crew.ship", "x.v"], "out.mean > 0.5")
     assert res.rules == ["crew.ship is orel and x.v ≥ 0.5"] and res.boxes[0].coverage == res.boxes[0].density == 1.0
     assert [leaf.rule for leaf in res.leaves] == res.rules  # in the inputs' order, whatever the tree's
+
+
+def test_an_irrelevant_input_of_words_is_not_restricted(tmp_path):
+    """A real sweep of 30 points: the title (three words) changes nothing. Peeling by the largest
+    density (Friedman & Fisher's plain objective) removed the title 'Gamma' here, a third of the
+    points at once; by the gain per point removed only the ready date is restricted."""
+    argv = ["sweep", TINY, "--vary", "scenario.title=Alpha,Beta,Gamma", "--vary", "modules.a.ready=2030-01-01:2030-06-01",
+            "--points", 30, "-n", 1, "--workers", 1, "--out", tmp_path / "s"]
+    assert main([str(a) for a in argv]) == 0
+    table, paths = discover.read_sweep(tmp_path / "s")
+    res = discover.discover(table, paths, "phase_1_complete.p50 <= 2030-03-06")
+    assert res.rules[0] == "modules.a.ready ≤ 2030-03-01" and res.boxes[0].coverage == res.boxes[0].density == 1.0
 
 
 def test_goals_and_their_monte_carlo_uncertainty():

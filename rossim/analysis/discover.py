@@ -21,10 +21,13 @@ Workbench's ``ema_workbench/analysis/prim.py`` (docs/design-notes.md says why no
 * **Peeling**: from the box holding every point, each step considers, for every input, removing
   the ``peel_alpha`` share of the box's points with the lowest values and, separately, the
   highest (with every point tied with the last one removed, so that whole levels of a grid go at
-  once) and takes the candidate whose remaining box has the highest share of points meeting the
-  goal (its *density*; ties: the larger box, then the input's order), even when that lowers
-  the density (as Friedman & Fisher; EMA Workbench stops there instead), until the box would
-  hold less than ``mass_min`` of the points or nothing is left to peel. The boxes
+  once) and takes the candidate with the largest gain in the share of points meeting the goal
+  (the box's *density*) per point removed (EMA Workbench's default objective, "lenient1"; ties:
+  the larger box, then the input's order). Friedman & Fisher take the largest density, which
+  favours removing a whole level of an input of words, a third of the points at once, over a
+  5 % peel of a number. Peeling goes on even when the density falls (as Friedman & Fisher; EMA
+  Workbench stops there instead) until the box would hold less than ``mass_min`` of the points or
+  nothing is left to peel. The boxes
   along the way are the **trajectory**, each with its *coverage* (the share of all goal-meeting
   points inside), *density* and *mass* (the share of all points inside): the peeling trade-off.
 * **Choosing**: the box of the trajectory with the highest coverage among those with density at
@@ -325,8 +328,8 @@ def prim(x: np.ndarray, y: np.ndarray, *, peel_alpha: float = 0.05, mass_min: fl
             count = int(kept.sum())
             if count < mass_min * n or count == 0:
                 continue
-            density = (y & kept).sum() / count
-            key = (density, count, -j)
+            gain = ((y & kept).sum() / count - box.density) / (box.count - count)  # per point removed
+            key = (gain, count, -j)
             if best is None or key > best[0]:
                 best = (key, j, side, limit, kept)
         if best is None:
