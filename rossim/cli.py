@@ -147,6 +147,9 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--half-angle-sweep", nargs="?", const="15:60:5", metavar="START:STOP:STEP",
                     help="also the share of each region observed by nadir cones of these half-angles "
                          "(degrees; default 15:60:5, or a list A,B,C): half_angle_sweep.csv and a figure")
+    sp.add_argument("--by-month", action="store_true",
+                    help="also the same span started on each month of a year (the seasons): "
+                         "coverage_by_month.csv and a figure")
     out_args(sp, "runs/<scenario name>-coverage")
     sp.add_argument("--no-report", action="store_true", help="do not write report.html")
 
@@ -504,7 +507,8 @@ def cmd_coverage(args) -> int:
     summary = coverage_run.run(sc, out, days=args.days, resolution_km=args.resolution_km,
                                instrument=args.instrument, half_angle_deg=args.half_angle_deg,
                                region_files=args.regions, progress=_progress, overrides=args.overrides,
-                               finish=None if args.no_report else _coverage_report, half_angle_sweep_deg=sweep)
+                               finish=None if args.no_report else _coverage_report, half_angle_sweep_deg=sweep,
+                               monthly=args.by_month)
     coverage_run.print_summary(summary, _out)
     _out.print(f"wrote {out.path}/")
     return 0

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 from . import figures
 
-__all__ = ["latitude_figure", "half_angle_figure", "caption"]
+__all__ = ["latitude_figure", "half_angle_figure", "month_figure", "caption"]
 
 _STAMP_COLOR = "#8b0000"
 
@@ -96,6 +96,39 @@ def half_angle_figure(angles_deg: Sequence[float], percent: dict[str, Sequence[f
     return fig
 
 
+def month_figure(seasons: dict, *, title: str, note: str | None = None,
+                 region_names: dict[str, str] | None = None) -> Figure:
+    """The share of each region observed at least once over a span started on each month: one
+    panel per region (those of ``seasons["percent"]``: ``{region: {instrument: [M]}}``), one line per
+    instrument; ``seasons["starts"]``: the M start times (ISO)."""
+    import datetime as dt
+
+    names = region_names or {}
+    regions = list(seasons["percent"])
+    labels = [f"{dt.datetime.fromisoformat(t):%b\n%Y}" if k == 0 or t[5:7] == "01" else
+              f"{dt.datetime.fromisoformat(t):%b}" for k, t in enumerate(seasons["starts"])]
+    x = np.arange(len(labels))
+    with matplotlib.rc_context(figures._RC):
+        fig = figures._figure(2.6 + 2.2 * len(regions))
+        axes = fig.subplots(len(regions), 1, sharex=True, squeeze=False)[:, 0]
+        for ax, region in zip(axes, regions):
+            for k, (inst, pct) in enumerate(seasons["percent"][region].items()):
+                p = np.asarray([np.nan if v is None else v for v in pct], dtype=float)
+                ax.plot(x, p, color=figures.color(k), marker="o", markersize=4, linewidth=2.0,
+                        label=figures.plain(inst))
+            ax.set_ylim(0, 105)
+            ax.set_ylabel("observed (%)")
+            ax.set_title(figures.plain(names.get(region, region), 80), loc="left", fontsize=10)
+        axes[0].legend(loc="lower left", frameon=True, framealpha=0.9, ncols=4)
+        axes[-1].set_xticks(x, labels)
+        axes[-1].set_xlabel("month the span starts")
+        if note:
+            fig.supxlabel(figures.plain(note, 150), x=0.01, ha="left", fontsize=9, color=_STAMP_COLOR,
+                          fontweight="bold")
+        fig.suptitle(figures.title_text(title), fontweight="bold")
+    return fig
+
+
 def caption(stem: str) -> str | None:
     """The report's caption of a figure file this package writes for coverage (by its stem), or
     None for another file."""
@@ -105,6 +138,9 @@ def caption(stem: str) -> str | None:
                 "cell by cell on the same grid, with each category's area (coverage_difference.csv).")
     if stem == "fig_coverage_by_latitude":
         return "Share of each 5° latitude band of Russia observed at least once, per instrument."
+    if stem == "fig_coverage_by_month":
+        return ("The seasons: share of each region observed at least once over the same span started on each "
+                "month of a year (optical work stops in the polar night; coverage_by_month.csv).")
     if stem == "fig_half_angle_sweep":
         return ("Share of Russia, the Arctic zone and the Northern Sea Route corridor observed at least once "
                 "against the instrument's half-angle (half_angle_sweep.csv).")

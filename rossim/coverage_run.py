@@ -55,7 +55,10 @@ Files written (``runs/<scenario>-coverage`` by default):
     Mean revisit per cell over Russia (:func:`rossim.maps.coverage_map`), every instrument on one
     colour scale (:func:`shared_vmax_h`), titled with the share of Russia observed
     (:func:`map_title`), stamped with the ``--set`` changes; disputed territory hatched.
-``fig_coverage_by_latitude.png``, ``fig_half_angle_sweep.png``
+``coverage_by_month.csv``
+    With ``--by-month``: ``start_utc``, ``days``, ``percent_<region>_<instrument>`` for the span
+    started on each month of a year (:func:`by_month`; also ``by_month`` in the summary).
+``fig_coverage_by_latitude.png``, ``fig_half_angle_sweep.png``, ``fig_coverage_by_month.png``
     The share of Russia observed by latitude band, and against the half-angle
     (:mod:`rossim.coverage_figures`).
 
@@ -131,6 +134,9 @@ __all__ = [
     "percent_within_reach",
     "ALTITUDE_CONVENTION",
     "instrument_words",
+    "MONTHS",
+    "month_starts",
+    "by_month",
 ]
 
 #: Region keys of the output, in order.
@@ -541,6 +547,40 @@ def half_angle_sweep(orbit: Orbit, grids: dict[str, regions.Grid], angles_deg: S
     return out
 
 
+#: Months of a by-month run (:func:`by_month`): a year.
+MONTHS = 12
+
+
+def month_starts(start: dt.datetime, months: int = MONTHS) -> list[dt.datetime]:
+    """``start``, then the same day and time of each following month (the 28th at most), UTC."""
+    start = clock.as_utc(start)
+    out = []
+    for k in range(months):
+        y, m = divmod(start.month - 1 + k, 12)
+        out.append(start.replace(year=start.year + y, month=m + 1, day=min(start.day, 28)))
+    out[0] = start
+    return out
+
+
+def by_month(orbit: Orbit, grids: dict[str, regions.Grid], instruments: list[Instrument],
+             start: dt.date | dt.datetime, days: float, step_s: float = coverage.DEFAULT_STEP_S,
+             progress: Callable[[str], Any] | None = None, months: int = MONTHS) -> dict:
+    """The seasons: the share of every region observed at least once by every instrument over
+    ``days`` from each of :func:`month_starts` (the orbit propagated to each; lighting constraints
+    as in the run: optical work stops in the polar night). One :func:`analyze_regions` per month.
+
+    Returns ``{"starts": [ISO], "days": days, "percent": {region: {instrument: [months]}}}``."""
+    starts = month_starts(start, months)
+    out = {"starts": [t.isoformat() for t in starts], "days": float(days),
+           "percent": {r: {i.name: [] for i in instruments} for r in grids}}
+    for t in starts:
+        res, _ = analyze_regions(orbit, grids, instruments, t, days, step_s, progress)
+        for r in grids:
+            for i in instruments:
+                out["percent"][r][i.name].append(_num(res[r][i.name].percent_area_observed, 4))
+    return out
+
+
 def _disputed_km2(lat_deg, lon_deg, area_km2, resolution_km):
     from .coverage_compare import disputed_km2
 
@@ -776,6 +816,14 @@ def _write_cells_geojson(path: Path, by_instrument: dict[str, CoverageResult], r
     path.write_text(text + "\n", encoding="utf-8")
 
 
+def _write_by_month(path: Path, seasons: dict) -> None:
+    """``coverage_by_month.csv``: ``start_utc``, ``days``, then ``percent_<region>_<instrument>``."""
+    cols = {f"percent_{r}_{i}": v for r, by in seasons["percent"].items() for i, v in by.items()}
+    results.write_csv(path, ("start_utc", "days", *cols),
+                      ([t, f"{seasons['days']:g}", *(_fmt(v[k]) if v[k] is not None else "" for v in cols.values())]
+                       for k, t in enumerate(seasons["starts"])))
+
+
 def _write_sweep(path: Path, sweep: dict) -> None:
     """``half_angle_sweep.csv``: ``half_angle_deg`` then the percent of each region observed
     (``percent_<region>``, and ``percent_russia_without_disputed``)."""
@@ -885,6 +933,8 @@ class CoverageRun:
     orbit: Orbit
     #: The half-angle sweep (:func:`half_angle_sweep`) when asked for, else None.
     sweep: dict | None = None
+    #: The coverage by month (:func:`by_month`) when asked for, else None.
+    seasons: dict | None = None
 
     def table(self):
         """The figures of merit as a pandas DataFrame, a row per region and instrument (index
@@ -926,6 +976,7 @@ def analyze(
     overrides: list[str] = (),
     region_files: Sequence[str | Path] = (),
     half_angle_sweep_deg: Sequence[float] | None = None,
+    monthly: bool = False,
 ) -> CoverageRun:
     """The coverage of scenario ``sc``, in memory (no file written): see :func:`run` for the
     arguments, :class:`CoverageRun` for what it returns. Bad input raises :class:`InputError`
@@ -938,6 +989,8 @@ def analyze(
         region_files=region_files)
     if half_angle_sweep_deg is not None:
         check_accesses(orbit, grids, [Instrument(_adhoc_name(a), a) for a in half_angle_sweep_deg], days, sc.source)
+    if monthly:
+        check_accesses(orbit, grids, instruments, days * MONTHS, sc.source)
     stations = ground_stations(sc)
     by_region, track = analyze_regions(orbit, grids, instruments, start, days, cov.step_s, progress)
     any_result = by_region["russia"][instruments[0].name]
@@ -969,7 +1022,11 @@ def analyze(
     if half_angle_sweep_deg is not None:
         sweep = half_angle_sweep(orbit, grids, half_angle_sweep_deg, start, days, cov.step_s, progress)
         summary["half_angle_sweep"] = sweep
-    return CoverageRun(summary, by_region, track, sample_days, start, found, instruments, orbit, sweep)
+    seasons = None
+    if monthly:
+        seasons = by_month(orbit, grids, instruments, start, days, cov.step_s, progress)
+        summary["by_month"] = seasons
+    return CoverageRun(summary, by_region, track, sample_days, start, found, instruments, orbit, sweep, seasons)
 
 
 def write(done: CoverageRun, out, *, progress: Callable[[str], Any] | None = None, maps: bool = True,
@@ -988,6 +1045,8 @@ def write(done: CoverageRun, out, *, progress: Callable[[str], Any] | None = Non
             _write_cells_geojson(tmp / f"cells_{region}.geojson", by_inst, done.summary["resolution_km"])
         if done.sweep is not None:
             _write_sweep(tmp / "half_angle_sweep.csv", done.sweep)
+        if done.seasons is not None:
+            _write_by_month(tmp / "coverage_by_month.csv", done.seasons)
         if maps:
             _write_maps(tmp, done.summary, done.results["russia"], done.instruments, progress, map_vmax_h)
             _write_figures(tmp, done)
@@ -1010,6 +1069,7 @@ def run(
     region_files: Sequence[str | Path] = (),
     finish: Callable[[Path], Any] | None = None,
     half_angle_sweep_deg: Sequence[float] | None = None,
+    monthly: bool = False,
 ) -> dict:
     """Run the coverage of scenario ``sc`` and write the folder ``out`` (replaced whole, atomically):
     :func:`analyze`, then :func:`write`.
@@ -1026,12 +1086,14 @@ def run(
     computed or written: bad input raises :class:`InputError` and leaves ``out`` untouched.
     ``half_angle_sweep_deg``: also the share of every region observed by a nadir cone of each of
     these half-angles (:func:`half_angle_sweep`; ``half_angle_sweep.csv`` and its figure).
+    ``monthly``: also the same span from each month of a year (:func:`by_month`;
+    ``coverage_by_month.csv`` and its figure).
 
     Returns the summary written to ``coverage_summary.json``.
     """
     done = analyze(sc, days=days, resolution_km=resolution_km, instrument=instrument,
                    half_angle_deg=half_angle_deg, progress=progress, overrides=overrides,
-                   region_files=region_files, half_angle_sweep_deg=half_angle_sweep_deg)
+                   region_files=region_files, half_angle_sweep_deg=half_angle_sweep_deg, monthly=monthly)
     write(done, out, progress=progress, maps=maps, map_vmax_h=map_vmax_h, finish=finish)
     return done.summary
 
@@ -1041,6 +1103,11 @@ def _pct(x) -> str:
     if x is None or not math.isfinite(x):
         return "—"
     return f"{x:.0f}\u00a0%" if x >= 9.5 or x == 0 else f"{x:.1f}\u00a0%"  # no line break before "%"
+
+
+def _ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th ... 21st, 28th (month days)."""
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
 def _span_text(days: float) -> str:
@@ -1155,6 +1222,13 @@ def _write_figures(folder: Path, done: "CoverageRun") -> None:
                          f"latitude\nfrom {_orbit_phrase(summary['orbit'])}; instruments: {', '.join(bands)}",
             reach_deg=max(reach) if max(reach) < 84.0 else None, note=stamp)
         figures.save(fig, folder / "fig_coverage_by_latitude.png")
+    if done.seasons is not None:
+        fig = coverage_figures.month_figure(
+            done.seasons, title=f"The seasons: share of each region observed at least once in "
+                                f"{_span_text(done.seasons['days'])}, starting on the {_ordinal(done.start.day)} of "
+                                f"each month\nfrom {_orbit_phrase(summary['orbit'])}", note=stamp,
+            region_names=_REGION_NAMES)
+        figures.save(fig, folder / "fig_coverage_by_month.png")
     if done.sweep is not None:
         sw = done.sweep
         pct = sw["percent"]

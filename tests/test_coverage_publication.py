@@ -275,3 +275,36 @@ def test_two_altitudes_are_one_line(capsys, tmp_path):
     one_line_error(capsys, ["coverage", HIGH, *FAST, "--set", "orbit.semi_major_axis_km=6778",
                             "--set", "orbit.altitude_km=400", "--out", tmp_path / "x"],
                    "orbit", "give exactly one of altitude_km, semi_major_axis_km, mean_altitude_km")
+
+
+def test_month_starts():
+    import datetime as dt
+
+    utc = dt.timezone.utc
+    starts = coverage_run.month_starts(dt.datetime(2029, 11, 30, 6, tzinfo=utc), 4)
+    assert starts == [dt.datetime(2029, 11, 30, 6, tzinfo=utc), dt.datetime(2029, 12, 28, 6, tzinfo=utc),
+                      dt.datetime(2030, 1, 28, 6, tzinfo=utc), dt.datetime(2030, 2, 28, 6, tzinfo=utc)]
+
+
+def test_by_month_sees_the_polar_night(capsys, tmp_path):
+    """The sun-synchronous plan's optical camera (sun >= 10 deg at the cell) sees nothing of the Arctic
+    from November to January (polar night) and more than half of what the radar sees in summer; the
+    radar sees it all year; each month equals a plain run started that month."""
+    out = tmp_path / "m"
+    run(capsys, HIGH, "--days", "1", "--resolution-km", "300", "--by-month", "--no-report", "--out", out)
+    rows = read_csv(out / "coverage_by_month.csv")
+    assert len(rows) == 12 and (out / "fig_coverage_by_month.png").stat().st_size > 10_000
+    month = {r["start_utc"][:7]: r for r in rows}
+    for m in ("2029-11", "2029-12", "2030-01"):
+        assert float(month[m]["percent_arctic_optical"]) == 0.0
+    # One day on 300 km cells: the radar sees 70-90 % of the Arctic whatever the month; the camera,
+    # in the midnight sun, more than half of what the radar sees.
+    assert all(float(r["percent_arctic_radar"]) > 65.0 for r in rows)
+    for m in ("2029-04", "2029-05", "2029-06", "2029-07", "2029-08"):
+        assert float(month[m]["percent_arctic_optical"]) > 0.5 * float(month[m]["percent_arctic_radar"])
+    sc = scenario.load(HIGH, ["coverage.start=2029-12-20T00:00:00Z"], purpose="coverage")
+    plain = coverage_run.analyze(sc, days=1, resolution_km=300.0)
+    for region in ("russia", "arctic", "nsr"):
+        for inst in ("optical", "radar"):
+            assert float(month["2029-12"][f"percent_{region}_{inst}"]) == pytest.approx(
+                plain.summary["regions"][region][inst]["percent_area_observed"], abs=1e-3)
