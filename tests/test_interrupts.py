@@ -254,7 +254,8 @@ def test_compare_refuses_too_many_replications_before_any_ensemble(capsys, tmp_p
 
 def test_check_size_estimate_and_limit(hl):
     each, events, grid = ensemble.bytes_per_replication(hl)
-    assert 200 < events < 1000 and grid == pytest.approx(680, abs=2)
+    # 2027-01-01 to the 2046-01-01 horizon: 19 x 365 + 5 leap days = 6,940 days, a point a week
+    assert 200 < events < 1000 and grid == pytest.approx(6940 / 7 + 1, abs=2)
     assert 40e3 < each < 150e3  # ~65 kB measured for the default scenario
     assert ensemble.check_size(hl, 1000) == pytest.approx(1000 * each)
     with pytest.raises(InputError) as info:
