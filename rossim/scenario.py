@@ -29,7 +29,7 @@ import stat
 import sys
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError,
                       ValidationInfo, field_validator, model_validator)
@@ -1432,56 +1432,70 @@ _EVENT_WORDS = {"launched": ("launches", "has launched"), "docked": ("docks", "h
                 "moves": ("moves off its port", "has moved off its port")}
 
 
-def _event_graph(s: Scenario) -> dict[tuple[str, str], list[tuple[tuple[str, str], float, str, str]]]:
-    """What each module event waits for, as planned: ``(module, event) -> [(earlier event, least
-    days between them, field that makes it wait or "", why or "")]``, events as in :class:`ModuleEvent` plus
-    "moves" (it starts to move off its port, which frees it). A module launches once the module
-    it docks to has docked and (unless it may wait in orbit, then: docks once) the module before
-    it at its port (planned order, :func:`_port_occupants`) has left or moved; it docks a
-    rendezvous after its launch, is commissioned after docking, departs only once commissioned
+class _Wait(NamedTuple):
+    """What a module event waits for (:func:`_event_graph`)."""
+
+    before: tuple[str, str]  #: the earlier event, (module, event)
+    days: float | None  #: the least days after it, whatever happens; None: only as planned
+    field: str = ""  #: the trigger that makes it wait; "" in the course of things
+    why: str = ""  #: said when a circle goes through it
+
+
+def _event_graph(s: Scenario) -> dict[tuple[str, str], list[_Wait]]:
+    """What each module event waits for, as planned: ``(module, event) -> [_Wait]``, events as in
+    :class:`ModuleEvent` plus "moves" (it starts to move off its port, which frees it). A module
+    launches once the module it docks to has docked and (unless it may wait in orbit, then:
+    docks once) the module before it at its port (planned order, :func:`_port_occupants`) has
+    left or moved; it docks a rendezvous after its launch (a core: at its launch), is
+    commissioned after docking (at once if present at the start), departs only once commissioned
     and, with ``departs_after``, after the other's event; it moves after docking and, with
     ``relocate.after_event``, after the other's event. The least days come from the lower bounds
-    of the durations. Triggers that :func:`_check_departures` refuses are left out."""
-    graph: dict[tuple[str, str], list] = {}
+    of the durations; the order at a port is planned, not sure (slips reorder arrivals), nor is
+    anything about the target of a module that may fly free. Triggers that
+    :func:`_check_departures` refuses are left out."""
+    graph: dict[tuple[str, str], list[_Wait]] = {}
     occupants = _port_occupants(s)
 
-    def wait(node, before, days: float, field: str = "", why: str = "") -> None:
-        graph.setdefault(node, []).append((before, float(days), field, why))
+    def wait(node, *args, **kwargs) -> None:
+        graph.setdefault(node, []).append(_Wait(*args, **kwargs))
 
     def trigger(mid: str, d) -> bool:
         return (d is not None and d.module != mid and _check_event(lambda *a: None, "", d, s)
                 and not _waits_for_each_other(s, occupants, mid, d))
 
     for mid, m in s.modules.items():
+        sure = m.if_target_departs != "free_flyer"  # else it may launch when its target is lost, and fly free
         if not m.present_at_start:
             if m.docks_to is not None and m.docks_to.partition(".")[0] in s.modules:
                 target = m.docks_to.partition(".")[0]
-                wait((mid, "launched"), (target, "docked"), 0.0, why=f"it docks to {target!r}")
-            wait((mid, "docked"), (mid, "launched"), m.rendezvous_days.bounds()[0])
-        wait((mid, "commissioned"), (mid, "docked"), m.commissioning_days.bounds()[0])
+                wait((mid, "launched"), (target, "docked"), 0.0 if sure else None, why=f"it docks to {target!r}")
+            rendezvous = m.rendezvous_days.bounds()[0] if m.docks_to is not None and sure else 0.0
+            wait((mid, "docked"), (mid, "launched"), rendezvous)  # a core is docked when in orbit
+        commissioning = 0.0 if m.present_at_start else m.commissioning_days.bounds()[0]  # at once if present
+        wait((mid, "commissioned"), (mid, "docked"), commissioning)
         if m.departs is not None or m.departs_after is not None:
             wait((mid, "departed"), (mid, "commissioned"), 0.0)
         if trigger(mid, m.departs_after):
             d = m.departs_after
-            wait((mid, "departed"), (d.module, d.event), d.days, f"modules.{mid}.departs_after")
+            wait((mid, "departed"), (d.module, d.event), float(d.days), f"modules.{mid}.departs_after")
         if m.relocate is not None and m.docks_to is not None:
-            wait((mid, "moves"), (mid, "docked"), m.relocate.after_days or 0.0)
+            wait((mid, "moves"), (mid, "docked"), float(m.relocate.after_days or 0.0))
             if trigger(mid, m.relocate.after_event):
                 d = m.relocate.after_event
-                wait((mid, "moves"), (d.module, d.event), d.days, f"modules.{mid}.relocate.after_event")
+                wait((mid, "moves"), (d.module, d.event), float(d.days), f"modules.{mid}.relocate.after_event")
     for port, mids in occupants.items():
         for before, after in zip(mids, mids[1:]):
             leaves, nxt = _leaves_port(s.modules[before]), s.modules[after]
             if leaves is not None and not nxt.present_at_start:
                 wait((after, "launched" if nxt.max_wait_days is None else "docked"),
-                     (before, "departed" if leaves[0] == "leaves" else "moves"), 0.0,
+                     (before, "departed" if leaves[0] == "leaves" else "moves"), None,
                      why=f"it takes port {port!r} after {before!r}")
     return graph
 
 
-def _event_cycle(graph, skip: set) -> list[tuple[tuple[str, str], tuple[str, str], str, str]] | None:
+def _event_cycle(graph, skip: set) -> list[tuple[tuple[str, str], _Wait]] | None:
     """A circle of waits in ``graph`` (:func:`_event_graph`) through none of the ``skip``
-    edges, as [(event, the earlier event it waits for, field, why)], or None."""
+    edges (event, event it waits for), as [(event, its wait)], or None."""
     state: dict = {}  # node -> 1 while on the path, 2 when done
     for root in graph:
         if root in state:
@@ -1489,18 +1503,17 @@ def _event_cycle(graph, skip: set) -> list[tuple[tuple[str, str], tuple[str, str
         path, stack = [], [(root, iter(graph.get(root, ())))]
         state[root] = 1
         while stack:
-            node, edges = stack[-1]
-            for before, _, field, why in edges:
-                if (node, before) in skip:
+            node, waits = stack[-1]
+            for w in waits:
+                if (node, w.before) in skip:
                     continue
-                if state.get(before) == 1:  # back to a node on the path: the circle
-                    path.append((node, before, field, why))
-                    start = next(k for k, step in enumerate(path) if step[0] == before)
-                    return path[start:]
-                if before not in state:
-                    state[before] = 1
-                    path.append((node, before, field, why))
-                    stack.append((before, iter(graph.get(before, ()))))
+                if state.get(w.before) == 1:  # back to an event on the path: the circle
+                    path.append((node, w))
+                    return path[next(k for k, (n, _) in enumerate(path) if n == w.before):]
+                if w.before not in state:
+                    state[w.before] = 1
+                    path.append((node, w))
+                    stack.append((w.before, iter(graph.get(w.before, ()))))
                     break
             else:
                 state[node] = 2
@@ -1510,24 +1523,31 @@ def _event_cycle(graph, skip: set) -> list[tuple[tuple[str, str], tuple[str, str
     return None
 
 
-def _least_days(graph, frm, to) -> float | None:
-    """The least days from event ``frm`` to event ``to`` when ``to`` waits for ``frm`` through
-    a chain of waits in ``graph`` (which has no circle): the longest chain of least days; None if
-    ``to`` does not wait for ``frm``."""
-    least = {frm: 0.0}
-    stack = [to]
-    while stack:
-        node = stack[-1]
-        if node in least:
+def _longest_chains(graph, floors: dict, fixed=frozenset()) -> dict:
+    """For each event of ``graph`` (which has no circle), the longest chain of sure least days
+    (:class:`_Wait`) that ends there: the largest of its floor (``floors``) and, for each event it
+    surely waits for, that one's value plus the days between; None when no chain comes from a
+    floor. An event in ``fixed`` keeps its floor (what it waits for is not followed): with
+    ``floors = fixed = {event: 0}`` the values are the least days after that event."""
+    value: dict = {}
+    for root in [*graph, *floors]:
+        stack = [root]
+        while stack:
+            node = stack[-1]
+            if node in value:
+                stack.pop()
+                continue
+            waits = [w for w in graph.get(node, ()) if w.days is not None and node not in fixed]
+            pending = [w.before for w in waits if w.before not in value]
+            if pending:
+                stack.extend(pending)
+                continue
+            chains = [value[w.before] + w.days for w in waits if value[w.before] is not None]
+            if node in floors:
+                chains.append(floors[node])
+            value[node] = max(chains, default=None)
             stack.pop()
-            continue
-        pending = [before for before, *_ in graph.get(node, ()) if before not in least]
-        if pending:
-            stack.extend(pending)
-            continue
-        least[node] = max((least[before] + days for before, days, *_ in graph.get(node, ())
-                           if least[before] is not None), default=None)
-    return least[to]
+    return value
 
 
 def _check_event_order(s: Scenario, add) -> None:
@@ -1539,23 +1559,33 @@ def _check_event_order(s: Scenario, add) -> None:
         return  # reported by _check_docking
     graph, skip = _event_graph(s), set()
     while (cycle := _event_cycle(graph, skip)) is not None:
-        field = next((f for _, _, f, _ in cycle if f), f"modules.{cycle[0][0][0]}.docks_to")
+        field = next((w.field for _, w in cycle if w.field), f"modules.{cycle[0][0][0]}.docks_to")
         # from the trigger on, "'b' departs after 'd' has docked; 'd' launches after 'c' has
         # docked (it docks to 'c'); ...", without the steps of one module's own course
-        k = next((k for k, step in enumerate(cycle) if step[2] == field), 0)
-        steps = [f"{n[0]!r} {_EVENT_WORDS[n[1]][0]} after {b[0]!r} {_EVENT_WORDS[b[1]][1]}" + f" ({why})" * bool(why)
-                 for n, b, f, why in cycle[k:] + cycle[:k] if f or why or n[0] != b[0]]
+        k = next((k for k, (_, w) in enumerate(cycle) if w.field == field), 0)
+        steps = [f"{n[0]!r} {_EVENT_WORDS[n[1]][0]} after {w.before[0]!r} {_EVENT_WORDS[w.before[1]][1]}"
+                 + f" ({w.why})" * bool(w.why)
+                 for n, w in cycle[k:] + cycle[:k] if w.field or w.why or n[0] != w.before[0]]
         add(field, "these events wait for each other in a circle, so none of them happens: "
             + "; ".join(steps[:8]) + "; ..." * (len(steps) > 8))
-        skip.update((n, b) for n, b, f, _ in cycle if f)
-        skip.add(cycle[0][:2])
+        skip.update((n, w.before) for n, w in cycle if w.field)
+        skip.add((cycle[0][0], cycle[0][1].before))
     if skip:
         return  # least days need a graph without circles
+    start = s.simulation.start
+    earliest = _longest_chains(graph, {(mid, "launched"): float((m.ready - start).days) for mid, m in
+                                       s.modules.items() if not m.present_at_start and m.ready is not None})
     for mid, m in s.modules.items():
+        first = earliest.get((mid, "commissioned"))
+        if m.departs is not None and first is not None and (m.departs - start).days <= first:
+            add(f"modules.{mid}.departs", f"module {mid!r} departs on {m.departs} only if it is commissioned by "
+                f"then, and it is commissioned on {start + dt.timedelta(days=first)} at the earliest (when ready, "
+                "with its least rendezvous and commissioning, after the modules it waits for): it would never depart")
         d = m.departs_after
-        if d is None or not any(f for _, _, f, _ in graph.get((mid, "departed"), ())):
+        if d is None or not any(w.field for w in graph.get((mid, "departed"), ())):
             continue  # it departs on no event, or one refused by another check
-        least = _least_days(graph, (d.module, d.event), (mid, "commissioned"))
+        event = (d.module, d.event)
+        least = _longest_chains(graph, {event: 0.0}, {event}).get((mid, "commissioned"))
         if least is not None and d.days <= least:
             add(f"modules.{mid}.departs_after.days", f"module {mid!r} departs {d.days:g} days after {d.module!r} "
                 f"{_EVENT_WORDS[d.event][1]} only if it is commissioned by then, and it is commissioned at least "
