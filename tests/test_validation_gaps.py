@@ -85,12 +85,14 @@ def _models(cls):
 
 def test_no_field_has_two_bounds_of_one_kind():
     """A bound given on a field whose type has its own bound of the same kind (``Count =
-    Field(ge=1)``) is silently replaced by the type's: no field of any scenario model may carry two
-    of a kind, whether in the field or in a type inside it."""
+    Field(ge=1)``) is silently replaced by the type's: no field of any of rossim's models (the
+    scenario's, the distributions') may carry two of a kind, in the field or in a type inside it."""
     kinds = (annotated_types.Ge, annotated_types.Gt, annotated_types.Le, annotated_types.Lt,
              annotated_types.MinLen, annotated_types.MaxLen)
     checked, clashes = 0, []
-    for model in _models(scenario._Model):
+    for model in _models(pydantic.BaseModel):
+        if not model.__module__.startswith("rossim."):
+            continue
         for name, info in model.model_fields.items():
             hints = typing.get_type_hints(model, include_extras=True)
             for metadata in [info.metadata, *_constraints(hints[name])]:
