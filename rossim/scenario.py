@@ -9,7 +9,8 @@ Units are in the key names (``mass_kg``, ``altitude_km``, ``rendezvous_days``); 
 dates, read as 00:00 UTC. Uncertain quantities use the vocabulary of :mod:`rossim.distributions`.
 
 Every field has a type that carries its check (one validator per concept): ``Number`` (a finite
-TOML number, never a boolean or a string), ``Count``, ``Flag``, ``Date`` (1957-10-04 to
+TOML number, never a boolean or a string), ``Count`` (``PositiveCount``, ``Attempts``,
+``Replications``: each count type carries its bounds), ``Flag``, ``Date`` (1957-10-04 to
 2200-12-31), ``Duration`` (never negative, whatever the key), ``Cycle`` (at least a day),
 ``Probability``, ``Key`` (table keys and references) and ``Name``/``Text`` (bounded plain text).
 What a scenario may ask of the machine is bounded before any work starts: file size, nesting,
