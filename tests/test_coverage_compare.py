@@ -135,3 +135,33 @@ def test_scenario_instruments_unused_with_half_angle():
     sc = scenario.load("scenarios/ross_high_latitude.toml")
     orbit = scenario.build_orbit(sc)
     assert [i.name for i in coverage_run.build_instruments(sc, orbit, half_angle_deg=45.0)] == ["nadir_45deg"]
+
+
+def test_compare_with_one_half_angle_for_every_scenario_file(tmp_path, capsys):
+    """--half-angle-deg runs every scenario file's coverage with that cone, even a scenario without
+    instruments (tiny.toml), compares it, and maps and tabulates the difference (compare.build, as
+    the CLI calls it, without the reports)."""
+    import io
+
+    from rich.console import Console
+
+    from rossim import cli, compare
+
+    out = tmp_path / "cmp"
+    out.mkdir()
+    comp, _ = compare.build(out, ["tests/data/tiny.toml", "scenarios/ros_iss_orbit.toml"], cli.run_ensemble,
+                            replications=2, workers=1, days=0.25, resolution_km=600.0, half_angle_deg=40.0)
+    assert comp.instrument == "nadir_40deg"
+    for label in ("tiny", "ros_iss_orbit"):
+        cov = json.loads((out / label / "coverage" / "coverage_summary.json").read_text())
+        assert list(cov["instruments"]) == ["nadir_40deg"] and cov["instruments"]["nadir_40deg"]["half_angle_deg"] == 40
+    rows = json.loads((out / coverage_compare.DIFFERENCE_JSON).read_text())["rows"]
+    assert {r["a"] for r in rows} == {"tiny"} and {r["b"] for r in rows} == {"ros_iss_orbit"}
+    assert (out / "fig_difference_ros_iss_orbit_vs_tiny.png").is_file()
+    text = io.StringIO()
+    coverage_compare.print_table(out, Console(file=text, width=80))
+    assert "Places observed at least once, A = tiny, B = ros_iss_orbit" in text.getvalue()
+    # --instrument and --half-angle-deg exclude each other: one line, exit 2
+    assert cli.main(["compare", "tests/data/tiny.toml", "scenarios/ros_iss_orbit.toml", "--instrument", "radar",
+                     "--half-angle-deg", "40", "--out", str(tmp_path / "x")]) == 2
+    assert "not allowed with argument" in capsys.readouterr().err
