@@ -24,6 +24,12 @@ from . import figures
 __all__ = ["latitude_figure", "half_angle_figure", "month_figure", "caption"]
 
 _STAMP_COLOR = "#8b0000"
+#: Title lines are wrapped at this many characters (bold, about the figures' width).
+_TITLE_WRAP = 100
+
+
+def _title(text: str) -> str:
+    return figures.title_text("\n".join(textwrap.fill(line, _TITLE_WRAP) or "" for line in str(text).splitlines()))
 
 
 def _note(ax, note: str | None) -> None:
@@ -60,39 +66,50 @@ def latitude_figure(bands: dict[str, dict[str, np.ndarray]], *, title: str, regi
         ax.axhline(100, color="0.5", linewidth=0.8)
         ax.legend(loc="lower left", frameon=True, framealpha=0.9)
         _note(ax, note)
-        fig.suptitle(figures.title_text(title), fontweight="bold")
+        fig.suptitle(_title(title), fontweight="bold")
     return fig
 
 
 def half_angle_figure(angles_deg: Sequence[float], percent: dict[str, Sequence[float]], *, title: str,
-                      note: str | None = None, region_names: dict[str, str] | None = None) -> Figure:
-    """Share of each region observed at least once against the instrument's half-angle.
+                      note: str | None = None, region_names: dict[str, str] | None = None,
+                      hours: dict[str, Sequence[float | None]] | None = None) -> Figure:
+    """Share of each region observed at least once against the instrument's half-angle, and, with
+    ``hours`` (``{region: (A,) hours until 90 % was observed, None: never}``), a second panel of
+    those hours (what still moves once every angle sees the whole region).
 
     ``angles_deg`` (A,); ``percent``: ``{region: (A,) percent}``; ``region_names``: how regions
     read in the legend."""
     names = region_names or {}
+    a = np.asarray(angles_deg, dtype=float)
     with matplotlib.rc_context(figures._RC):
-        fig = figures._figure(4.8)
-        ax = fig.subplots()
-        a = np.asarray(angles_deg, dtype=float)
+        fig = figures._figure(4.8 if hours is None else 7.6)
+        axes = fig.subplots(1 if hours is None else 2, 1, sharex=True, squeeze=False)[:, 0]
+        ax = axes[0]
         labelled: dict[int, list[float]] = {0: [], -1: []}  # end values already written, per end
         for k, (region, pct) in enumerate(percent.items()):
             p = np.asarray([np.nan if v is None else v for v in pct], dtype=float)
             ax.plot(a, p, color=figures.color(k), marker="o", markersize=4, linewidth=2.0,
                     label=figures.plain(names.get(region, region)))
             for end, dx, ha in ((0, -5, "right"), (-1, 5, "left")):
-                if np.isfinite(p[end]) and all(abs(p[end] - q) >= 3.0 for q in labelled[end]):
+                if np.isfinite(p[end]) and all(abs(p[end] - q) >= 4.0 for q in labelled[end]):
                     labelled[end].append(p[end])
                     ax.annotate(f"{p[end]:.0f} %", (a[end], p[end]), xytext=(dx, 0), textcoords="offset points",
                                 va="center", ha=ha, fontsize=9, color=figures.color(k))
         ax.set_xlim(a.min() - 0.08 * (np.ptp(a) or 1.0), a.max() + 0.08 * (np.ptp(a) or 1.0))
         ax.set_ylim(0, 102)
-        ax.set_xlabel("instrument half-angle (° off nadir)")
         ax.set_ylabel("area observed at least once (%)")
         ax.axhline(100, color="0.5", linewidth=0.8)
         ax.legend(loc="lower right", frameon=True, framealpha=0.9)
+        if hours is not None:
+            for k, region in enumerate(percent):
+                h = np.asarray([np.nan if v is None else v for v in hours.get(region, [])], dtype=float)
+                if h.size == a.size and np.isfinite(h).any():
+                    axes[1].plot(a, h, color=figures.color(k), marker="o", markersize=4, linewidth=2.0)
+            axes[1].set_ylim(bottom=0)
+            axes[1].set_ylabel("hours until 90 % was observed")
+        axes[-1].set_xlabel("instrument half-angle (° off nadir)")
         _note(ax, note)
-        fig.suptitle(figures.title_text(title), fontweight="bold")
+        fig.suptitle(_title(title), fontweight="bold")
     return fig
 
 
@@ -125,7 +142,7 @@ def month_figure(seasons: dict, *, title: str, note: str | None = None,
         if note:
             fig.supxlabel(figures.plain(note, 150), x=0.01, ha="left", fontsize=9, color=_STAMP_COLOR,
                           fontweight="bold")
-        fig.suptitle(figures.title_text(title), fontweight="bold")
+        fig.suptitle(_title(title), fontweight="bold")
     return fig
 
 

@@ -533,12 +533,13 @@ def half_angle_sweep(orbit: Orbit, grids: dict[str, regions.Grid], angles_deg: S
     """The share of every region observed at least once by a nadir cone of each half-angle (no
     lighting constraint), from one propagation (:func:`analyze_regions`).
 
-    Returns ``{"angles_deg": [A], "percent": {region: [A]}, "percent_russia_without_disputed": [A]}``
-    (the last when ``grids`` has ``russia``)."""
+    Returns ``{"angles_deg": [A], "percent": {region: [A]}, "time_to_90pct_h": {region: [A]} (None:
+    never), "percent_russia_without_disputed": [A]}`` (the last when ``grids`` has ``russia``)."""
     insts = [Instrument(_adhoc_name(a), a) for a in angles_deg]
     by_region, _ = analyze_regions(orbit, grids, insts, start, days, step_s, progress)
     out = {"angles_deg": [float(a) for a in angles_deg],
-           "percent": {r: [_num(by_region[r][i.name].percent_area_observed, 4) for i in insts] for r in grids}}
+           "percent": {r: [_num(by_region[r][i.name].percent_area_observed, 4) for i in insts] for r in grids},
+           "time_to_90pct_h": {r: [_num(by_region[r][i.name].time_to_90pct_h, 4) for i in insts] for r in grids}}
     if "russia" in grids:
         g = grids["russia"]
         disp = _disputed_km2(g.lat_deg, g.lon_deg, g.area_km2, g.resolution_km)
@@ -838,10 +839,12 @@ def _write_by_month(path: Path, seasons: dict) -> None:
 
 def _write_sweep(path: Path, sweep: dict) -> None:
     """``half_angle_sweep.csv``: ``half_angle_deg`` then the percent of each region observed
-    (``percent_<region>``, and ``percent_russia_without_disputed``)."""
+    (``percent_<region>``, and ``percent_russia_without_disputed``) and the hours until 90 % of it
+    was (``time_to_90pct_h_<region>``, empty: never)."""
     cols = {f"percent_{r}": v for r, v in sweep["percent"].items()}
     if "percent_russia_without_disputed" in sweep:
         cols["percent_russia_without_disputed"] = sweep["percent_russia_without_disputed"]
+    cols.update({f"time_to_90pct_h_{r}": v for r, v in sweep.get("time_to_90pct_h", {}).items()})
     results.write_csv(path, ("half_angle_deg", *cols),
                       ([f"{a:g}", *(_fmt(v[k]) if v[k] is not None else "" for v in cols.values())]
                        for k, a in enumerate(sweep["angles_deg"])))
@@ -1236,9 +1239,10 @@ def _write_figures(folder: Path, done: "CoverageRun") -> None:
         figures.save(fig, folder / "fig_coverage_by_latitude.png")
     if done.seasons is not None:
         fig = coverage_figures.month_figure(
-            done.seasons, title=f"The seasons: share of each region observed at least once in "
-                                f"{_span_text(done.seasons['days'])}, starting on the {_ordinal(done.start.day)} of "
-                                f"each month\nfrom {_orbit_phrase(summary['orbit'])}", note=stamp,
+            done.seasons, title=f"The seasons: share observed at least once in {_span_text(done.seasons['days'])} "
+                                f"from the {_ordinal(done.start.day)} of each month\n"
+                                f"{_orbit_phrase(summary['orbit'])[:1].upper()}{_orbit_phrase(summary['orbit'])[1:]}",
+            note=stamp,
             region_names=_REGION_NAMES)
         figures.save(fig, folder / "fig_coverage_by_month.png")
     if done.sweep is not None:
@@ -1247,9 +1251,9 @@ def _write_figures(folder: Path, done: "CoverageRun") -> None:
         lo, hi = sw["angles_deg"][0], sw["angles_deg"][-1]
         title = (f"Share of Russia observed at least once in {_span_text(summary['span']['days'])}: "
                  f"{_pct(pct['russia'][0])} with a ±{lo:g}° instrument, {_pct(pct['russia'][-1])} with ±{hi:g}°\n"
-                 f"(a nadir cone of that half-angle, day and night) from {_orbit_phrase(summary['orbit'])}")
+                 f"Nadir cones, day and night, from {_orbit_phrase(summary['orbit'])}")
         fig = coverage_figures.half_angle_figure(sw["angles_deg"], pct, title=title, note=stamp,
-                                                 region_names=_REGION_NAMES)
+                                                 region_names=_REGION_NAMES, hours=sw.get("time_to_90pct_h"))
         figures.save(fig, folder / "fig_half_angle_sweep.png")
 
 

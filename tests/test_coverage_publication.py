@@ -63,6 +63,11 @@ def test_sweep_points_equal_plain_runs_and_grow(iss_sweep, capsys, tmp_path):
     assert float(rows[1]["percent_russia_without_disputed"]) == pytest.approx(
         s["regions"]["russia"]["nadir_30deg"]["percent_area_observed_without_disputed"], abs=1e-3)
     assert (iss_sweep / "fig_half_angle_sweep.png").stat().st_size > 10_000
+    for region in ("russia", "arctic", "nsr"):  # a wider cone is never slower to 90 % (empty: never)
+        t90 = np.array([float(r[f"time_to_90pct_h_{region}"] or 1e9) for r in rows])  # never: 1e9 h
+        assert np.all(np.diff(t90) <= 1e-9), region
+        t = s["regions"][region]["nadir_30deg"]["time_to_90pct_h"]
+        assert t90[1] == (1e9 if t is None else pytest.approx(t, abs=1e-3))
 
 
 def test_sweep_never_exceeds_the_reach_of_a_51_6_degree_orbit(iss_sweep):
