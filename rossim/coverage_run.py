@@ -1279,8 +1279,12 @@ def _h(v) -> str:
 
 
 def print_summary(summary: dict, console) -> None:
-    """Print the figures of merit of a :func:`run` summary as a rich table on ``console``."""
+    """Print the figures of merit of a :func:`run` summary as a rich table on ``console``: names
+    (a long region name) wrap, a number is never cut; a table that still does not fit the
+    console is printed at its own width rather than truncated."""
     from rich import box
+    from rich.console import Console
+    from rich.measure import Measurement
     from rich.table import Table
 
     span = summary["span"]
@@ -1290,15 +1294,24 @@ def print_summary(summary: dict, console) -> None:
                       "time between a cell's accesses (area mean, p95, max); gap: longest time with no "
                       "cell of the region observed",
               box=box.SIMPLE_HEAD, padding=(0, 0), show_edge=False)
-    t.add_column("region", no_wrap=True)
-    t.add_column("instrument", no_wrap=True)
-    t.add_column("observed\n%", justify="right", no_wrap=True)
-    for col in ("t50", "t90", "t99", "revisit\nmean", "revisit\np95", "revisit\nmax", "gap"):
-        t.add_column(col, justify="right", no_wrap=True)
+    rows = []
     for region, by_inst in summary["regions"].items():
         for inst, s in by_inst.items():
             pct = s["percent_area_observed"]
-            t.add_row(region, inst, "—" if pct is None else f"{pct:.1f}", *(_h(s[k]) for k in FIGURES[1:]))
+            rows.append((region, inst, "—" if pct is None else f"{pct:.1f}", *(_h(s[k]) for k in FIGURES[1:])))
+    headers = ("observed\n%", "t50", "t90", "t99", "revisit\nmean", "revisit\np95", "revisit\nmax", "gap")
+    longest_word = lambda k: min(24, max(len(w) for r in rows for w in r[k].split()))  # noqa: E731
+    t.add_column("region", overflow="fold", min_width=longest_word(0) if rows else 6)
+    t.add_column("instrument", overflow="fold", min_width=longest_word(1) if rows else 5)
+    for k, col in enumerate(headers):  # as wide as their widest number: never cut to "13…"
+        widest = max([len(r[2 + k]) for r in rows] + [len(w) for w in col.split("\n")])
+        t.add_column(col, justify="right", no_wrap=True, min_width=widest + 1)
+    for r in rows:
+        t.add_row(*r)
+    need = Measurement.get(console, console.options, t).minimum
+    if need > console.width:  # at the table's own width, never a cut number
+        console = Console(file=console.file, width=need, highlight=False, force_terminal=console.is_terminal,
+                          no_color=console.no_color)
     console.print(t)
     if summary.get("contacts"):
         console.print(_contacts_line(summary["contacts"]))
