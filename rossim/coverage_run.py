@@ -35,7 +35,8 @@ Files written (``runs/<scenario>-coverage`` by default):
     ``minutes_per_day``, ``passes_per_day``, ``longest_gap_h`` (:func:`rossim.contacts.statistics`).
 ``coverage_cells.csv``
     One row per region, instrument and cell: ``region, instrument, lat_deg, lon_deg, area_km2,
-    accesses, first_access_h, revisit_mean_h, revisit_max_h`` (empty where undefined).
+    accesses, first_access_h, first_access_utc, revisit_mean_h, revisit_max_h`` (empty where
+    undefined; ``first_access_utc`` the hours as an ISO UTC time to the second).
 ``ground_track.csv``
     Every sample of the run: ``time_utc, lat_deg, lon_deg, height_km, sunlit`` (1/0).
 ``contacts.csv``
@@ -778,15 +779,26 @@ def _fmt(v) -> str:
     return f"{v:.6g}" if math.isfinite(v) else ""
 
 
-def _cell_rows(results_by_region: dict[str, dict[str, CoverageResult]]):
+def _utc_stamps(start, days: np.ndarray) -> list[str]:
+    """ISO UTC times to the second (``...Z``) ``days`` after ``start``; "" where NaN. Numpy
+    arithmetic, one conversion for the whole array."""
+    d = np.asarray(days, dtype=float)
+    ok = np.isfinite(d)
+    t0 = np.datetime64(clock.as_utc(start).replace(tzinfo=None), "s")
+    stamps = np.datetime_as_string(t0 + np.round(np.where(ok, d, 0.0) * 86_400.0).astype("timedelta64[s]"), unit="s")
+    return [f"{s}Z" if k else "" for s, k in zip(stamps.tolist(), ok.tolist())]
+
+
+def _cell_rows(results_by_region: dict[str, dict[str, CoverageResult]], start):
     for region, by_inst in results_by_region.items():
         for inst, r in by_inst.items():
             first_h = r.first_access_days * _HOURS_PER_DAY
             cols = (r.lat_deg, r.lon_deg, r.area_km2, first_h, r.cell_revisit_mean_h, r.cell_revisit_max_h)
             text = [[_fmt(v) for v in col] for col in cols]
+            first_utc = _utc_stamps(start, r.first_access_days)
             for i in range(r.area_km2.size):
                 yield (region, inst, text[0][i], text[1][i], text[2][i], int(r.access_count[i]),
-                       text[3][i], text[4][i], text[5][i])
+                       text[3][i], first_utc[i], text[4][i], text[5][i])
 
 
 def _json_numbers(values, digits: int) -> list[str]:
@@ -1052,8 +1064,8 @@ def write(done: CoverageRun, out, *, progress: Callable[[str], Any] | None = Non
         results.write_json(tmp / "coverage_summary.json", done.summary)
         results.write_csv(tmp / "coverage_cells.csv",
                           ("region", "instrument", "lat_deg", "lon_deg", "area_km2", "accesses",
-                           "first_access_h", "revisit_mean_h", "revisit_max_h"),
-                          _cell_rows(done.results))
+                           "first_access_h", "first_access_utc", "revisit_mean_h", "revisit_max_h"),
+                          _cell_rows(done.results, done.start))
         _write_ground_track(tmp / "ground_track.csv", done.start, done.track, done.sample_days)
         _write_contacts(tmp / "contacts.csv", done.start, done.contacts)
         for region, by_inst in done.results.items():

@@ -27,7 +27,7 @@ FAST = ["--days", "1", "--resolution-km", "200"]
 ISS_WHAT_IF = ["--set", "orbit.altitude_km=400", "--set", "orbit.inclination_deg=51.6", "--half-angle-deg", "30"]
 
 CELL_COLUMNS = ["region", "instrument", "lat_deg", "lon_deg", "area_km2", "accesses", "first_access_h",
-                "revisit_mean_h", "revisit_max_h"]
+                "first_access_utc", "revisit_mean_h", "revisit_max_h"]
 TRACK_COLUMNS = ["time_utc", "lat_deg", "lon_deg", "height_km", "sunlit"]
 
 #: Share of a map's pixels that must differ from the background for it not to be blank: Russia
@@ -122,6 +122,17 @@ def test_writes_every_file_with_its_keys_and_columns(high_run):
 
     cells = read_csv(high_run / "coverage_cells.csv")
     assert list(cells[0]) == CELL_COLUMNS
+    # the first access as a date beside its hours: the span's start plus those hours, to the second
+    start = dt.datetime.fromisoformat(s["span"]["start"].replace("Z", "+00:00"))
+    for c in cells[:: max(1, len(cells) // 50)]:
+        if c["first_access_h"] == "":
+            assert c["first_access_utc"] == ""
+        else:
+            hours = float(c["first_access_h"])  # written to 6 significant digits
+            want = start + dt.timedelta(hours=hours)
+            got = dt.datetime.fromisoformat(c["first_access_utc"].replace("Z", "+00:00"))
+            ulp_s = 0.0 if hours == 0 else 0.5 * 10 ** (math.floor(math.log10(hours)) - 5) * 3600.0
+            assert abs((got - want).total_seconds()) <= ulp_s + 0.5, c
     n_cells = sum(s["regions"][r]["radar"]["cells"] for r in coverage_run.REGIONS)
     assert len(cells) == 2 * n_cells
     radar_russia = [c for c in cells if c["region"] == "russia" and c["instrument"] == "radar"]
