@@ -190,17 +190,21 @@ def _hours(h) -> str:
 
 
 def describe_orbit(orbit: dict) -> str:
-    """An orbit of ``coverage_summary.json`` in words: "a 372 km circular orbit inclined 96.95°,
-    sun-synchronous, crossing the equator northbound at 13:30 local solar time (one revolution
-    every 92.1 minutes)"; what the summary lacks is left out."""
+    """An orbit of ``coverage_summary.json`` in words: "a circular orbit 387 km up on average,
+    inclined 96.95°, sun-synchronous, crossing the equator northbound at 13:30 local solar time (one
+    revolution every 92.1 minutes)"; the height is the mean height above the ellipsoid (what a
+    reader means by "an orbit at 387 km"), else ``altitude_km``; what the summary lacks is left out."""
     def num(key):
         v = orbit.get(key)
         return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
-    alt, inc, ecc, ltan, raan, period = (num(k) for k in ("altitude_km", "inclination_deg", "eccentricity",
-                                                          "ltan_h", "raan_deg", "period_min"))
-    text = "a" + (f" {alt:,.0f} km" if alt is not None else "")
-    text += " circular orbit" if not ecc else f" orbit of eccentricity {ecc:g}"
+    alt, inc, ecc, ltan, raan, period, mean = (num(k) for k in (
+        "altitude_km", "inclination_deg", "eccentricity", "ltan_h", "raan_deg", "period_min", "mean_altitude_km"))
+    shape = "circular orbit" if not ecc else f"orbit of eccentricity {ecc:g}"
+    if mean is not None:
+        text = f"a {shape} {mean:,.0f} km up on average,"
+    else:  # an older summary: the height as given (the Brouwer convention)
+        text = "a" + (f" {alt:,.0f} km" if alt is not None else "") + f" {shape}"
     if inc is not None:
         text += f" inclined {inc:.2f}°"
     if orbit.get("sun_synchronous") is True:

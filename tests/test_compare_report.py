@@ -708,7 +708,9 @@ def test_comparison_and_coverage_sentences(compared, tmp_path):
     for python_value in ("altitude_km", "inclination_deg", "sun_synchronous", "True", "+00:00", "{", "'"):
         assert python_value not in head, python_value
     o, russia = cov["orbit"], cov["regions"]["russia"]["radar"]
-    assert f"a {o['altitude_km']:.0f} km circular orbit inclined {o['inclination_deg']:.2f}°" in head
+    # the height a reader means: the mean height above the ellipsoid, not the Brouwer altitude_km
+    assert (f"a circular orbit {o['mean_altitude_km']:.0f} km up on average, inclined "
+            f"{o['inclination_deg']:.2f}°") in head
     assert "20 March 2029, 00:00 UTC" in head and cov["span"]["start"].startswith("2029-03-20T00:00")
     one, two, three = headlines.coverage_sentences(cov)
     assert f"radar observes {russia['percent_area_observed']:.0f} % of Russia's area in 1 day" in one
