@@ -4,8 +4,9 @@ Each sentence says what a reader would quote, with the Monte Carlo error of ever
 beside it: a date is "June 2035 (± 3 months, Monte Carlo)", the wider half of the 95 % interval
 of that median (``summary.json``'s ``p50_low`` / ``p50_high``), in days up to
 :data:`DAYS_UP_TO` and in months (of :data:`DAYS_PER_MONTH`) beyond; a probability is "17 %
-(± 12 points)", the wider half of its 95 % Wilson interval in percentage points; a mean likewise
-from ``mean_low`` / ``mean_high``. Coverage is one deterministic propagation: no error, and the
+(± 12 points)", the wider half of its 95 % Wilson interval in percentage points (to a tenth below
+one point, "0 % (± 0.4 points)", as the report's tables give it); a mean likewise from
+``mean_low`` / ``mean_high``. Coverage is one deterministic propagation: no error, and the
 sentence says so. Nothing here is computed anew: every number is read from ``summary.json``,
 ``coverage_summary.json`` or a :class:`rossim.compare.Comparison` and only rounded for reading.
 """
@@ -16,7 +17,7 @@ import datetime as dt
 from typing import Sequence
 
 __all__ = ["run_sentences", "comparison_sentences", "coverage_sentences", "describe_orbit", "describe_span",
-           "date_error", "month_year", "DAYS_UP_TO", "DAYS_PER_MONTH"]
+           "date_error", "month_year", "points", "DAYS_UP_TO", "DAYS_PER_MONTH"]
 
 #: Errors of dates up to this many days are said in days, longer ones in months.
 DAYS_UP_TO = 60
@@ -56,13 +57,19 @@ def _span(days: int) -> str:
     return f"{months} month{'' if months == 1 else 's'}"
 
 
+def points(half: float) -> str:
+    """An error in percentage points as said: whole points, a tenth below one ("0.4", never a
+    bare "0" for an error that is not zero), the rule of :func:`rossim.compare.share_pm`."""
+    return f"{half:.0f}" if half >= 0.95 else f"{half:.1f}"
+
+
 def _share(entry: dict, key: str) -> str:
     """"17 % (± 12 points)" of a probability of ``summary.json`` and its Wilson interval."""
     p = entry[key]
     lo, hi = entry.get(f"{key}_low"), entry.get(f"{key}_high")
     if lo is None or hi is None:
         return f"{100 * p:.0f} %"
-    return f"{100 * p:.0f} % (± {100 * max(p - lo, hi - p):.0f} points)"
+    return f"{100 * p:.0f} % (± {points(100 * max(p - lo, hi - p))} points)"
 
 
 def _mean(q: dict, fmt: str, scale: float = 1.0, unit: str = "", suffix: str = "") -> str:
@@ -74,7 +81,7 @@ def _mean(q: dict, fmt: str, scale: float = 1.0, unit: str = "", suffix: str = "
     if q.get("mean_low") is None or q.get("mean_high") is None:
         return text
     half = scale * max(q["mean"] - q["mean_low"], q["mean_high"] - q["mean"])
-    return f"{text} (± {fmt.format(half)}{unit})"
+    return f"{text} (± {points(half) if unit == ' points' else fmt.format(half)}{unit})"
 
 
 def _levels(milestones: Sequence[str], prefix: str) -> list[int]:

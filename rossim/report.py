@@ -94,8 +94,7 @@ def _occupancy_figures(runs: Sequence[RunFolder], folder: Path, svg: bool, title
             "is the probability that at least k are aboard. Dashed lines: median phase-complete dates.",
             _save(fig, folder, "fig_occupancy", svg))]
     words = " and ".join(f"at least {k}" for k in shown)
-    fig = figures.occupancy_by_year_figure(items, levels=shown, title=f"Share of each year with {words} aboard — "
-                                           + " vs ".join(r.label for r in runs))
+    fig = figures.occupancy_by_year_figure(items, levels=shown, title=f"Share of each year with {words} aboard — {title}")
     out.append((f"Share of each calendar year with {words} cosmonauts aboard: bars, the mean over replications; "
                 "whiskers, 10–90 % of replications.", _save(fig, folder, "fig_occupancy_by_year", svg)))
     return out

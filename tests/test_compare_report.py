@@ -441,6 +441,23 @@ def test_scenario_reports_in_comparison(compared):
         assert html.escape(description) in page
 
 
+def test_run_figure_titles_name_the_scenario_by_its_title(compared, tmp_path, monkeypatch):
+    """Every figure of one run is titled with the scenario's title, not its internal name."""
+    from rossim import figures, report
+
+    titles = {}
+    for name in ("occupancy_figure", "occupancy_by_year_figure", "timeline_figure", "milestone_cdf_figure"):
+        def spy(*args, _f=getattr(figures, name), _name=name, **kwargs):
+            titles[_name] = kwargs["title"]
+            return _f(*args, **kwargs)
+        monkeypatch.setattr(figures, name, spy)
+    run = compare.read_run(compared / "ross_high_latitude")
+    report.run_figures(run, tmp_path)
+    assert len(titles) == 4
+    for name, title in titles.items():
+        assert title.endswith(f" — {run.title}") and run.title != run.label, (name, title)
+
+
 def test_run_writes_report_and_report_command_svg(tmp_path, capsys):
     out = tmp_path / "run"
     assert cli.main(["run", str(HL), "-n", "30", "--workers", "1", "--out", str(out)]) == 0
@@ -628,9 +645,27 @@ def _error_words(days: int) -> str:
     return f"{days} days" if days <= 60 else f"{round(days / 30.436875)} months"
 
 
-def _points(entry: dict, key: str) -> tuple[int, int]:
+def _half_points(half: float) -> str:
+    """An error in percentage points as the summary says it: whole points, a tenth below one."""
+    return f"{round(half)}" if half >= 0.95 else f"{round(half, 1):.1f}"
+
+
+def _points(entry: dict, key: str) -> tuple[int, str]:
     p, lo, hi = entry[key], entry[f"{key}_low"], entry[f"{key}_high"]
-    return round(100 * p), round(100 * max(p - lo, hi - p))
+    return round(100 * p), _half_points(100 * max(p - lo, hi - p))
+
+
+def test_errors_below_one_point_keep_a_decimal():
+    """0 of 1,000 is "0 % (± 0.4 points)" as in the report's tables, never "± 0 points", which
+    reads as exact; the mean share of time crewed likewise."""
+    from rossim import headlines
+
+    none = {"p50": None, "probability": 0.0, "probability_low": 0.0, "probability_high": 0.00383}
+    assert headlines._when(none, "2046-01-01") == ("in only 0 % (± 0.4 points) of them before the simulation "
+                                                   "ends (2046-01-01)")
+    assert headlines._share({"p": 0.5, "p_low": 0.47, "p_high": 0.53}, "p") == "50 % (± 3 points)"
+    crewed = {"mean": 0.4771, "mean_low": 0.4738, "mean_high": 0.4803}
+    assert headlines._mean(crewed, "{:.0f}", 100.0, " points", " %") == "48 % (± 0.3 points)"
 
 
 def test_date_errors_in_words():
@@ -670,7 +705,7 @@ def test_run_summary_sentences_equal_summary_json(compared):
     assert "complete by the {} deadline in {} % (± {} points)".format(
         s["deadline"], *_points(ph, "probability_by_deadline")) in second
     fc, pd_ = s["fraction_crewed"], s["person_days"]
-    assert f"crewed {round(100 * fc['mean'])} % (± {round(100 * max(fc['mean'] - fc['mean_low'], fc['mean_high'] - fc['mean']))} points)" in third
+    assert f"crewed {round(100 * fc['mean'])} % (± {_half_points(100 * max(fc['mean'] - fc['mean_low'], fc['mean_high'] - fc['mean']))} points)" in third
     assert f"{pd_['mean']:,.0f} (± {max(pd_['mean'] - pd_['mean_low'], pd_['mean_high'] - pd_['mean']):,.0f}) person-days" in third
     page = (folder / "report.html").read_text()
     brief = page.index('<p class="brief">')
