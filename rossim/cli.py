@@ -467,7 +467,8 @@ def _provenance(args, inputs: list[str]) -> dict:
 def _print_summary(summary: dict, console=None) -> None:
     """The run's key numbers: milestone medians with their Monte Carlo error ("2034-09-09 ±45 d"),
     the 10-90 % range of replications (months), probabilities with their error ("24% ±3":
-    percentage points), then the totals; fits 80 columns (summary.json has every number exactly)."""
+    percentage points), then the totals; fits 80 columns in the usual case, and is printed at its own
+    width rather than cut when it does not ("100% ±0…"); summary.json has every number exactly."""
     from rich import box
 
     from .compare import date_pm, share_pm
@@ -476,7 +477,7 @@ def _print_summary(summary: dict, console=None) -> None:
         return v[:7] if v else after
 
     t = Table(title=f"{summary['title'] or summary['scenario']} — {summary['replications']} replications, "
-                    f"seed {summary['seed']}", box=box.SIMPLE_HEAD, pad_edge=False,
+                    f"seed {summary['seed']}", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False,
               caption=f"median ±: Monte Carlo error (the wider half of its 95 % interval; +?: past the horizon "
                       f"{summary['horizon']}); 10–90 %: of replications, by month; —: later than the horizon. "
                       f"P: share reaching it by the horizon / by {summary['deadline']}, ± percentage points. "
@@ -495,7 +496,12 @@ def _print_summary(summary: dict, console=None) -> None:
         q = summary[name]
         fmt = "{:.0%}" if name == "fraction_crewed" else "{:,.0f}"
         t.add_row(name, fmt.format(q["p50"]), f"{fmt.format(q['p10'])} – {fmt.format(q['p90'])}", "", "")
-    (console or _out).print(t)
+    console = console or _out
+    need = Measurement.get(console, console.options.update(max_width=1000), t).maximum
+    if need > console.width:  # every column is no_wrap: narrower, rich would cut a number to "100% ±0…"
+        console = Console(file=console.file, width=need, highlight=False, markup=False,
+                          force_terminal=console.is_terminal, no_color=console.no_color)
+    console.print(t)
 
 
 def cmd_coverage(args) -> int:

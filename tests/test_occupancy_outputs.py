@@ -290,6 +290,25 @@ def test_terminal_table_shows_errors_within_80_columns(hl_run, capsys):
     assert f"{100 * p:.0f}% ±{100 * max(p - m['probability_by_deadline_low'], m['probability_by_deadline_high'] - p):.0f}" in first
 
 
+def test_terminal_table_never_cuts_a_number(hl_run):
+    """A probability of 100 % ±0.6 in both columns and a median whose interval reaches past the
+    horizon do not fit 80 columns: the table is printed at its own width, no cell cut to "±0…"."""
+    from rich.console import Console
+
+    s = json.loads((hl_run / "summary.json").read_text())
+    m = s["milestones"]["first_crew"]
+    for key in ("probability", "probability_by_deadline"):
+        m.update({key: 1.0, f"{key}_low": 0.994, f"{key}_high": 1.0})
+    m["p50_high"] = None
+    console = Console(file=io.StringIO(), width=80, highlight=False)
+    cli._print_summary(s, console)
+    out = console.file.getvalue()
+    assert "…" not in out
+    below = (dt.date.fromisoformat(m["p50"]) - dt.date.fromisoformat(m["p50_low"])).days
+    first = next(line for line in out.splitlines() if line.strip().startswith("first_crew"))
+    assert f"{m['p50']} −{below} d/+?" in first and first.count("100% ±0.6") == 2
+
+
 def test_one_replication_reports(tmp_path, capsys):
     """One replication has no interval for a mean: null in summary.json, empty in the CSV, and
     the folder still reads back and reports (a deterministic replay is run with -n 1)."""
