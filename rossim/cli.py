@@ -130,7 +130,8 @@ def _parser() -> argparse.ArgumentParser:
                     help="list every problem, one line each (default: the first, and how many more)")
     sp.add_argument("--for", dest="purpose", choices=("campaign", "coverage"), default="campaign",
                     help="what the scenario is checked for: campaign (run, compare: everything, the default) "
-                         "or coverage (as rossim coverage: launch sites need not reach an orbit what-if)")
+                         "or coverage (as rossim coverage loads it: launch sites need not reach the orbit, so an "
+                         "orbit what-if such as --set orbit.inclination_deg=51.6 passes)")
     sp.add_argument("--cite", action="append", default=[], metavar="FIELD",
                     help="print a field's value (dotted path, as for --set) and the sources its comments "
                          "cite, resolved to docs/sources.md with their URLs (repeatable)")
@@ -194,7 +195,8 @@ def _parser() -> argparse.ArgumentParser:
                     "(repeatable, at least one)")
     sp.add_argument("--design", default="lhs", choices=["lhs", "grid", "sobol"],
                     help="Latin hypercube (default), full grid, or scrambled Sobol' sequence")
-    sp.add_argument("--points", type=_positive_int, help="design points (lhs, sobol), or levels of each range (grid)")
+    sp.add_argument("--points", type=_positive_int, help="design points (lhs, sobol: required; sobol a power of 2), or levels of each range (grid: at "
+                         "least 2, not needed when every --vary lists its levels)")
     sp.add_argument("-n", "--replications", type=_positive_int, help="replications per point (default: scenario)")
     sp.add_argument("--seed", type=_nonneg_int, help="random seed of the design and the points (default: scenario)")
     sp.add_argument("--common-random-numbers", action="store_true",
@@ -226,7 +228,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--max-depth", type=_positive_int, default=3, help="CART: levels of the tree (default: 3)")
     sp.add_argument("--svg", action="store_true", help="also write SVG figures")
 
-    sp = sub.add_parser("report", help="write report.html for a run folder")
+    sp = sub.add_parser("report", help="write report.html for a run, coverage or comparison folder")
     sp.add_argument("run_dir", type=Path, metavar="DIR", help="a rossim run, coverage or comparison folder")
     sp.add_argument("--svg", action="store_true", help="also write SVG figures")
 
