@@ -21,6 +21,7 @@ What a map shows (Lambert conformal conic, central meridian 100°E, standard par
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import textwrap
 from importlib import resources
@@ -114,9 +115,8 @@ def nice_ceiling(x: float) -> float:
 
 
 @functools.lru_cache(maxsize=1)
-def _frame():
-    """Projected extent (x0, x1, y0, y1) holding all of Russia, and the raster's pixel centres:
-    lon/lat (ny, nx) and a mask of pixels inside Russia."""
+def _frame_extent():
+    """Projected extent (x0, x1, y0, y1) holding all of Russia."""
     import shapely
 
     from . import regions
@@ -127,7 +127,16 @@ def _frame():
     x0, x1 = p[:, 0].min(), p[:, 0].max()
     y0, y1 = p[:, 1].min(), p[:, 1].max()
     dx, dy = (x1 - x0) * _MARGIN, (y1 - y0) * _MARGIN
-    x0, x1, y0, y1 = x0 - dx, x1 + dx, y0 - dy, y1 + dy
+    return x0 - dx, x1 + dx, y0 - dy, y1 + dy
+
+
+@functools.lru_cache(maxsize=1)
+def _frame():
+    """Projected extent (x0, x1, y0, y1) holding all of Russia, and the raster's pixel centres:
+    lon/lat (ny, nx) and a mask of pixels inside Russia."""
+    from . import regions
+
+    x0, x1, y0, y1 = _frame_extent()
     nx = _RASTER_WIDTH_PX
     ny = int(round(nx * (y1 - y0) / (x1 - x0)))
     xs = x0 + (np.arange(nx) + 0.5) * (x1 - x0) / nx
@@ -222,19 +231,65 @@ def _paint(result, colors, region):
 
     from . import regions
 
-    _, lon, lat, inside = _frame()
-    if region is not None and region is not regions.russia():
-        inside = region.contains(lon.ravel(), lat.ravel()).reshape(lon.shape)
-    rgba = np.zeros(lon.shape + (4,))
+    shape = _frame_shape()
+    rgba = np.zeros(shape + (4,))
     m = 0 if result.lat_deg is None else np.size(result.lat_deg)
     shown = np.zeros(m, dtype=bool)
     if result.lat_deg is None or result.lon_deg is None or m == 0:
         return rgba, shown
-    tree = cKDTree(_unit(result.lat_deg, result.lon_deg))
-    _, nearest = tree.query(_unit(lat[inside], lon[inside]), k=1)
+    inside, nearest = _pixel_cells(np.asarray(result.lat_deg, dtype=float), np.asarray(result.lon_deg, dtype=float),
+                                   region if region is not None and region is not regions.russia() else None)
     rgba[inside] = colors[nearest]
     shown[nearest] = True
     return rgba, shown
+
+
+def _frame_shape() -> tuple[int, int]:
+    """(ny, nx) of the map's raster, from the frame's extent alone (as :func:`_frame` sizes it)."""
+    x0, x1, y0, y1 = _frame_extent()
+    return int(round(_RASTER_WIDTH_PX * (y1 - y0) / (x1 - x0))), _RASTER_WIDTH_PX
+
+
+#: The last few (pixel inside mask, nearest cell per inside pixel) found, by their inputs' digest.
+_PIXEL_CELLS: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _pixel_cells(lat_deg: np.ndarray, lon_deg: np.ndarray, region) -> tuple[np.ndarray, np.ndarray]:
+    """Which pixels of the raster lie in ``region`` (None: Russia), (ny, nx) bool, and the nearest
+    cell (index into ``lat_deg``/``lon_deg``) of each of those pixels, in row-major order.
+
+    The same for every map of one grid (each instrument's map of a run, every run at the same
+    resolution): kept in memory and in the regions' disk cache (:func:`rossim.regions.cache_dir`),
+    named by a digest of the cells' coordinates, the region's geometry, the raster's size and this
+    module's and :mod:`rossim.regions`'s source, so an entry is never used for other inputs."""
+    from scipy.spatial import cKDTree
+    import shapely
+
+    from . import regions
+
+    geom = (region or regions.russia()).geometry
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    for part in (shapely.to_wkb(regions.russia().geometry), shapely.to_wkb(geom), lat_deg.tobytes(),
+                 lon_deg.tobytes(), str(_RASTER_WIDTH_PX).encode()):
+        h.update(len(part).to_bytes(8, "little") + part)
+    key = h.hexdigest()
+    if key in _PIXEL_CELLS:
+        return _PIXEL_CELLS[key]
+    path = regions._cache_path("mappixels", key)
+    hit = regions._cache_load(path)
+    if hit is not None and {"inside", "nearest"} <= hit.keys():
+        found = hit["inside"], hit["nearest"]
+    else:
+        _, lon, lat, inside = _frame()
+        if region is not None:
+            inside = region.contains(lon.ravel(), lat.ravel()).reshape(lon.shape)
+        _, nearest = cKDTree(_unit(lat_deg, lon_deg)).query(_unit(lat[inside], lon[inside]), k=1)
+        found = inside, np.asarray(nearest, dtype=np.int64)
+        regions._cache_store(path, inside=found[0], nearest=found[1])
+    if len(_PIXEL_CELLS) >= 4:
+        _PIXEL_CELLS.pop(next(iter(_PIXEL_CELLS)))
+    _PIXEL_CELLS[key] = found
+    return found
 
 
 @functools.lru_cache(maxsize=1)
@@ -281,7 +336,7 @@ def _base_map(title: str, stamp: str | None, region, show_nsr: bool):
     from . import regions
 
     proj = _projection()
-    extent, _, _, _ = _frame()
+    extent = _frame_extent()
     fig = Figure(figsize=MAP_SIZE_IN, dpi=MAP_DPI)
     ax = fig.add_axes((0.01, 0.065, 0.87, 0.80), projection=proj)
     ax.set_extent(extent, crs=proj)

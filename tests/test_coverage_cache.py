@@ -1,0 +1,95 @@
+"""The regions' disk cache (rossim.regions.cache_dir): what it returns is what a build returns, bit
+for bit; an entry is found by its content, so a changed input never reads a stale one; a coverage
+run's files are the same with the cache cold, warm or off."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import shapely
+
+from rossim import coverage_run, regions
+
+
+def _fresh():
+    for maker in (regions.russia, regions.arctic_zone, regions.nsr_corridor):
+        maker.cache_clear()
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(regions.CACHE_ENV, str(folder))
+    _fresh()
+    yield folder
+    _fresh()
+
+
+def _same_grid(a, b):
+    for key in ("lat_deg", "lon_deg", "area_km2", "ecef_km"):
+        x, y = getattr(a, key), getattr(b, key)
+        assert x.dtype == y.dtype and np.array_equal(x, y), key
+        assert not y.flags.writeable
+    assert (a.region_name, a.resolution_km) == (b.region_name, b.resolution_km)
+
+
+def test_cached_regions_and_grids_equal_built_ones(cache, monkeypatch):
+    monkeypatch.setenv(regions.CACHE_ENV, "")  # off: built
+    built = [regions.russia(), regions.arctic_zone(), regions.nsr_corridor()]
+    built_grids = [regions.equal_area_grid(r, 200.0) for r in built]
+    assert regions.cache_dir() is None
+    monkeypatch.setenv(regions.CACHE_ENV, str(cache))
+    for _ in range(2):  # cold (built, stored), then warm (read back)
+        _fresh()
+        again = [regions.russia(), regions.arctic_zone(), regions.nsr_corridor()]
+        for a, b in zip(built, again):
+            assert (a.name, a.area_km2) == (b.name, b.area_km2)
+            assert shapely.to_wkb(a.geometry) == shapely.to_wkb(b.geometry)
+        assert again[2].line is not None and shapely.equals_exact(again[2].line, built[2].line, 0.0)
+        for a, region in zip(built_grids, again):
+            _same_grid(a, regions.equal_area_grid(region, 200.0))
+    assert len(list(cache.glob("region-*.npz"))) == 3 and len(list(cache.glob("grid-*.npz"))) == 3
+
+
+def test_an_entry_is_found_by_content(cache):
+    box = regions.from_geometry(shapely.box(30.0, 55.0, 40.0, 60.0), "box")
+    small = regions.from_geometry(shapely.box(30.0, 55.0, 39.0, 60.0), "box")  # same name, other polygon
+    a = regions.equal_area_grid(box, 100.0)
+    b = regions.equal_area_grid(small, 100.0)
+    assert len(a) > len(b)  # not the first one's entry
+    assert abs(b.total_area_km2 - small.area_km2) < 1e-6 * small.area_km2
+    c = regions.equal_area_grid(box, 50.0)  # another resolution: another entry
+    assert len(c) > 3 * len(a)
+    assert len(list(cache.glob("grid-*.npz"))) == 3
+    renamed = regions.equal_area_grid(regions.from_geometry(box.geometry, "other"), 100.0)
+    assert renamed.region_name == "other"  # same content: the entry, under the region's own name
+    _same_grid(regions.Grid(a.lat_deg, a.lon_deg, a.area_km2, a.ecef_km, 100.0, "other"), renamed)
+
+
+def test_a_damaged_entry_is_rebuilt(cache):
+    box = regions.from_geometry(shapely.box(30.0, 55.0, 40.0, 60.0), "box")
+    a = regions.equal_area_grid(box, 100.0)
+    (entry,) = cache.glob("grid-*.npz")
+    entry.write_bytes(b"not an npz")
+    _same_grid(a, regions.equal_area_grid(box, 100.0))
+    assert entry.stat().st_size > 100  # replaced by a good one
+
+
+def _outputs(folder):
+    files = {p.name: p.read_bytes() for p in folder.iterdir() if p.suffix in (".csv", ".geojson")}
+    summary = json.loads((folder / "coverage_summary.json").read_text())
+    return files, summary
+
+
+def test_run_files_are_the_same_with_the_cache_cold_warm_or_off(cache, tmp_path, monkeypatch):
+    sc = coverage_run.load_scenario("scenarios/ross_high_latitude.toml")
+    outs = []
+    for k, setting in enumerate(["", str(cache), str(cache)]):  # off, cold, warm
+        monkeypatch.setenv(regions.CACHE_ENV, setting)
+        _fresh()
+        coverage_run.run(sc, tmp_path / f"run{k}", days=0.5, resolution_km=200.0, maps=False)
+        outs.append(_outputs(tmp_path / f"run{k}"))
+    assert set(outs[0][0]) >= {"coverage_cells.csv", "ground_track.csv", "contacts.csv", "cells_russia.geojson"}
+    assert outs[0] == outs[1] == outs[2]
