@@ -66,6 +66,9 @@ _TRACK_MIN_LAT_DEG = 20.0
 _TITLE_CHARS = 170
 #: Title lines are wrapped at this many characters (about the map's width at 12 pt), up to 4 lines.
 _TITLE_WRAP = 140
+#: zlib level of the maps' PNGs: 1 writes a map in half the time of Pillow's default 6 for ~9 %
+#: more bytes (the same pixels).
+_PNG_COMPRESS_LEVEL = 1
 #: Map frame margin around Russia's projected bounding box (fraction of its size).
 _MARGIN = 0.02
 
@@ -242,6 +245,12 @@ def _paint(result, colors, region):
     rgba[inside] = colors[nearest]
     shown[nearest] = True
     return rgba, shown
+
+
+def _bytes(rgba: np.ndarray) -> np.ndarray:
+    """The raster as uint8 RGBA, converted as matplotlib converts a float image (``x * 255``
+    truncated): the same pixels, without resampling four float64 channels."""
+    return (rgba * 255).astype(np.uint8)
 
 
 def _frame_shape() -> tuple[int, int]:
@@ -424,7 +433,7 @@ def coverage_map(
 
     fig, ax, extent, context = _base_map(title, stamp, region, show_nsr)
     rgba, appears = _raster(result, values, norm, cmap, region)
-    ax.imshow(rgba, origin="lower", extent=extent, transform=_projection(), interpolation="nearest", zorder=2)
+    ax.imshow(_bytes(rgba), origin="lower", extent=extent, transform=_projection(), interpolation="nearest", zorder=2)
 
     handles = []
     if appears["never"]:
@@ -476,7 +485,7 @@ def difference_map(diff, *, title: str, stamp: str | None = None, show_nsr: bool
     cells = SimpleNamespace(lat_deg=diff.lat_deg, lon_deg=diff.lon_deg)
     fig, ax, extent, context = _base_map(title, stamp, None, show_nsr)
     rgba, shown = _paint(cells, palette[diff.category], None)
-    ax.imshow(rgba, origin="lower", extent=extent, transform=_projection(), interpolation="nearest", zorder=2)
+    ax.imshow(_bytes(rgba), origin="lower", extent=extent, transform=_projection(), interpolation="nearest", zorder=2)
     areas = diff.areas()
     name_a, name_b = diff.names
     names = {"a_only": f"seen by {name_a} only", "b_only": f"seen by {name_b} only",
@@ -496,5 +505,6 @@ def save(fig, path: str | Path) -> Path:
     """Write ``fig`` as a PNG of exactly its size (no tight cropping), Agg renderer."""
     path = Path(path)
     with atomic_file(path) as tmp:
-        fig.savefig(tmp, dpi=MAP_DPI, format="png", metadata={"Software": "rossim"})
+        fig.savefig(tmp, dpi=MAP_DPI, format="png", metadata={"Software": "rossim"},
+                    pil_kwargs={"compress_level": _PNG_COMPRESS_LEVEL})
     return path

@@ -1,6 +1,9 @@
-"""The regions' disk cache (rossim.regions.cache_dir): what it returns is what a build returns, bit
+"""What the coverage command's speed-ups keep the same (issue 11 §5).
+
+The regions' disk cache (rossim.regions.cache_dir): what it returns is what a build returns, bit
 for bit; an entry is found by its content, so a changed input never reads a stale one; a coverage
-run's files are the same with the cache cold, warm or off."""
+run's files are the same with the cache cold, warm or off. The maps: a uint8 raster and a faster
+PNG compression give the same pixels as the float raster at Pillow's default level."""
 
 from __future__ import annotations
 
@@ -9,8 +12,9 @@ import json
 import numpy as np
 import pytest
 import shapely
+from PIL import Image
 
-from rossim import coverage_run, regions
+from rossim import coverage_run, maps, regions
 
 
 def _fresh():
@@ -93,3 +97,23 @@ def test_run_files_are_the_same_with_the_cache_cold_warm_or_off(cache, tmp_path,
         outs.append(_outputs(tmp_path / f"run{k}"))
     assert set(outs[0][0]) >= {"coverage_cells.csv", "ground_track.csv", "contacts.csv", "cells_russia.geojson"}
     assert outs[0] == outs[1] == outs[2]
+
+
+def test_maps_have_the_pixels_of_the_float_raster(cache, tmp_path, monkeypatch):
+    sc = coverage_run.load_scenario("scenarios/ross_high_latitude.toml")
+    done = coverage_run.analyze(sc, days=0.5, resolution_km=200.0)
+    res = done.results["russia"][done.instruments[0].name]
+    assert (res.access_count == 0).any() and (res.access_count > 0).any()  # colours and grey
+
+    def draw(name):
+        fig = maps.coverage_map(res, title="t", vmin=0.0, vmax=12.0)
+        return np.asarray(Image.open(maps.save(fig, tmp_path / name)))
+
+    fast = draw("fast.png")
+    monkeypatch.setattr(maps, "_bytes", lambda rgba: rgba)  # the float image, as before
+    monkeypatch.setattr(maps, "_PNG_COMPRESS_LEVEL", 6)
+    monkeypatch.setattr(maps, "_PIXEL_CELLS", {})
+    monkeypatch.setenv(regions.CACHE_ENV, "")  # the pixels' nearest cells found again
+    plain = draw("plain.png")
+    assert fast.shape == plain.shape and np.array_equal(fast, plain)
+    assert (tmp_path / "fast.png").read_bytes() != (tmp_path / "plain.png").read_bytes()  # the levels differ
