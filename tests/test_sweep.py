@@ -270,8 +270,8 @@ def test_cli_writes_parquet_csv_and_replications_with_a_manifest(tmp_path, capsy
 # ------------------------------------------------------------------------------ resuming
 
 
-def _sweep_argv(out, n=10, *extra):
-    return [str(a) for a in ["sweep", TINY, "--set", SLIP, "--vary", VARY[0], "--vary", VARY[1], "--points", 8,
+def _sweep_argv(out, n=10, *extra, points=8):
+    return [str(a) for a in ["sweep", TINY, "--set", SLIP, "--vary", VARY[0], "--vary", VARY[1], "--points", points,
                              "-n", n, "--seed", 4, "--workers", 1, "--out", out, *extra]]
 
 
@@ -355,6 +355,21 @@ def test_an_interrupted_sweep_resumes_with_only_the_missing_points(tmp_path, mon
     assert main([*_sweep_argv(out, 11), "--overwrite"]) == 0
     assert folders.read_manifest(out)[sweep_folder.IDENTITY_KEY]["replications"] == 11
     assert len(list((out / "parts").iterdir())) == 8
+
+
+def test_a_replications_part_of_another_point_is_run_again(tmp_path, monkeypatch, capsys):
+    """A replications part names its point and seed: one copied over another point's is not that
+    point's, so the point runs again and the table is the uninterrupted sweep's."""
+    whole, out = tmp_path / "whole", tmp_path / "s"
+    argv = lambda folder: _sweep_argv(folder, 3, "--per-replication", points=4)
+    assert main(argv(whole)) == 0 and main(argv(out)) == 0
+    parts = out / "parts"
+    (parts / "point-000002.replications.parquet").write_bytes((parts / "point-000000.replications.parquet").read_bytes())
+    seeds = _counting_runs(monkeypatch)
+    capsys.readouterr()
+    assert main(argv(out)) == 0
+    assert "3 of 4 points already done" in capsys.readouterr().out and seeds == [sweep.point_seed(4, 2)]
+    assert (out / sweep.REPLICATIONS_FILE).read_bytes() == (whole / sweep.REPLICATIONS_FILE).read_bytes()
 
 
 def test_an_edit_of_a_file_the_scenario_extends_is_another_sweep(tmp_path, capsys, monkeypatch):

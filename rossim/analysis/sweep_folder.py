@@ -12,7 +12,7 @@ other commands), so that nothing finished is lost:
   rossim's and is never touched (:mod:`rossim.folders`).
 * **Each point, as it finishes**, becomes ``parts/point-NNNNNN.parquet`` (its row: the point, its
   seed, every statistic; and first, with ``--per-replication``, its replications in
-  ``parts/point-NNNNNN.replications.parquet``), each written beside its name and renamed into
+  ``parts/point-NNNNNN.replications.parquet``, every row naming the point and seed), each written beside its name and renamed into
   place (:func:`rossim.folders.atomic_file`). A crash, ``kill -9`` or Ctrl-C loses at most the
   points in flight (a half-written part stays under a hidden temporary name, removed by the next
   run, :func:`rossim.folders.clean_leftovers`).
@@ -173,7 +173,7 @@ class Store:
                 continue
             reps = None
             if self.per_replication:
-                reps = _read_replications(parts / _part(p.index, True), p.index)
+                reps = _read_replications(parts / _part(p.index, True), p.index, p.seed)
                 if reps is None:
                     continue
             done[p.index] = (got, reps)
@@ -218,7 +218,7 @@ class Store:
         parts = self.path / PARTS
         if reps is not None:
             with folders.atomic_file(parts / _part(index, True)) as tmp:
-                pq.write_table(_replications_table(reps), tmp)
+                pq.write_table(_replications_table(index, self.plan.points[index].seed, reps), tmp)
         with folders.atomic_file(parts / _part(index)) as tmp:
             pq.write_table(_row_table(index, self.plan.points[index].seed, row), tmp)
         self.saved += 1
@@ -291,13 +291,18 @@ def _read_part(path: Path, index: int, seed: int) -> dict | None:
     return row
 
 
-def _replications_table(reps: dict):
+def _replications_table(index: int, seed: int, reps: dict):
+    """A point's replications as an Arrow table, each row naming the point and its seed first."""
     import pyarrow as pa
 
-    return pa.table({name: pa.array(np.asarray(v)) for name, v in reps.items()})
+    k = len(next(iter(reps.values())))
+    cols = {"point": pa.array(np.full(k, index, dtype=np.int64)), "seed": pa.array(np.full(k, seed, dtype=np.int64))}
+    return pa.table({**cols, **{name: pa.array(np.asarray(v)) for name, v in reps.items()}})
 
 
-def _read_replications(path: Path, index: int) -> dict | None:
+def _read_replications(path: Path, index: int, seed: int) -> dict | None:
+    """A point's replications from their part (without the point and seed columns), or None when
+    it is missing, unreadable or another point's (or seed's), as :func:`_read_part`."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -305,9 +310,12 @@ def _read_replications(path: Path, index: int) -> dict | None:
         table = pq.read_table(path)
     except (OSError, ValueError, pa.ArrowException):
         return None
-    if not table.column_names or table.column_names[0] != "replication":
+    if table.column_names[:3] != ["point", "seed", "replication"] or table.num_rows == 0:
         return None
-    return {name: col.to_numpy() for name, col in zip(table.column_names, table.columns)}
+    point, their_seed = table.column(0).to_numpy(), table.column(1).to_numpy()
+    if not (np.all(point == index) and np.all(their_seed == seed)):
+        return None
+    return {name: col.to_numpy() for name, col in zip(table.column_names[2:], table.columns[2:])}
 
 
 def _iso(t: dt.datetime) -> str:
