@@ -620,21 +620,26 @@ def comparison_table(comp, width: int) -> Table:
                       end_section=ends(row))
         return t
 
-    def block_per_metric() -> Table:
+    def block_per_metric(label_width: int) -> Table:
         t = new_table()
         t.add_column("metric", no_wrap=True)
         t.add_column("scenario", no_wrap=True)
         t.add_column("value", no_wrap=True)
         for row, vals, ds in rows:
             for i, v in enumerate(vals):
-                t.add_row(name(row, 20) if i == 0 else "", _fill(comp.labels[i], 18),
+                t.add_row(name(row, 20) if i == 0 else "", _fill(comp.labels[i], label_width),
                           v + (under(i, ds, 25) if i else ""), end_section=i == len(vals) - 1)
         return t
 
-    for make in (side_by_side, column_per_scenario, block_per_metric):
+    for make in (side_by_side, column_per_scenario):
         t = make()
         if Measurement.get(probe, probe.options, t).maximum <= width:
-            break
+            return t
+    t = block_per_metric(18)
+    longest = max(len(lb) for lb in comp.labels)
+    spare = width - Measurement.get(probe, probe.options, t).maximum
+    if longest > 18 and spare > 0:  # labels as wide as the width allows: "ross_angara_trouble" whole,
+        t = block_per_metric(min(longest, 18 + spare))  # not "ross_angara_troubl" over "e"
     return t
 
 

@@ -328,6 +328,21 @@ def test_terminal_table_fits_the_width(compared, width, long_labels):
         assert all(v.split("\n")[0] in line for v in vals) and ds[0] in line and ds[1] in line
 
 
+def test_terminal_table_keeps_a_name_whole_when_it_fits(compared):
+    """At 80 columns a 21-character scenario name is printed whole, not broken after 18
+    characters ("ross_angara_troubl" over "e"), while every line still fits."""
+    from rich.console import Console
+
+    label = "ross_angara_trouble_2"
+    runs = [compare.read_run(compared / "ross_high_latitude"), compare.read_run(compared / "ros_iss_orbit"),
+            compare.read_run(compared / "ros_iss_orbit", label)]  # three: one block of lines per metric
+    console = Console(file=io.StringIO(), width=80)
+    cli.print_comparison(compare.compare_runs(runs), console)
+    lines = console.file.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert sum(bool(re.search(rf" {label} +[\d—]", line)) for line in lines) > 10  # the name, then its value
+
+
 # ------------------------------------------------------------------------------ figures and report
 
 COMPARISON_FIGURES = ["fig_occupancy", "fig_occupancy_by_year", "fig_timeline", "fig_milestones", "fig_coverage_time",
