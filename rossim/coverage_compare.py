@@ -129,8 +129,11 @@ def compare_folders(runs: Sequence, instrument: str) -> tuple[list[Difference], 
     """Differences of every run against the first (the reference), per region, for ``instrument``.
 
     ``runs``: :class:`rossim.compare.RunFolder` objects (``label``, ``coverage``, ``coverage_dir``).
-    Returns ``(differences, notes)``: a note says why a pair was left out (no coverage, grids of
-    different resolution or cells)."""
+    Returns ``(differences, notes)``: a note says why a pair was left out (no coverage, the
+    instrument missing in one, spans or instruments that differ, grids of different resolution or
+    cells). Only like is compared with like: spans of one length (and, for an instrument that needs
+    daylight, one start: the season) and one instrument (half-angle or swath, lighting rule), the
+    orbits being what differs."""
     ref = runs[0]
     out, notes = [], []
     if ref.coverage_dir is None:
@@ -139,6 +142,10 @@ def compare_folders(runs: Sequence, instrument: str) -> tuple[list[Difference], 
     for run in runs[1:]:
         if run.coverage_dir is None:
             notes.append(f"{run.label} has no coverage: no difference with {ref.label}")
+            continue
+        why = _not_comparable(ref, run, instrument)
+        if why:
+            notes.append(f"{run.label} and {ref.label}: {why}: no cell-by-cell difference")
             continue
         res_a, res_b = ref.coverage["resolution_km"], run.coverage["resolution_km"]
         if res_a != res_b:
@@ -159,6 +166,33 @@ def compare_folders(runs: Sequence, instrument: str) -> tuple[list[Difference], 
                            a["accesses"], b["accesses"], float(res_a), _span_days(ref, run))
             out.append(dataclasses.replace(d, **dict(zip(("name_a", "name_b"), _names(ref, run)))))
     return out, notes
+
+
+#: What an instrument's coverage depends on besides the orbit: equal in two runs to compare them.
+_INSTRUMENT_KEYS = ("half_angle_deg", "swath_km", "min_sun_elevation_deg", "station_sunlit")
+
+
+def _not_comparable(a, b, instrument: str) -> str | None:
+    """Why the coverage of runs ``a`` and ``b`` cannot be compared cell by cell for ``instrument``
+    (None when it can): a span of another start or length (a reused run folder's coverage), the
+    instrument missing in one, or another cone or lighting rule."""
+    sa, sb = a.coverage.get("span") or {}, b.coverage.get("span") or {}
+    if sa.get("days") != sb.get("days"):
+        return (f"their coverage spans differ ({sb.get('days')} days against {sa.get('days')}; run them with "
+                "one --days, or give scenario files)")
+    ia, ib = (c.coverage.get("instruments") or {} for c in (a, b))
+    if instrument not in ia or instrument not in ib:
+        missing = b.label if instrument not in ib else a.label
+        return f"{missing} has no instrument {instrument!r}"
+    differ = [k for k in _INSTRUMENT_KEYS if ia[instrument].get(k) != ib[instrument].get(k)]
+    if differ:
+        return (f"their {instrument} differs in {', '.join(differ)} "
+                f"({', '.join(f'{ib[instrument].get(k)} against {ia[instrument].get(k)}' for k in differ)})")
+    if ia[instrument].get("min_sun_elevation_deg") is not None and sa.get("start") != sb.get("start"):
+        # an optical instrument sees what the season lights: spans of other dates are not alike
+        return (f"their spans start on other dates ({sb.get('start')} against {sa.get('start')}) and the "
+                f"{instrument} needs daylight")
+    return None
 
 
 def _names(a, b) -> tuple[str, str]:

@@ -165,3 +165,37 @@ def test_compare_with_one_half_angle_for_every_scenario_file(tmp_path, capsys):
     assert cli.main(["compare", "tests/data/tiny.toml", "scenarios/ros_iss_orbit.toml", "--instrument", "radar",
                      "--half-angle-deg", "40", "--out", str(tmp_path / "x")]) == 2
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"span": {"start": "2029-03-20T00:00:00+00:00", "end": "2029-03-21T00:00:00+00:00", "days": 1.0}},
+     "coverage spans differ (1.0 days against 0.5"),
+    ({"instruments": {}}, "has no instrument 'nadir_30deg'"),
+])
+def test_unlike_runs_give_a_note_not_a_difference(tmp_path, change, words):
+    # a reused run folder whose coverage covered another span, or lacks the instrument: no map that
+    # would put a 1-day run against a 0.25-day one without a word
+    a, _ = _coverage_folder(tmp_path, "a", [])
+    b = SimpleNamespace(label="b", coverage_dir=a.coverage_dir, coverage={**a.coverage, **change})
+    diffs, notes = coverage_compare.compare_folders([a, b], "nadir_30deg")
+    assert diffs == [] and len(notes) == 1 and words in notes[0], notes
+
+
+def test_another_cone_gives_a_note(tmp_path):
+    a, _ = _coverage_folder(tmp_path, "a", [])
+    inst = {k: {**v, "half_angle_deg": 45.0} for k, v in a.coverage["instruments"].items()}
+    b = SimpleNamespace(label="b", coverage_dir=a.coverage_dir, coverage={**a.coverage, "instruments": inst})
+    diffs, notes = coverage_compare.compare_folders([a, b], "nadir_30deg")
+    assert diffs == [] and "differs in half_angle_deg (45.0 against" in notes[0]
+
+
+def test_an_instrument_that_needs_daylight_compares_one_season_only(tmp_path):
+    a, _ = _coverage_folder(tmp_path, "a", [])
+    lit = {k: {**v, "min_sun_elevation_deg": 10.0} for k, v in a.coverage["instruments"].items()}
+    a = SimpleNamespace(label="a", coverage_dir=a.coverage_dir, coverage={**a.coverage, "instruments": lit})
+    autumn = {**a.coverage["span"], "start": "2029-09-22T00:00:00+00:00"}
+    b = SimpleNamespace(label="b", coverage_dir=a.coverage_dir, coverage={**a.coverage, "span": autumn})
+    diffs, notes = coverage_compare.compare_folders([a, b], "nadir_30deg")
+    assert diffs == [] and "start on other dates" in notes[0] and "needs daylight" in notes[0]
+    same = SimpleNamespace(label="c", coverage_dir=a.coverage_dir, coverage=dict(a.coverage))
+    assert coverage_compare.compare_folders([a, same], "nadir_30deg")[1] == []
