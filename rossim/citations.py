@@ -165,6 +165,19 @@ def _lookup(raw: dict, field: list[str]):
     return node
 
 
+def _chain(path: Path, raw: dict) -> list[Path]:
+    """``path`` and the files it extends, nearest first, each base relative to the file naming it
+    (the chain :func:`rossim.scenario.resolve_extends` merged, so known to be finite and whole)."""
+    from . import scenario
+
+    files = [path]
+    base = raw.get("extends")
+    while isinstance(base, str) and len(files) <= scenario.MAX_EXTENDS_DEPTH:
+        files.append(files[-1].parent / base)
+        base = scenario._parse(scenario._read_text(files[-1]), str(files[-1])).get("extends")
+    return files
+
+
 def cite(path: str | Path, field: str, overrides: list[str] = ()) -> Citation:
     """The citation of ``field`` (a dotted path, as for ``--set``) of the scenario file ``path``:
     its value after ``extends`` and ``overrides``, and the sources its comments cite."""
@@ -172,7 +185,7 @@ def cite(path: str | Path, field: str, overrides: list[str] = ()) -> Citation:
 
     path = Path(path)
     raw = scenario._parse(scenario._read_text(path), str(path))
-    base = raw.get("extends")
+    files = _chain(path, raw)
     merged = scenario.apply_overrides(scenario.resolve_extends(dict(raw), path.parent, str(path)),
                                       list(overrides), str(path))
     keys = _key_path(field)
@@ -183,8 +196,7 @@ def cite(path: str | Path, field: str, overrides: list[str] = ()) -> Citation:
                          source=str(path), field=field) from None
     overridden = any(o.partition("=")[0].strip() == field for o in overrides)
     found, where = None, None
-    files = [path] + ([path.parent / base] if isinstance(base, str) else [])
-    for f in files:
+    for f in files:  # the file that sets it: the nearest in the extends chain
         found = _find(f, keys)
         if found:
             where = f

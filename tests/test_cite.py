@@ -87,3 +87,16 @@ def test_cite_an_entry_of_an_array_of_tables():
     c = citations.cite(path, "crew_flights.1.date")
     assert (c.line, str(c.value)) == (line, lines[line - 1].split("=")[1].split("#")[0].strip())
     assert [(e.document, e.anchor) for e in c.entries] == CITATION.findall(lines[line - 1])
+
+
+def test_cite_through_a_chain_of_extends(tmp_path):
+    # a variant of a variant, in another folder: the field is set two files up, and found there
+    chain = tmp_path / "deeper" / "chain.toml"
+    chain.parent.mkdir()
+    chain.write_text(f'extends = "{ANGARA}"\n[scenario]\nname = "chain"\n')
+    c = citations.cite(chain, "orbit.altitude_km")
+    assert c.value == 372 and c.file == ANGARA.parent / "ross_high_latitude.toml"
+    assert c.line == _line_of(HL, r"altitude_km\s*=\s*372\b")
+    assert [e.anchor for e in c.entries] == ["hl-orbit-altitude"]
+    # and the name the chain's own file sets comes from it
+    assert citations.cite(chain, "scenario.name").file == chain
