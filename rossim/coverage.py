@@ -44,7 +44,10 @@ Method (cost grows with passes x cells in the swath, not samples x cells):
 4. Grazing passes, where the footprint edge sweeps over a cell between two samples that are both out of
    view: at each candidate whose margin is a local maximum over (k-1, k, k+1) but negative, the
    quadratic through the three margins is checked; if its vertex is positive the two roots are an
-   access. Every one of 420 passes over cells 1e-6 to 3e-3 rad inside the edge of 10, 30, 50 and
+   access. Beside a break (the span's first or last step, a data gap) the sample on the far side is
+   missing: where the margin falls away from the break's sample, the quadratic through k, k+1, k+2
+   (or k-2, k-1, k) is checked, its roots kept inside the step next to the break (12 of 12 grazes
+   of 1-2 s with the closest approach in the first or last step, tests). Every one of 420 passes over cells 1e-6 to 3e-3 rad inside the edge of 10, 30, 50 and
    65 deg cones (grazes from 0.3 s up; closest approach anywhere between two 20 s samples) is found
    against a 0.02 s brute force; the earlier ``tan^2`` margin missed up to a third of them (142 at
    10 deg, all under 2 s; tests: graze cases).
@@ -387,9 +390,13 @@ def _bracket_root(a, b, ma, mb, c, mc):
     return a + np.clip(x, 0.0, h)
 
 
-def _graze_roots(t0, t1, t2, m0, m1, m2):
-    """Grazing accesses: where the quadratic through three negative margins peaking at the middle
-    sample rises above zero, its two roots (start, end); NaN elsewhere. Arrays (P,)."""
+def _graze_roots(t0, t1, t2, m0, m1, m2, lo_bound, hi_bound):
+    """Grazing accesses: where the quadratic through three samples (t0 < t1 < t2) of a negative
+    margin is concave and rises above zero between ``lo_bound`` and ``hi_bound``, its two roots
+    (start, end) clipped to those bounds; NaN elsewhere. Arrays (P,).
+
+    A peak at the middle sample (bounds t0, t2), or, beside a break, a margin falling from the
+    first sample (bounds t0, t1; roots before t0 lie outside the span and are dropped)."""
     h0 = t1 - t0
     h1 = t2 - t1
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -400,8 +407,11 @@ def _graze_roots(t0, t1, t2, m0, m1, m2):
         sq = np.sqrt(np.where(ok, disc, np.nan))
         xa = (-slope + sq) / (2.0 * curv)
         xb = (-slope - sq) / (2.0 * curv)
-    lo = t1 + np.clip(np.minimum(xa, xb), -h0, h1)
-    hi = t1 + np.clip(np.maximum(xa, xb), -h0, h1)
+        lo = t1 + np.minimum(xa, xb)
+        hi = t1 + np.maximum(xa, xb)
+        ok &= (hi > lo_bound) & (lo < hi_bound)
+    lo = np.clip(lo, lo_bound, hi_bound)
+    hi = np.clip(hi, lo_bound, hi_bound)
     return np.where(ok, lo, np.nan), np.where(ok, hi, np.nan)
 
 
@@ -595,9 +605,23 @@ def _events_of_pairs(k, c, t, geo, linked):
 
     # Grazing: a negative local maximum of the margin (NaN neighbours compare False: no fit).
     g = np.flatnonzero(~inview & (m_cur >= m_prev) & (m_cur > m_next))
-    g_lo, g_hi = _graze_roots(t0[g], t1[g], t2[g], m_prev[g], m_cur[g], m_next[g])
+    g_lo, g_hi = _graze_roots(t0[g], t1[g], t2[g], m_prev[g], m_cur[g], m_next[g], t0[g], t2[g])
+    # Beside a break (the span's start or end, a gap) the closest approach can lie in the one step
+    # next to it, with the margin falling away from the break's sample: one-sided fit through
+    # k, k+1, k+2 (or k-2, k-1, k), roots kept inside the step next to the break.
+    a = np.flatnonzero(~inview & ~has_prev & (m_cur > m_next))
+    _, m_a = _third_point(a, k[a], +2, t, geo, cg, linked, t2[a], m_next[a], np.ones(a.size, bool))
+    k_a = np.minimum(k[a] + 2, n - 1)
+    a_lo, a_hi = _graze_roots(t1[a], t2[a], t[k_a], m_cur[a], m_next[a], m_a, t1[a], t2[a])
+    b = np.flatnonzero(~inview & ~has_next & (m_cur > m_prev))
+    _, m_b = _third_point(b, k[b], -2, t, geo, cg, linked, t0[b], m_prev[b], np.ones(b.size, bool))
+    k_b = np.maximum(k[b] - 2, 0)
+    b_lo, b_hi = _graze_roots(t[k_b], t0[b], t1[b], m_b, m_prev[b], m_cur[b], t0[b], t1[b])
+    g_cell = np.concatenate([c[g], c[a], c[b]])
+    g_lo = np.concatenate([g_lo, a_lo, b_lo])
+    g_hi = np.concatenate([g_hi, a_hi, b_hi])
     ok = np.isfinite(g_lo)
-    return (c[s], k[s], start_t), (c[e], k[e], end_t), (c[g][ok], g_lo[ok], g_hi[ok])
+    return (c[s], k[s], start_t), (c[e], k[e], end_t), (g_cell[ok], g_lo[ok], g_hi[ok])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -287,6 +287,27 @@ def test_grazes_of_about_a_second_are_all_found(half_angle_deg):
     assert errs.max() <= ACCESS_TIME_TOL_S + 0.5 * fine_step_s
 
 
+@pytest.mark.parametrize("span_s", [(200.0, 400.0), (0.0, 220.0)], ids=["first-step", "last-step"])
+def test_grazes_in_the_span_edge_steps_are_all_found(span_s):
+    # Closest approach in the span's first (or last) step: the sample beyond it is missing, so the
+    # middle-peak fit cannot see the grazes whose margin falls away from the edge sample. Before the
+    # one-sided fit (k, k+1, k+2), 4 of these 12 were found in the first step.
+    orbit = dict(inclination_deg=51.6, raan_deg=30.0)
+    cells = graze_cells(30.0, [5e-6, 2e-5], [0.2, 0.3, 0.7], **orbit)
+    t_lo, t_hi = span_s
+    fine_step_s = 0.02
+    fine = np.arange(t_lo, t_hi + 1e-9, fine_step_s) / DAY_S
+    ref = brute_accesses(fine, circular_orbit_ecef_km(fine, **orbit), cells, 30.0)
+    assert ref[0].size == cells.lat_deg.size  # every graze lies inside the span
+    t = np.arange(t_lo, t_hi + 1e-9, 20.0) / DAY_S
+    sat = circular_orbit_ecef_km(t, **orbit)
+    assert not brute_inview(sat, cells, 30.0).any()
+    acc = access_intervals(t, sat, cells.ecef_km, 30.0)
+    errs = match(acc, ref, 1.0, short_s=fine_step_s)
+    assert len(acc) == cells.lat_deg.size
+    assert errs.max() <= ACCESS_TIME_TOL_S + 0.5 * fine_step_s
+
+
 def test_access_in_progress_at_the_span_start():
     # A cell under the station 25 s before the span starts: its access ends ~8 s into the span, inside
     # the first step, which has no sample before it (the fit uses the sample after the bracket).
