@@ -41,7 +41,7 @@ from .folders import atomic_file
 __all__ = [
     "COLORS", "DPI", "WIDTH_IN", "Bands", "ModuleBar", "MilestoneSample", "CoverageCurve",
     "capacity_figure", "timeline_figure", "milestone_cdf_figure", "coverage_time_figure", "save", "color",
-    "plain", "title_text", "TITLE_CHARS", "LABEL_CHARS", "TITLE_LINES", "Occupancy", "occupancy_figure",
+    "plain", "title_text", "TITLE_CHARS", "LABEL_CHARS", "TITLE_LINES", "TITLE_WRAP", "Occupancy", "occupancy_figure",
     "occupancy_by_year_figure",
 ]
 
@@ -60,6 +60,9 @@ TITLE_CHARS = 120
 LABEL_CHARS = 48
 #: Most lines of a title.
 TITLE_LINES = 3
+#: Title lines are wrapped between words at this many characters: about a figure's width
+#: (WIDTH_IN x DPI) in bold at the title's size, so that a long title never runs off both sides.
+TITLE_WRAP = 100
 
 
 @functools.lru_cache(maxsize=1)
@@ -87,8 +90,13 @@ def plain(text, width: int = LABEL_CHARS, max_lines: int = 1) -> str:
 
 
 def title_text(text) -> str:
-    """:func:`plain` for a figure's title (up to :data:`TITLE_LINES` lines of :data:`TITLE_CHARS`)."""
-    return plain(text, TITLE_CHARS, TITLE_LINES)
+    """:func:`plain` for a figure's title: wrapped between words at :data:`TITLE_WRAP` characters,
+    up to :data:`TITLE_LINES` lines."""
+    import textwrap
+
+    lines = str(text).splitlines()[:TITLE_LINES + 1] or [""]  # one more: plain() marks the cut with "…"
+    wrapped = [w for ln in lines for w in textwrap.wrap(ln[:TITLE_WRAP * (TITLE_LINES + 1)], TITLE_WRAP) or [""]]
+    return plain("\n".join(wrapped), TITLE_WRAP, TITLE_LINES)
 
 
 def color(i: int) -> str:
