@@ -46,10 +46,12 @@ Files (``rossim run --coverage``; :func:`write`):
     A row per instrument, region and calendar year: ``instrument, region, year, region_area_km2,
     full_year_percent`` (a year of uninterrupted observation), ``percent_p10, percent_p50,
     percent_p90`` of the region observed across replications, each with its 95 % Monte Carlo
-    interval (``_low``, ``_high``), ``percent_mean`` (``_low``, ``_high``), ``area_km2_p50``,
-    ``revisit_h_p10, revisit_h_p50, revisit_h_p90`` (empty: more than that share of replications
-    observe nothing that year), ``observing_days_mean``, ``p_full``: the share of replications
-    with full coverage that year (:data:`FULL_SHARE`), with its Wilson interval (``_low``, ``_high``).
+    interval (``_low``, ``_high``), ``percent_mean``, ``area_km2_p50``, ``revisit_h_p10,
+    revisit_h_p50, revisit_h_p90`` (empty: more than that share of replications observe nothing
+    that year), ``observing_days_mean``, ``p_full``: the share of replications with full coverage
+    that year (:data:`FULL_SHARE`); every figure with its 95 % Monte Carlo interval (``_low``,
+    ``_high``: order statistics for quantiles, mean ± z se for means, Wilson for ``p_full``; empty
+    where too few replications bound it).
 ``campaign_coverage_by_replication.csv``
     A row per replication, instrument, region and year: ``area_km2, percent, revisit_h,
     observing_days``.
@@ -58,7 +60,7 @@ Files (``rossim run --coverage``; :func:`write`):
     ``step_s``, ``replications``), per instrument its ``module``, ``needs_crew`` and per region
     ``first_full_year`` and ``first_observation`` (10/50/90 % with Monte Carlo intervals; null:
     not within the horizon) and ``by_year`` (year -> 10/50/90 % and mean of the percent observed,
-    ``full_year_percent``, ``p_full``).
+    ``full_year_percent``, ``p_full``; each but ``full_year_percent`` with ``_low``/``_high``).
 ``fig_campaign_coverage.png``
     A row per instrument: the percent of each region observed per calendar year (mean over
     replications and 10-90 % band) and the revisit over the year (median and 10-90 %)
@@ -546,20 +548,14 @@ class CampaignCoverage:
             entry = dict(self.instruments[name])
             entry["regions"] = {}
             full_year = res.first_full_year()
-            pct = res.percent
+            st = _year_stats(res)
             for gi, region in enumerate(res.regions):
                 entry["regions"][region] = {
                     "area_km2": round(float(res.region_area_km2[gi]), 1),
                     "first_full_year": _quantiles(full_year[:, gi], lambda v: None if not math.isfinite(v) else int(v)),
                     "first_observation": _quantiles(res.first_observation_days[:, gi],
                                                     lambda v: clock.iso_date(self.start, v)),
-                    "by_year": {str(y): {f"percent_p{round(p * 100)}": _num(v) for p, v in
-                                         zip(QUANTILES, np.quantile(pct[:, yi, gi], QUANTILES, method="inverted_cdf"))}
-                                | {"full_year_percent": _num(100.0 * res.full_area_km2[yi, gi]
-                                                             / res.region_area_km2[gi]),
-                                   "percent_mean": _num(pct[:, yi, gi].mean()),
-                                   "p_full": _num(res.full()[:, yi, gi].mean())}
-                                for yi, y in enumerate(res.years)},
+                    "by_year": {str(y): _year_entry(st, res, yi, gi) for yi, y in enumerate(res.years)},
                 }
             out["instruments"][name] = entry
         return out
@@ -570,31 +566,28 @@ class CampaignCoverage:
         header = ["instrument", "region", "year", "region_area_km2", "full_year_percent"]
         for k in keys:
             header += [f"percent_{k}", f"percent_{k}_low", f"percent_{k}_high"]
-        header += ["percent_mean", "percent_mean_low", "percent_mean_high", "area_km2_p50"]
-        header += [f"revisit_h_{k}" for k in keys] + ["observing_days_mean", "p_full", "p_full_low", "p_full_high"]
+        header += ["percent_mean", "percent_mean_low", "percent_mean_high"]
+        header += ["area_km2_p50", "area_km2_p50_low", "area_km2_p50_high"]
+        for k in keys:
+            header += [f"revisit_h_{k}", f"revisit_h_{k}_low", f"revisit_h_{k}_high"]
+        header += ["observing_days_mean", "observing_days_mean_low", "observing_days_mean_high"]
+        header += ["p_full", "p_full_low", "p_full_high"]
         yield header
         for name, res in self.results.items():
-            pct = res.percent  # (R, Y, G)
-            q = montecarlo.quantile(pct, QUANTILES, axis=0)  # (3, Y, G)
-            mean = montecarlo.mean(pct, axis=0) if res.area_km2.shape[0] > 1 else None
-            rev = montecarlo.quantile(res.revisit_h, QUANTILES, axis=0, censored=True)
-            area_med = np.quantile(res.area_km2, 0.5, axis=0, method="inverted_cdf")
-            days_mean = res.observing_days.mean(axis=0)
-            p_full = montecarlo.proportion_of(res.full(), axis=0)
+            st = _year_stats(res)
+            q, rev, area = st["percent"], st["revisit_h"], st["area_km2_p50"]
             for gi, region in enumerate(res.regions):
                 for yi, y in enumerate(res.years):
                     row = [name, region, y, _fmt(res.region_area_km2[gi]),
                            _fmt(100.0 * res.full_area_km2[yi, gi] / res.region_area_km2[gi])]
                     for j in range(len(QUANTILES)):
-                        row += [_fmt(q.value[j, yi, gi]), _fmt(q.low[j, yi, gi]), _fmt(q.high[j, yi, gi])]
-                    if mean is None:
-                        row += [_fmt(pct[0, yi, gi]), "", ""]
-                    else:
-                        row += [_fmt(mean.value[yi, gi]), _fmt(mean.low[yi, gi]), _fmt(mean.high[yi, gi])]
-                    row += [_fmt(area_med[yi, gi])]
-                    row += [_fmt(rev.value[j, yi, gi]) for j in range(len(QUANTILES))]
-                    row += [_fmt(days_mean[yi])]
-                    row += [_fmt(a[yi, gi]) for a in (p_full.value, p_full.low, p_full.high)]
+                        row += [_fmt(a[j, yi, gi]) for a in (q.value, q.low, q.high)]
+                    row += [_fmt(a[yi, gi]) for a in _mean_or_single(st["percent_mean"], res.percent)]
+                    row += [_fmt(a[yi, gi]) for a in (area.value, area.low, area.high)]
+                    for j in range(len(QUANTILES)):
+                        row += [_fmt(a[j, yi, gi]) for a in (rev.value, rev.low, rev.high)]
+                    row += [_fmt(a[yi]) for a in _mean_or_single(st["observing_days_mean"], res.observing_days)]
+                    row += [_fmt(a[yi, gi]) for a in (st["p_full"].value, st["p_full"].low, st["p_full"].high)]
                     yield row
 
     def replication_rows(self):
@@ -608,6 +601,46 @@ class CampaignCoverage:
                     for yi, y in enumerate(res.years):
                         yield [number, name, region, y, _fmt(res.area_km2[r, yi, gi]), _fmt(pct[r, yi, gi]),
                                _fmt(res.revisit_h[r, yi, gi]), _fmt(res.observing_days[r, yi])]
+
+
+def _year_stats(res) -> dict[str, montecarlo.Interval]:
+    """Across replications, per calendar year (and region), each figure with its 95 % Monte Carlo
+    interval: ``percent`` (10/50/90 %, first axis) and ``percent_mean`` of the region observed,
+    ``area_km2_p50``, ``revisit_h`` (10/50/90 %, censored: NaN is "nothing observed"),
+    ``observing_days_mean`` (per year) and ``p_full`` (Wilson)."""
+    return {
+        "percent": montecarlo.quantile(res.percent, QUANTILES, axis=0),
+        "percent_mean": montecarlo.mean(res.percent, axis=0),
+        "area_km2_p50": montecarlo.quantile(res.area_km2, 0.5, axis=0),
+        "revisit_h": montecarlo.quantile(res.revisit_h, QUANTILES, axis=0, censored=True),
+        "observing_days_mean": montecarlo.mean(res.observing_days, axis=0),
+        "p_full": montecarlo.proportion_of(res.full(), axis=0),
+    }
+
+
+def _mean_or_single(mean: montecarlo.Interval, values: np.ndarray) -> tuple:
+    """(value, low, high) of a mean over replications; a single replication's own value (no
+    interval) when there is only one."""
+    if values.shape[0] > 1:
+        return mean.value, mean.low, mean.high
+    nan = np.full(values.shape[1:], np.nan)
+    return values[0], nan, nan
+
+
+def _year_entry(st: dict, res, yi: int, gi: int) -> dict:
+    """``by_year`` entry of ``campaign_coverage.json`` for year index ``yi`` and region ``gi``:
+    the 10/50/90 % and mean percent observed and ``p_full``, each with ``_low``/``_high``."""
+    q = st["percent"]
+    out = {}
+    for j, p in enumerate(QUANTILES):
+        k = f"percent_p{round(p * 100)}"
+        out |= {k: _num(q.value[j, yi, gi]), k + "_low": _num(q.low[j, yi, gi]), k + "_high": _num(q.high[j, yi, gi])}
+    out["full_year_percent"] = _num(100.0 * res.full_area_km2[yi, gi] / res.region_area_km2[gi])
+    mv, ml, mh = _mean_or_single(st["percent_mean"], res.percent)
+    out |= {"percent_mean": _num(mv[yi, gi]), "percent_mean_low": _num(ml[yi, gi]), "percent_mean_high": _num(mh[yi, gi])}
+    pf = st["p_full"]
+    out |= {"p_full": _num(pf.value[yi, gi]), "p_full_low": _num(pf.low[yi, gi]), "p_full_high": _num(pf.high[yi, gi])}
+    return out
 
 
 def _num(v, digits: int = 4):

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import one_line_error
 from rossim import campaign_coverage as cc
-from rossim import cli, coverage, ensemble, regions, scenario
+from rossim import cli, coverage, ensemble, montecarlo, regions, scenario
 
 DATA = Path(__file__).parent / "data"
 HL = Path("scenarios/ross_high_latitude.toml")
@@ -214,6 +214,64 @@ def test_a_needs_crew_instrument_sees_nothing_without_crew(tmp_path):
 # --------------------------------------------------------------------------- the command
 
 
+#: Figures of campaign_coverage.csv with their Monte Carlo intervals, and how each is computed from
+#: campaign_coverage_by_replication.csv (column, statistic).
+CSV_INTERVALS = {**{f"percent_p{k}": ("percent", k) for k in (10, 50, 90)}, "percent_mean": ("percent", "mean"),
+                 "area_km2_p50": ("area_km2", 50), **{f"revisit_h_p{k}": ("revisit_h", k) for k in (10, 50, 90)},
+                 "observing_days_mean": ("observing_days", "mean"), "p_full": None}
+
+
+def _cell(text):
+    return float(text) if text not in ("", None) else math.nan
+
+
+def _same(a, b, abs_tol=1e-6):
+    return (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, rel=1e-5, abs=abs_tol)
+
+
+def check_intervals(rows, per_rep, summary):
+    """Every figure of the CSV and of the JSON's by_year carries _low/_high that bracket it; for one
+    year with replications that differ, they equal rossim.montecarlo's intervals recomputed here
+    from the per-replication file (independently of campaign_coverage's own arrays)."""
+    for r in rows:
+        for key in CSV_INTERVALS:
+            v, lo, hi = (_cell(r[key + s]) for s in ("", "_low", "_high"))
+            assert not (lo > v or hi < v), (key, r)  # an empty bound: unbounded by 20 replications
+        for key in ("percent_p50", "percent_mean", "p_full"):
+            v, lo, hi = (_cell(r[key + s]) for s in ("", "_low", "_high"))
+            assert lo <= v <= hi, (key, r)
+        by_year = summary["instruments"][r["instrument"]]["regions"][r["region"]]["by_year"][r["year"]]
+        for key in ("percent_p10", "percent_p50", "percent_p90", "percent_mean", "p_full"):
+            for s in ("", "_low", "_high"):
+                j = by_year[key + s]
+                assert _same(math.nan if j is None else j, _cell(r[key + s]), 1e-4), (key + s, r)  # JSON: 4 decimals
+    # One year where the replications differ: recompute from the per-replication rows.
+    spread = [r for r in rows if _cell(r["percent_p10"]) < _cell(r["percent_p90"])]
+    assert spread
+    r = spread[0]
+    mine = [p for p in per_rep if (p["instrument"], p["region"], p["year"]) == (r["instrument"], r["region"], r["year"])]
+    assert len(mine) == 20
+    for key, how in CSV_INTERVALS.items():
+        if how is None:
+            # (1 - 1e-5): both areas are written to 6 significant digits
+            full = np.array([_cell(p["area_km2"]) for p in mine]) >= cc.FULL_SHARE * full_area(r) * (1 - 1e-5)
+            full &= full_area(r) > 0
+            iv = montecarlo.proportion(int(full.sum()), full.size)
+        else:
+            col, stat = how
+            x = np.array([_cell(p[col]) for p in mine])
+            iv = (montecarlo.mean(x) if stat == "mean" else
+                  montecarlo.quantile(x, stat / 100.0, censored=col == "revisit_h"))
+        for s, want in (("", iv.value), ("_low", iv.low), ("_high", iv.high)):
+            want = float(want) if math.isfinite(float(want)) else math.nan
+            assert _same(_cell(r[key + s]), want), (key + s, r[key + s], want)
+
+
+def full_area(row):
+    """Area (km²) of a year of uninterrupted observation, from the CSV's row."""
+    return _cell(row["full_year_percent"]) / 100.0 * _cell(row["region_area_km2"])
+
+
 def test_run_writes_the_campaign_coverage(tmp_path):
     """rossim run --coverage writes the yearly areas with bands, per replication, the JSON and the
     figure; the bands hold the median; the year before anything flies observes nothing."""
@@ -232,6 +290,7 @@ def test_run_writes_the_campaign_coverage(tmp_path):
             assert p10 == 0.0
     per_rep = list(csv.DictReader((out / cc.REPLICATIONS_FILE).read_text(encoding="utf-8").splitlines()))
     assert len(per_rep) == 20 * len(rows)
+    check_intervals(rows, per_rep, json.loads((out / cc.JSON_FILE).read_text()))
     summary = json.loads((out / cc.JSON_FILE).read_text())
     assert summary["instruments"]["optical"]["needs_crew"] is True
     assert summary["instruments"]["radar"]["module"] == "nem"
