@@ -372,6 +372,42 @@ def test_a_replications_part_of_another_point_is_run_again(tmp_path, monkeypatch
     assert (out / sweep.REPLICATIONS_FILE).read_bytes() == (whole / sweep.REPLICATIONS_FILE).read_bytes()
 
 
+def test_the_code_is_part_of_the_identity_and_any_edit_of_it_counts(tmp_path):
+    import shutil
+
+    from rossim.analysis import sweep_folder
+
+    tree = tmp_path / "rossim"
+    shutil.copytree(sweep_folder.PACKAGE, tree, ignore=shutil.ignore_patterns("__pycache__"))
+    base = sweep_folder.tree_sha256(tree)
+    assert base == sweep_folder.tree_sha256(sweep_folder.PACKAGE) and len(base) == 64
+    for name, changes in [("ensemble.py", True), ("analysis/sweep.py", True), ("data/launch_sites.json", True),
+                          ("data/README.md", False)]:
+        original = (tree / name).read_bytes()
+        (tree / name).write_bytes(original + b"\n")
+        assert (sweep_folder.tree_sha256(tree) != base) == changes, name
+        (tree / name).write_bytes(original)
+    (tree / "new_model.py").write_text("X = 1\n")  # a new module counts too
+    assert sweep_folder.tree_sha256(tree) != base
+
+
+def test_parts_of_other_code_are_refused_and_overwrite_starts_afresh(tmp_path, monkeypatch, capsys):
+    from rossim.analysis import sweep_folder
+
+    out = tmp_path / "s"
+    seeds = _counting_runs(monkeypatch)
+    assert main(_sweep_argv(out, 2, points=2)) == 0 and len(seeds) == 2
+    monkeypatch.setattr(sweep_folder, "code_sha256", lambda: "0" * 64)  # as after an edit of the model
+    one_line_error(capsys, _sweep_argv(out, 2, points=2),
+                   f"--out: {out}: holds another sweep (rossim's code (its source and data files) differs)")
+    assert len(seeds) == 2
+    # --overwrite: afresh, this same sweep too (no point taken from the folder).
+    assert main([*_sweep_argv(out, 2, points=2), "--overwrite"]) == 0 and len(seeds) == 4
+    assert main([*_sweep_argv(out, 2, points=2), "--overwrite"]) == 0 and len(seeds) == 6
+    assert "already done" not in capsys.readouterr().out
+    assert main(_sweep_argv(out, 2, points=2)) == 0 and len(seeds) == 6  # without it: resumed, nothing to run
+
+
 def test_an_edit_of_a_file_the_scenario_extends_is_another_sweep(tmp_path, capsys, monkeypatch):
     base, child = tmp_path / "base.toml", tmp_path / "child.toml"
     base.write_text(TINY.read_text())

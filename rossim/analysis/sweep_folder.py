@@ -7,7 +7,8 @@ other commands), so that nothing finished is lost:
 * **At the start** ``DIR`` is made with a provisional ``manifest.json`` (``finished_utc`` null)
   recording the sweep's **identity** (:func:`identity`: the SHA-256 of the scenario as read,
   ``extends`` and ``--set`` overrides included, the ``--vary`` specs, the design, the number of points, the seed, the
-  replications per point, common random numbers) and the id of the process writing it. The
+  replications per point, common random numbers, and the SHA-256 of rossim's own code and data,
+  :func:`code_sha256`: a part made by other code is never mixed in) and the id of the process writing it. The
   folder appears in one rename, manifest included: a folder without rossim's manifest is never
   rossim's and is never touched (:mod:`rossim.folders`).
 * **Each point, as it finishes**, becomes ``parts/point-NNNNNN.parquet`` (its row: the point, its
@@ -26,7 +27,8 @@ other commands), so that nothing finished is lost:
   work. Without ``--out`` the default folder is the first of ``runs/<name>-sweep``,
   ``runs/<name>-sweep-2``, ... that holds this same sweep, else the first free one.
 * **A folder holding another sweep** (another identity) is refused with one line naming what
-  differs (exit 2); ``--overwrite`` replaces it, at the start of the new sweep. A folder whose
+  differs (exit 2); ``--overwrite`` replaces it, at the start of the new sweep (this same sweep
+  too: ``--overwrite`` starts afresh, its parts are not read). A folder whose
   sweep another living rossim process is writing is refused too. Any other rossim result is
   replaced only with ``--overwrite``; a folder rossim did not write, never.
 * Ctrl-C before any point finished removes the folder this run made, as if it had never started.
@@ -36,6 +38,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import math
 import os
@@ -51,7 +54,7 @@ from ..errors import InputError
 from ..interrupts import SignalsDeferred
 from .sweep import Sweep
 
-__all__ = ["identity", "destination", "Store", "PARTS"]
+__all__ = ["identity", "code_sha256", "destination", "Store", "PARTS"]
 
 #: The folder of the finished points inside a sweep's folder.
 PARTS = "parts"
@@ -60,7 +63,31 @@ IDENTITY_KEY = "sweep_identity"
 #: Fields of the identity in the order a refusal names them, with their words.
 _FIELDS = (("scenario_sha256", "the scenario (its file, the files it extends, its --set overrides)"), ("vary", "--vary"),
            ("design", "--design"), ("points", "--points"), ("seed", "--seed"), ("replications", "-n"),
-           ("common_random_numbers", "--common-random-numbers"))
+           ("common_random_numbers", "--common-random-numbers"), ("code_sha256", "rossim's code (its source and data files)"))
+#: The installed rossim package (this file is rossim/analysis/sweep_folder.py).
+PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def tree_sha256(root: Path) -> str:
+    """SHA-256 of the files of the rossim package at ``root`` that make its results: every ``.py``
+    file and every file under ``data/`` but its READMEs, in order of their paths, each path and
+    content with its length (so that no two trees give the same bytes)."""
+    root = Path(root)
+    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                   and (p.suffix == ".py" or (p.relative_to(root).parts[0] == "data" and p.suffix != ".md")))
+    h = hashlib.sha256()
+    for rel in files:
+        for chunk in (rel.encode("utf-8"), (root / rel).read_bytes()):
+            h.update(len(chunk).to_bytes(8, "little"))
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def code_sha256() -> str:
+    """:func:`tree_sha256` of the installed rossim, computed once a process: the version of the
+    code in a sweep's identity (``rossim.__version__`` does not change with every change of the model)."""
+    return tree_sha256(PACKAGE)
 
 
 def identity(plan: Sweep) -> dict:
@@ -70,14 +97,15 @@ def identity(plan: Sweep) -> dict:
     text = plan.scenario.model_dump_json()
     return {"scenario_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
             "vary": [v.text for v in plan.varies], "design": plan.design, "points": len(plan.points),
-            "seed": plan.seed, "replications": plan.n, "common_random_numbers": plan.common_random_numbers}
+            "seed": plan.seed, "replications": plan.n, "common_random_numbers": plan.common_random_numbers,
+            "code_sha256": code_sha256()}
 
 
 def _difference(found: dict, wanted: dict) -> str:
     """The first field where two identities differ, in words."""
     for key, words in _FIELDS:
         if found.get(key) != wanted.get(key):
-            if key == "scenario_sha256":
+            if key in ("scenario_sha256", "code_sha256"):
                 return f"{words} differs"
             return f"{words} {_shown(found.get(key))} there, {_shown(wanted.get(key))} here"
     return "it was made by another version of rossim"
@@ -159,7 +187,8 @@ class Store:
         return self.dest.path
 
     def _resuming(self) -> bool:
-        return _same(self.path, identity(self.plan))
+        """Whether this run continues this sweep's folder (never with ``--overwrite``: afresh)."""
+        return not self.dest.overwrite and _same(self.path, identity(self.plan))
 
     def finished(self) -> dict[int, tuple[dict, dict | None]]:
         """The points an earlier run of this sweep finished: {index: (row, replications)}."""
