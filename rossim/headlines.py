@@ -64,11 +64,16 @@ def points(half: float) -> str:
 
 
 def _share(entry: dict, key: str) -> str:
-    """"17 % (± 12 points)" of a probability of ``summary.json`` and its Wilson interval."""
+    """"17 % (± 12 points)" of a probability of ``summary.json`` and its Wilson interval; at an
+    end, where the interval is one-sided, "0 % (at most 7 %)" or "100 % (at least 93 %)"."""
     p = entry[key]
     lo, hi = entry.get(f"{key}_low"), entry.get(f"{key}_high")
     if lo is None or hi is None:
         return f"{100 * p:.0f} %"
+    if p <= 0.0:
+        return f"0 % (at most {points(100 * hi)} %)"
+    if p >= 1.0:
+        return f"100 % (at least {100 - float(points(100 * (1 - lo))):g} %)"
     return f"{100 * p:.0f} % (± {points(100 * max(p - lo, hi - p))} points)"
 
 

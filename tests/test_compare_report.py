@@ -683,14 +683,28 @@ def _points(entry: dict, key: str) -> tuple[int, str]:
     return round(100 * p), _half_points(100 * max(p - lo, hi - p))
 
 
+def _share_words(entry: dict, key: str) -> str:
+    """A share as the summary says it: "17 % (± 12 points)"; at 0 or 1, where the Wilson interval
+    is one-sided, "0 % (at most 0.4 %)" / "100 % (at least 99.6 %)"."""
+    p, lo, hi = entry[key], entry[f"{key}_low"], entry[f"{key}_high"]
+    if p == 0:
+        return f"0 % (at most {_half_points(100 * hi)} %)"
+    if p == 1:
+        return f"100 % (at least {100 - float(_half_points(100 * (1 - lo))):g} %)"
+    return "{} % (± {} points)".format(*_points(entry, key))
+
+
 def test_errors_below_one_point_keep_a_decimal():
-    """0 of 1,000 is "0 % (± 0.4 points)" as in the report's tables, never "± 0 points", which
-    reads as exact; the mean share of time crewed likewise."""
+    """0 of 1,000 is "0 % (at most 0.4 %)": a one-sided interval, never "± 0 points", which reads
+    as exact, nor "± 0.4 points", which reads as if it could be below 0; the mean share of time
+    crewed keeps a tenth of a point."""
     from rossim import headlines
 
     none = {"p50": None, "probability": 0.0, "probability_low": 0.0, "probability_high": 0.00383}
-    assert headlines._when(none, "2046-01-01") == ("in only 0 % (± 0.4 points) of them before the simulation "
+    assert headlines._when(none, "2046-01-01") == ("in only 0 % (at most 0.4 %) of them before the simulation "
                                                    "ends (2046-01-01)")
+    every = {"p": 1.0, "p_low": 0.929, "p_high": 1.0}
+    assert headlines._share(every, "p") == "100 % (at least 93 %)"
     assert headlines._share({"p": 0.5, "p_low": 0.47, "p_high": 0.53}, "p") == "50 % (± 3 points)"
     crewed = {"mean": 0.4771, "mean_low": 0.4738, "mean_high": 0.4803}
     assert headlines._mean(crewed, "{:.0f}", 100.0, " points", " %") == "48 % (± 0.3 points)"
@@ -728,10 +742,9 @@ def test_run_summary_sentences_equal_summary_json(compared):
         assert f"first hosts four cosmonauts routinely in {month} (median; ± {_error_words(_half_days(host))}, " \
                "Monte Carlo)" in first
     else:
-        assert "in only {} % (± {} points) of them".format(*_points(host, "probability")) in first
+        assert f"in only {_share_words(host, 'probability')} of them" in first
     ph = s["milestones"]["phase_2_complete"]
-    assert "complete by the {} deadline in {} % (± {} points)".format(
-        s["deadline"], *_points(ph, "probability_by_deadline")) in second
+    assert f"complete by the {s['deadline']} deadline in {_share_words(ph, 'probability_by_deadline')}" in second
     fc, pd_ = s["fraction_crewed"], s["person_days"]
     assert f"crewed {round(100 * fc['mean'])} % (± {_half_points(100 * max(fc['mean'] - fc['mean_low'], fc['mean_high'] - fc['mean']))} points)" in third
     assert f"{pd_['mean']:,.0f} (± {max(pd_['mean'] - pd_['mean_low'], pd_['mean_high'] - pd_['mean']):,.0f}) person-days" in third
@@ -752,12 +765,12 @@ def test_comparison_and_coverage_sentences(compared, tmp_path):
     first, second, third = headlines.comparison_sentences(comp)
     for r in runs:
         ph = r.summary["milestones"]["phase_2_complete"]
-        assert "{} % (± {} points) for {}".format(*_points(ph, "probability_by_deadline"), r.label) in second
+        assert f"{_share_words(ph, 'probability_by_deadline')} for {r.label}" in second
         host = r.summary["milestones"]["hosting_4"]
         if host["p50"]:
             assert f"{r.label} in {dt.date.fromisoformat(host['p50']):%B %Y} (median; ± {_error_words(_half_days(host))}" in first
         else:
-            assert "{} in only {} % (± {} points)".format(r.label, *_points(host, "probability")) in first
+            assert f"{r.label} in only {_share_words(host, 'probability')}" in first
         reg = r.coverage["regions"]
         assert (f"{r.label} {reg['russia']['radar']['percent_area_observed']:.0f} % of Russia and "
                 f"{reg['arctic']['radar']['percent_area_observed']:.0f} % of the Arctic zone in 1 day") in third
