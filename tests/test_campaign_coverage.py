@@ -111,11 +111,13 @@ def brute_force(table, sp, years):
     counts = np.zeros((sp.n, len(years), table.n_cells))
     observing = np.zeros((sp.n, len(years)))
     padded = table.padded_counts()
-    dates = np.datetime64(sp.start, "D") + np.arange(int(np.rint(sp.horizon_days)))
+    dates = np.datetime64(sp.start, "D") + np.arange(math.ceil(sp.horizon_days - 0.5))  # days whose midday is inside
     row_of_day = table.rows_for(dates)
     year_of_day = [years.index(int(str(date)[:4])) for date in dates]
     for r, s, e in zip(sp.rep, sp.start_days, sp.end_days):
-        for day in range(int(np.rint(s)), int(min(np.rint(e), np.rint(sp.horizon_days)))):
+        for day in range(len(dates)):
+            if not s <= day + 0.5 < min(e, sp.horizon_days):  # a day counts when observing at its midday
+                continue
             counts[r, year_of_day[day]] += padded[row_of_day[day]]
             observing[r, year_of_day[day]] += 1.0
     year_hours = 24.0 * np.bincount(year_of_day, minlength=len(years))  # the year's simulated hours
@@ -159,6 +161,44 @@ def test_each_replication_observes_nothing_before_its_module_is_commissioned(hl_
         later = years > year
         np.testing.assert_allclose(result.area_km2[i, later], result.full_area_km2[later], rtol=1e-6)
         assert np.all(result.first_full_year()[i] <= year + 1)
+
+
+def test_spells_on_half_days_count_the_days_observed_at_midday(small_case):
+    """Spells starting or ending exactly at midday (commissioning at 12:00 UTC): a day counts when
+    the instrument observes at its midday, the same rule at every half day (np.rint's
+    round-half-to-even counted 0.5 -> day 0 but 1.5 -> day 2)."""
+    orbit, grids, instruments, start, tables = small_case
+    begin = np.array([0.5, 1.5, 0.5, 2.5, 0.2])
+    end = np.array([2.5, 3.5, 1.5, 4.0, 1.5])
+    sp = cc.Spells(np.arange(begin.size), begin, end, begin.size, start, 4.0)
+    for inst in instruments:
+        fast = cc.yearly(tables[inst.name], sp)
+        area, revisit, observing = brute_force(tables[inst.name], sp, fast.years)
+        np.testing.assert_array_equal(fast.observing_days[:, 0], [2, 2, 1, 2, 1])  # by hand
+        np.testing.assert_array_equal(fast.observing_days, observing)
+        np.testing.assert_allclose(fast.area_km2, area, rtol=1e-5, atol=1e-3)
+        np.testing.assert_allclose(fast.revisit_h, revisit, rtol=1e-5)
+
+
+def test_each_day_stands_for_a_window_day_within_six_days_of_the_season():
+    """The module's claim: a calendar day maps to a window day at most six days away in the season
+    (fraction of the year, circularly), over ordinary and leap years and either reference year."""
+    days = np.arange(np.datetime64("2027-01-01"), np.datetime64("2045-01-01"))
+
+    def season(d):
+        jan1 = d.astype("datetime64[Y]").astype("datetime64[D]")
+        length = ((d.astype("datetime64[Y]") + 1).astype("datetime64[D]") - jan1).astype(float)
+        return (d - jan1).astype(float) / length
+
+    worst = []
+    for year in (2028, 2029):
+        starts = cc.window_starts(year)
+        dates = np.sort(np.concatenate([starts + i for i in range(cc.WINDOW_DAYS)]))
+        table = cc.DailyAccesses("x", dates, np.zeros((dates.size, 1), np.int32), np.ones(1), np.zeros(1, int),
+                                 ("r",), cc.WINDOW_DAYS, starts)
+        gap = np.abs(season(days) - season(dates[table.rows_for(days)]))
+        worst.append(np.max(np.minimum(gap, 1.0 - gap)) * 365.0)  # days of an ordinary year
+    assert 5.0 < max(worst) <= 6.0 + 1e-6
 
 
 def test_fast_clipping_equals_the_brute_force_twin(hl_ensemble):
