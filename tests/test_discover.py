@@ -139,6 +139,20 @@ def test_levels_that_are_words_are_peeled_a_level_at_a_time():
     assert [leaf.rule for leaf in res.leaves] == res.rules  # in the inputs' order, whatever the tree's
 
 
+def test_a_level_with_fewer_points_than_a_peel_is_peeled_whole():
+    """The goal is met exactly where the word input is "a" (37 of 40 points); "b" holds 3, fewer
+    than a peel of ceil(10 % of 40) = 4 points (at 5 %, 2 points, it was removable already). EMA
+    Workbench's categorical peel removes any one level; so does this one: "is a", pure and whole."""
+    rng = np.random.default_rng(0)
+    word = np.array(["a"] * 37 + ["b"] * 3)
+    table = pd.DataFrame({"point": range(40), "w": word, "u": rng.uniform(size=40), "seed": 0})
+    table["out.mean"] = (word == "a").astype(float)
+    for alpha in (0.1, 0.05):
+        res = discover.discover(table, ["w", "u"], "out.mean > 0.5", peel_alpha=alpha)
+        assert res.trajectory[1].count == 37 and res.trajectory[1].density == 1.0, alpha  # the first peel: "b"
+        assert res.rules == ["w is a"] and res.boxes[0].coverage == res.boxes[0].density == 1.0, alpha
+
+
 def test_an_irrelevant_input_of_words_is_not_restricted(tmp_path):
     """A real sweep of 30 points: the title (three words) changes nothing. Peeling by the largest
     density (Friedman & Fisher's plain objective) removed the title 'Gamma' here, a third of the

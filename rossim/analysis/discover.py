@@ -11,8 +11,8 @@ be needed to say.
 
 The inputs are the sweep's ``--vary`` columns: numbers, whole numbers, dates (as days),
 ``true``/``false`` (as 1/0), and levels that are words (``crew.ship=soyuz_ms,orel``) as a 0/1
-column per level (:class:`Inputs`), which PRIM peels a level at a time (as EMA Workbench peels a
-categorical input) and CART splits on; an input with a single value is left out (and said to be).
+column per level (:class:`Inputs`), which PRIM peels a whole level at a time, whatever its
+share of the box's points (as EMA Workbench peels a categorical input) and CART splits on; an input with a single value is left out (and said to be).
 
 **PRIM** (:func:`prim`, the Patient Rule Induction Method of Friedman & Fisher, "Bump hunting
 in high-dimensional data", Statistics and Computing 9, 1999, 123-143), written here after EMA
@@ -291,7 +291,9 @@ def _in_box(x: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
 
 def _peels(x: np.ndarray, y: np.ndarray, box: Box, alpha: float, levels: frozenset = frozenset()):
     """Every candidate peel of ``box``: (input, side, new limit, points left inside). The 0/1
-    columns of an input's ``levels`` are peeled from above only: one level removed at a time."""
+    columns of an input's ``levels`` are peeled from above only: one whole level removed at a
+    time, however few or many of the box's points it holds (as EMA Workbench's categorical peel;
+    a level of fewer than ``alpha`` of the points would otherwise never go)."""
     idx = np.flatnonzero(box.inside)
     k = max(1, int(math.ceil(alpha * len(idx))))
     for j in range(x.shape[1]):
@@ -304,7 +306,7 @@ def _peels(x: np.ndarray, y: np.ndarray, box: Box, alpha: float, levels: frozens
         if above.size and j not in levels:
             limit = (cut + above[0]) / 2.0
             yield j, 0, limit, box.inside & (x[:, j] >= limit)
-        cut = v[-k]
+        cut = v[-1] if j in levels else v[-k]
         below = v[v < cut]
         if below.size:
             limit = (cut + below[-1]) / 2.0
