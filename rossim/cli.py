@@ -811,21 +811,55 @@ def cmd_sweep(args) -> int:
     return 0
 
 
-def _print_sweep(res, most: int = 20) -> None:
-    """The first points with the last phase's median date and probability by the deadline."""
+def _short_paths(paths: list[str]) -> list[str]:
+    """Each dotted path without its top-level table (``modules.``, ``launch_vehicles.``), unless
+    that leaves one part or the paths need it to stay apart: "angara_a5m.success_probability",
+    "lab.slip_days.scale", "orbit.inclination_deg"."""
+    parts = [p.split(".") for p in paths]
+    out = []
+    for ps in parts:
+        k = min(max(2, len(ps) - 1), len(ps))
+        while k < len(ps) and sum(q[-k:] == ps[-k:] for q in parts) > 1:
+            k += 1
+        out.append(".".join(ps[-k:]))
+    return out
+
+
+def _header_lines(name: str, width: int = 10) -> str:
+    """A column header of a dotted name: a line per part, a long part broken after its underscores
+    ("min_days_" / "between_" / "flights"), never inside a word."""
+    import re
+
+    lines = []
+    for part in name.split("."):
+        line = ""
+        for word in re.findall(r"[^_]+_*|_+", part):
+            if line and len(line) + len(word) > width:
+                lines.append(line)
+                line = ""
+            line += word
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _print_sweep(res, most: int = 20, console=None) -> None:
+    """The first points with the last phase's median date and probability by the deadline; each
+    varied input headed by as much of its path as tells it apart (``lab.slip_days.scale``), and
+    no number or date ever wrapped or cut: a table wider than the console is printed at its width."""
     from rich import box
 
+    console = console or _out
     table = res.table
     phase = [c.removesuffix(".p50") for c in table.columns if c.startswith("phase_") and c.endswith("_complete.p50")]
-    shown = [v.path for v in res.sweep.varies] + ([f"{phase[-1]}.p50", f"{phase[-1]}.p_by_deadline"] if phase else [])
+    inputs = [v.path for v in res.sweep.varies]
+    shown = inputs + ([f"{phase[-1]}.p50", f"{phase[-1]}.p_by_deadline"] if phase else [])
     caption = (f"first {most} of {len(table):,} points; " if len(table) > most else "") + "every column in sweep.csv"
     title = f"{phase[-1]}: median date, P(by the deadline)" if phase else None
-    t = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=title, title_justify="left", caption=caption,
-              caption_justify="left")
-    t.add_column("point", justify="right")
-    for name in shown:  # a path's last two parts: "heavy.success_probability"
-        t.add_column({".p50": "median", ".p_by_deadline": "P"}.get(name[name.rfind("."):], ".".join(name.split(".")[-2:])),
-                     justify="right", overflow="fold")
+    t = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, collapse_padding=True, title=title,
+              title_justify="left", caption=caption, caption_justify="left")
+    t.add_column("point", justify="right", no_wrap=True)
+    for header in [_header_lines(n) for n in _short_paths(inputs)] + ["median", "P"][:len(shown) - len(inputs)]:
+        t.add_column(header, justify="right", no_wrap=True)
     for _, row in table.head(most).iterrows():
         cells = []
         for name in shown:
@@ -833,7 +867,11 @@ def _print_sweep(res, most: int = 20) -> None:
             cells.append("—" if v is None or v != v else v.date().isoformat() if hasattr(v, "date")
                          else f"{v:.0%}" if name.endswith("p_by_deadline") else f"{v:.4g}" if isinstance(v, float) else str(v))
         t.add_row(str(row["point"]), *cells)
-    _out.print(t)
+    need = Measurement.get(console, console.options.update(max_width=1000), t).maximum
+    if need > console.width:
+        console = Console(file=console.file, width=need, highlight=False, markup=False,
+                          force_terminal=console.is_terminal, no_color=console.no_color)
+    console.print(t)
 
 
 def cmd_discover(args) -> int:
