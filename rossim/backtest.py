@@ -60,7 +60,7 @@ from .montecarlo import Interval, proportion
 __all__ = [
     "PLAN_VS_ACTUAL", "TARGET_LEAD_DAYS", "KINDS", "History", "load_history", "one_plan_per_flight",
     "SlipPrior", "FitRecipe", "Fit", "fit", "fit_recipe", "compare_fits", "Scores", "backtest", "NAMED_PRIORS",
-    "parse_prior", "HOLD_OUT", "hold_out_groups", "group_bootstrap", "lead_exponent",
+    "parse_prior", "HOLD_OUT", "MAX_PLANS", "MAX_STATIONS", "hold_out_groups", "group_bootstrap", "lead_exponent",
 ]
 
 #: The shipped plan-vs-actual record.
@@ -71,6 +71,12 @@ TARGET_LEAD_DAYS = 548.0
 #: The kinds of flight in the record.
 KINDS = ("module", "visiting_vehicle")
 _COLUMNS = ["programme", "flight", "kind", "planned_date", "plan_published", "launch_date", "source_anchor"]
+#: The most plans (rows) a plan-vs-actual table may hold: every space station's flights with
+#: every published plan of each are a few thousand; beyond, the table is not a record.
+MAX_PLANS = 10_000
+#: The most stations (hold-out groups are a station's modules and its visiting vehicles; there
+#: have been about a dozen stations).
+MAX_STATIONS = 100
 #: How :func:`backtest` holds flights out: by ``station`` and kind (default) or by ``programme``.
 HOLD_OUT = ("station", "programme")
 
@@ -117,10 +123,13 @@ def load_history(path: str | Path = PLAN_VS_ACTUAL) -> History:
     try:
         with open(path, newline="", encoding="utf-8") as f:
             reader = csv.DictReader(f)
-            rows = list(reader)
+            rows = list(itertools.islice(reader, MAX_PLANS + 1))
             header = list(reader.fieldnames or [])
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"cannot read the plan-vs-actual table ({exc})", source=str(path)) from None
+    if len(rows) > MAX_PLANS:
+        raise InputError(f"more than {MAX_PLANS:,} plans (rows), the most a backtest takes (the shipped "
+                         "record has about 200)", source=str(path))
     missing = [c for c in _COLUMNS[:6] if c not in header]
     if missing or not rows:
         raise InputError(f"expected a CSV with columns {', '.join(_COLUMNS)} and at least one row; "
@@ -152,6 +161,11 @@ def load_history(path: str | Path = PLAN_VS_ACTUAL) -> History:
                              source=str(path), field=f"line {i}: plan_published")
     day = lambda c: np.array(cols[c], dtype="datetime64[D]")  # noqa: E731
     station = np.array([r["station"].strip() for r in rows]) if "station" in header else None
+    stations = np.unique(cols["programme"] if station is None else station)
+    if stations.size > MAX_STATIONS:
+        raise InputError(f"{stations.size:,} {'programmes (no station column)' if station is None else 'stations'}, "
+                         f"more than the {MAX_STATIONS} a backtest holds out in turn (a fit and a bootstrap "
+                         "over each)", source=str(path), field="station" if station is not None else "programme")
     return History(np.array(cols["programme"]), np.array(cols["flight"]), np.array(cols["kind"]),
                    day("planned_date"), day("plan_published"), day("launch_date"), station)
 
@@ -334,10 +348,11 @@ def parse_prior(text: str) -> SlipPrior | FitRecipe:
     if not text.startswith("{"):
         raise InputError(f"{expected}; got {text!r}", source="--prior")
     try:
-        table = tomllib.loads(f"prior = {text}")["prior"]
+        document = tomllib.loads(f"prior = {text}")
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"not a TOML inline table ({exc}); {expected}", source="--prior") from None
-    if not isinstance(table, dict):
+    table = document.pop("prior")
+    if document or not isinstance(table, dict):  # more after the table: "{ ... }\nx = 1"
         raise InputError(f"{expected}; got {text!r}", source="--prior")
     unit = table.pop("unit", "days")
     if unit not in ("days", "lead"):
@@ -352,6 +367,9 @@ def parse_prior(text: str) -> SlipPrior | FitRecipe:
         where = ".".join(str(p) for p in err["loc"][1:]) or "table"
         raise InputError(f"{where}: {err['msg']}", source="--prior") from None
     p_zero = getattr(dist, "p_zero", 0.0)
+    if p_zero >= 1:
+        raise InputError(f"p_zero: expected less than 1 (a prior of launches that are all on time forecasts no "
+                         f"slip), got {p_zero:g}", source="--prior")
     if isinstance(dist, Weibull):
         dist = Weibull(dist="weibull", shape=dist.shape, scale=dist.scale)
     return SlipPrior(text, dist, p_zero=p_zero, per_lead=unit == "lead")
@@ -450,8 +468,9 @@ class Scores:
     def band(self, low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
         """The forecast's ``low`` and ``high`` quantiles of slip (days), per flight."""
         lead = self.history.lead_days
-        lo = np.array([p.ppf(low, d) for p, d in zip(self.priors, lead)], dtype=float)
-        hi = np.array([p.ppf(high, d) for p, d in zip(self.priors, lead)], dtype=float)
+        lo, hi = np.empty(len(lead)), np.empty(len(lead))
+        for p, index in _by_prior(self.priors):
+            lo[index], hi[index] = p.ppf(low, lead[index]), p.ppf(high, lead[index])
         return lo, hi
 
     def inside(self, low: float, high: float) -> np.ndarray:
@@ -490,10 +509,13 @@ class Scores:
         """Sum over the flights (those of ``mask``) of the log-probability their forecast gave the
         actual slip (out of sample for a fitted prior; higher is better; -inf when a forecast ruled
         an actual slip out, e.g. an on-time launch under a prior without ``p_zero``)."""
-        keep = np.ones(len(self.history), bool) if mask is None else np.asarray(mask, bool)
+        keep = np.flatnonzero(self._mask(mask))
         h = self.history
-        return float(sum(p.log_likelihood(h.slip_days[i:i + 1], h.lead_days[i:i + 1])
-                         for i, p in enumerate(self.priors) if keep[i]))
+        total = 0.0
+        for p, index in _by_prior(self.priors):
+            index = np.intersect1d(index, keep)
+            total += p.log_likelihood(h.slip_days[index], h.lead_days[index])
+        return float(total)
 
     def coverage_curve(self, levels) -> tuple[np.ndarray, Interval]:
         """Observed coverage of the central bands of nominal ``levels`` (e.g. 0.8 = 10-90 %)."""
@@ -521,7 +543,16 @@ def backtest(history: History, prior: SlipPrior | FitRecipe, hold_out: str = "st
             per[group] = fit(rest.slip_days, rest.lead_days, prior).prior
         priors = tuple(per[g] for g in groups)
     pit = np.empty(n)
-    for p in set(priors):  # one vectorized call per distinct prior
-        mask = np.array([q == p for q in priors])
-        pit[mask] = p.percentile(history.slip_days[mask], history.lead_days[mask])
+    for p, index in _by_prior(priors):
+        pit[index] = p.percentile(history.slip_days[index], history.lead_days[index])
     return Scores(prior.name, history, priors, pit, groups)
+
+
+def _by_prior(priors) -> list[tuple[SlipPrior, np.ndarray]]:
+    """Each distinct prior of ``priors`` (one per flight; a fitted prior is one object per
+    hold-out group) with the indices of its flights: one vectorized call per prior."""
+    ids: dict[int, int] = {}
+    codes = np.fromiter((ids.setdefault(id(p), len(ids)) for p in priors), dtype=int, count=len(priors))
+    order = np.argsort(codes, kind="stable")
+    return [(priors[index[0]], index) for index in np.split(order, np.flatnonzero(np.diff(codes[order])) + 1)
+            if index.size]

@@ -1,0 +1,93 @@
+"""Fuzzing the features that landed late (issue 7's standard): absurd, wrong-typed, empty,
+non-finite or out-of-range input to ``rossim backtest``, ``run``, ``drivers``, ``sweep``,
+``discover``, ``validate --cite``, ``coverage`` and ``compare``, and to the scenario fields added
+with them. Each case found a traceback, an internal error (exit 1), an accepted absurdity or
+unbounded work; now each is one line naming the file or option and the field, exit 2, refused
+before any work."""
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from conftest import one_line_error
+from rossim import backtest
+
+ROOT = Path(__file__).parent.parent
+PLAN_VS_ACTUAL = ROOT / "rossim" / "data" / "history" / "plan_vs_actual.csv"
+
+
+# ------------------------------------------------------------------ backtest --prior and --data
+
+
+def test_prior_that_is_always_on_time_is_refused(capsys):
+    """p_zero = 1 passed the table's check and died in the log score (math domain error, exit 1)."""
+    one_line_error(capsys, ["backtest", "--prior", '{ dist = "weibull", shape = 1.4, scale = 0.5, p_zero = 1 }'],
+                   "--prior: p_zero: expected less than 1")
+
+
+def test_prior_with_more_after_the_table_is_refused(capsys):
+    """A second line after the table ('x = 1') was silently dropped and the prior's name printed
+    over two lines."""
+    one_line_error(capsys, ["backtest", "--prior", '{ dist = "weibull", shape = 1.4, scale = 0.5 }\nx = 1'],
+                   "--prior: expected one of visiting-vehicles-2017", r"\nx = 1")
+
+
+def _rows() -> tuple[list[str], list[list[str]]]:
+    rows = list(csv.reader(PLAN_VS_ACTUAL.read_text(encoding="utf-8").splitlines()))
+    return rows[0], rows[1:]
+
+
+def test_table_with_too_many_plans_is_refused_before_reading_it_all(capsys, tmp_path, monkeypatch):
+    """A table of 600,000 plans ran for hours (a scipy distribution frozen per flight and per band);
+    a table is now refused past MAX_PLANS rows, as soon as they are read."""
+    monkeypatch.setattr(backtest, "MAX_PLANS", 50)
+    header, rows = _rows()
+    path = tmp_path / "big.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([header, *rows[:51]])
+    one_line_error(capsys, ["backtest", "--data", path], str(path), "more than 50 plans")
+
+
+def test_table_with_too_many_stations_is_refused(capsys, tmp_path):
+    """Each station is held out in turn (a fit each) and bootstrapped over (100,000 resamples of
+    every group): 10,000 stations would need 8 GB for the bootstrap alone."""
+    header, rows = _rows()
+    path = tmp_path / "stations.csv"
+    station = header.index("station")
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        for i in range(backtest.MAX_STATIONS + 1):
+            row = list(rows[i % len(rows)])
+            row[station] = f"station_{i}"
+            w.writerow(row)
+    one_line_error(capsys, ["backtest", "--data", path], str(path), "station: 101 stations, more than the 100")
+
+
+def test_table_with_a_huge_cell_is_one_line(capsys, tmp_path):
+    """csv's field limit (131,072 characters) raised csv.Error: an internal error, exit 1."""
+    header, rows = _rows()
+    path = tmp_path / "cell.csv"
+    path.write_text(",".join(header) + "\n" + "x" * 200_000 + "\n", encoding="utf-8")
+    one_line_error(capsys, ["backtest", "--data", path], str(path), "cannot read the plan-vs-actual table",
+                   "field larger than field limit")
+
+
+def test_scores_per_prior_match_per_flight():
+    """The bands, percentiles and log scores computed once per distinct prior equal those computed
+    flight by flight (the old loop)."""
+    import numpy as np
+
+    record = backtest.one_plan_per_flight(backtest.load_history())
+    for name in ("visiting-vehicles-2017", "fitted"):
+        s = backtest.backtest(record, backtest.NAMED_PRIORS[name])
+        lo, hi = s.band(0.1, 0.9)
+        lead, slip = record.lead_days, record.slip_days
+        assert np.allclose(lo, [p.ppf(0.1, d) for p, d in zip(s.priors, lead)])
+        assert np.allclose(hi, [p.ppf(0.9, d) for p, d in zip(s.priors, lead)])
+        assert np.allclose(s.percentile, [p.percentile(x, d) for p, x, d in zip(s.priors, slip, lead)])
+        modules = record.kind == "module"
+        one_by_one = sum(p.log_likelihood(slip[i:i + 1], lead[i:i + 1]) for i, p in enumerate(s.priors) if modules[i])
+        assert s.log_score(modules) == pytest.approx(one_by_one)
+        assert len({id(p) for p in s.priors}) == (1 if name == "visiting-vehicles-2017" else len(np.unique(s.groups)))
