@@ -16,8 +16,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Sequence
 
-__all__ = ["run_sentences", "comparison_sentences", "coverage_sentences", "describe_orbit", "describe_span",
-           "date_error", "month_year", "points", "DAYS_UP_TO", "DAYS_PER_MONTH"]
+__all__ = ["run_sentences", "campaigns", "forced_event", "comparison_sentences", "coverage_sentences",
+           "describe_orbit", "describe_span", "date_error", "month_year", "points", "DAYS_UP_TO", "DAYS_PER_MONTH"]
 
 #: Errors of dates up to this many days are said in days, longer ones in months.
 DAYS_UP_TO = 60
@@ -118,17 +118,48 @@ def _when(entry: dict, horizon: str) -> str:
     return f"in {month_year(entry['p50'])} (median" + (f"; {err}, Monte Carlo)" if err else ")")
 
 
+def _ordinal(k: int) -> str:
+    return f"{k}{'th' if 10 <= k % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(k % 10, 'th')}"
+
+
+def forced_event(entry: dict) -> str:
+    """A forced event of ``summary.json``'s ``what_if`` in words: "the 1st angara_a5m launch
+    forced to fail"; an entry of an unknown kind as its TOML keys."""
+    if "launch_fails" in entry:
+        return f"the {_ordinal(entry.get('nth', 1))} {entry['launch_fails']} launch forced to fail"
+    if "docking_fails" in entry:
+        return f"the {_ordinal(entry.get('attempt', 1))} docking attempt of {entry['docking_fails']} forced to fail"
+    if "pad_out" in entry:
+        return f"{entry['pad_out']} out of use for {entry.get('days', 0):g} days from {entry.get('from')}"
+    if "slip" in entry:
+        return f"{entry['slip']} forced {entry.get('days', 0):g} days late"
+    return ", ".join(f"{k} = {v}" for k, v in entry.items())
+
+
+def campaigns(summary: dict) -> str:
+    """The campaigns a run's numbers are over, in words: "1,000 simulated campaigns of “T”";
+    a run with ``--where`` says which it kept, "the 663 of 2,000 simulated campaigns of “T” where
+    launch_failures.angara_a5m == 1", one with forced events says them."""
+    title = summary.get("title") or summary["scenario"]
+    text = f"{summary['replications']:,} simulated campaigns of “{title}”"
+    if summary.get("where") and summary.get("of"):
+        text = (f"the {summary['replications']:,} of {summary['of']:,} simulated campaigns of “{title}” where "
+                + " and ".join(summary["where"]))
+    if summary.get("what_if"):
+        text += ", with " + " and ".join(forced_event(e) for e in summary["what_if"])
+    return text
+
+
 def run_sentences(summary: dict) -> list[str]:
     """Three sentences on a run (``summary.json``): when the station first hosts its largest
     crew routinely, when its assembly is complete and by the deadline how likely, and how much it
-    is crewed."""
-    n, ms = summary["replications"], summary["milestones"]
-    title = summary.get("title") or summary["scenario"]
+    is crewed. The first says which campaigns they are (:func:`campaigns`)."""
+    ms = summary["milestones"]
     out = []
     crew = _crew_milestone(list(ms))
     if crew:
         first = "first " if ms[crew[0]].get("p50") else ""
-        out.append(f"In {n:,} simulated campaigns of “{title}”, the station {first}{crew[1]} "
+        out.append(f"In {campaigns(summary)}, the station {first}{crew[1]} "
                    f"{_when(ms[crew[0]], summary['horizon'])}.")
     last = _last_phase(list(ms))
     if last:

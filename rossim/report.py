@@ -540,8 +540,12 @@ def _scenario_header(run: RunFolder, level: int = 1) -> str:
         parts.append(f"<p>{_e(str(meta['description']).strip())}</p>")
     s = run.summary
     ov = s.get("overrides") or []
-    parts.append(f'<p class="note">{run.n} replications, seed {_e(str(s.get("seed")))}, simulated '
+    kept = (f"{run.n:,} of {s['of']:,} replications, those where {' and '.join(s['where'])}"
+            if s.get("where") and s.get("of") else f"{run.n:,} replications")
+    forced = "; ".join(headlines.forced_event(e) for e in s.get("what_if") or [])
+    parts.append(f'<p class="note">{_e(kept)}, seed {_e(str(s.get("seed")))}, simulated '
                  f'{_e(s["start"])} to {_e(s["horizon"])}'
+                 + (f"; in every replication, {_e(forced)}" if forced else "")
                  + (f"; overrides: {_e(', '.join(ov))}" if ov else "") + ".</p>")
     return "\n".join(parts)
 
