@@ -510,9 +510,11 @@ def parse_sweep(text: str) -> list[float]:
     start, stop, step = numbers
     if not (step > 0 and stop >= start):
         raise bad
-    n = int(math.floor((stop - start) / step + 1e-9)) + 1
-    if n > MAX_SWEEP_ANGLES:
-        raise InputError(f"at most {MAX_SWEEP_ANGLES} half-angles, {text!r} gives {n}", field=field)
+    steps = (stop - start) / step + 1e-9  # infinite for a step far below the range (1:1e308:1e-300)
+    if steps >= MAX_SWEEP_ANGLES:
+        many = f"{math.floor(steps) + 1}" if math.isfinite(steps) else "more than can be counted"
+        raise InputError(f"at most {MAX_SWEEP_ANGLES} half-angles, {text!r} gives {many}", field=field)
+    n = int(math.floor(steps)) + 1
     return check_sweep([start + k * step for k in range(n)])
 
 

@@ -91,3 +91,16 @@ def test_scores_per_prior_match_per_flight():
         one_by_one = sum(p.log_likelihood(slip[i:i + 1], lead[i:i + 1]) for i, p in enumerate(s.priors) if modules[i])
         assert s.log_score(modules) == pytest.approx(one_by_one)
         assert len({id(p) for p in s.priors}) == (1 if name == "visiting-vehicles-2017" else len(np.unique(s.groups)))
+
+
+# ------------------------------------------------------------------ coverage --half-angle-sweep
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("1:1e308:1e-300", "gives more than can be counted"), ("0:1e308:1e-308", "gives more than can be counted"),
+    ("1:2:1e-9", "gives 1000000000"), ("1:31:1", "gives 31"),
+])
+def test_half_angle_sweep_of_countless_angles_is_refused(capsys, text, needle):
+    """A range whose count of angles overflows a float raised OverflowError (internal error, exit 1)."""
+    one_line_error(capsys, ["coverage", ROOT / "scenarios" / "ross_high_latitude.toml", "--half-angle-sweep", text],
+                   "--half-angle-sweep: at most 30 half-angles", needle)
