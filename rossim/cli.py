@@ -213,7 +213,8 @@ def _parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("discover", help="which region of a sweep's inputs meets a goal (PRIM and CART)")
     sp.add_argument("sweep_dir", type=Path, metavar="SWEEP_DIR", help="a finished rossim sweep folder")
     sp.add_argument("--goal", required=True, metavar="'COLUMN OP VALUE'",
-                    help="a column of sweep.csv compared with a date or a number, e.g. 'phase_2_complete.p50 <= "
+                    help="an outcome column of sweep.csv (not an input, point, seed or a _low/_high end) "
+                    "compared with a date or a number, e.g. 'phase_2_complete.p50 <= "
                     "2033-12-31' or 'capacity_4.p_by_deadline >= 0.5' (OP one of <= < >= > == !=)")
     sp.add_argument("--threshold", type=_float, default=0.8,
                     help="PRIM: the least density (share of a box's points meeting the goal) of the box chosen "

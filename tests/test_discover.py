@@ -229,6 +229,15 @@ def test_a_goal_on_one_input_restricts_exactly_that_input(planted, capsys):
     ("launches.mean >= many", ["launches.mean is a number: expected a number"]),
     ("phase_1_complete.p50 <= 2040-01-01", ["all 40 points meet", "nothing separates them"]),
     ("phase_1_complete.p50 < 2020-01-01", ["none of the 40 points meets"]),
+    # Only outcomes are goals: not an input, the point or its seed, nor an end of an interval.
+    ("seed > 3", ["seed is the seed of the point's random numbers, not an outcome", "a goal is on an outcome column"]),
+    ("point > 3", ["point is the number of the design point, not an outcome"]),
+    ("modules.a.ready <= 2030-03-01", ["modules.a.ready is an input the sweep varied (--vary), not an outcome"]),
+    ("launch_sites.pad.turnaround_days < 30", ["is an input the sweep varied"]),
+    ("phase_1_complete.p50_high <= 2030-03-06",
+     ["phase_1_complete.p50_high is the upper end of the 95 % Monte Carlo interval of phase_1_complete.p50"]),
+    ("launches.mean_low > 1", ["the lower end of the 95 % Monte Carlo interval of launches.mean",
+                               "give the goal on launches.mean"]),
 ])
 def test_bad_goals_are_one_line(planted, capsys, goal, needles):
     before = (planted / "manifest.json").read_bytes()

@@ -1,7 +1,8 @@
 """Scenario discovery: the region of a sweep's inputs where a goal is met (``rossim discover``).
 
-A **goal** (:func:`parse_goal`) is ``COLUMN OP VALUE`` on a column of the sweep's table
-(:mod:`rossim.analysis.sweep`): a milestone's date statistic with an ISO date
+A **goal** (:func:`parse_goal`) is ``COLUMN OP VALUE`` on an outcome column of the sweep's table
+(:mod:`rossim.analysis.sweep`; not an input, ``point``, ``seed`` or a ``_low``/``_high`` end): a
+milestone's date statistic with an ISO date
 (``phase_2_complete.p50 <= 2033-12-31``; a date not reached, NaT, is later than any date) or a
 number (``capacity_4.p_by_deadline >= 0.5``, ``launches.mean < 12``); OP one of
 ``<= < >= > == !=``. It marks each design point met or not (:func:`evaluate`); a point whose
@@ -12,7 +13,8 @@ be needed to say.
 The inputs are the sweep's ``--vary`` columns: numbers, whole numbers, dates (as days),
 ``true``/``false`` (as 1/0), and levels that are words (``crew.ship=soyuz_ms,orel``) as a 0/1
 column per level (:class:`Inputs`), which PRIM peels a whole level at a time, whatever its
-share of the box's points (as EMA Workbench peels a categorical input) and CART splits on; an input with a single value is left out (and said to be).
+share of the box's points (as EMA Workbench peels a categorical input), and CART splits on; an
+input with a single value is left out (and said to be).
 
 **PRIM** (:func:`prim`, the Patient Rule Induction Method of Friedman & Fisher, "Bump hunting
 in high-dimensional data", Statistics and Computing 9, 1999, 123-143), written here after EMA
@@ -106,24 +108,39 @@ def _is_date_column(series) -> bool:
     return str(series.dtype).startswith("datetime64")
 
 
-def parse_goal(text: str, table) -> Goal:
-    """``COLUMN OP VALUE`` on ``table``'s columns; InputError (``--goal``) naming what is wrong
-    and the columns a goal may use when it cannot be read."""
+def parse_goal(text: str, table, inputs: Sequence[str] = ()) -> Goal:
+    """``COLUMN OP VALUE`` on one of ``table``'s outcome columns (every column but the
+    ``inputs``, ``point``, ``seed`` and the ``_low``/``_high`` interval ends); InputError
+    (``--goal``) naming what is wrong and the columns a goal may use when it cannot be read."""
     import difflib
 
     text = str(text)
     shown = text if len(text) <= 80 else text[:77] + "..."
-    outputs = [c for c in table.columns if c not in ("point", "seed") and not c.endswith(("_low", "_high"))]
+    inputs = [str(c) for c in inputs]
+    outputs = [c for c in table.columns if c not in ("point", "seed", *inputs) and not c.endswith(("_low", "_high"))]
+    listed = f"{', '.join(outputs[:12])}{', ...' if len(outputs) > 12 else ''}"
     m = _GOAL.fullmatch(text)
     if m is None:
         raise InputError(f"expected COLUMN OP VALUE (OP one of {' '.join(OPERATORS)}), e.g. "
                          f"'phase_2_complete.p50 <= 2033-12-31', got {shown!r}", source="--goal")
     column, op, raw = m["column"], m["op"], m["value"]
-    if column not in table.columns or column in ("point", "seed"):
+    if column not in table.columns:
         near = difflib.get_close_matches(column, outputs, n=3, cutoff=0.5)
-        hint = f"did you mean {' or '.join(near)}?" if near else \
-            f"columns: {', '.join(outputs[:12])}{', ...' if len(outputs) > 12 else ''} (every column in sweep.csv)"
+        hint = f"did you mean {' or '.join(near)}?" if near else f"columns: {listed} (every column in sweep.csv)"
         raise InputError(f"no column {column[:80]!r} in the sweep's table; {hint}", source="--goal")
+    if column not in outputs:
+        end = column.rsplit("_", 1)[-1]
+        if column not in (*inputs, "point", "seed"):  # an end of an interval
+            stat = column.removesuffix("_" + end)
+            raise InputError(f"{column[:80]} is the {'lower' if end == 'low' else 'upper'} end of the 95 % Monte "
+                             f"Carlo interval of {stat[:80]}, not an outcome; give the goal on {stat[:80]} (a point "
+                             "whose interval holds both sides of the bound is counted uncertain)", source="--goal")
+        what = ("an input the sweep varied (--vary)" if column in inputs
+                else "the number of the design point" if column == "point"
+                else "the seed of the point's random numbers")
+        raise InputError(f"{column[:80]} is {what}, not an outcome; a goal is on an outcome column: {listed} "
+                         "(every column of sweep.csv but the inputs, point, seed and the _low/_high ends)",
+                         source="--goal")
     if _is_date_column(table[column]):
         try:
             day = dt.date.fromisoformat(raw) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw) else None
@@ -585,7 +602,7 @@ def discover(table, paths: Sequence[str], goal_text: str, *, threshold: float = 
                         ("--paste-alpha", paste_alpha, 0.5), ("--mass-min", mass_min, 1.0)):
         if not (isinstance(v, (int, float)) and 0.0 < v <= hi):
             raise InputError(f"expected a number in (0, {hi:g}], got {v!r}", source=name)
-    goal = parse_goal(goal_text, table)
+    goal = parse_goal(goal_text, table, paths)
     inputs = inputs_of(table, paths)
     if not inputs.names:
         raise InputError("the sweep varied no input that is a number, a date or true/false; PRIM and CART "
