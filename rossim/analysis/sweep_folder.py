@@ -13,10 +13,10 @@ other commands), so that nothing finished is lost:
   rossim's and is never touched (:mod:`rossim.folders`).
 * **Each point, as it finishes**, becomes ``parts/point-NNNNNN.parquet`` (its row: the point, its
   seed, every statistic; and first, with ``--per-replication``, its replications in
-  ``parts/point-NNNNNN.replications.parquet``, every row naming the point and seed), each written beside its name and renamed into
-  place (:func:`rossim.folders.atomic_file`). A crash, ``kill -9`` or Ctrl-C loses at most the
-  points in flight (a half-written part stays under a hidden temporary name, removed by the next
-  run, :func:`rossim.folders.clean_leftovers`).
+  ``parts/point-NNNNNN.replications.parquet``, every row naming the point and seed), each
+  written beside its name and renamed into place (:func:`rossim.folders.atomic_file`). A crash,
+  ``kill -9`` or Ctrl-C loses at most the points in flight (a half-written part stays under a
+  hidden temporary name, removed by the next run, :func:`rossim.folders.clean_leftovers`).
 * **At the end** the table is assembled from every point's row (:func:`rossim.analysis.sweep.write`:
   ``sweep.parquet``, ``sweep.csv``, each atomic) and the manifest completed with every file's
   SHA-256. The parts stay: they are what a re-run reads.
@@ -63,7 +63,8 @@ IDENTITY_KEY = "sweep_identity"
 #: Fields of the identity in the order a refusal names them, with their words.
 _FIELDS = (("scenario_sha256", "the scenario (its file, the files it extends, its --set overrides)"), ("vary", "--vary"),
            ("design", "--design"), ("points", "--points"), ("seed", "--seed"), ("replications", "-n"),
-           ("common_random_numbers", "--common-random-numbers"), ("code_sha256", "rossim's code (its source and data files)"))
+           ("common_random_numbers", "--common-random-numbers"),
+           ("code_sha256", "rossim's code (its source and data files)"))
 #: The installed rossim package (this file is rossim/analysis/sweep_folder.py).
 PACKAGE = Path(__file__).resolve().parents[1]
 
@@ -73,7 +74,8 @@ def tree_sha256(root: Path) -> str:
     file and every file under ``data/`` but its READMEs, in order of their paths, each path and
     content with its length (so that no two trees give the same bytes)."""
     root = Path(root)
-    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
+                   if p.is_file() and "__pycache__" not in p.parts
                    and (p.suffix == ".py" or (p.relative_to(root).parts[0] == "data" and p.suffix != ".md")))
     h = hashlib.sha256()
     for rel in files:
