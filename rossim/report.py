@@ -384,7 +384,7 @@ def _key_figures(run: RunFolder) -> str:
         e = s["milestones"][m]
         rows.append([milestone_name(m), e["p10"] or "after horizon", date_pm(e), e["p90"] or "after horizon",
                      share_pm(e, "probability"), share_pm(e, "probability_by_deadline")])
-    out = [f"<h3>Milestones ({run.n} replications)</h3>",
+    out = [f"<h3>Milestones ({run.n:,} replications)</h3>",
            _table(["milestone", "10 %", "median ± MC error", "90 %", f"P(by horizon {s['horizon']})",
                    f"P(by {s['deadline']})"], rows, nowrap=True),
            '<p class="note">Dates: 10 %, median and 90 % of the replications. "± 45 d" after a median and '
