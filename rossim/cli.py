@@ -392,7 +392,7 @@ def cmd_run(args) -> int:
     if reached is not None:
         _print_precision(reached)
     if selection is not None:
-        _out.print(f"{selection['selected']} of {selection['of']} replications selected "
+        _out.print(f"{selection['selected']:,} of {selection['of']:,} replications selected "
                    f"(--where {' and '.join(selection['where'])})")
     _out.print(f"wrote {dest.path}/")
     return 0
@@ -479,7 +479,7 @@ def _print_summary(summary: dict, console=None) -> None:
     def month(v, after="later"):
         return v[:7] if v else after
 
-    t = Table(title=f"{summary['title'] or summary['scenario']} — {summary['replications']} replications, "
+    t = Table(title=f"{summary['title'] or summary['scenario']} — {summary['replications']:,} replications, "
                     f"seed {summary['seed']}", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False,
               caption=f"median ±: Monte Carlo error (the wider half of its 95 % interval; +?: past the horizon "
                       f"{summary['horizon']}); 10–90 %: of replications, by month; —: later than the horizon. "
