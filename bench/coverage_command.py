@@ -8,12 +8,21 @@ stations), 7 days at 50 km cells, every output (files, maps, figures, report).
 (a) The whole command as a user runs it: ``python -m rossim.cli coverage ... --out DIR`` in a fresh
     interpreter, wall time; its imports from ``-X importtime`` (the top-level imports' cumulative
     times, in a second child so that the timing of the first is not burdened by the log).
-(b) In this process, after the imports: :func:`rossim.coverage_run.run` with its steps wrapped in
+(b) In a child process, after the imports: :func:`rossim.coverage_run.run` with its steps wrapped in
     timers (the module's own functions, so the path is the command's): scenario and orbit setup,
     region grids (the first round of a fresh process: the grids' disk cache as the command finds
     it), propagation + access search + figures of merit for every instrument (``analyze_regions``:
     "the analysis"), contacts, the summary's rest (regions' reach, disputed area), the data files,
     maps, figures, report.
+
+Before/after: ``--before DIR`` times another tree's rossim (DIR holds ``rossim/``, e.g. a ``git
+archive`` of an older commit) in alternate rounds with this checkout's, each in its own children
+(parts in a child running this script with ``--parts-only``).
+``--bytecode``: the child commands write and use bytecode caches (in a temporary
+``PYTHONPYCACHEPREFIX``, after one untimed run), as an installed package does; without it they run
+as the environment says (``PYTHONDONTWRITEBYTECODE`` set here: every module compiled each run).
+The regions' disk cache (:func:`rossim.regions.cache_dir`) is used as found: "region grids
+(first)" is the first in-process round.
 
 Every part is given as a ratio to the analysis timed in the same run (the machine is shared; ratios
 move less than seconds). The whole command is also set against TAT-C 3.6's analysis alone on the
@@ -25,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 import os
 import re
 import subprocess
@@ -44,18 +54,23 @@ def _command(days, res, out) -> list[str]:
             "--resolution-km", str(res), "--out", str(out)]
 
 
-def whole_command(days, res, rounds) -> tuple[float, float]:
+def whole_command(days, res, rounds, bytecode=False, tree=None) -> tuple[float, float]:
     """Best wall time of the command in a fresh interpreter, and its imports' time (best)."""
     best, imports = float("inf"), float("inf")
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = _tree_env(tree)
     with tempfile.TemporaryDirectory() as tmp:
+        if bytecode:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
+            subprocess.run(_command(days, res, Path(tmp) / "warm"), check=True, cwd="/", env=env,
+                           stdout=subprocess.DEVNULL)
         for k in range(rounds):
             t0 = time.perf_counter()
-            subprocess.run(_command(days, res, Path(tmp) / f"w{k}"), check=True, cwd=ROOT, env=env,
-                           stdout=subprocess.DEVNULL)
+            subprocess.run(_command(days, res, Path(tmp) / f"w{k}"), check=True, cwd="/", env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             best = min(best, time.perf_counter() - t0)
             log = subprocess.run([sys.executable, "-X", "importtime", *_command(days, res, Path(tmp) / f"i{k}")[1:]],
-                                 check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                 check=True, cwd="/", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                  text=True).stderr
             # top-level imports only (no indentation before the name): their cumulative times add up
             us = sum(int(m.group(1)) for m in re.finditer(r"^import time:\s+\d+ \|\s+(\d+) \| (\S)", log, re.M))
@@ -111,24 +126,59 @@ def parts_in_process(days, res, rounds) -> dict[str, float]:
     return best
 
 
+def _tree_env(tree: Path | None) -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(tree) if tree is not None else (os.environ.get("PYTHONPATH") or str(ROOT))
+    return env
+
+
+def parts_child(tree, days, res) -> dict[str, float]:
+    """:func:`parts_in_process` (one round, then a second: the best) in a child on ``tree``'s rossim."""
+    out = subprocess.run([sys.executable, __file__, "--parts-only", "--rounds", "2", "--days", str(days),
+                          "--resolution-km", str(res)], check=True, cwd="/", env=_tree_env(tree),
+                         stdout=subprocess.PIPE, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--days", type=float, default=7.0)
     ap.add_argument("--resolution-km", type=float, default=50.0)
+    ap.add_argument("--bytecode", action="store_true", help="child commands with bytecode caches")
+    ap.add_argument("--before", type=Path, help="another tree's rossim (a folder holding rossim/), timed in "
+                                                  "alternate rounds with this one's")
+    ap.add_argument("--parts-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    parts = parts_in_process(args.days, args.resolution_km, args.rounds)
-    whole, imports = whole_command(args.days, args.resolution_km, args.rounds)
-    analysis = parts["analysis"]
+    if args.parts_only:
+        print(json.dumps(parts_in_process(args.days, args.resolution_km, args.rounds)))
+        return
+    trees = {"after": None, **({"before": args.before.resolve()} if args.before else {})}
+    parts: dict[str, dict[str, float]] = {k: {} for k in trees}
+    whole: dict[str, tuple[float, float]] = {k: (float("inf"), float("inf")) for k in trees}
+    for _ in range(args.rounds):  # the trees in turns, so that the machine's load falls on both
+        for label, tree in trees.items():
+            got = parts_child(tree, args.days, args.resolution_km)
+            parts[label] = {p: min(v, parts[label].get(p, float("inf"))) for p, v in got.items()}
+            w, i = whole_command(args.days, args.resolution_km, 1, args.bytecode, tree)
+            whole[label] = (min(w, whole[label][0]), min(i, whole[label][1]))
     print(f"rossim coverage {SCENARIO.name} --days {args.days:g} --resolution-km {args.resolution_km:g} "
-          f"(best of {args.rounds})")
-    print(f"  {'part':26s} {'s':>7s} {'x analysis':>11s}")
-    rows = [("whole command (fresh)", whole), ("imports (-X importtime)", imports)]
-    rows += [(p, v) for p, v in parts.items() if p != "in-process total"] + [("in-process total", parts["in-process total"])]
-    for name, v in rows:
-        print(f"  {name:26s} {v:7.3f} {v / analysis:11.1f}")
-    print(f"  TAT-C 3.6 analysis alone (published ~{TATC_ANALYSIS_S:g} s, not run here) / whole command: "
-          f"{TATC_ANALYSIS_S / whole:.1f}x")
+          f"(best of {args.rounds}; {'bytecode cached' if args.bytecode else 'modules compiled as the environment says'})")
+    labels = list(trees)
+    print(f"  {'part':26s}" + "".join(f" {lb + ' s':>9s} {'x anal.':>8s}" for lb in labels))
+    names = ["whole command (fresh)", "imports (-X importtime)",
+             *[p for p in parts["after"] if p != "in-process total"], "in-process total"]
+    for name in names:
+        row = f"  {name:26s}"
+        for lb in labels:
+            v = {"whole command (fresh)": whole[lb][0], "imports (-X importtime)": whole[lb][1]}.get(name)
+            v = parts[lb].get(name, float("nan")) if v is None else v
+            row += f" {v:9.3f} {v / parts[lb]['analysis']:8.1f}"
+        print(row)
+    for lb in labels:
+        print(f"  {lb}: TAT-C 3.6's analysis alone (~{TATC_ANALYSIS_S:g} s published, not run here) / whole command "
+              f"= {TATC_ANALYSIS_S / whole[lb][0]:.1f}x; whole command / its analysis = "
+              f"{whole[lb][0] / parts[lb]['analysis']:.1f}x")
 
 
 if __name__ == "__main__":

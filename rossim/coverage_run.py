@@ -84,6 +84,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import itertools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -796,11 +797,12 @@ def _cell_rows(results_by_region: dict[str, dict[str, CoverageResult]], start):
         for inst, r in by_inst.items():
             first_h = r.first_access_days * _HOURS_PER_DAY
             cols = (r.lat_deg, r.lon_deg, r.area_km2, first_h, r.cell_revisit_mean_h, r.cell_revisit_max_h)
-            text = [[_fmt(v) for v in col] for col in cols]
+            # Python floats (tolist) format ~2x faster than numpy scalars, to the same text as _fmt
+            text = [[f"{v:.6g}" if math.isfinite(v) else "" for v in np.asarray(col, dtype=float).tolist()]
+                    for col in cols]
             first_utc = _utc_stamps(start, r.first_access_days)
-            for i in range(r.area_km2.size):
-                yield (region, inst, text[0][i], text[1][i], text[2][i], int(r.access_count[i]),
-                       text[3][i], first_utc[i], text[4][i], text[5][i])
+            yield from zip(itertools.repeat(region), itertools.repeat(inst), text[0], text[1], text[2],
+                           np.asarray(r.access_count).astype(np.int64).tolist(), text[3], first_utc, text[4], text[5])
 
 
 def _json_numbers(values, digits: int) -> list[str]:

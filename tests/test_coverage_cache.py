@@ -7,6 +7,7 @@ PNG compression give the same pixels as the float raster at Pillow's default lev
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -117,3 +118,23 @@ def test_maps_have_the_pixels_of_the_float_raster(cache, tmp_path, monkeypatch):
     plain = draw("plain.png")
     assert fast.shape == plain.shape and np.array_equal(fast, plain)
     assert (tmp_path / "fast.png").read_bytes() != (tmp_path / "plain.png").read_bytes()  # the levels differ
+
+
+def test_cell_rows_are_the_per_cell_formatting(tmp_path):
+    """coverage_cells.csv's rows, formatted a column at a time, equal a row-by-row twin (``_fmt`` of
+    each value, as the writer did before), NaN and infinity included."""
+    sc = coverage_run.load_scenario("scenarios/ross_high_latitude.toml")
+    done = coverage_run.analyze(sc, days=1.0, resolution_km=200.0)
+    r = done.results["russia"][done.instruments[-1].name]
+    assert np.isnan(r.cell_revisit_mean_h).any() and np.isfinite(r.cell_revisit_mean_h).any()
+    r = dataclasses.replace(r, cell_revisit_max_h=np.where(np.arange(r.area_km2.size) % 7 == 0, np.inf,
+                                                           r.cell_revisit_max_h))
+    by = {"russia": {"x": r}}
+    twin = []
+    stamps = coverage_run._utc_stamps(done.start, r.first_access_days)
+    for i in range(r.area_km2.size):
+        twin.append(("russia", "x", *(coverage_run._fmt(c[i]) for c in (r.lat_deg, r.lon_deg, r.area_km2)),
+                     int(r.access_count[i]), coverage_run._fmt(r.first_access_days[i] * 24.0), stamps[i],
+                     coverage_run._fmt(r.cell_revisit_mean_h[i]), coverage_run._fmt(r.cell_revisit_max_h[i])))
+    assert [tuple(row) for row in coverage_run._cell_rows(by, done.start)] == twin
+    assert any(row[-1] == "" for row in twin) and any(row[-1] != "" for row in twin)
