@@ -714,5 +714,6 @@ def write_report(folder: str | Path, svg: bool = False) -> Path:
         return write_run_report(folder, svg)
     if (folder / "coverage_summary.json").exists():
         return write_coverage_report(folder, svg)
-    raise InputError("not a rossim run folder (no summary.json, comparison.json or coverage_summary.json)",
-                     source=str(folder))
+    raise InputError("not a rossim run folder, nor a coverage or comparison one (no summary.json, comparison.json "
+                     "or coverage_summary.json); sweep, drivers and backtest folders have no report: read their "
+                     "CSV files and figures", source=str(folder))

@@ -5,7 +5,7 @@ import html
 import json
 from pathlib import Path
 
-from rossim import cli, headlines
+from rossim import cli, folders, headlines
 
 HL = Path(__file__).resolve().parent.parent / "scenarios" / "ross_high_latitude.toml"
 
@@ -36,3 +36,13 @@ def test_where_and_what_if_are_said_in_the_report(tmp_path):
     assert html.escape(first) in head
     assert (f"{kept} of 40 replications, those where launch_failures.angara_a5m == 0, seed {s['seed']}" in head
             and "in every replication, the 2nd soyuz_2_1b launch forced to fail" in head)
+
+
+def test_report_of_a_sweep_folder_says_it_has_none(tmp_path, capsys):
+    folder = tmp_path / "sweep"
+    folder.mkdir()
+    (folder / "sweep.csv").write_text("point\n0\n")
+    (folder / folders.MANIFEST).write_text(json.dumps({"producer": folders.PRODUCER}))  # rossim's folder
+    assert cli.main(["report", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a rossim run folder" in err and "sweep, drivers and backtest folders" in err
