@@ -961,13 +961,19 @@ def _resolved(path: Path) -> Path | None:
         return None
 
 
-def _merge(base: dict, over: dict) -> dict:
+def _merge(base: dict, over: dict, path: tuple[str, ...] = ()) -> dict:
+    """``over``'s keys merged over ``base``'s, table by table; a key of ``over`` drops the base's
+    keys it excludes (:data:`_EXCLUSIVE`) unless ``over`` gives them too, as ``--set`` does: a
+    variant giving ``mean_altitude_km`` replaces its base's ``altitude_km``."""
     out = dict(base)
     for key, value in over.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
+            out[key] = _merge(out[key], value, (*path, key))
         else:
             out[key] = value
+        for other in _EXCLUSIVE.get((*path, key), ()):
+            if other not in over:
+                out.pop(other, None)
     return out
 
 

@@ -104,3 +104,41 @@ def test_half_angle_sweep_of_countless_angles_is_refused(capsys, text, needle):
     """A range whose count of angles overflows a float raised OverflowError (internal error, exit 1)."""
     one_line_error(capsys, ["coverage", ROOT / "scenarios" / "ross_high_latitude.toml", "--half-angle-sweep", text],
                    "--half-angle-sweep: at most 30 half-angles", needle)
+
+
+# ------------------------------------------------------------------ orbit heights in a variant
+
+
+def _variant(tmp_path, orbit: str) -> Path:
+    path = tmp_path / "variant.toml"
+    base = (ROOT / "scenarios" / "ross_high_latitude.toml").as_posix()
+    path.write_text(f'extends = "{base}"\n[orbit]\n{orbit}\n', encoding="utf-8")
+    return path
+
+
+def test_variant_gives_its_height_another_way(tmp_path):
+    """A variant that gives mean_altitude_km (or semi_major_axis_km) over a base with altitude_km
+    was refused ('got altitude_km and mean_altitude_km') with no way to drop the base's key; it
+    now replaces it, as --set does, and means the same orbit."""
+    from rossim import scenario
+
+    high = ROOT / "scenarios" / "ross_high_latitude.toml"
+    for orbit in ("mean_altitude_km = 400", "semi_major_axis_km = 6800.0"):
+        key, _, value = orbit.partition(" = ")
+        variant = scenario.load(_variant(tmp_path, orbit)).orbit
+        with_set = scenario.load(high, [f"orbit.{key}={value}"]).orbit
+        assert variant.altitude_km is None and getattr(variant, key) == float(value)
+        assert variant.brouwer_altitude_km() == pytest.approx(with_set.brouwer_altitude_km())
+    assert scenario.load(_variant(tmp_path, "semi_major_axis_km = 6800.0")).orbit.brouwer_altitude_km() == \
+        pytest.approx(6800.0 - 6378.137)
+
+
+@pytest.mark.parametrize("orbit, needle", [
+    ("semi_major_axis_km = 6800.0\nmean_altitude_km = 400", "got semi_major_axis_km and mean_altitude_km"),
+    ("mean_altitude_km = 100", "orbit.mean_altitude_km: input should be greater than or equal to 150"),
+    ("semi_major_axis_km = 6000", "orbit.semi_major_axis_km: input should be greater than or equal to 6528.137"),
+    ("semi_major_axis_km = 400000", "orbit.semi_major_axis_km: input should be less than or equal to 46378.137"),
+])
+def test_variant_heights_still_checked(capsys, tmp_path, orbit, needle):
+    path = _variant(tmp_path, orbit)
+    one_line_error(capsys, ["validate", path], str(path), needle)
