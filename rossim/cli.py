@@ -62,6 +62,12 @@ def _float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
 
+def _address(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"expected a scheduler's address such as tcp://host:8786, got {text!r}")
+    return text
+
+
 WORKERS_HELP = "worker processes (default: the cores; never more than the cores or the chunks of work)"
 
 
@@ -94,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("-n", "--replications", type=_positive_int, help="replications (default: scenario)")
     sp.add_argument("--seed", type=_nonneg_int, help="random seed (default: scenario)")
     sp.add_argument("--workers", type=_positive_int, help=WORKERS_HELP)
-    sp.add_argument("--scheduler", metavar="ADDRESS",
+    sp.add_argument("--scheduler", metavar="ADDRESS", type=_address,
                     help="run the replications on this dask.distributed scheduler (e.g. tcp://host:8786), in "
                     "chunks, one task each; the same results as locally")
     out_args(sp, "runs/<scenario name>")
@@ -204,7 +210,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--per-replication", action="store_true",
                     help="also write every replication's milestone days (sweep_replications.parquet)")
     sp.add_argument("--workers", type=_positive_int, help=WORKERS_HELP)
-    sp.add_argument("--scheduler", metavar="ADDRESS",
+    sp.add_argument("--scheduler", metavar="ADDRESS", type=_address,
                     help="run the points on this dask.distributed scheduler (e.g. tcp://host:8786)")
     sp.add_argument("--max-minutes", type=_float, default=60.0,
                     help="refuse, before any work, a sweep estimated to take longer (default: 60)")

@@ -142,3 +142,28 @@ def test_variant_gives_its_height_another_way(tmp_path):
 def test_variant_heights_still_checked(capsys, tmp_path, orbit, needle):
     path = _variant(tmp_path, orbit)
     one_line_error(capsys, ["validate", path], str(path), needle)
+
+
+# ------------------------------------------------------------------ run/sweep --scheduler, drivers --method sobol
+
+TINY = Path(__file__).parent / "data" / "tiny.toml"
+HIGH = ROOT / "scenarios" / "ross_high_latitude.toml"
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", TINY, "-n", "2", "--scheduler", ""],
+    ["sweep", TINY, "--vary", "modules.b.ready=2030-01-01:2030-06-01", "--points", "2", "-n", "2", "--scheduler", " "],
+])
+def test_blank_scheduler_address_is_refused(capsys, tmp_path, argv):
+    """``--scheduler ''`` was taken as no scheduler: the run went ahead locally, unasked."""
+    one_line_error(capsys, [*argv, "--out", tmp_path / "out"], "--scheduler: expected a scheduler's address")
+    assert not (tmp_path / "out").exists()
+
+
+def test_sobol_of_an_outcome_that_does_not_vary_is_refused(capsys, tmp_path):
+    """Every replication has its first crew after a deadline the day after the start: the indices
+    were all 0/0, printed as '0.0 % [0.0 %, 0.0 %]' for every input."""
+    one_line_error(capsys, ["drivers", HIGH, "--method", "sobol", "--outcome", "first_crew.p_by_deadline", "-n", "20",
+                            "--set", "simulation.deadline=2027-01-02", "--out", tmp_path / "out"],
+                   f"{HIGH}: --outcome: P(the first crew by 2027-01-02): all 20 replications give the same value")
+    assert not (tmp_path / "out").exists()

@@ -276,6 +276,10 @@ def sobol(scenario: Scenario, outcome: str | Outcome, n: int | None = None, seed
     y = out.values(ens)
     baseline = out.estimate(y)
     y = np.where(np.isnan(y), scenario.simulation.horizon_days, y)  # not reached: the horizon
+    if np.ptp(y) == 0:  # no variance to share out: every index would be 0/0
+        raise InputError(f"{out.words(scenario)}: all {n:,} replications give the same value, so there is no "
+                         "spread for an input to explain; choose an outcome that varies", source=source,
+                         field="--outcome")
     idx = resamples(n, np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 0x5E751]))))
     rows, samples = [], []
     for inp in chosen:
