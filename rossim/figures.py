@@ -99,6 +99,15 @@ def title_text(text) -> str:
     return plain("\n".join(wrapped), TITLE_WRAP, TITLE_LINES)
 
 
+def _module_label(name: str, width: int = 34) -> str:
+    """A module's name on a timeline's axis: whole on up to two lines of ``width`` characters
+    ("Node (UUM) + gateway/airlock" / "(ShM) stack"), cut with an ellipsis only beyond them."""
+    import textwrap
+
+    lines = textwrap.wrap(str(name)[:4 * width], width) or [""]
+    return plain("\n".join(lines), width, 2)
+
+
 def color(i: int) -> str:
     return COLORS[i % len(COLORS)]
 
@@ -295,7 +304,7 @@ def timeline_figure(groups: Sequence[tuple[str, Sequence[ModuleBar], dt.date]],
                     tr = blended_transform_factory(ax.transAxes, ax.transData)
                     ax.text(0.995, y, " · ".join(notes), transform=tr, va="center", ha="right", fontsize=8,
                             color="#8B0000" if m.loss_share > 0 or m.probability_docked < 1 else "0.25")
-            ax.set_yticks(ys, [plain(m.name, 34) for m in bars])
+            ax.set_yticks(ys, [_module_label(m.name) for m in bars])
             ax.set_ylim(-0.7, len(bars) - 0.3)
             ax.grid(axis="y", visible=False)
             ax.axvline(h_num, color="0.4", linewidth=1.0, linestyle=":")
