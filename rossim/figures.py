@@ -101,7 +101,7 @@ def title_text(text) -> str:
 
 def _module_label(name: str, width: int = 34) -> str:
     """A module's name on a timeline's axis: whole on up to two lines of ``width`` characters
-    ("Node (UUM) + gateway/airlock" / "(ShM) stack"), cut with an ellipsis only beyond them."""
+    ("Node (UUM) + gateway/airlock (ShM)" / "stack"), cut with an ellipsis only beyond them."""
     import textwrap
 
     lines = textwrap.wrap(str(name)[:4 * width], width) or [""]
