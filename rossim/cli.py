@@ -400,6 +400,10 @@ def cmd_run(args) -> int:
     if selection is not None:
         _out.print(f"{selection['selected']:,} of {selection['of']:,} replications selected "
                    f"(--where {' and '.join(selection['where'])})")
+    if summary.get("what_if"):
+        from .headlines import forced_event
+
+        _out.print("in every replication: " + "; ".join(forced_event(e) for e in summary["what_if"]))
     _out.print(f"wrote {dest.path}/")
     return 0
 

@@ -21,10 +21,13 @@ def test_forced_events_in_words():
     assert headlines.forced_event({"slip": "nem", "days": 365}) == "nem forced 365 days late"
 
 
-def test_where_and_what_if_are_said_in_the_report(tmp_path):
+def test_where_and_what_if_are_said_in_the_report(tmp_path, capsys):
     out = tmp_path / "run"
     assert cli.main(["run", str(HL), "-n", "40", "--workers", "1", "--where", "launch_failures.angara_a5m == 0",
                      "--what-if", 'launch_fails = "soyuz_2_1b", nth = 2', "--out", str(out)]) == 0
+    printed = capsys.readouterr().out  # the terminal says both too
+    assert "replications selected (--where launch_failures.angara_a5m == 0)" in printed
+    assert "in every replication: the 2nd soyuz_2_1b launch forced to fail" in printed
     s = json.loads((out / "summary.json").read_text())
     kept, of = s["replications"], s["of"]
     assert 0 < kept < of == 40
