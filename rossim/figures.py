@@ -475,8 +475,9 @@ def coverage_time_figure(curves: Sequence[CoverageCurve], region: str = "Russia"
             # Scenarios with the same orbit draw the same curve: earlier ones wider, so a curve
             # drawn over another leaves it visible as an outline.
             width = 1.4 + 2.2 * (len(labels) - 1 - labels.index(c.label)) / max(len(labels) - 1, 1)
-            ax.step(xs, ys, where="post", color=col, linestyle=ls, linewidth=width,
-                    label=f"{plain(c.label)} — {plain(c.instrument)}")
+            ax.step(xs, ys, where="post", color=col, linestyle=ls, linewidth=width,  # one scenario: the
+                    label=plain(c.instrument) if len(labels) == 1  # title names it, the legend the instrument
+                    else f"{plain(c.label)} — {plain(c.instrument)}")
             span = max(span, end)
         last = max((_last_change_h(c) for c in curves), default=0.0)
         xmax = min(span, _round_hours(1.15 * last)) if last > 0 else span

@@ -617,7 +617,7 @@ def _drawn_as_text(text_artist, original: str) -> None:
 
 @pytest.mark.parametrize("title", [MATH, "$x$ and $y$", "x" * 120_000, "line\n" * 500, "漢字 ROSS"])
 def test_figure_titles_never_math_never_blow_up_the_layout(title):
-    curves = [figures.CoverageCurve(MATH, "radar", np.array([1.0, 2.0]), np.array([10.0, 20.0]), 3.0)]
+    curves = [figures.CoverageCurve(MATH, MATH, np.array([1.0, 2.0]), np.array([10.0, 20.0]), 3.0)]  # user text
     base = figures.coverage_time_figure(curves, title="short")
     fig = figures.coverage_time_figure(curves, title=title)
     buf = io.BytesIO()

@@ -23,3 +23,15 @@ def test_long_module_names_wrap_whole_on_the_timeline():
     # a name longer than two lines is cut with an ellipsis, not drawn across the figure
     long = figures._module_label("x " * 100)
     assert long.count("\n") == 1 and long.endswith("…")
+
+
+def test_coverage_legend_names_the_scenario_only_when_there_are_several():
+    import numpy as np
+
+    def curve(label, inst):
+        return figures.CoverageCurve(label, inst, np.array([1.0, 2.0]), np.array([10.0, 20.0]), 3.0)
+
+    one = figures.coverage_time_figure([curve("ross_high_latitude", "optical"), curve("ross_high_latitude", "radar")])
+    assert [t.get_text() for t in one.legends[0].get_texts()] == ["optical", "radar"]
+    two = figures.coverage_time_figure([curve("a", "radar"), curve("b", "radar")])
+    assert [t.get_text() for t in two.legends[0].get_texts()] == ["a — radar", "b — radar"]
