@@ -164,4 +164,8 @@ def caption(stem: str) -> str | None:
     if stem.startswith("map_"):
         return (f"Coverage map, instrument {stem.removeprefix('map_')}: the average time between two "
                 "observations of each place; grey: never observed.")
+    if stem == "fig_campaign_coverage":
+        return ("Area of Russia, the Arctic zone and the NSR corridor observed each calendar year given each "
+                "replication's commissioning and crew dates (left; dotted: a year of uninterrupted observation), "
+                "and the mean revisit (right); bands: 10–90 % of replications (campaign_coverage.csv).")
     return None

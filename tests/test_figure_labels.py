@@ -35,3 +35,10 @@ def test_coverage_legend_names_the_scenario_only_when_there_are_several():
     assert [t.get_text() for t in one.legends[0].get_texts()] == ["optical", "radar"]
     two = figures.coverage_time_figure([curve("a", "radar"), curve("b", "radar")])
     assert [t.get_text() for t in two.legends[0].get_texts()] == ["a — radar", "b — radar"]
+
+
+def test_campaign_coverage_figure_has_a_caption_in_words():
+    from rossim import coverage_figures
+
+    text = coverage_figures.caption("fig_campaign_coverage")
+    assert text and "each calendar year" in text and "campaign_coverage.csv" in text
