@@ -1869,13 +1869,22 @@ _LAUNCH_ONLY = (_check_reach,)
 def _docking_cycle(s: Scenario) -> list[str] | None:
     parent = {mid: m.docks_to.split(".", 1)[0] for mid, m in s.modules.items()
               if m.docks_to and m.docks_to.split(".", 1)[0] in s.modules}
-    for start in parent:
-        seen, node = [start], parent[start]
-        while node in parent:
-            if node == start:
-                return seen + [start]
-            if node in seen:
-                break
-            seen.append(node)
+    on_cycle: set[str] = set()
+    done: set[str] = set()  # walked before: on a cycle already found, or leading to none
+    for start in parent:  # each module walked once: linear in the modules
+        walk: dict[str, int] = {}
+        node = start
+        while node in parent and node not in done and node not in walk:
+            walk[node] = len(walk)
             node = parent[node]
+        if node in walk:  # back on this walk: a circle
+            on_cycle.update(list(walk)[walk[node]:])
+        done.update(walk)
+    for start in parent:  # spelled from its first module in the file's order
+        if start in on_cycle:
+            cycle, node = [start], parent[start]
+            while node != start:
+                cycle.append(node)
+                node = parent[node]
+            return cycle + [start]
     return None

@@ -167,3 +167,61 @@ def test_sobol_of_an_outcome_that_does_not_vary_is_refused(capsys, tmp_path):
                             "--set", "simulation.deadline=2027-01-02", "--out", tmp_path / "out"],
                    f"{HIGH}: --outcome: P(the first crew by 2027-01-02): all 20 replications give the same value")
     assert not (tmp_path / "out").exists()
+
+
+# ------------------------------------------------------------------ many modules
+
+
+def _modules(parents: dict) -> object:
+    """A stand-in scenario whose modules dock as ``parents`` says (None: the core)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(modules={mid: SimpleNamespace(docks_to=None if p is None else f"{p}.port")
+                                    for mid, p in parents.items()})
+
+
+def _cycle_brute_force(s) -> list | None:
+    """The walk the check made before (cubic in the modules): from each module in order, up
+    through what it docks to, until back at the start."""
+    parent = {mid: m.docks_to.split(".", 1)[0] for mid, m in s.modules.items()
+              if m.docks_to and m.docks_to.split(".", 1)[0] in s.modules}
+    for start in parent:
+        seen, node = [start], parent[start]
+        while node in parent:
+            if node == start:
+                return seen + [start]
+            if node in seen:
+                break
+            seen.append(node)
+            node = parent[node]
+    return None
+
+
+def test_docking_cycle_matches_the_brute_force_walk():
+    import random
+
+    from rossim import scenario
+
+    rng = random.Random(7)
+    for _ in range(300):
+        names = [f"m{i}" for i in range(rng.randint(1, 12))]
+        parents = {m: rng.choice([None, "elsewhere", *names]) for m in names}
+        s = _modules(parents)
+        assert scenario._docking_cycle(s) == _cycle_brute_force(s), parents
+
+
+def test_a_long_chain_of_modules_is_checked_in_linear_time():
+    """3,000 modules docked in a chain (a 470 kB scenario, within the 1 MiB limit) took minutes
+    to validate: the docking-cycle check walked each module's chain against a list of those seen."""
+    import time
+
+    from rossim import scenario
+
+    n = 3000
+    chain = _modules({f"m{i}": (f"m{i - 1}" if i else None) for i in range(n)})
+    ring = _modules({f"m{i}": f"m{(i - 1) % n}" for i in range(n)})
+    t = time.perf_counter()
+    assert scenario._docking_cycle(chain) is None
+    cycle = scenario._docking_cycle(ring)
+    assert time.perf_counter() - t < 2.0
+    assert cycle[0] == cycle[-1] == "m0" and len(cycle) == n + 1 and cycle[1] == f"m{n - 1}"
