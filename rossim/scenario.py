@@ -61,6 +61,9 @@ MAX_SPAN_YEARS = 100
 MAX_COUNT = 1000
 #: Largest number of replications a scenario may ask for by default.
 MAX_REPLICATIONS = 1_000_000
+#: Most modules of a station (far more than any station has had): the checks of departures and
+#: moves on events follow chains of waits from each one, quadratic in the modules.
+MAX_MODULES = 200
 #: Most docking attempts of one module.
 MAX_DOCKING_ATTEMPTS = 100
 #: Shortest crew stay, docked life of a crew ship and module rebuild (days): shorter ones could
@@ -704,7 +707,7 @@ class Scenario(_Model):
     station: StationSpec = StationSpec()
     launch_sites: dict[Key, LaunchSite]
     launch_vehicles: dict[Key, LaunchVehicle]
-    modules: dict[Key, Module] = Field(min_length=1)
+    modules: dict[Key, Module] = Field(min_length=1, max_length=MAX_MODULES)
     crew_ships: dict[Key, CrewShip] = Field(default_factory=dict)
     cargo_ships: dict[Key, CargoShip] = Field(default_factory=dict)
     phases: list[Phase] = Field(min_length=1)

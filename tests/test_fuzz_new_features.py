@@ -225,3 +225,28 @@ def test_a_long_chain_of_modules_is_checked_in_linear_time():
     cycle = scenario._docking_cycle(ring)
     assert time.perf_counter() - t < 2.0
     assert cycle[0] == cycle[-1] == "m0" and len(cycle) == n + 1 and cycle[1] == f"m{n - 1}"
+
+
+def _tiny_with_chain(tmp_path, n: int) -> Path:
+    """tests/data/tiny.toml with ``n`` more modules docked in a chain from module b (a new port
+    q), each leaving 100 days after the next one's launch."""
+    text = TINY.read_text(encoding="utf-8").replace('ports = ["z", "w"]', 'ports = ["z", "w", "q"]')
+    for i in range(n):
+        text += (f'\n[modules.m{i}]\nname = "M{i}"\nphase = 2\nmass_kg = 100.0\nlaunch_vehicle = "heavy"\n'
+                 f'launch_site = "pad"\nready = 2030-02-01\ndocks_to = "{"b.q" if i == 0 else f"m{i - 1}.p"}"\n'
+                 'ports = ["p"]\n'
+                 + (f'departs_after = {{ event = "launched", module = "m{i + 1}", days = 100 }}\n' if i < n - 1 else ""))
+    path = tmp_path / f"chain{n}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_more_modules_than_the_limit_are_refused(capsys, tmp_path):
+    """2,000 modules, each leaving on the next one's launch, took 44 s to validate (the checks of
+    departures on events follow the chains of waits from each trigger); at most MAX_MODULES."""
+    from rossim import scenario
+
+    assert scenario.MAX_MODULES == 200
+    path = _tiny_with_chain(tmp_path, 199)  # with a and b: 201
+    one_line_error(capsys, ["validate", path], str(path), "modules: dictionary should have at most 200 items")
+    scenario.load(_tiny_with_chain(tmp_path, 198))
