@@ -250,3 +250,12 @@ def test_more_modules_than_the_limit_are_refused(capsys, tmp_path):
     path = _tiny_with_chain(tmp_path, 199)  # with a and b: 201
     one_line_error(capsys, ["validate", path], str(path), "modules: dictionary should have at most 200 items")
     scenario.load(_tiny_with_chain(tmp_path, 198))
+
+
+def test_sobol_over_a_tiny_time_limit_says_to_raise_it(capsys, tmp_path):
+    """Past --max-minutes even for the fewest replications an index takes, the advice was 'use -n 1
+    or less', which the 20-replication minimum then refuses."""
+    line = one_line_error(capsys, ["drivers", HIGH, "--method", "sobol", "--outcome", "phase_2_complete.p50",
+                                   "-n", "40", "--max-minutes", "1e-9", "--out", tmp_path / "out"],
+                          "-n: 40 replications would take about", "raise the limit (--max-minutes): fewer than 20")
+    assert "use -n" not in line

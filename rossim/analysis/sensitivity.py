@@ -55,7 +55,7 @@ from .drivers import (_QUANTILE_WORDS, ENSEMBLE_OVERHEAD_S, TIME_LIMIT_S, Input,
                       estimate_seconds, parse_outcome, select_inputs, uncertain_inputs)
 
 __all__ = ["Index", "Indices", "first_order", "classes", "resamples", "sobol", "write", "figure_data",
-           "MAX_LEVELS", "MAX_CLASSES", "MIN_DRAWN", "RESAMPLES", "CSV_FILE", "JSON_FILE", "FIGURE_FILE"]
+           "MAX_LEVELS", "MAX_CLASSES", "MIN_DRAWN", "MIN_REPLICATIONS", "RESAMPLES", "CSV_FILE", "JSON_FILE", "FIGURE_FILE"]
 
 #: An input with at most this many distinct values gets one class per value.
 MAX_LEVELS = 16
@@ -64,6 +64,8 @@ MAX_CLASSES = 32
 #: Fewest replications in which an input must be drawn (or its risk happen) to get an index: a
 #: value seen in a handful of replications explains nothing that can be told from noise.
 MIN_DRAWN = 30
+#: Fewest replications of the ensemble: fewer give no variance-based index.
+MIN_REPLICATIONS = 20
 #: Bootstrap resamples for the intervals.
 RESAMPLES = 200
 CSV_FILE, JSON_FILE, FIGURE_FILE = "sensitivity.csv", "sensitivity.json", "sensitivity.png"
@@ -241,16 +243,18 @@ def sobol(scenario: Scenario, outcome: str | Outcome, n: int | None = None, seed
         raise InputError("the scenario has no uncertain inputs to rank (every value is fixed)", source=source)
     n = scenario.simulation.replications if n is None else n
     seed = scenario.simulation.seed if seed is None else seed
-    if n < 20:
-        raise InputError(f"expected at least 20 replications for a variance-based index, got {n}", source=source,
-                         field="-n")
+    if n < MIN_REPLICATIONS:
+        raise InputError(f"expected at least {MIN_REPLICATIONS} replications for a variance-based index, got {n}",
+                         source=source, field="-n")
     ensemble.check_size(scenario, n, seed)
     estimate, each, _ = estimate_seconds(scenario, n, 1, seed, 1)
     if estimate > time_limit_s:
         most = int((time_limit_s - ENSEMBLE_OVERHEAD_S) / each)
+        hint = (f"use -n {most:,} or less, or raise the limit (--max-minutes)" if most >= MIN_REPLICATIONS else
+                f"raise the limit (--max-minutes): fewer than {MIN_REPLICATIONS} replications give no index")
         raise InputError(f"{n:,} replications would take about {_duration(estimate)} in one process "
-                         f"(~{each * 1000:.1f} ms each), more than the limit of {_duration(time_limit_s)}; use -n "
-                         f"{max(most, 1):,} or less, or raise the limit (--max-minutes)", source=source, field="-n")
+                         f"(~{each * 1000:.1f} ms each), more than the limit of {_duration(time_limit_s)}; {hint}",
+                         source=source, field="-n")
     plan = Plan.from_scenario(scenario)
     labels = draw_labels(scenario, plan)
     wanted = {key for _, key in map(_recorded, chosen)}
