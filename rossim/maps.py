@@ -152,12 +152,25 @@ def _frame():
 
 @functools.lru_cache(maxsize=1)
 def _world_land():
-    """Projected path of the world's land north of 25°N (matplotlib Path in map coordinates)."""
+    """Projected path of the world's land north of 25°N (matplotlib Path in map coordinates); kept
+    in the regions' disk cache (:func:`rossim.regions.cache_dir`), named by a digest of the data
+    file and this module's source, the same vertices and codes as built."""
     import shapely
+    from matplotlib.path import Path as MplPath
 
-    data = json.loads((_DATA / "world_land_ne50m.geojson").read_text(encoding="utf-8"))
+    from . import regions
+
+    raw = (_DATA / "world_land_ne50m.geojson").read_bytes()
+    path = regions._cache_path("worldland", Path(__file__).read_bytes(), raw)
+    hit = regions._cache_load(path)
+    if hit is not None and {"vertices", "codes"} <= hit.keys():
+        return MplPath(hit["vertices"], hit["codes"])
+    data = json.loads(raw.decode("utf-8"))
     geoms = [shapely.geometry.shape(f["geometry"]) for f in data["features"]]
-    return _projected_path(geoms, min_lat_deg=25.0)
+    built = _projected_path(geoms, min_lat_deg=25.0)
+    if built.codes is not None:
+        regions._cache_store(path, vertices=np.asarray(built.vertices), codes=np.asarray(built.codes))
+    return built
 
 
 @functools.lru_cache(maxsize=4)

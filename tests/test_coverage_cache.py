@@ -138,3 +138,17 @@ def test_cell_rows_are_the_per_cell_formatting(tmp_path):
                      coverage_run._fmt(r.cell_revisit_mean_h[i]), coverage_run._fmt(r.cell_revisit_max_h[i])))
     assert [tuple(row) for row in coverage_run._cell_rows(by, done.start)] == twin
     assert any(row[-1] == "" for row in twin) and any(row[-1] != "" for row in twin)
+
+
+def test_world_land_path_from_the_cache_is_the_built_one(cache, monkeypatch):
+    paths = []
+    for setting in ("", str(cache), str(cache)):  # off, cold, warm
+        monkeypatch.setenv(regions.CACHE_ENV, setting)
+        maps._world_land.cache_clear()
+        paths.append(maps._world_land())
+    maps._world_land.cache_clear()
+    assert len(list(cache.glob("worldland-*.npz"))) == 1
+    for p in paths[1:]:
+        assert p.vertices.dtype == paths[0].vertices.dtype and np.array_equal(p.vertices, paths[0].vertices)
+        assert p.codes.dtype == paths[0].codes.dtype and np.array_equal(p.codes, paths[0].codes)
+    assert len(paths[0].vertices) > 10_000
