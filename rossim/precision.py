@@ -13,7 +13,9 @@ How many to add: Monte Carlo error falls as 1/sqrt(n), so the count that would r
 estimate is itself noisy) and at most 4 times as many, and never more than ``max_replications``
 (which is also checked against memory before the first round). A median whose interval is not
 bounded yet (too few replications reach the milestone to bound its upper side) doubles the count.
-Reaching the cap is not an error: the result says which medians are not yet that precise.
+Reaching the cap is not an error: the result says which medians are not yet that precise. A run
+stops early when a median it still watches is past the horizon beyond doubt (fewer than half the
+replications reach the milestone, by the 95 % interval of that share): no count would bound it.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class Precision:
     half_widths: dict[str, float]
     rounds: tuple[int, ...]
     capped: bool
+    #: Watched milestones whose medians are past the horizon beyond doubt (the run stopped there).
+    beyond_horizon: tuple[str, ...] = ()
 
     @property
     def reached(self) -> bool:
@@ -55,6 +59,7 @@ class Precision:
 
     def to_json(self) -> dict:
         return {"target_days": self.target_days, "reached": self.reached, "capped": self.capped,
+                "beyond_horizon": list(self.beyond_horizon),
                 "replications": self.ensemble.n, "rounds": list(self.rounds),
                 "median_half_width_days": {k: (round(v, 2) if math.isfinite(v) else None)
                                            for k, v in self.half_widths.items()}}
@@ -70,6 +75,18 @@ def half_width_days(days: np.ndarray) -> tuple[float, float]:
     if not (math.isfinite(low) and math.isfinite(high)):
         return value, math.inf
     return value, max(value - low, high - value)
+
+
+def _beyond_horizon(ens: ensemble.Ensemble, names: Sequence[str]) -> tuple[str, ...]:
+    """Those of ``names`` (milestones not yet precise) whose median is past the horizon beyond
+    doubt: the 95 % interval of the share reaching them within the horizon lies below one half,
+    so no count of replications brings their medians within the horizon."""
+    out = []
+    for name in names:
+        days = ens.milestone_days(name)
+        if montecarlo.proportion(int(np.sum(np.isfinite(days))), days.size).high < 0.5:
+            out.append(name)
+    return tuple(out)
 
 
 def _watched(ens: ensemble.Ensemble, names: Sequence[str] | None) -> dict[str, float]:
@@ -111,9 +128,10 @@ def run_until(scenario: Scenario, precision_days: float, milestones: Sequence[st
         ens = ensemble.Ensemble(scenario, seed, reps, part.workers)
         widths = _watched(ens, milestones)
         done = all(h <= precision_days for h in widths.values())
-        if done or n >= max_replications:  # (nothing watched: no median within the horizon to refine)
+        beyond = _beyond_horizon(ens, [k for k, h in widths.items() if h > precision_days])
+        if done or beyond or n >= max_replications:  # (nothing watched: no median within the horizon to refine)
             return Precision(ens, float(precision_days), widths, tuple(rounds),
-                             capped=n >= max_replications and not done)
+                             capped=n >= max_replications and not done and not beyond, beyond_horizon=beyond)
         need = max(montecarlo.replications_for(n, h, precision_days) if math.isfinite(h) else 2 * n
                    for h in widths.values() if h > precision_days)
         n = min(max_replications, max(math.ceil(1.25 * n), min(need, 4 * n)))

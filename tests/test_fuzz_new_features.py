@@ -259,3 +259,23 @@ def test_sobol_over_a_tiny_time_limit_says_to_raise_it(capsys, tmp_path):
                                    "-n", "40", "--max-minutes", "1e-9", "--out", tmp_path / "out"],
                           "-n: 40 replications would take about", "raise the limit (--max-minutes): fewer than 20")
     assert "use -n" not in line
+
+
+# ------------------------------------------------------------------ run --precision-days
+
+
+def test_precision_of_a_milestone_past_the_horizon_stops_at_once(capsys, tmp_path):
+    """A watched milestone that no replication reaches (a horizon the day after the start) ran
+    round after round, doubling, to the cap of 100,000 replications (20 s of tiny.toml; hours of a
+    real scenario), though no count could bound a median past the horizon."""
+    from rossim import cli
+
+    out = tmp_path / "out"
+    assert cli.main(["run", str(TINY), "--precision-days", "5", "--precision-of", "phase_2_complete", "--set",
+                     "simulation.horizon=2030-01-02", "--workers", "1", "--no-report", "--out", str(out)]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "NOT reached: stopped after 4 replications, the median of phase_2_complete being past the horizon" in printed
+    import json
+
+    made = json.loads((out / "manifest.json").read_text())["precision"]
+    assert made["beyond_horizon"] == ["phase_2_complete"] and made["replications"] == 4 and not made["capped"]
