@@ -442,10 +442,10 @@ def _print_precision(reached) -> None:
     widths = ", ".join(f"{k} +-{v:.0f} d" if math.isfinite(v) else f"{k} not bounded"
                        for k, v in reached.half_widths.items())
     how = (f"reached after {reached.ensemble.n:,} replications" if reached.reached else
+           f"NOT reached: stopped at the cap of {reached.ensemble.n:,} replications (--max-replications)"
+           if reached.capped else
            f"NOT reached: stopped after {reached.ensemble.n:,} replications, the median of "
-           f"{', '.join(reached.beyond_horizon)} being past the horizon (fewer than half reach it)"
-           if reached.beyond_horizon else
-           f"NOT reached: stopped at the cap of {reached.ensemble.n:,} replications (--max-replications)")
+           f"{', '.join(reached.beyond_horizon)} being past the horizon (fewer than half reach it)")
     _out.print(f"precision +-{reached.target_days:g} days {how} (rounds {', '.join(f'{r:,}' for r in reached.rounds)}); "
                f"medians: {widths}")
 

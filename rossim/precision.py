@@ -13,9 +13,9 @@ How many to add: Monte Carlo error falls as 1/sqrt(n), so the count that would r
 estimate is itself noisy) and at most 4 times as many, and never more than ``max_replications``
 (which is also checked against memory before the first round). A median whose interval is not
 bounded yet (too few replications reach the milestone to bound its upper side) doubles the count.
-Reaching the cap is not an error: the result says which medians are not yet that precise. A run
-stops early when a median it still watches is past the horizon beyond doubt (fewer than half the
-replications reach the milestone, by the 95 % interval of that share): no count would bound it.
+Reaching the cap is not an error: the result says which medians are not yet that precise. A median
+past the horizon beyond doubt (fewer than half the replications reach the milestone, by the 95 %
+interval of that share) is no longer refined: no count would bound it; the result names it.
 """
 
 from __future__ import annotations
@@ -127,11 +127,11 @@ def run_until(scenario: Scenario, precision_days: float, milestones: Sequence[st
         rounds.append(n)
         ens = ensemble.Ensemble(scenario, seed, reps, part.workers)
         widths = _watched(ens, milestones)
-        done = all(h <= precision_days for h in widths.values())
         beyond = _beyond_horizon(ens, [k for k, h in widths.items() if h > precision_days])
-        if done or beyond or n >= max_replications:  # (nothing watched: no median within the horizon to refine)
+        left = {k: h for k, h in widths.items() if h > precision_days and k not in beyond}  # still to refine
+        if not left or n >= max_replications:  # (nothing watched: no median within the horizon to refine)
             return Precision(ens, float(precision_days), widths, tuple(rounds),
-                             capped=n >= max_replications and not done and not beyond, beyond_horizon=beyond)
+                             capped=bool(left), beyond_horizon=beyond)
         need = max(montecarlo.replications_for(n, h, precision_days) if math.isfinite(h) else 2 * n
-                   for h in widths.values() if h > precision_days)
+                   for h in left.values())
         n = min(max_replications, max(math.ceil(1.25 * n), min(need, 4 * n)))
