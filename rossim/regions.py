@@ -165,8 +165,9 @@ def _cache_load(path: Path | None) -> dict[str, np.ndarray] | None:
         return None
 
 
-def _cache_store(path: Path | None, **arrays: np.ndarray) -> None:
-    """Write a cache entry atomically; a cache that cannot be written is skipped silently."""
+def _cache_store(path: Path | None, *, compress: bool = False, **arrays: np.ndarray) -> None:
+    """Write a cache entry atomically (zip-deflated with ``compress``: for arrays of long runs); a
+    cache that cannot be written is skipped silently."""
     if path is None:
         return
     from .folders import atomic_file
@@ -174,7 +175,7 @@ def _cache_store(path: Path | None, **arrays: np.ndarray) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_file(path) as tmp, open(tmp, "wb") as f:
-            np.savez(f, **arrays)
+            (np.savez_compressed if compress else np.savez)(f, **arrays)
     except OSError:
         pass
 
