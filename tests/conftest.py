@@ -1,10 +1,31 @@
-"""Shared test helpers; every test runs offline."""
+"""Shared test helpers; every test runs offline, and writes rossim's disk cache (region grids,
+map lookups: rossim.regions.cache_dir) into a temporary folder of the session, never the user's
+~/.cache/rossim."""
 
+import os
+import shutil
 import socket
+import tempfile
 
 import pytest
 
 from rossim import cli
+from rossim.regions import CACHE_ENV
+
+
+def pytest_configure(config):
+    """The session's own cache folder (subprocesses inherit it through the environment)."""
+    if CACHE_ENV not in os.environ:
+        folder = tempfile.mkdtemp(prefix="rossim-test-cache-")
+        os.environ[CACHE_ENV] = folder
+        config._rossim_cache = folder
+
+
+def pytest_unconfigure(config):
+    folder = getattr(config, "_rossim_cache", None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.environ.pop(CACHE_ENV, None)
 
 
 def one_line_error(capsys, argv, *needles) -> str:
