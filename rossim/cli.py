@@ -55,6 +55,18 @@ def _nonneg_int(text: str) -> int:
     return v
 
 
+#: Seeds ``--seed`` takes: those ``simulation.seed`` takes (below 2**128, numpy's SeedSequence entropy).
+SEED_LIMIT = 2 ** 128
+
+
+def _seed(text: str) -> int:
+    v = _nonneg_int(text)
+    if v >= SEED_LIMIT:
+        raise argparse.ArgumentTypeError(f"expected an integer from 0 to 2**128 - 1 (as simulation.seed), "
+                                         f"got one of {len(str(v))} digits")
+    return v
+
+
 def _float(text: str) -> float:
     try:
         return float(text)
@@ -98,7 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("run", help="run the campaign ensemble of a scenario")
     scenario_args(sp)
     sp.add_argument("-n", "--replications", type=_positive_int, help="replications (default: scenario)")
-    sp.add_argument("--seed", type=_nonneg_int, help="random seed (default: scenario)")
+    sp.add_argument("--seed", type=_seed, help="random seed (default: scenario)")
     sp.add_argument("--workers", type=_positive_int, help=WORKERS_HELP)
     sp.add_argument("--scheduler", metavar="ADDRESS", type=_address,
                     help="run the replications on this dask.distributed scheduler (e.g. tcp://host:8786), in "
@@ -164,7 +176,7 @@ def _parser() -> argparse.ArgumentParser:
     scenario_args(sp, many=True)
     sp.add_argument("-n", "--replications", type=_positive_int,
                     help="replications of each scenario file's ensemble (default: each scenario's)")
-    sp.add_argument("--seed", type=_nonneg_int, help="random seed of every ensemble (default: each scenario's)")
+    sp.add_argument("--seed", type=_seed, help="random seed of every ensemble (default: each scenario's)")
     sp.add_argument("--workers", type=_positive_int, help=WORKERS_HELP)
     sp.add_argument("--days", type=_float, help="coverage span in days")
     sp.add_argument("--resolution-km", type=_float, help="coverage grid resolution")
@@ -181,7 +193,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--outcome", required=True, help="MILESTONE.p10|p50|p90|p_by_deadline|p_by_horizon "
                     "(e.g. phase_2_complete.p50) or person_days|fraction_crewed|launches|losses.mean|p10|p50|p90")
     sp.add_argument("-n", "--replications", type=_positive_int, help="replications per ensemble (default: scenario)")
-    sp.add_argument("--seed", type=_nonneg_int, help="random seed, the same for every ensemble (default: scenario)")
+    sp.add_argument("--seed", type=_seed, help="random seed, the same for every ensemble (default: scenario)")
     sp.add_argument("--workers", type=_positive_int, help=WORKERS_HELP)
     sp.add_argument("--inputs", action="append", default=[], metavar="PATTERN",
                     help="only the inputs whose id matches this glob, e.g. 'modules.*.slip_days' or 'risk:*' "
@@ -204,7 +216,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--points", type=_positive_int, help="design points (lhs, sobol: required; sobol a power of 2), or levels of each range (grid: at "
                          "least 2, not needed when every --vary lists its levels)")
     sp.add_argument("-n", "--replications", type=_positive_int, help="replications per point (default: scenario)")
-    sp.add_argument("--seed", type=_nonneg_int, help="random seed of the design and the points (default: scenario)")
+    sp.add_argument("--seed", type=_seed, help="random seed of the design and the points (default: scenario)")
     sp.add_argument("--common-random-numbers", action="store_true",
                     help="every point's ensemble uses the same seed (paired comparisons between points)")
     sp.add_argument("--per-replication", action="store_true",
