@@ -701,37 +701,29 @@ def cmd_drivers(args) -> int:
     n_inputs = len(drivers.select_inputs(drivers.uncertain_inputs(sc), args.inputs, sc.source))
     dest = _destination(args, sc.name, [args.scenario], suffix="-drivers")
     n = args.replications or sc.simulation.replications
-    if args.method == "sobol":
-        return _sobol(args, sc, outcome, n, dest)
-    with _progress(f"{sc.name}: drivers: {1 + n_inputs} ensembles x {n:,}") as bar:
-        task = bar.add_task("drivers", total=(1 + n_inputs) * n)
-        res = drivers.run(sc, outcome, args.method, n=n, seed=args.seed, workers=args.workers,
-                          inputs=args.inputs, time_limit_s=60.0 * args.max_minutes,
-                          progress=lambda done, total: bar.update(task, completed=done))
+    if args.method == "sobol":  # one ensemble with its draws recorded: first-order indices
+        from .analysis import sensitivity
+
+        label, total = f"{sc.name}: sensitivity: {n:,} replications, draws recorded", n
+        analyse = lambda progress: sensitivity.sobol(  # noqa: E731
+            sc, outcome, n=n, seed=args.seed, inputs=args.inputs, time_limit_s=60.0 * args.max_minutes,
+            progress=progress)
+        write, chart, show, figure_file = sensitivity.write, sensitivity.figure_data, _print_indices, \
+            sensitivity.FIGURE_FILE
+    else:  # one ensemble per input and the baseline: shifts
+        label, total = f"{sc.name}: drivers: {1 + n_inputs} ensembles x {n:,}", (1 + n_inputs) * n
+        analyse = lambda progress: drivers.run(  # noqa: E731
+            sc, outcome, args.method, n=n, seed=args.seed, workers=args.workers, inputs=args.inputs,
+            time_limit_s=60.0 * args.max_minutes, progress=progress)
+        write, chart, show, figure_file = drivers.write, drivers.tornado_data, _print_drivers, drivers.FIGURE_FILE
+    with _progress(label) as bar:
+        task = bar.add_task("drivers", total=total)
+        res = analyse(lambda done, _total: bar.update(task, completed=done))
     dest.provenance.update(seed=res.seed, replications=res.n, outcome=outcome.name, method=res.method)
     with results.output_dir(dest) as tmp:
-        drivers.write(tmp, res, args.overrides)
-        figures.save(figures.tornado_figure(**drivers.tornado_data(res)), tmp / drivers.FIGURE_FILE)
-    _print_drivers(res)
-    _out.print(f"wrote {dest.path}/")
-    return 0
-
-
-def _sobol(args, sc, outcome, n: int, dest) -> int:
-    """``drivers --method sobol``: one ensemble with its draws recorded, the first-order indices."""
-    from . import figures, results
-    from .analysis import sensitivity
-
-    with _progress(f"{sc.name}: sensitivity: {n:,} replications, draws recorded") as bar:
-        task = bar.add_task("sensitivity", total=n)
-        res = sensitivity.sobol(sc, outcome, n=n, seed=args.seed, inputs=args.inputs,
-                                time_limit_s=60.0 * args.max_minutes,
-                                progress=lambda done, total: bar.update(task, completed=done))
-    dest.provenance.update(seed=res.seed, replications=res.n, outcome=outcome.name, method=res.method)
-    with results.output_dir(dest) as tmp:
-        sensitivity.write(tmp, res, args.overrides)
-        figures.save(figures.tornado_figure(**sensitivity.figure_data(res)), tmp / sensitivity.FIGURE_FILE)
-    _print_indices(res)
+        write(tmp, res, args.overrides)
+        figures.save(figures.tornado_figure(**chart(res)), tmp / figure_file)
+    show(res)
     _out.print(f"wrote {dest.path}/")
     return 0
 
