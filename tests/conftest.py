@@ -42,6 +42,17 @@ def one_line_error(capsys, argv, *needles) -> str:
     return lines[0]
 
 
+def replay_events(scenario_file, out) -> list[dict]:
+    """`rossim run SCENARIO -n 1` of a deterministic history replay into ``out``: its event log
+    (``--events csv``) as rows of strings."""
+    import csv
+
+    assert cli.main(["run", str(scenario_file), "-n", "1", "--workers", "1", "--no-report", "--events", "csv",
+                     "--out", str(out)]) == 0
+    with (out / "events.csv").open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch):
     """rossim works offline: any attempt to open a network connection fails the test."""

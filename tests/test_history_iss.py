@@ -13,14 +13,14 @@ date arithmetic, independently of the model, which gets there through its handov
 port and capacity rules (a crew held back by a busy port, or one too many relieved, would show).
 """
 
-import csv
 import datetime as dt
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from rossim import campaign, cli, clock, scenario
+from conftest import replay_events
+from rossim import campaign, clock, scenario
 from test_history_replays import published  # module -> published docking (or launch) date
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,11 +152,7 @@ def record_person_days(year: int) -> float:
 @pytest.fixture(scope="module")
 def iss_run(tmp_path_factory):
     """`rossim run scenarios/history/iss_rs_1998_2021.toml -n 1`: its events.csv as rows."""
-    out = tmp_path_factory.mktemp("replay") / "iss"
-    assert cli.main(["run", str(ISS), "-n", "1", "--workers", "1", "--no-report", "--events", "csv",
-                     "--out", str(out)]) == 0
-    with (out / "events.csv").open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+    return replay_events(ISS, tmp_path_factory.mktemp("replay") / "iss")
 
 
 @pytest.fixture(scope="module")

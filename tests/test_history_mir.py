@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rossim import campaign, cli, clock, scenario
+from conftest import replay_events
+from rossim import campaign, clock, scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 MIR = ROOT / "scenarios" / "history" / "mir_1986_1996.toml"
@@ -132,8 +133,7 @@ def published_person_days(year: int) -> float:
 def mir_run(tmp_path_factory):
     """`rossim run scenarios/history/mir_1986_1996.toml -n 1`: its folder."""
     out = tmp_path_factory.mktemp("replay") / "mir"
-    assert cli.main(["run", str(MIR), "-n", "1", "--workers", "1", "--no-report", "--events", "csv",
-                     "--out", str(out)]) == 0
+    replay_events(MIR, out)
     return out
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rossim import campaign, cli, clock, scenario
+from conftest import replay_events
+from rossim import campaign, clock, scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 TIANGONG = ROOT / "scenarios" / "history" / "tiangong_2021_2022.toml"
@@ -50,11 +51,7 @@ def published(programme: str) -> dict[str, dt.date]:
 @pytest.fixture(scope="module")
 def tiangong_run(tmp_path_factory):
     """`rossim run scenarios/history/tiangong_2021_2022.toml -n 1`: its events.csv as rows."""
-    out = tmp_path_factory.mktemp("replay") / "tiangong"
-    assert cli.main(["run", str(TIANGONG), "-n", "1", "--workers", "1", "--no-report", "--events", "csv",
-                     "--out", str(out)]) == 0
-    with (out / "events.csv").open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+    return replay_events(TIANGONG, tmp_path_factory.mktemp("replay") / "tiangong")
 
 
 @pytest.fixture(scope="module")
