@@ -1,0 +1,88 @@
+"""The coverage maps without cartopy (issue 11 §5: ~0.2 s of every ``rossim coverage``).
+
+rossim.maps projects with pyproj directly and frames its axes as cartopy's ``GeoAxes`` does. The
+twin is cartopy itself, as the maps were drawn before: the same projected coordinates bit for bit,
+the same pixels for a whole map; and drawing a map no longer imports cartopy."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from rossim import coverage_run, maps, regions
+
+ccrs = pytest.importorskip("cartopy.crs")
+geoaxes = pytest.importorskip("cartopy.mpl.geoaxes")
+
+
+def _cartopy_projection():
+    return ccrs.LambertConformal(central_longitude=100.0, standard_parallels=(52.0, 72.0))
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv(regions.CACHE_ENV, str(tmp_path / "cache"))
+
+
+def test_projected_coordinates_are_cartopys():
+    rng = np.random.default_rng(7)
+    lon = rng.uniform(-180.0, 180.0, 5000)
+    lat = rng.uniform(-30.0, 90.0, 5000)
+    ours = maps._to_map(lon, lat)
+    theirs = _cartopy_projection().transform_points(ccrs.PlateCarree(), lon, lat)[:, :2]
+    assert np.array_equal(ours, theirs)
+    back = np.column_stack(maps._transformer(True).transform(ours[:, 0], ours[:, 1]))
+    theirs_back = ccrs.PlateCarree().transform_points(_cartopy_projection(), ours[:, 0], ours[:, 1])[:, :2]
+    assert np.array_equal(back, theirs_back)
+
+
+def test_a_map_has_the_pixels_of_cartopys_geoaxes(cache, tmp_path, monkeypatch):
+    sc = coverage_run.load_scenario("scenarios/ross_high_latitude.toml")
+    done = coverage_run.analyze(sc, days=0.5, resolution_km=200.0)
+    res = done.results["russia"][done.instruments[0].name]
+
+    def draw(name):
+        fig = maps.coverage_map(res, title="A map\nof two lines", vmin=0.0, vmax=12.0, stamp="a stamp")
+        with Image.open(maps.save(fig, tmp_path / name)) as im:
+            return np.asarray(im)
+
+    ours = draw("ours.png")
+    proj = _cartopy_projection()
+
+    def geo(fig, rect):  # the axes as the maps made them before: cartopy's, its extent set
+        ax = geoaxes.GeoAxes(fig, rect, projection=proj)
+        ax.set_extent(maps._frame_extent(), crs=proj)
+        return ax
+
+    monkeypatch.setattr(maps, "_map_axes_class", lambda: geo)
+    theirs = draw("cartopy.png")
+    assert ours.shape == theirs.shape == (900, 1560, 4)
+    assert np.array_equal(ours, theirs)
+    # not a blank comparison: the map shows its frame, the ocean, cells and grey
+    assert len(np.unique(ours.reshape(-1, 4), axis=0)) > 50
+
+
+def test_drawing_a_map_does_not_import_cartopy(tmp_path):
+    code = (
+        "import sys\n"
+        "from types import SimpleNamespace\n"
+        "import numpy as np\n"
+        "from rossim import maps, regions\n"
+        "g = regions.equal_area_grid(regions.russia(), 400.0)\n"
+        "n = len(g.lat_deg)\n"
+        "res = SimpleNamespace(lat_deg=g.lat_deg, lon_deg=g.lon_deg, area_km2=g.area_km2,\n"
+        "                      access_count=np.arange(n) % 3, cell_revisit_mean_h=np.linspace(1, 30, n),\n"
+        "                      first_access_days=np.linspace(0, 1, n), track=None, span_days=1.0)\n"
+        f"maps.save(maps.coverage_map(res, title='t'), {str(tmp_path / 'm.png')!r})\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'cartopy'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, regions.CACHE_ENV: str(tmp_path / "cache")})
+    assert out.stdout.strip() == "[]"
+    with Image.open(tmp_path / "m.png") as im:
+        assert im.size == (1560, 900)
