@@ -38,7 +38,7 @@ class Assembly:
         if m.forced_slip:  # a what-if
             ready += m.forced_slip
         if ready > env.now:
-            yield env.timeout(ready - env.now)
+            yield env.sleep(ready - env.now)
         if mid in self.dropped:  # with the module it docks to, meanwhile
             return
         self.module_ready[mid] = env.now
@@ -73,7 +73,7 @@ class Assembly:
             if ok and self.triggers:
                 self.fire("launched", mid)
             if ok and docks_to is not None:  # a module with no target (a core) is in orbit now
-                yield env.timeout(draw(m.rendezvous))
+                yield env.sleep(draw(m.rendezvous))
                 if waits and target not in self.departed:
                     port = yield from self.wait_in_orbit(frozenset((docks_to,)), m.max_wait_days)
                     if port is None and target not in self.departed:
@@ -95,7 +95,7 @@ class Assembly:
                     self.log("docking_failed", mid, f"attempt {attempt + 1}")
                     self.counts["docking_failures." + mid] += 1
                     if attempt + 1 < m.max_docking_attempts:
-                        yield env.timeout(draw(m.docking_retry))
+                        yield env.sleep(draw(m.docking_retry))
                 else:
                     ok = False
             if ok:
@@ -109,10 +109,10 @@ class Assembly:
                 self.drop(mid)
                 self.check_phases()
                 return
-            yield env.timeout(draw(m.rebuild))
+            yield env.sleep(draw(m.rebuild))
             self.log("rebuild", mid)
         self.dock_module(mid, docks_to)
-        yield env.timeout(draw(m.commissioning))
+        yield env.sleep(draw(m.commissioning))
         self.commission(mid)
 
     def target_gone(self, mid: str, target: str) -> bool:
@@ -173,7 +173,7 @@ class Assembly:
         self.release_port(port)
         self.module_port[mid] = new
         if move.duration_days:
-            yield env.timeout(move.duration_days)
+            yield env.sleep(move.duration_days)
         self.log("relocated", mid, f"{port} -> {new}")
 
     def ship_relocation(self, ship, move):
@@ -199,7 +199,7 @@ class Assembly:
         self.ships_at[new] = ship
         self.release_port(old)
         if move.duration_days:
-            yield env.timeout(move.duration_days)
+            yield env.sleep(move.duration_days)
         if not ship.undocked:
             self.log("relocated", ship.ship_id, f"{old} -> {new}")
 
@@ -211,16 +211,16 @@ class Assembly:
         if move.trigger is None:
             at = move.when(env.now)
             if at > env.now:
-                yield env.timeout(at - env.now)
+                yield env.sleep(at - env.now)
             return
         event, other, days = move.trigger
         trigger = self.triggers[event, other]
         if not trigger.processed:
             yield trigger
             if days:
-                yield env.timeout(days)
+                yield env.sleep(days)
         elif days and self.fired[event, other] + days > env.now:
-            yield env.timeout(self.fired[event, other] + days - env.now)
+            yield env.sleep(self.fired[event, other] + days - env.now)
 
     def move_attempts(self, subject: str, move, old: str, new: str, gone):
         """``moves = yield from model.move_attempts(...)``: a move that may fail (``relocate.
@@ -236,7 +236,7 @@ class Assembly:
             if self.uniform() < move.success_probability:
                 return True
             if move.duration_days:
-                yield env.timeout(move.duration_days)
+                yield env.sleep(move.duration_days)
             if gone():
                 break
             last = attempt == move.max_attempts
@@ -245,7 +245,7 @@ class Assembly:
             if last:
                 break
             if move.retry_days:
-                yield env.timeout(move.retry_days)
+                yield env.sleep(move.retry_days)
             if gone():
                 break
         self.release_port(new)
@@ -265,7 +265,7 @@ class Assembly:
         if it is commissioned by then (else it never leaves)."""
         if after is not None:
             yield after
-        yield self.env.timeout(at_days)
+        yield self.env.sleep(at_days)
         if mid not in self.commissioned:
             return
         self.departed.add(mid)

@@ -32,7 +32,7 @@ class CargoFlights:
         if first is None:
             yield self.first_crew
         elif first > env.now:
-            yield env.timeout(first - env.now)
+            yield env.sleep(first - env.now)
         interval, cargo_ports = c.interval_days, c.ports
         flight = 0
         while True:
@@ -42,12 +42,12 @@ class CargoFlights:
             port = yield from self.ports.claim(cargo_ports)
             ok = yield from self.launch(c.launch_vehicle, c.launch_site, ship_id)
             if ok:
-                yield env.timeout(self.draw(c.rendezvous))
+                yield env.sleep(self.draw(c.rendezvous))
                 self.cargo_docks(ship_id, port, cargo_ports, c.docked)
             else:
                 self.release_port(port)
             if next_at > env.now:
-                yield env.timeout(next_at - env.now)
+                yield env.sleep(next_at - env.now)
 
     def cargo_flight(self, f):
         """A cargo flight of the manifest (:class:`~.plan.CargoFlightPlan`): on its planned date
@@ -57,14 +57,14 @@ class CargoFlights:
         env = self.env
         ready = f.planned_days + self.draw(f.slip)
         if ready > env.now:
-            yield env.timeout(ready - env.now)
+            yield env.sleep(ready - env.now)
         if f.max_wait_days is None:
             port = yield from self.ports.claim(f.ports)
         else:  # a port if one is free now, else one is claimed in orbit
             port = self.ports.take_free(f.ports)
         ok = yield from self.launch(f.launch_vehicle, f.launch_site, f.name, None, f.launch_at)
         if ok:
-            yield env.timeout(self.draw(f.rendezvous))
+            yield env.sleep(self.draw(f.rendezvous))
             if port is None:  # launched before a port was free: wait for one in orbit
                 port = yield from self.wait_in_orbit(f.ports, f.max_wait_days)
                 if port is None:

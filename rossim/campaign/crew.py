@@ -95,7 +95,7 @@ class CrewPolicy:
             m.release_port(port)
             m.log("crew_aborted", ship_id, "launch failure; crew safe")
             return None
-        yield env.timeout(m.draw(plan.rendezvous))
+        yield env.sleep(m.draw(plan.rendezvous))
         if self.too_late(joining):
             m.release_port(port)
             m.log("flight_cancelled", ship_id, "arrived after the visit ended; returns")
@@ -165,7 +165,7 @@ class PermanentCrews(CrewPolicy):
         if current is not None:  # halfway through its stay: relieve it in time
             lead = self.start_stay_days - plan.handover_overlap_days - plan.rendezvous.expected
             if lead > 0:
-                yield env.timeout(lead)
+                yield env.sleep(lead)
         flight = 0
         while True:
             while self.wanted(j) <= 0:
@@ -177,7 +177,7 @@ class PermanentCrews(CrewPolicy):
             current, stay = got
             lead = stay - plan.handover_overlap_days - plan.rendezvous.expected
             if lead > 0:
-                yield env.timeout(lead)
+                yield env.sleep(lead)
 
     def arrive(self, j, joining, crew):
         # the crew stays until relieved, at the latest when its ship must leave
@@ -208,7 +208,7 @@ class VisitingCrews(CrewPolicy):
         env = m.env
         joining = j > 0  # more crew than one ship holds: join slot 0's visit
         if m.slots.get(j) is not None:  # the crew at the start: visit again in time
-            yield env.timeout(self.start_stay_days + m.draw(plan.between_visits))
+            yield env.sleep(self.start_stay_days + m.draw(plan.between_visits))
         flight = 0
         while True:
             while self.wanted(j) <= 0:
@@ -226,7 +226,7 @@ class VisitingCrews(CrewPolicy):
                 continue
             _, stay = got
             # slot 0 sets the rhythm; the others wait for its next visit
-            yield env.timeout(stay + (m.draw(plan.between_visits) if j == 0 else 0.0))
+            yield env.sleep(stay + (m.draw(plan.between_visits) if j == 0 else 0.0))
 
     def still_wanted(self, joining):
         return self.visit_open if joining else None
@@ -288,7 +288,7 @@ class CrewRotation:
         env, plan = self.env, self.plan
         ready = f.planned_days + self.draw(f.slip)
         if ready > env.now:
-            yield env.timeout(ready - env.now)
+            yield env.sleep(ready - env.now)
         while True:
             if f.max_wait_days is None:
                 port = yield from self.ports.claim(f.ports)
@@ -300,7 +300,7 @@ class CrewRotation:
             if port is not None:
                 self.release_port(port)
             self.log("crew_aborted", f.name, "launch failure; crew safe")
-        yield env.timeout(self.draw(f.rendezvous))
+        yield env.sleep(self.draw(f.rendezvous))
         if port is None:  # launched before a port was free: wait for one in orbit, or return
             port = yield from self.wait_in_orbit(f.ports, f.max_wait_days)
             if port is None:

@@ -27,7 +27,6 @@ import sys
 from dataclasses import dataclass, field
 
 import numpy as np
-import simpy
 
 from ..scenario import Scenario
 from . import milestones
@@ -35,6 +34,7 @@ from .assembly import Assembly
 from .booking import EPS_DAYS, Launcher, clear_to_fly, first_opportunity
 from .cargo import CargoFlights, CargoShip
 from .crew import CrewRotation, CrewShip, crew_policy
+from .engine import Environment
 from .plan import FIXED, TRIANGULAR, UNIFORM, Draw, Plan
 from .ports import Ports
 from .signals import broadcast
@@ -103,7 +103,7 @@ class _Model(Assembly, CrewRotation, CargoFlights):
 
     def __init__(self, plan: Plan, rng: np.random.Generator, index: int):
         self.plan, self.rng, self.index = plan, rng, index
-        self.env = env = simpy.Environment()
+        self.env = env = Environment()
         self.events: list[tuple[float, str, str, str]] = []
         self.station = Station(plan.phase_targets, plan.power_base_kw, plan.power_per_crew_kw)
         self.ports = Ports(env)
@@ -231,7 +231,7 @@ class _Model(Assembly, CrewRotation, CargoFlights):
                 booked = True
             now = env.now
             if t > now:
-                yield env.timeout(t - now)
+                yield env.sleep(t - now)
                 now = env.now
             if not clear_to_fly(vehicle, site, now):
                 vehicle.unbook(t)  # grounded, pad damaged, or a scrubbed flight flew in our gap
@@ -276,9 +276,9 @@ class _Model(Assembly, CrewRotation, CargoFlights):
         return success
 
     def after(self, days: float, action, *args) -> None:
-        """Call ``action(*args)`` in ``days``: a Timeout with a callback, one SimPy event where a
-        process doing the same costs three (start, timeout, end); for one-shot actions."""
-        self.env.timeout(days).callbacks.append(lambda _event: action(*args))
+        """Call ``action(*args)`` in ``days``: one event (:meth:`.engine.Environment.call_in`) where
+        a process doing the same costs three (start, timeout, end); for one-shot actions."""
+        self.env.call_in(days, action, *args)
 
     def release_port(self, port: str) -> None:
         if port not in self.dead_ports:
@@ -345,7 +345,7 @@ class _Model(Assembly, CrewRotation, CargoFlights):
         for f in plan.cargo_flights:
             env.process(self.cargo_flight(f))
         self.update()
-        env.run(until=self.plan.horizon_days)
+        env.run_until(self.plan.horizon_days)
         return self._result()
 
     def _result(self) -> Replication:
