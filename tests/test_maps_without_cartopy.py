@@ -61,7 +61,7 @@ def test_a_map_has_the_pixels_of_cartopys_geoaxes(cache, tmp_path, monkeypatch):
 
     monkeypatch.setattr(maps, "_map_axes_class", lambda: geo)
     theirs = draw("cartopy.png")
-    assert ours.shape == theirs.shape == (900, 1560, 4)
+    assert ours.shape == theirs.shape == (900, 1560, 3)
     assert np.array_equal(ours, theirs)
     # not a blank comparison: the map shows its frame, the ocean, cells and grey
     assert len(np.unique(ours.reshape(-1, 4), axis=0)) > 50
@@ -86,3 +86,26 @@ def test_drawing_a_map_does_not_import_cartopy(tmp_path):
     assert out.stdout.strip() == "[]"
     with Image.open(tmp_path / "m.png") as im:
         assert im.size == (1560, 900)
+
+
+def test_a_map_is_saved_as_rgb_with_the_pixels_savefig_writes(tmp_path):
+    """maps.save writes RGB when every pixel is opaque (the same pixels as matplotlib's RGBA PNG,
+    fewer bytes), RGBA when some pixel is not."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(3.0, 2.0), dpi=maps.MAP_DPI)
+    ax = fig.add_subplot()
+    ax.plot([0, 1, 2], [0, 1, 0], color="#d62728", linewidth=3)
+    ax.set_title("opaque")
+    fig.savefig(tmp_path / "mpl.png", format="png")
+    maps.save(fig, tmp_path / "ours.png")
+    with Image.open(tmp_path / "mpl.png") as a, Image.open(tmp_path / "ours.png") as b:
+        assert (a.mode, b.mode) == ("RGBA", "RGB") and a.size == b.size == (360, 240)
+        assert b.info["Software"] == "rossim" and round(b.info["dpi"][0]) == maps.MAP_DPI
+        rgba, rgb = np.asarray(a), np.asarray(b)
+    assert (rgba[..., 3] == 255).all() and np.array_equal(rgba[..., :3], rgb)
+    assert len(np.unique(rgb.reshape(-1, 3), axis=0)) > 10
+    fig.patch.set_alpha(0.0)  # a transparent background: kept
+    maps.save(fig, tmp_path / "clear.png")
+    with Image.open(tmp_path / "clear.png") as c:
+        assert c.mode == "RGBA" and (np.asarray(c)[..., 3] < 255).any()
