@@ -10,10 +10,11 @@ stations), 7 days at 50 km cells, every output (files, maps, figures, report).
     times, in a second child so that the timing of the first is not burdened by the log).
 (b) In a child process, after the imports: :func:`rossim.coverage_run.run` with its steps wrapped in
     timers (the module's own functions, so the path is the command's): scenario and orbit setup,
-    region grids (the first round of a fresh process: the grids' disk cache as the command finds
-    it), propagation + access search + figures of merit for every instrument (``analyze_regions``:
-    "the analysis"), contacts, the summary's rest (regions' reach, disputed area), the data files,
-    maps, figures, report.
+    region grids (the grids' disk cache as the command finds it), propagation + access search +
+    figures of merit for every instrument (``analyze_regions``: "the analysis"), contacts, the
+    summary's rest (regions' reach, disputed area), the data files, maps, figures, report; each as
+    wall and CPU time, the best of the rounds after the process's first, and the first round's CPU
+    time (what the command pays: fonts, caches and lazy imports loaded on first use).
 
 Before/after: ``--before DIR`` times another tree's rossim (DIR holds ``rossim/``, e.g. a ``git
 archive`` of an older commit) in alternate rounds with this checkout's, each in its own children
@@ -105,8 +106,7 @@ def parts_in_process(days, res, rounds) -> dict[str, float]:
                 return fn(*a, **k)
             finally:
                 spent[part] = spent.get(part, 0.0) + time.perf_counter() - s
-                if part == "analysis":
-                    spent["analysis CPU"] = spent.get("analysis CPU", 0.0) + time.process_time() - c
+                spent[f"{part} CPU"] = spent.get(f"{part} CPU", 0.0) + time.process_time() - c
         setattr(module, name, wrapper)
 
     for name, part in [("load_scenario", "scenario + orbit"), ("region_grids", "region grids"),
@@ -121,20 +121,25 @@ def parts_in_process(days, res, rounds) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(rounds):
             spent.clear()
-            s = time.perf_counter()
+            s, c = time.perf_counter(), time.process_time()
             sc = coverage_run.load_scenario(SCENARIO)
             coverage_run.run(sc, Path(tmp) / f"p{k}", days=days, resolution_km=res,
                              finish=cli._coverage_report)
             spent["in-process total"] = time.perf_counter() - s
+            spent["in-process total CPU"] = time.process_time() - c
+            for unit in ("", " CPU"):
+                spent[f"report + rest{unit}"] = spent[f"in-process total{unit}"] - sum(
+                    spent.get(f"{p}{unit}", 0.0) for p in _NAMED)
             for part, v in spent.items():
-                if k == 0 and part == "region grids":
-                    best["region grids (first)"] = v
+                if k == 0:  # the first round of a fresh process, as the command runs it
+                    best[f"{part} first"] = v
                 best[part] = min(best.get(part, float("inf")), v)
     best["imports (in process)"] = imports
-    named = {"scenario + orbit", "region grids", "analysis", "contacts", "summary rest", "files", "maps",
-             "figures", "in-process total"}
-    best["report + rest"] = best["in-process total"] - sum(v for p, v in best.items() if p in named - {"in-process total"})
     return best
+
+
+#: The parts timed by name (the report and what is not named are the rest of the total).
+_NAMED = ("scenario + orbit", "region grids", "analysis", "contacts", "summary rest", "files", "maps", "figures")
 
 
 def _tree_env(tree: Path | None) -> dict:
@@ -176,17 +181,23 @@ def main(argv=None) -> None:
     print(f"rossim coverage {SCENARIO.name} --days {args.days:g} --resolution-km {args.resolution_km:g} "
           f"(best of {args.rounds}; {'bytecode cached' if args.bytecode else 'modules compiled as the environment says'})")
     labels = list(trees)
-    print(f"  {'part':26s}" + "".join(f" {lb + ' s':>9s} {'x anal.':>8s}" for lb in labels))
-    names = ["whole command (fresh)", "whole command CPU", "imports (-X importtime)",
-             *[p for p in parts["after"] if p != "in-process total"], "in-process total"]
-    for name in names:
+    # wall and CPU time (best of the rounds after a process's first) and the first round's CPU time
+    columns = [("s", ""), ("CPU s", " CPU"), ("1st CPU", " CPU first")]
+    print(f"  {'part':26s}" + "".join(f" {lb + ' ' + c:>13s} {'x anal.':>7s}" for lb in labels for c, _ in columns))
+    for name in ["whole command (fresh)", "whole command CPU", "imports (-X importtime)", "imports (in process)"]:
         row = f"  {name:26s}"
         for lb in labels:
             v = {"whole command (fresh)": whole[lb][0], "imports (-X importtime)": whole[lb][1],
-                 "whole command CPU": whole[lb][2]}.get(name)
-            v = parts[lb].get(name, float("nan")) if v is None else v
+                 "whole command CPU": whole[lb][2]}.get(name, parts[lb].get(name, float("nan")))
             ref = parts[lb]["analysis CPU" if "CPU" in name else "analysis"]
-            row += f" {v:9.3f} {v / ref:8.1f}"
+            row += f" {v:13.3f} {v / ref:7.1f}" + " " * 21 * (len(columns) - 1)
+        print(row)
+    for name in [*_NAMED, "report + rest", "in-process total"]:
+        row = f"  {name:26s}"
+        for lb in labels:
+            for _, unit in columns:
+                v = parts[lb].get(f"{name}{unit}", float("nan"))
+                row += f" {v:13.3f} {v / parts[lb]['analysis' + (' CPU' if 'CPU' in unit else '')]:7.1f}"
         print(row)
     for lb in labels:
         print(f"  {lb}: TAT-C 3.6's analysis alone (~{TATC_ANALYSIS_S:g} s published, not run here) / whole command "
