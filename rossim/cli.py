@@ -185,6 +185,10 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--half-angle-deg", type=_float,
                    help="coverage of scenario files with one ad-hoc nadir instrument of this half-angle, no lighting "
                         "constraint (run folders keep theirs)")
+    sp.add_argument("--coverage", action="store_true",
+                    help="also each scenario file's coverage over the campaign (as rossim run --coverage: the area "
+                         "of Russia, the Arctic and the NSR observed per calendar year), compared year by year "
+                         "(run folders keep theirs)")
     out_args(sp, "runs/compare")
     sp.add_argument("--svg", action="store_true", help="also write SVG figures")
 
@@ -565,7 +569,7 @@ def cmd_compare(args) -> int:
                                    replications=args.replications, seed=args.seed, workers=args.workers,
                                    days=args.days, resolution_km=args.resolution_km,
                                    instrument=args.instrument, progress=_progress,
-                                   half_angle_deg=args.half_angle_deg)
+                                   half_angle_deg=args.half_angle_deg, campaign_coverage=args.coverage)
         for run in runs:
             report.write_report(run.path, svg=args.svg)
         report.write_report(tmp, svg=args.svg)
@@ -681,6 +685,11 @@ def print_comparison(comp, console, width: int | None = None) -> None:
             "'within noise'; every row exact in comparison.csv")
     if comp.instrument:
         note += f"\ncoverage ({comp.instrument}): {compare.REVISIT_NOTE}"
+    if comp.campaign_instrument:
+        note += (f"\ncoverage over the campaign ({comp.campaign_instrument}): median % of the region observed "
+                 "that year ± its Monte Carlo error, P(full) the share of replications observing a full year's area")
+    for text in comp.campaign_notes:
+        note += f"\ncampaign coverage: {text}"
     probe = Console(width=10_000, file=io.StringIO())
     need = Measurement.get(probe, probe.options, t).maximum
     # at the width asked for, or the table's own when it is wider: a number is never cut

@@ -39,7 +39,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import clock, ensemble, montecarlo, resultfiles
+from . import campaign_coverage_compare, clock, ensemble, montecarlo, resultfiles
 from .results import OCCUPANCY_BY_YEAR_FILE, OCCUPANCY_FILE, PERSON_DAYS_FILE
 from .campaign import milestones as campaign_milestones
 from .errors import InputError
@@ -145,6 +145,9 @@ class RunFolder:
     #: ``share_mean_low``, ``share_mean_high``, ``share_p10``, ``share_p50``, ``share_p90`` (K, Y),
     #: ``person_days_mean`` (Y,); None in a folder written before it existed.
     occupancy_by_year: dict | None = None
+    #: ``campaign_coverage.json`` (``rossim run --coverage``), checked
+    #: (:func:`rossim.campaign_coverage_compare.read`); None in a run made without it.
+    campaign_coverage: dict | None = None
 
     @property
     def name(self) -> str:
@@ -411,7 +414,7 @@ def read_run(folder: str | Path, label: str | None = None) -> RunFolder:
     occ, occ_years = _read_occupancy(folder, start, horizon)
     coverage, cov_dir = _find_coverage(folder)
     return RunFolder(folder, label or summary["scenario"], summary, reps, capacity, text, meta,
-                     years, pdays, coverage, cov_dir, occ, occ_years)
+                     years, pdays, coverage, cov_dir, occ, occ_years, campaign_coverage_compare.read(folder))
 
 
 def _read_occupancy(folder: Path, start: dt.date, horizon: dt.date) -> tuple[dict | None, dict | None]:
@@ -509,6 +512,11 @@ class Comparison:
     rows: list[Row]
     deadline: dt.date
     instrument: str | None
+    #: campaign coverage compared (:mod:`rossim.campaign_coverage_compare`): the instrument, the
+    #: calendar years of its rows, and why rows are missing
+    campaign_instrument: str | None = None
+    campaign_years: list[int] = dataclasses.field(default_factory=list)
+    campaign_notes: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def labels(self) -> list[str]:
@@ -540,6 +548,8 @@ class Comparison:
                     "Monte Carlo noise (95 %: disjoint order-statistic intervals for dates and quantiles, "
                     "a two-sample z test for probabilities and means)",
             "notes": [REVISIT_NOTE] if self.instrument else [],
+            "campaign_coverage": {"instrument": self.campaign_instrument, "years": self.campaign_years,
+                                  "notes": self.campaign_notes},
             "rows": [{"key": r.key, "statistic": r.statistic, "label": r.label, "unit": r.unit,
                       "better_if": r.better_if,
                       "values": dict(zip(self.labels, r.values)),
@@ -637,8 +647,10 @@ def _instrument(runs: Sequence[RunFolder], wanted: str | None = None) -> str | N
 
 
 def compare_runs(runs: Sequence[RunFolder], deadline: dt.date | None = None,
-                 instrument: str | None = None) -> Comparison:
-    """The comparison table of ``runs`` (the first is the reference)."""
+                 instrument: str | None = None, campaign_instrument: str | None = None) -> Comparison:
+    """The comparison table of ``runs`` (the first is the reference). ``instrument``: the one of
+    the coverage rows (see :func:`_instrument`); ``campaign_instrument``: the one of the campaign
+    coverage rows (default ``instrument``; :func:`rossim.campaign_coverage_compare.comparison_rows`)."""
     if not runs:
         raise InputError("nothing to compare")
     runs = list(runs)
@@ -702,11 +714,16 @@ def compare_runs(runs: Sequence[RunFolder], deadline: dt.date | None = None,
                     # only when both observe (nearly) all of the region.
                     rows[-1].revisit_seen = seen
 
+    campaign = campaign_coverage_compare.comparison_rows(runs, campaign_instrument or instrument)
+    for spec in campaign[2]:
+        add(*(spec[k] for k in ("key", "statistic", "label", "unit", "better_if", "values", "short", "never")))
+        rows[-1].noise = spec["noise"]
+
     labels = [r.label for r in runs]
     for row in rows:
         row.deltas = [None]
         row.better = [""]
-        if not row.key.startswith("coverage_"):
+        if row.noise is None and not row.key.startswith("coverage_"):
             row.noise = [_noise(r, row, deadline) for r in runs]
         for i in range(1, len(runs)):
             d, b = _pair(row, i, labels[0], labels[i])
@@ -719,7 +736,7 @@ def compare_runs(runs: Sequence[RunFolder], deadline: dt.date | None = None,
                 b = WITHIN_NOISE
             row.deltas.append(d)
             row.better.append(b)
-    return Comparison(runs, rows, deadline, instrument)
+    return Comparison(runs, rows, deadline, instrument, campaign[0], campaign[1], campaign[3])
 
 
 def _csv_value(v) -> str:
@@ -756,9 +773,11 @@ def write_comparison(folder: Path, comp: Comparison) -> None:
 def format_value(row: Row, v) -> str:
     """A value as shown in tables (rounded for reading; files hold the exact numbers)."""
     if v is None:
-        return "after horizon" if row.unit == "date" else "—"
+        return "after horizon" if row.unit in ("date", "year") else "—"
     if row.unit == "date":
         return v
+    if row.unit == "year":
+        return f"{v:.0f}"
     if row.unit == "share":
         return f"{v:.1%}"
     if row.unit == "percent":
@@ -822,6 +841,8 @@ def format_delta(row: Row, i: int) -> str:
         return ""
     if row.unit == "date":
         return f"{d:+,d} d"
+    if row.unit == "year":
+        return f"{d:+.0f} y"
     q = _QUANTUM.get(row.unit)
     if row.unit == "count":
         q = 0.01 if row.statistic == "mean" else 1.0
@@ -851,11 +872,16 @@ def format_error(row: Row, i: int) -> str:
         if not np.isfinite(high):
             return f" −{below:,.0f} d/+?"
         return f" ±{max(below, high - value):,.0f} d"
+    if row.unit == "year":  # a first year of full coverage: years to each end ("?": open)
+        lo, hi = (f"{x:.0f}" if np.isfinite(x) else "?" for x in (value - low, high - value))
+        return f" ±{lo} y" if lo == hi else f" −{lo}/+{hi} y"
     if not (np.isfinite(low) and np.isfinite(high)) or row.statistic in _PROBS:
         return ""
     half = max(value - low, high - value)
     if row.unit == "share":
         return f" ±{100 * half:.0f}" if half >= 0.0095 else f" ±{100 * half:.1f}"
+    if row.unit == "percent":
+        return f" ±{half:.1f}"
     return f" ±{half:,.2f}" if row.unit == "count" else f" ±{half:,.0f}"
 
 
@@ -982,7 +1008,8 @@ def build(folder: Path, sources: Sequence[str], run_ensemble, *, overrides: Sequ
           replications: int | None = None, seed: int | None = None, workers: int | None = None,
           days: float | None = None, resolution_km: float | None = None,
           instrument: str | None = None, progress=None,
-          half_angle_deg: float | None = None) -> tuple[Comparison, list[RunFolder]]:
+          half_angle_deg: float | None = None,
+          campaign_coverage: bool = False) -> tuple[Comparison, list[RunFolder]]:
     """Run (scenario files) or reuse (run folders) each source into ``folder/<label>``, compare
     them, and write ``comparison.csv`` / ``comparison.json`` into ``folder``.
 
@@ -991,9 +1018,11 @@ def build(folder: Path, sources: Sequence[str], run_ensemble, *, overrides: Sequ
     else the shortest span and coarsest grid of the scenarios; ``instrument``: the one compared
     (default: radar, or the first all have); ``half_angle_deg``: every scenario's coverage with
     one ad-hoc nadir cone instead of its instruments (:func:`rossim.coverage_run.build_instruments`).
-    Writes the coverage difference maps and tables (:mod:`rossim.coverage_compare`). Reports and
-    other figures are the caller's (:mod:`rossim.report`). Bad input raises :class:`InputError`
-    before anything runs.
+    Writes the coverage difference maps and tables (:mod:`rossim.coverage_compare`).
+    ``campaign_coverage``: each scenario file's run also writes its campaign coverage (as ``rossim
+    run --coverage``: :mod:`rossim.campaign_coverage`), compared year by year; run folders keep
+    theirs (or have none). Reports and other figures are the caller's (:mod:`rossim.report`). Bad
+    input raises :class:`InputError` before anything runs.
     """
     from . import coverage_run, ensemble, results
 
@@ -1002,12 +1031,16 @@ def build(folder: Path, sources: Sequence[str], run_ensemble, *, overrides: Sequ
                          f"{' (with repeats)' if len(sources) >= 2 else ''}", field="SCENARIO")
     inputs = [_resolve(s, list(overrides)) for s in sources]
     labels = _unique_labels(inputs)
+    if campaign_coverage:
+        from . import campaign_coverage as campaign_cov
     scs = [i.scenario for i in inputs if i.scenario is not None]
     _check_coverage_args(days, resolution_km)
     days = days or (min(s.coverage.days for s in scs) if scs else None)
     res = resolution_km or (max(s.coverage.resolution_km for s in scs) if scs else None)
     for sc in scs:  # the ensembles' and the coverage runs' size, before any is spent
         ensemble.check_size(sc, replications or sc.simulation.replications, seed)
+        if campaign_coverage:
+            campaign_cov.check(sc)
         if sc.instruments or half_angle_deg is not None:  # every input of its coverage run, and its size
             coverage_run.prepare(sc, days=days, resolution_km=res, half_angle_deg=half_angle_deg)
     runs = []
@@ -1018,6 +1051,8 @@ def build(folder: Path, sources: Sequence[str], run_ensemble, *, overrides: Sequ
             ens = run_ensemble(sc, replications, seed, workers, f"{label}: replications")
             sub.mkdir()
             results.write_campaign(sub, ens, list(overrides))
+            if campaign_coverage:
+                campaign_cov.write(sub, campaign_cov.analyze(ens, progress=progress))
             if sc.instruments or half_angle_deg is not None:
                 _run_coverage(sc, sub / "coverage", days, res, progress, overrides, half_angle_deg)
         else:

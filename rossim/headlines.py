@@ -183,7 +183,9 @@ def run_sentences(summary: dict) -> list[str]:
 def comparison_sentences(comp) -> list[str]:
     """Three sentences on a comparison (:class:`rossim.compare.Comparison`), each scenario's
     numbers from its ``summary.json``: its largest common crew milestone, its assembly by the
-    deadline, and coverage of Russia and the Arctic zone (or person-days without coverage)."""
+    deadline, and coverage of Russia and the Arctic zone (or person-days without coverage); a fourth
+    on coverage over the campaign when the runs have it
+    (:func:`rossim.campaign_coverage_compare.comparison_sentence`)."""
     from .compare import common_milestones
 
     runs = comp.runs
@@ -217,6 +219,11 @@ def comparison_sentences(comp) -> list[str]:
     else:
         out.append("Person-days aboard over the run, the mean over campaigns (± its 95 % Monte Carlo error): "
                    + "; ".join(f"{r.label} {_mean(r.summary['person_days'], '{:,.0f}')}" for r in runs) + ".")
+    from .campaign_coverage_compare import comparison_sentence
+
+    campaign = comparison_sentence(comp)
+    if campaign:
+        out.append(campaign)
     return out
 
 

@@ -21,7 +21,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import figures, headlines, inputfiles, resultfiles
+from . import campaign_coverage_compare, figures, headlines, inputfiles, resultfiles
 from .campaign import milestones as campaign_milestones
 from .compare import (REGION_NAMES, REGIONS, REVISIT_NOTE, WITHIN_NOISE, Comparison, RunFolder,
                       common_milestones, compare_runs, date_pm, milestone_name, read_run, share_pm, table_rows)
@@ -566,14 +566,45 @@ def _extra_pngs(folder: Path, run: RunFolder | None, done: set[Path]) -> list[tu
     return out
 
 
+def _campaign_coverage_section(run: RunFolder, folder: Path) -> str:
+    """The campaign coverage of a run made with ``--coverage`` (:mod:`rossim.campaign_coverage`):
+    a table of a few calendar years (median percent observed and P(full), each with its 95 %
+    Monte Carlo interval), the first year of full coverage, and its figure; empty without it."""
+    from . import coverage_figures
+
+    cc = run.campaign_coverage
+    if cc is None:
+        return ""
+    where = "; ".join(f"{name} {campaign_coverage_compare.where_words(e)}" for name, e in cc["instruments"].items())
+    out = ["<h2>Coverage over the campaign</h2>",
+           f'<p class="sub">How much of Russia, the Arctic zone and the Northern Sea Route corridor the station '
+           f"observes in each calendar year, given each replication's commissioning and crew dates ({_e(where)}; "
+           f"{cc['replications']:,} replications, {cc['resolution_km']:g} km cells).</p>"]
+    for title, header, rows in campaign_coverage_compare.report_tables(cc, run.summary["horizon"]):
+        out += [f"<h3>{_e(title)}</h3>", _table(header, rows, nowrap=True)]
+    out.append('<p class="note">Median % observed: the median over the replications of the percent of the region '
+               "observed that year [its 95 % Monte Carlo interval]. P(full) %: the share of replications observing "
+               "at least 99 % of what a year of uninterrupted observation gives, in percent [its 95 % Wilson "
+               "interval]. A first or "
+               "last year cut by the start or the horizon counts its simulated days only. Every year, with the "
+               "10 % and 90 % of replications and the revisit: campaign_coverage.csv.</p>")
+    fig = folder / campaign_coverage_compare.FIGURE_FILE
+    if fig.is_file():
+        out.append(_figure_html(coverage_figures.caption(fig.stem) or "Coverage over the campaign", fig))
+    return "\n".join(out)
+
+
 def write_run_report(folder: str | Path, svg: bool = False) -> Path:
     """Figures and ``report.html`` of a run folder; returns the report's path."""
     folder = Path(folder)
     run = read_run(folder)
     figs = run_figures(run, folder, svg)
-    figs += _extra_pngs(folder, run, {p.resolve() for _, p in figs})
+    campaign = _campaign_coverage_section(run, folder)  # with its figure, not again below
+    shown = {p.resolve() for _, p in figs} | ({(folder / campaign_coverage_compare.FIGURE_FILE).resolve()}
+                                              if campaign else set())
+    figs += _extra_pngs(folder, run, shown)
     body = [_scenario_header(run), _in_brief(headlines.run_sentences(run.summary)),
-            "<h2>Key figures</h2>", _key_figures(run), "<h2>Figures</h2>",
+            "<h2>Key figures</h2>", _key_figures(run), campaign, "<h2>Figures</h2>",
             *(_figure_html(c, p) for c, p in figs), _made_by(folder),
             "<h2>Scenario file (as run)</h2>", f"<pre>{_e(run.scenario_text)}</pre>"]
     path = folder / "report.html"
@@ -624,10 +655,28 @@ def _comparison_table(comp: Comparison) -> str:
             f"<tbody>{''.join(body)}</tbody></table></div>")
 
 
+def _campaign_comparison_note(comp: Comparison) -> str:
+    """How to read the campaign-coverage rows of a comparison, and why some are missing."""
+    text = ""
+    if comp.campaign_instrument:
+        text = (f"Coverage over the campaign ({comp.campaign_instrument}, rows \u201cobserved in YEAR\u201d): in each "
+                "calendar year, the median over the replications of the percent of the region observed given "
+                "each replication's commissioning and crew dates ± its Monte Carlo error, and P(full coverage), "
+                "the share of replications observing at least 99 % of what a year of uninterrupted observation "
+                "gives ± percentage points (Wilson); the first year of full coverage is the median ± years. "
+                "A difference is called only beyond the Monte Carlo noise. ")
+    if comp.campaign_notes:
+        text += "Campaign coverage: " + "; ".join(comp.campaign_notes) + "."
+    return f'<p class="note">{_e(text.strip())}</p>'
+
+
 def _comparison_report(folder: Path, svg: bool) -> Path:
     data = resultfiles.read_json(folder / "comparison.json", resultfiles.COMPARISON, label="comparison")
     runs = [read_run(folder / e["folder"], e["label"]) for e in data["scenarios"]]
-    comp = compare_runs(runs, dt.date.fromisoformat(data["deadline"]), instrument=data.get("coverage_instrument"))
+    campaign = data.get("campaign_coverage")
+    comp = compare_runs(runs, dt.date.fromisoformat(data["deadline"]), instrument=data.get("coverage_instrument"),
+                        campaign_instrument=campaign.get("instrument") if isinstance(campaign, dict)
+                        and isinstance(campaign.get("instrument"), str) else None)
     figs = comparison_figures(comp, folder, svg)
     figs += _extra_pngs(folder, None, {p.resolve() for _, p in figs})
     names = " vs ".join(comp.labels)
@@ -649,6 +698,8 @@ def _comparison_report(folder: Path, svg: bool) -> Path:
              '<p class="note">Dates: median of the replications ± its Monte Carlo error (the wider half of its 95 % '
              "interval; +?: it reaches past the horizon), then [10 % – 90 %] of the replications; shares ± "
              "percentage points and means ± their error likewise. Exact values of every row, including the 10 % and 90 % dates' deltas, are in comparison.csv and comparison.json.</p>"]
+    if comp.campaign_instrument or comp.campaign_notes:
+        body.append(_campaign_comparison_note(comp))
     from . import coverage_compare
 
     diff = coverage_compare.report_table(folder)

@@ -1,0 +1,267 @@
+"""Coverage over the campaign in a run's report and in rossim compare
+(rossim.campaign_coverage_compare): the numbers are each run's campaign_coverage files' (read here
+independently), a planted delay of the observing module is called, the same scenario under another
+seed is not, rows that are not alike are left out with a note."""
+
+import csv
+import html
+import json
+import math
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import one_line_error
+from rossim import campaign_coverage, campaign_coverage_compare as ccc, cli, compare, report
+from test_compare_report import CHROMIUM, _layout_at_1280px
+
+HL = Path("scenarios/ross_high_latitude.toml")
+#: Small and short: 40 replications to 2036, 400 km cells.
+RUN = ["-n", "40", "--workers", "1", "--coverage", "--no-report", "--events", "none",
+       "--set", "coverage.resolution_km=400", "--set", "simulation.horizon=2036-01-01"]
+#: The planted difference: the NEM, which carries both instruments, ready four years later.
+DELAY = ["--set", "modules.nem.ready=2031-12-15"]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Run folders of rossim run --coverage: ``a`` (seed 1), ``a_seed2`` (the same scenario, seed
+    2) and ``late`` (seed 1, the NEM four years late)."""
+    root = tmp_path_factory.mktemp("campaign_compare")
+    out = {}
+    for name, extra in (("a", ["--seed", "1"]), ("a_seed2", ["--seed", "2"]), ("late", ["--seed", "1", *DELAY])):
+        out[name] = root / name
+        assert cli.main(["run", str(HL), *RUN, *extra, "--out", str(out[name])]) == 0
+    return out
+
+
+def read_csv(path):
+    return list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
+
+
+def cell(text):
+    return math.nan if text == "" else float(text)
+
+
+def first_full_median(folder, instrument, region):
+    """The median first calendar year of full coverage, from campaign_coverage_by_replication.csv
+    and the full-year area of campaign_coverage.csv, by hand (None: after the horizon)."""
+    summary = {(r["year"]): r for r in read_csv(folder / campaign_coverage.CSV_FILE)
+               if (r["instrument"], r["region"]) == (instrument, region)}
+    full_km2 = {y: cell(r["full_year_percent"]) / 100.0 * cell(r["region_area_km2"]) for y, r in summary.items()}
+    first: dict[str, float] = {}
+    for r in read_csv(folder / campaign_coverage.REPLICATIONS_FILE):
+        if (r["instrument"], r["region"]) != (instrument, region):
+            continue
+        full = full_km2[r["year"]] > 0 and cell(r["area_km2"]) >= campaign_coverage.FULL_SHARE * full_km2[r["year"]] * (1 - 1e-5)
+        if full:
+            first[r["replication"]] = min(first.get(r["replication"], math.inf), int(r["year"]))
+    n = json.loads((folder / "summary.json").read_text())["replications"]
+    years = sorted(first.values()) + [math.inf] * (n - len(first))  # none: after the horizon, last
+    v = years[math.ceil(0.5 * n) - 1]
+    return None if math.isinf(v) else v
+
+
+def campaign_rows(comp):
+    return [r for r in comp.rows if r.key.startswith("campaign_")]
+
+
+def test_compare_rows_are_the_runs_files(runs):
+    """Every campaign-coverage row of the comparison holds each run's campaign_coverage.csv
+    numbers (median percent, its Monte Carlo interval, P(full) and its interval) and, for the
+    first full year, the median computed by hand from campaign_coverage_by_replication.csv."""
+    a, late = compare.read_run(runs["a"], "a"), compare.read_run(runs["late"], "late")
+    comp = compare.compare_runs([a, late])
+    assert comp.campaign_instrument == "radar"  # radar by default, as the coverage rows
+    rows = campaign_rows(comp)
+    assert comp.campaign_years and len(rows) == 3 * (2 * len(comp.campaign_years) + 1)
+    assert len(comp.campaign_years) <= ccc.COMPARED_YEARS
+    for i, name in enumerate(("a", "late")):
+        table = {(r["region"], r["year"]): r for r in read_csv(runs[name] / campaign_coverage.CSV_FILE)
+                 if r["instrument"] == "radar"}
+        for row in rows:
+            region = row.key.split("_")[1]
+            if row.statistic == "first_full_p50":
+                assert row.values[i] == first_full_median(runs[name], "radar", region), (name, row.label)
+                continue
+            year = row.key.rsplit("_", 1)[1]
+            want = table[(region, year)]
+            key = "percent_p50" if row.statistic == "median" else "p_full"
+            assert row.values[i] == pytest.approx(cell(want[key]), abs=1e-4), (name, row.label)
+            noise = row.noise[i]
+            for bound, suffix in ((noise.low, "_low"), (noise.high, "_high")):
+                assert float(bound) == pytest.approx(cell(want[key + suffix]), abs=1e-4), (name, row.label, suffix)
+    data = comp.to_json()
+    assert data["campaign_coverage"]["instrument"] == "radar"
+    assert data["campaign_coverage"]["years"] == comp.campaign_years
+    assert sum(r["key"].startswith("campaign_") for r in data["rows"]) == len(rows)
+
+
+def test_a_delayed_module_is_called_and_another_seed_is_not(runs):
+    """The NEM four years late: its first full year is years later and some years' P(full) are
+    called for the on-time run. The same scenario under another seed: nothing is called, though
+    some values differ (the Monte Carlo noise decides, not the difference)."""
+    a = compare.read_run(runs["a"], "a")
+    comp = compare.compare_runs([a, compare.read_run(runs["late"], "late")])
+    firsts = [r for r in campaign_rows(comp) if r.statistic == "first_full_p50"]
+    assert firsts and all(r.better[1] == "a" and r.deltas[1] >= 3 for r in firsts)
+    called = [r for r in campaign_rows(comp) if r.statistic == "p_full" and r.better[1] == "a"]
+    assert len(called) >= 3
+    assert not [r for r in campaign_rows(comp) if r.better[1] == "late"]
+
+    other = compare.compare_runs([a, compare.read_run(runs["a_seed2"], "a_seed2")])
+    rows = campaign_rows(other)
+    assert any(r.values[0] != r.values[1] for r in rows)
+    assert {r.better[1] for r in rows} <= {"same", compare.WITHIN_NOISE}
+    copy = compare.compare_runs([a, compare.read_run(runs["a"], "a_again")])
+    assert {r.better[1] for r in campaign_rows(copy)} == {"same"}
+
+
+def test_rows_not_alike_are_left_out_with_a_note(runs, tmp_path):
+    """A run without campaign coverage: no rows, a note. An instrument in one run only, a year cut
+    by another horizon: those rows are left out, a note says why."""
+    a = compare.read_run(runs["a"], "a")
+    bare = tmp_path / "bare"
+    shutil.copytree(runs["late"], bare)
+    (bare / campaign_coverage.JSON_FILE).unlink()
+    comp = compare.compare_runs([a, compare.read_run(bare, "bare")])
+    assert not campaign_rows(comp) and comp.campaign_instrument is None
+    assert any("bare has no campaign coverage" in n for n in comp.campaign_notes)
+
+    cut = tmp_path / "cut"
+    assert cli.main(["run", str(HL), *RUN, "--seed", "1", "--set", "simulation.horizon=2035-07-01",
+                     "--out", str(cut)]) == 0
+    data = json.loads((cut / campaign_coverage.JSON_FILE).read_text())
+    del data["instruments"]["radar"]
+    (cut / campaign_coverage.JSON_FILE).write_text(json.dumps(data))
+    comp = compare.compare_runs([a, compare.read_run(cut, "cut")])
+    assert comp.campaign_instrument == "optical"
+    assert any("radar: not in every run's campaign coverage" in n for n in comp.campaign_notes)
+    assert any(n.startswith("2035 left out") for n in comp.campaign_notes), comp.campaign_notes
+    assert 2035 not in comp.campaign_years and comp.campaign_years
+    assert all("(optical)" in r.label for r in campaign_rows(comp))
+
+
+def test_compare_command_with_coverage(tmp_path, capsys):
+    """rossim compare --coverage of two scenario files (the second with the NEM four years late)
+    writes each one's campaign coverage as rossim run --coverage does and compares it: the rows in
+    comparison.json and .csv, the table and the notes printed, the rows (as the table shows them)
+    and the summary sentence in report.html, within a 1280 px window."""
+    late = tmp_path / "late.toml"
+    late.write_text(f'extends = "{HL.resolve()}"\n\n[scenario]\nname = "late"\n\n[modules.nem]\nready = 2031-12-15\n')
+    out = tmp_path / "cmp"
+    assert cli.main(["compare", str(HL), str(late), "-n", "20", "--workers", "1", "--days", "1", "--coverage",
+                     "--set", "coverage.resolution_km=400", "--set", "simulation.horizon=2034-01-01",
+                     "--out", str(out)]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "P(full)" in printed and "full year" in printed  # ("first" may end the line before)
+    assert "campaign coverage: optical also in every run" in printed
+    ref = "ross_high_latitude"
+    for name in (ref, "late"):
+        assert (out / name / campaign_coverage.JSON_FILE).is_file()
+        assert (out / name / campaign_coverage.CSV_FILE).is_file()
+    data = json.loads((out / "comparison.json").read_text())
+    assert data["campaign_coverage"]["instrument"] == "radar"
+    first = [r for r in data["rows"] if r["statistic"] == "first_full_p50"]
+    assert len(first) == 3 and all(r["better"]["late"] == ref for r in first)
+    keys = [(r["key"], r["statistic"]) for r in data["rows"] if r["key"].startswith("campaign_")]
+    assert keys == [(r["metric"], r["statistic"]) for r in read_csv(out / "comparison.csv")
+                    if r["metric"].startswith("campaign_")]
+    page = (out / "report.html").read_text()
+    comp = compare.compare_runs([compare.read_run(out / ref), compare.read_run(out / "late")])
+    shown = [(row, vals) for row, vals, _ in compare.table_rows(comp, sep="\n") if row.key.startswith("campaign_")]
+    assert len(shown) == len(keys)
+    for row, vals in shown:
+        assert html.escape(row.label) in page
+        for v in vals:
+            assert f'<span class="num">{html.escape(v)}</span>' in page
+    assert "Given each campaign&#x27;s assembly" in page and f"{ref} observes more" in page
+    if CHROMIUM:
+        scroll, viewport, right = _layout_at_1280px(out / "report.html", tmp_path)
+        assert scroll <= viewport and right <= viewport, (scroll, viewport, right)
+
+
+def test_run_report_table_is_the_json(runs, tmp_path):
+    """report.html of a run made with --coverage: the campaign-coverage table holds the JSON's
+    median percent and P(full) with their intervals (as shown: one decimal, whole percent), the
+    first full year, its figure beside them, and fits a 1280 px window."""
+    folder = tmp_path / "a"
+    shutil.copytree(runs["a"], folder)
+    page = report.write_run_report(folder).read_text()
+    section = page[page.index("<h2>Coverage over the campaign</h2>"):page.index("<h2>Figures</h2>")]
+    assert "fig_campaign_coverage.png" in section and page.count("fig_campaign_coverage.png") == 1
+    data = json.loads((folder / campaign_coverage.JSON_FILE).read_text())
+    trs = re.findall(r"<tr>(.*?)</tr>", section)
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", tr) for tr in trs]
+    by_year = [c for c in cells if len(c) == 8]
+    assert len(by_year) >= 2 * 5
+    def shown(v, scale=1.0, digits=1):  # "?": an interval side the replications do not bound
+        return "?" if v is None else f"{scale * v:.{digits}f}"
+
+    for inst, year, *values in by_year:
+        for k, region in enumerate(("russia", "arctic", "nsr")):
+            e = data["instruments"][inst]["regions"][region]["by_year"][year]
+            assert values[2 * k] == (f"{shown(e['percent_p50'])} [{shown(e['percent_p50_low'])}–"
+                                     f"{shown(e['percent_p50_high'])}]")
+            assert values[2 * k + 1] == (f"{shown(e['p_full'], 100, 0)} [{shown(e['p_full_low'], 100, 0)}–"
+                                         f"{shown(e['p_full_high'], 100, 0)}]")
+    first = [c for c in cells if len(c) == 4]
+    for inst, *values in first:
+        for k, region in enumerate(("russia", "arctic", "nsr")):
+            q = data["instruments"][inst]["regions"][region]["first_full_year"]
+            assert values[k] == f"{q['p50']} [{q['p50_low']}–{q['p50_high']}]"
+    years = sorted({int(c[1]) for c in by_year})
+    assert len(years) <= ccc.REPORT_YEARS and years[-1] == 2035
+    if CHROMIUM:
+        scroll, viewport, right = _layout_at_1280px(folder / "report.html", tmp_path)
+        assert scroll <= viewport and right <= viewport, (scroll, viewport, right)
+
+
+def test_a_damaged_campaign_coverage_file_is_one_line(runs, tmp_path, capsys):
+    """A campaign_coverage.json whose median lies outside its interval: compare and report say so
+    in one line naming the file and the field (exit 2)."""
+    folder = tmp_path / "damaged"
+    shutil.copytree(runs["a"], folder)
+    data = json.loads((folder / campaign_coverage.JSON_FILE).read_text())
+    entry = data["instruments"]["radar"]["regions"]["arctic"]["by_year"]["2030"]
+    entry["percent_p50_low"] = 100.0
+    entry["percent_p50"] = 50.0
+    (folder / campaign_coverage.JSON_FILE).write_text(json.dumps(data))
+    field = "instruments.radar.regions.arctic.by_year.2030.percent_p50"
+    one_line_error(capsys, ["report", folder], "campaign_coverage.json", field, "percent_p50_low <= percent_p50")
+    one_line_error(capsys, ["compare", folder, runs["late"], "--out", tmp_path / "x"], "campaign_coverage.json", field)
+    data["instruments"]["radar"]["regions"]["arctic"]["by_year"] = {"2030": entry, "2032": entry}
+    (folder / campaign_coverage.JSON_FILE).write_text(json.dumps(data))
+    one_line_error(capsys, ["report", folder], "campaign_coverage.json", "consecutive calendar years")
+
+
+def test_names_agree_with_campaign_coverage():
+    """The file names and region labels this module keeps (to spare compare the coverage engine's
+    import) are campaign_coverage's."""
+    assert ccc.JSON_FILE == campaign_coverage.JSON_FILE
+    assert ccc.FIGURE_FILE == campaign_coverage.FIGURE_FILE
+    assert ccc.REGION_LABELS == campaign_coverage.REGION_LABELS
+
+
+@pytest.mark.parametrize("years, observed, most, want", [
+    (range(2027, 2036), [False] + [True] * 8, 10, list(range(2027, 2036))),
+    (range(2027, 2047), [False, False] + [True] * 18, 10, [2028, 2030, 2032, 2034, 2036, 2038, 2040, 2042, 2044, 2046]),
+    (range(2027, 2031), [False] * 4, 2, [2027, 2030]),
+])
+def test_shown_years(years, observed, most, want):
+    """The report's years: from the year before the first observation, evenly spread, the last kept."""
+    got = ccc.shown_years(list(years), observed, most)
+    assert got == want
+    assert len(got) <= most and np.all(np.diff(got) > 0)
+
+
+def test_compared_years():
+    """compare's years: from the first observation to the year every median is full, and the last."""
+    years = list(range(2027, 2046))
+    observed = [y >= 2028 for y in years]
+    assert ccc.compared_years(years, observed, 2034) == [2028, 2030, 2032, 2034, 2045]
+    assert ccc.compared_years(years, observed, 2029, 5) == [2028, 2029, 2045]
+    assert ccc.compared_years(years, observed, None, 3) == [2028, 2036, 2045]
