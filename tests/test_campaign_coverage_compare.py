@@ -17,6 +17,7 @@ import pytest
 from conftest import one_line_error
 from rossim import campaign_coverage, campaign_coverage_compare as ccc, cli, compare, report
 from test_compare_report import CHROMIUM, _layout_at_1280px
+from test_damaged_folders import ANY_FILE, ANY_JSON, edit_json
 
 HL = Path("scenarios/ross_high_latitude.toml")
 #: Small and short: 40 replications to 2036, 400 km cells.
@@ -236,6 +237,36 @@ def test_a_damaged_campaign_coverage_file_is_one_line(runs, tmp_path, capsys):
     data["instruments"]["radar"]["regions"]["arctic"]["by_year"] = {"2030": entry, "2032": entry}
     (folder / campaign_coverage.JSON_FILE).write_text(json.dumps(data))
     one_line_error(capsys, ["report", folder], "campaign_coverage.json", "consecutive calendar years")
+
+
+def _set_by_year(value):
+    def change(d):
+        d["instruments"]["radar"]["regions"]["nsr"]["by_year"]["2031"]["p_full"] = value
+    return change
+
+
+#: What may happen to campaign_coverage.json (besides what may happen to any JSON file).
+CAMPAIGN_JSON = [
+    ("no-instruments", edit_json(lambda d: d.pop("instruments")), ["instruments", "missing"]),
+    ("no-instrument", edit_json(lambda d: d["instruments"].clear()), ["instruments", "at least 1"]),
+    ("replications-0", edit_json(lambda d: d.update(replications=0)), ["replications", "whole number >= 1"]),
+    ("p-full-2", edit_json(_set_by_year(2.0)), ["instruments.radar.regions.nsr.by_year.2031.p_full", "share"]),
+    ("p-full-text", edit_json(_set_by_year("most")), ["by_year.2031.p_full", "'most'"]),
+    ("first-full-year-text", edit_json(lambda d: d["instruments"]["optical"]["regions"]["arctic"]["first_full_year"]
+                                       .update(p50="soon")), ["first_full_year.p50", "calendar year"]),
+]
+
+
+@pytest.mark.parametrize("case_id, damage, needles", [c for c in ANY_FILE[:3] + ANY_JSON + CAMPAIGN_JSON],
+                         ids=[c[0] for c in ANY_FILE[:3] + ANY_JSON + CAMPAIGN_JSON])
+def test_damaged_campaign_json_is_one_line(runs, case_id, damage, needles, tmp_path, capsys):
+    """Whatever happens to a run's campaign_coverage.json, rossim report says what, in one line
+    naming the file (exit 2); removing it is no damage (a run without --coverage)."""
+    folder = tmp_path / "run"
+    shutil.copytree(runs["a"], folder, ignore=shutil.ignore_patterns("*.png"))
+    path = folder / campaign_coverage.JSON_FILE
+    damage(path)
+    one_line_error(capsys, ["report", folder], str(path), *(needles or ["not valid JSON"]))
 
 
 def test_names_agree_with_campaign_coverage():
