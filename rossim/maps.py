@@ -266,6 +266,72 @@ def _bytes(rgba: np.ndarray) -> np.ndarray:
     return (rgba * 255).astype(np.uint8)
 
 
+def _show_raster(ax, rgba: np.ndarray, extent) -> None:
+    """Draw the raster on the map's axes (nearest neighbour, under the outlines), as
+    ``ax.imshow`` draws it, resampled by :func:`_raster_image_class`'s image."""
+    image = ax.imshow(rgba, origin="lower", extent=extent, interpolation="nearest", zorder=2)
+    image.__class__ = _raster_image_class()  # a subclass adding no state: only how it resamples
+
+
+#: The last few resamplings of a raster to a figure's pixels (which raster pixel each output pixel
+#: shows, -1: none; and where the output goes), by the geometry that determines them.
+_RESAMPLED: dict[tuple, tuple] = {}
+
+
+@functools.lru_cache(maxsize=1)
+def _raster_image_class():
+    """A matplotlib ``AxesImage`` for the maps' uint8 RGBA raster drawn nearest-neighbour: which
+    raster pixel each of the figure's pixels shows is found once for a geometry (the raster's
+    shape, where it lands in the figure, the clip, the magnification) by matplotlib's own
+    resampling of an image of pixel numbers, then applied to every map of that geometry by
+    indexing: the same pixels as resampling each map's four channels, in ~a tenth of the time."""
+    from matplotlib.image import AxesImage
+    from matplotlib.transforms import Bbox, TransformedBbox
+
+    class RasterImage(AxesImage):
+        def make_image(self, renderer, magnification=1.0, unsampled=False):
+            a = self._A
+            plain = (unsampled or a is None or a.dtype != np.uint8 or a.ndim != 3 or a.shape[2] != 4
+                     or a.shape[0] * a.shape[1] >= 2**24 or self.get_interpolation() != "nearest")
+            if plain:
+                return super().make_image(renderer, magnification, unsampled)
+            x1, x2, y1, y2 = self.get_extent()
+            landing = TransformedBbox(Bbox([[x1, y1], [x2, y2]]), self.get_transform())
+            clip = (self.get_clip_box() or self.axes.bbox) if self.get_clip_on() else self.get_figure(root=True).bbox
+            key = (a.shape, tuple(landing.bounds), tuple(clip.bounds), magnification, self.origin,
+                   self.get_alpha(), self.get_resample(), self.get_filternorm(), self.get_filterrad())
+            if key not in _RESAMPLED:
+                if len(_RESAMPLED) >= 4:
+                    _RESAMPLED.pop(next(iter(_RESAMPLED)))
+                _RESAMPLED[key] = self._resampling(renderer, magnification)
+            which, x, y, trans = _RESAMPLED[key]
+            if which is None:
+                return None, x, y, trans
+            colors = np.ascontiguousarray(a).view(np.uint32).reshape(-1)
+            out = np.where(which >= 0, colors[np.maximum(which, 0)], np.uint32(0))
+            return out.view(np.uint8).reshape(which.shape + (4,)), x, y, trans
+
+        def _resampling(self, renderer, magnification):
+            """matplotlib's resampling of this image's raster as output pixel -> raster pixel."""
+            real = self._A
+            ny, nx = real.shape[:2]
+            number = np.arange(1, ny * nx + 1, dtype=np.int64).reshape(ny, nx)  # 0: no pixel
+            numbers = np.stack([number & 255, (number >> 8) & 255, number >> 16, np.full_like(number, 255)],
+                               axis=-1).astype(np.uint8)
+            try:
+                self._A, self._imcache = numbers, None
+                got, x, y, trans = super().make_image(renderer, magnification)
+            finally:
+                self._A, self._imcache = real, None
+            if got is None:
+                return None, x, y, trans
+            got = got.astype(np.int64)
+            which = np.where(got[..., 3] == 255, got[..., 0] | got[..., 1] << 8 | got[..., 2] << 16, 0) - 1
+            return which, x, y, trans
+
+    return RasterImage
+
+
 def _frame_shape() -> tuple[int, int]:
     """(ny, nx) of the map's raster, from the frame's extent alone (as :func:`_frame` sizes it)."""
     x0, x1, y0, y1 = _frame_extent()
@@ -485,7 +551,7 @@ def coverage_map(
 
     fig, ax, extent, context = _base_map(title, stamp, region, show_nsr)
     rgba, appears = _raster(result, values, norm, cmap, region)
-    ax.imshow(rgba, origin="lower", extent=extent, interpolation="nearest", zorder=2)
+    _show_raster(ax, rgba, extent)
 
     handles = []
     if appears["never"]:
@@ -537,7 +603,7 @@ def difference_map(diff, *, title: str, stamp: str | None = None, show_nsr: bool
     cells = SimpleNamespace(lat_deg=diff.lat_deg, lon_deg=diff.lon_deg)
     fig, ax, extent, context = _base_map(title, stamp, None, show_nsr)
     rgba, shown = _paint(cells, palette[diff.category], None)
-    ax.imshow(rgba, origin="lower", extent=extent, interpolation="nearest", zorder=2)
+    _show_raster(ax, rgba, extent)
     areas = diff.areas()
     name_a, name_b = diff.names
     names = {"a_only": f"seen by {name_a} only", "b_only": f"seen by {name_b} only",
