@@ -190,7 +190,7 @@ def events(ens: Ensemble) -> pd.DataFrame:
 
     from . import eventlog
 
-    c = eventlog.columns(ens)
+    c = eventlog.columns(ens.kept())
     return pd.DataFrame({
         "replication": c["replication"],
         "time": utc_times(ens.start, c["day"]),

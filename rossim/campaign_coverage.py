@@ -304,7 +304,7 @@ def _module_interval(ens: Ensemble, module: str | None) -> tuple[np.ndarray, np.
     end = horizon.copy()
     if not ens.n:
         return begin, end
-    log = eventlog.columns(ens)
+    log = eventlog.columns(ens.kept())
     index = np.array([r.index for r in ens.replications])
     order = np.argsort(index, kind="stable")
     row = order[np.searchsorted(index, log["replication"], sorter=order)]  # position of each event's replication

@@ -360,18 +360,18 @@ def cmd_validate(args) -> int:
     return 0
 
 
-def run_ensemble(sc, n=None, seed=None, workers=None, label=None, executor=None):
+def run_ensemble(sc, n=None, seed=None, workers=None, label=None, executor=None, keep=True, events=None):
     from . import ensemble
 
     n = n or sc.simulation.replications
     with _progress(label or f"{sc.name}: replications") as bar:
         task = bar.add_task("run", total=n)
-        return ensemble.run(sc, n=n, seed=seed, workers=workers, executor=executor,
+        return ensemble.run(sc, n=n, seed=seed, workers=workers, executor=executor, keep=keep, events=events,
                             progress=lambda done, total: bar.update(task, completed=done))
 
 
 def cmd_run(args) -> int:
-    from . import results
+    from . import eventlog, results
 
     sc = _load(args)
     conditions = None
@@ -385,25 +385,33 @@ def cmd_run(args) -> int:
         campaign_coverage.check(sc)
     dest = _destination(args, sc.name, [args.scenario])
     reached = None
-    if args.precision_days is not None:
-        reached = _run_to_precision(args, sc)
-        ens = reached.ensemble
-        dest.provenance.update(precision=reached.to_json())
-    else:
-        if args.precision_of:
-            raise InputError("--precision-of needs --precision-days", source="--precision-of")
-        ens = _run_on_scheduler(args, sc, dest) if args.scheduler else \
-            run_ensemble(sc, args.replications, args.seed, args.workers)
-    dest.provenance.update(seed=ens.seed, replications=ens.n, workers=ens.workers)
-    selection = None
-    if conditions is not None:
-        of = ens.n
-        ens = where.select(ens, conditions)
-        if ens.n == 0:
-            raise InputError(f"no replication matches (of {of}): {' and '.join(args.where)}", source="--where")
-        selection = {"where": list(args.where), "selected": ens.n, "of": of}
+    # A plain run keeps only each replication's columns and streams the event log to disk (a
+    # million replications fit in memory); --where, --coverage and --precision-days need the
+    # replications themselves.
+    stream = conditions is None and not args.coverage and args.precision_days is None
     with results.output_dir(dest) as tmp:
-        summary = results.write_campaign(tmp, ens, args.overrides, selection, events=args.events)
+        if args.precision_days is not None:
+            reached = _run_to_precision(args, sc)
+            ens = reached.ensemble
+            dest.provenance.update(precision=reached.to_json())
+        else:
+            if args.precision_of:
+                raise InputError("--precision-of needs --precision-days", source="--precision-of")
+            log = eventlog.Writer(tmp, args.events) if stream else None
+            sink = log.add if log is not None and log.path is not None else None
+            ens = _run_on_scheduler(args, sc, dest, keep=not stream, events=sink) if args.scheduler else \
+                run_ensemble(sc, args.replications, args.seed, args.workers, keep=not stream, events=sink)
+            if log is not None:
+                log.close()
+        dest.provenance.update(seed=ens.seed, replications=ens.n, workers=ens.workers)
+        selection = None
+        if conditions is not None:
+            of = ens.n
+            ens = where.select(ens, conditions)
+            if ens.n == 0:
+                raise InputError(f"no replication matches (of {of}): {' and '.join(args.where)}", source="--where")
+            selection = {"where": list(args.where), "selected": ens.n, "of": of}
+        summary = results.write_campaign(tmp, ens, args.overrides, selection, events=None if stream else args.events)
         if args.coverage:
             campaign_coverage.write(tmp, campaign_coverage.analyze(ens, progress=_progress))
         if not args.no_report:
@@ -424,7 +432,7 @@ def cmd_run(args) -> int:
     return 0
 
 
-def _run_on_scheduler(args, sc, dest):
+def _run_on_scheduler(args, sc, dest, **kw):
     """``run --scheduler``: the replications in chunks on a dask.distributed cluster (its workers
     need rossim installed); the ensemble is the one the local workers would make."""
     from .analysis import sweep
@@ -432,7 +440,7 @@ def _run_on_scheduler(args, sc, dest):
     with sweep.connect(args.scheduler) as client:
         dest.provenance.update(ran_on=f"dask scheduler {client.scheduler.address}")
         return run_ensemble(sc, args.replications, args.seed, sweep.cluster_workers(client),
-                            executor=client.get_executor())
+                            executor=client.get_executor(), **kw)
 
 
 def _run_to_precision(args, sc):

@@ -35,6 +35,7 @@ import numpy as np
 
 from . import clock
 from .campaign import Plan, Replication, milestone_names, simulate
+from .columns import Builder, Columns
 from .errors import InputError
 from .interrupts import SignalsDeferred
 from .scenario import Scenario
@@ -64,24 +65,23 @@ def _run_chunk(scenario: Scenario, seed: int, n: int, indices: range) -> list[Re
     return [simulate(plan, np.random.Generator(np.random.PCG64(stream(seed, i))), i) for i in indices]
 
 
-def _run_chunk_packed(scenario: Scenario, seed: int, n: int, indices: range) -> bytes:
-    """:func:`_run_chunk` in a worker process, its replications packed for the trip back.
+def _pack(replications: list[Replication]) -> bytes:
+    """Replications packed for the trip from a worker.
 
     A replication is plain lists, tuples, dicts, floats, ints and strings (its event log is
     most of it) plus three small arrays, sent as bytes: :mod:`marshal` writes and reads these
-    2-3x faster than pickling the dataclasses (pickling was ~7 % of a worker's time), and
-    keeps every value's type and bits. Both ends run the same interpreter: the workers are
-    this machine's processes, or an executor's workers, which must match the client's Python.
-    """
+    2-3x faster than pickling the dataclasses, and keeps every value's type and bits. Both ends
+    run the same interpreter: the workers are this machine's processes, or an executor's
+    workers, which must match the client's Python."""
     return marshal.dumps([
         (r.index, r.events, r.milestones, r.module_ready, r.module_docked, r.module_lost,
          r.capacity_t.tobytes(), r.capacity.tobytes(), r.crew_aboard.tobytes(),
          r.person_days, r.fraction_crewed, r.launches, r.losses, r.horizon_days, r.counts)
-        for r in _run_chunk(scenario, seed, n, indices)])
+        for r in replications])
 
 
 def _unpack(packed: bytes) -> list[Replication]:
-    """The replications of :func:`_run_chunk_packed`."""
+    """The replications of :func:`_pack`."""
     return [Replication(index, events, milestones, ready, docked, lost,
                         np.frombuffer(cap_t, dtype=float).copy(),
                         np.frombuffer(cap, dtype=np.int16).copy(),
@@ -92,18 +92,66 @@ def _unpack(packed: bytes) -> list[Replication]:
 
 
 @dataclass
+class _Chunk:
+    """What a chunk of replications gives back: its columns, its event log (an Arrow table, when
+    the log is wanted) and its replications (when kept)."""
+
+    columns: Columns
+    events: object | None = None
+    replications: list[Replication] | None = None
+
+
+def _reduce_chunk(scenario: Scenario, seed: int, n: int, indices: range, keep: bool, events: bool) -> _Chunk:
+    reps = _run_chunk(scenario, seed, n, indices)
+    log = None
+    if events:
+        from . import eventlog
+
+        log = eventlog.chunk(scenario.simulation.start, reps)
+    return _Chunk(Columns.of(scenario, reps), log, reps if keep else None)
+
+
+def _reduce_chunk_packed(scenario: Scenario, seed: int, n: int, indices: range, keep: bool, events: bool) -> bytes:
+    """:func:`_reduce_chunk` in a worker process, packed for the trip back (the columns and the
+    log pickled: numpy and Arrow buffers; the replications by :func:`_pack`)."""
+    c = _reduce_chunk(scenario, seed, n, indices, keep, events)
+    return pickle.dumps((c.columns, c.events, _pack(c.replications) if keep else None), protocol=5)
+
+
+def _unpack_chunk(packed) -> _Chunk:
+    columns, log, reps = pickle.loads(packed)
+    return _Chunk(columns, log, _unpack(reps) if reps is not None else None)
+
+
+@dataclass
 class Ensemble:
-    """The replications of one scenario, in index order, with summaries."""
+    """The replications of one scenario, in index order, with summaries.
+
+    Every summary and file comes from :attr:`columns` (:class:`rossim.columns.Columns`: each
+    replication's numbers, counts over replications). The replications themselves
+    (:attr:`replications`: event logs, step functions) are kept only when asked for
+    (:func:`run`'s ``keep``): analyses that need them (campaign coverage, ``--where``, the
+    library's tables of events and occupancy) ask; ``rossim run`` does not, so a million
+    replications fit in memory."""
 
     scenario: Scenario
     seed: int
-    replications: list[Replication]
+    #: The replications, or None when only their columns were kept.
+    replications: list[Replication] | None
     #: Worker processes that ran it (1: in this process; 0: on an executor's workers).
     workers: int = 1
+    #: The replications' columns; computed from :attr:`replications` when not given.
+    columns: Columns | None = None
+
+    def __post_init__(self):
+        if self.columns is None:
+            if self.replications is None:
+                raise ValueError("an ensemble needs its replications or their columns")
+            self.columns = Columns.of(self.scenario, self.replications)
 
     @property
     def n(self) -> int:
-        return len(self.replications)
+        return self.columns.n
 
     @property
     def start(self) -> dt.date:
@@ -113,7 +161,7 @@ class Ensemble:
     def milestones(self) -> tuple[str, ...]:
         """The milestones every replication reports, in order: those the simulation reports
         (derived from the scenario: :mod:`rossim.campaign.milestones`), then ``hosting_N`` for each
-        crew level N of theirs (computed afterwards from each replication's crew aboard:
+        crew level N of theirs (computed from each replication's crew aboard:
         :func:`rossim.occupancy.hosting`)."""
         return all_milestones(self.scenario)
 
@@ -122,37 +170,23 @@ class Ensemble:
         """The crew levels N of the ``hosting_N`` milestones: those of ``capacity_N``."""
         return _levels_of(milestone_names(self.scenario))
 
-    def _hosting_days(self) -> np.ndarray:
-        """(L, n) ``hosting_N`` days of each replication (NaN: not in horizon), computed once.
-
-        occupancy imports this module (it summarizes Ensembles), so it is imported here, when
-        first needed: see docs/design-notes.md."""
-        key = (id(self.replications), len(self.replications))
-        cached = self.__dict__.get("_hosting_cache")
-        if cached is None or cached[0] != key:
-            from . import occupancy
-
-            levels = self.hosting_levels
-            if not self.replications or not levels:
-                days = np.full((len(levels), self.n), np.nan)
-            else:
-                days = occupancy.hosting(occupancy.Steps.from_ensemble(self), levels)
-            cached = (key, days)
-            self.__dict__["_hosting_cache"] = cached
-        return cached[1]
+    def kept(self) -> list[Replication]:
+        """The replications; an error naming what needs them when only columns were kept."""
+        if self.replications is None:
+            raise ValueError("this ensemble kept only its columns: run it with keep=True for its replications")
+        return self.replications
 
     def milestone_days(self, name: str) -> np.ndarray:
         """Days since start at which each replication reached ``name`` (NaN: not in horizon)."""
-        level = hosting_level(name)
-        if level is not None:
-            levels = self.hosting_levels
-            if level not in levels:
-                raise KeyError(name)
-            return self._hosting_days()[levels.index(level)].copy()
-        return np.array([r.milestones[name] for r in self.replications], dtype=float)
+        try:
+            j = self.milestones.index(name)
+        except ValueError:
+            raise KeyError(name) from None
+        return self.columns.milestones[:, j].copy()
 
     def values(self, name: str) -> np.ndarray:
-        return np.array([getattr(r, name) for r in self.replications], dtype=float)
+        """Each replication's ``person_days``, ``fraction_crewed``, ``launches`` or ``losses``."""
+        return np.asarray(getattr(self.columns, name), dtype=float)
 
     def _deadline_limit(self, date: dt.date) -> float:
         return clock.days_between(self.start, date) + 1.0  # through the end of that day
@@ -213,44 +247,35 @@ class Ensemble:
             m = montecarlo.mean(v)
             out[name]["mean_low"], out[name]["mean_high"] = _num(m.low), _num(m.high)
         out["modules"] = {}
-        for mid in self.scenario.modules:
-            docked = np.array([r.module_docked.get(mid, math.nan) for r in self.replications])
-            q = quantiles(docked, censored=True)
+        cols = self.columns
+        for j, mid in enumerate(self.scenario.modules):
+            q = quantiles(cols.docked[:, j], censored=True)
             out["modules"][mid] = {
                 **{f"docked_p{round(p * 100)}": clock.iso_date(self.start, v) for p, v in zip(QUANTILES, q)},
-                "probability_docked": float(np.mean(np.isfinite(docked))),
-                "mean_losses": float(np.mean([r.module_lost[mid] for r in self.replications])),
+                "probability_docked": float(np.mean(np.isfinite(cols.docked[:, j]))),
+                "mean_losses": float(np.mean(cols.lost[:, j])),
             }
         return out
 
     def person_days_by_year(self) -> tuple[list[int], np.ndarray]:
-        """(calendar years, (n, Y) person-days aboard of each replication in each year), all
-        replications at once (:func:`rossim.occupancy.person_days_by_year`; lazy import: occupancy
-        builds on this module)."""
-        from . import occupancy
+        """(calendar years, (n, Y) person-days aboard of each replication in each year)."""
+        from .columns import years_of
 
-        return occupancy.person_days_by_year(self)
+        return years_of(self.scenario), self.columns.person_days_by_year
 
     def capacity_bands(self) -> dict[str, np.ndarray]:
         """Capacity and crew aboard on a regular grid: 10/50/90 % bands and means.
 
-        Returns arrays of shape (G,) keyed ``day``, ``capacity_p10`` ... ``crew_aboard_mean``.
-        """
-        step = self.scenario.simulation.capacity_step_days
-        horizon = self.replications[0].horizon_days if self.replications else 0.0
-        grid = np.arange(0.0, horizon + 1e-9, step)
-        cap = np.empty((self.n, grid.size))
-        crew = np.empty((self.n, grid.size))
-        for k, r in enumerate(self.replications):
-            idx = np.searchsorted(r.capacity_t, grid, side="right") - 1
-            cap[k] = r.capacity[idx]
-            crew[k] = r.crew_aboard[idx]
-        out = {"day": grid}
-        for name, m in (("capacity", cap), ("crew_aboard", crew)):
-            q = np.quantile(m, QUANTILES, axis=0, method="inverted_cdf")
-            for p, row in zip(QUANTILES, q):
+        Returns arrays of shape (G,) keyed ``day``, ``capacity_p10`` ... ``crew_aboard_mean``,
+        exactly as the (n, G) values at the grid dates would give them
+        (``np.quantile(..., method="inverted_cdf")``, means), from the counts of each value."""
+        from .columns import grid_days, quantile_of_counts
+
+        out = {"day": grid_days(self.scenario)}
+        for name, counts in (("capacity", self.columns.capacity_counts), ("crew_aboard", self.columns.crew_counts)):
+            for p, row in zip(QUANTILES, quantile_of_counts(counts, QUANTILES)):
                 out[f"{name}_p{round(p * 100)}"] = row
-            out[f"{name}_mean"] = m.mean(axis=0)
+            out[f"{name}_mean"] = (counts * np.arange(counts.shape[1])).sum(axis=1) / self.n
         return out
 
 
@@ -341,18 +366,21 @@ def _num(v: float) -> float | None:
 # How much an ensemble holds, and how many workers it gets
 # ---------------------------------------------------------------------------------------------
 
-#: Memory a replication costs a whole ``rossim run`` (the replication held, the summaries, the
-#: capacity bands and the CSV files written), per event of its log. Measured on the shipped
-#: default scenario ``ross_high_latitude`` (~285 events and 679 capacity grid points a
-#: replication): the peak resident memory of ``rossim run --no-report`` grows by ~65 kB a
-#: replication (129 MB at 1,000, 389 MB at 5,000), and by ~24 B more per capacity grid point
-#: (``--set simulation.capacity_step_days=1``: 161 kB a replication); tracemalloc puts the
-#: replications themselves at 43 kB (~150 B an event). Rounded up.
+#: Memory a kept replication costs (its event log, dicts and step functions), per event of its
+#: log. Measured on the shipped default scenario ``ross_high_latitude`` (~285 events a
+#: replication): the peak resident memory of ``rossim run --no-report`` grew by ~65 kB a
+#: replication while runs kept them all; tracemalloc puts a replication at 43 kB (~150 B an
+#: event). Rounded up.
 EVENT_BYTES = 180
-#: Per point of the capacity grid (``horizon / capacity_step_days``): the (n, G) bands arrays.
-GRID_POINT_BYTES = 24
-#: Per replication whatever its events: the Replication, its dicts and arrays, its CSV rows.
+#: Per kept replication whatever its events: the Replication, its dicts and arrays.
 REPLICATION_BYTES = 2048
+#: Memory of a replication reduced to its columns, as a multiple of its bytes in the columns
+#: (:func:`rossim.columns.row_bytes`, 1.16 kB for the default scenario): the columns, the copies
+#: the summaries sort, the per-replication tables written a block at a time. Measured: the peak
+#: resident memory of ``rossim run --no-report --workers 2`` of the default scenario was 283 MiB
+#: at 2,000 replications, 370 MiB at 20,000 and 408 MiB at 60,000 (~1.0 kB a replication past
+#: the event log's buffer, see docs/design-notes.md). Rounded up.
+COLUMN_FACTOR = 1.5
 #: The limit when physical memory cannot be read (see :func:`memory_limit`).
 FALLBACK_MEMORY_LIMIT = 8 * 2**30
 #: Replications simulated by :func:`bytes_per_replication` to count events (~6 ms each).
@@ -375,23 +403,32 @@ def memory_limit() -> int:
     return phys // 2 if phys else FALLBACK_MEMORY_LIMIT
 
 
-def bytes_per_replication(scenario: Scenario, seed: int | None = None) -> tuple[float, int, float]:
+def bytes_per_replication(scenario: Scenario, seed: int | None = None, keep: bool = True) -> tuple[float, int, float]:
     """Estimated memory of one replication of ``scenario`` in a run: ``(bytes, events, grid)``.
 
-    Simulates the first few replications (a few milliseconds) to count their events, the
-    quantity a replication's size follows, and adds the capacity grid's share."""
+    Its columns (:func:`rossim.columns.row_bytes`, a function of the scenario's milestones,
+    modules and years) and, when the replications are kept (``keep``), the replication itself:
+    the first few replications are simulated (a few milliseconds) to count their events, the
+    quantity a replication's size follows. ``grid``: the capacity grid's points (counted once
+    per ensemble, not per replication)."""
+    from .columns import row_bytes
+
     seed = scenario.simulation.seed if seed is None else seed
     plan = Plan.from_scenario(scenario)
     events = max(len(simulate(plan, np.random.Generator(np.random.PCG64(stream(seed, i))), i).events)
                  for i in range(_SAMPLE))
     sim = scenario.simulation
     grid = sim.horizon_days / sim.capacity_step_days + 1.0
-    return REPLICATION_BYTES + EVENT_BYTES * events + GRID_POINT_BYTES * grid, events, grid
+    each = COLUMN_FACTOR * row_bytes(scenario)
+    if keep:
+        each += REPLICATION_BYTES + EVENT_BYTES * events
+    return each, events, grid
 
 
 def check_size(scenario: Scenario, n: int, seed: int | None = None, *, limit: int | None = None,
-               source: str | None = None, field: str | None = "-n") -> float:
-    """Refuse, before any work, an ensemble of ``n`` replications that would not fit in memory.
+               source: str | None = None, field: str | None = "-n", keep: bool = True) -> float:
+    """Refuse, before any work, an ensemble of ``n`` replications that would not fit in memory
+    (``keep``: with its replications kept, see :func:`run`).
 
     Returns the estimate (bytes); raises :class:`InputError` (``source``, ``field``: by default
     ``-n``, the option of ``rossim run`` and ``rossim compare``) with the estimate and the limit
@@ -402,20 +439,16 @@ def check_size(scenario: Scenario, n: int, seed: int | None = None, *, limit: in
         origin = " (half of this machine's memory)" if physical_memory() else ""
     else:
         origin = ""
-    each, events, grid = bytes_per_replication(scenario, seed)
-    total = n * each if math.isfinite(each) else math.inf
+    each, events, grid = bytes_per_replication(scenario, seed, keep)
+    total = n * each
     if total <= limit:
         return total
-    most = int(limit // each) if math.isfinite(each) else 0
-    if most < 1:
-        hint = ("even one replication does not fit: its capacity grid has "
-                f"{grid:,.0f} points; use a larger simulation.capacity_step_days")
-    else:
-        hint = f"use at most {most:,} replications"
+    most = int(limit // each)
+    hint = "even one replication does not fit" if most < 1 else f"use at most {most:,} replications"
+    what = f"{events} events" if keep else "its columns"
     raise InputError(
         f"{n:,} replications of {scenario.name} would take about {_bytes(total)} of memory "
-        f"(~{_bytes(each)} each: {events} events, {grid:,.0f} capacity grid points), more than "
-        f"the limit of {_bytes(limit)}{origin}; {hint}",
+        f"(~{_bytes(each)} each: {what}), more than the limit of {_bytes(limit)}{origin}; {hint}",
         source=source, field=field)
 
 
@@ -459,7 +492,8 @@ def _chunks(n: int, workers: int, first: int = 0) -> list[range]:
 
 def run(scenario: Scenario, n: int | None = None, seed: int | None = None, workers: int | None = None,
         executor: Executor | None = None, progress: Callable[[int, int], None] | None = None,
-        memory_limit_bytes: int | None = None, first: int = 0) -> Ensemble:
+        memory_limit_bytes: int | None = None, first: int = 0, keep: bool = True,
+        events: Callable[[object], None] | None = None) -> Ensemble:
     """Run ``n`` replications of ``scenario`` (defaults from ``[simulation]``): those numbered
     ``first`` .. ``first + n - 1`` (replication i always from its own stream, :func:`stream`, so
     the ensembles of 0..k-1 and k..n-1 together are the ensemble of 0..n-1).
@@ -467,9 +501,16 @@ def run(scenario: Scenario, n: int | None = None, seed: int | None = None, worke
     ``workers``: local processes, at most the cores and the chunks of work (default: all cores;
     1 runs in this process). ``executor``: a :class:`concurrent.futures.Executor` to use instead,
     e.g. ``client.get_executor()`` of a ``dask.distributed`` client to spread chunks over a
-    cluster (its workers must run the same Python version: results come back
-    ``marshal``-packed). ``progress(done, total)`` is called as chunks finish. The result is the
-    same whatever the executor and the number of workers.
+    cluster (its workers must run the same Python version: results come back packed).
+    ``progress(done, total)`` is called as chunks finish. The result is the same whatever the
+    executor and the number of workers.
+
+    Each chunk is reduced to columns where it ran (:class:`rossim.columns.Columns`). ``keep``:
+    also keep the replications (event logs, step functions; ~65 kB each) in
+    :attr:`Ensemble.replications`; False keeps only the columns (~1 kB each). ``events``: called
+    with each chunk's event log (an Arrow table, :func:`rossim.eventlog.chunk`) in replication
+    order as chunks finish, e.g. :meth:`rossim.eventlog.Writer.add`, so the log goes to disk
+    and is never held whole.
 
     An ensemble larger than memory allows is refused first (:func:`check_size`, InputError).
     Ctrl-C (KeyboardInterrupt) stops at once: queued chunks are dropped, the worker processes
@@ -479,40 +520,55 @@ def run(scenario: Scenario, n: int | None = None, seed: int | None = None, worke
     """
     n = scenario.simulation.replications if n is None else n
     seed = scenario.simulation.seed if seed is None else seed
-    check_size(scenario, n, seed, limit=memory_limit_bytes)
+    check_size(scenario, n, seed, limit=memory_limit_bytes, keep=keep)
     if executor is not None:
         chunks = _chunks(n, workers or cores(), first)
     else:
         chunks = _chunks(n, min(workers or cores(), cores()), first)
         workers = worker_count(workers, len(chunks))
-    results: list[list[Replication]] = [None] * len(chunks)  # type: ignore[list-item]
+    kept: list[list[Replication]] = [None] * len(chunks)  # type: ignore[list-item]
+    builder = Builder(scenario, n, first)
+    logs: dict[int, object] = {}  # chunks' logs waiting for the ones before them
+    next_log = 0
     done = 0
+    want_log = events is not None
 
-    def finished(k: int, replications: list[Replication]) -> None:
-        nonlocal done
-        results[k] = replications
+    def finished(k: int, part: _Chunk) -> None:
+        nonlocal done, next_log
+        builder.add(part.columns)
+        if keep:
+            kept[k] = part.replications
+        if want_log:
+            logs[k] = part.events
+            while next_log in logs:
+                events(logs.pop(next_log))
+                next_log += 1
         done += len(chunks[k])
         if progress:
             progress(done, n)
 
+    task = (scenario, seed, n, keep, want_log)
     if executor is not None:
-        _run_executor(executor, scenario, seed, n, chunks, finished)
+        _run_executor(executor, task, chunks, finished)
     elif workers <= 1:
         for k, idx in enumerate(chunks):
-            finished(k, _run_chunk(scenario, seed, n, idx))
+            finished(k, _reduce_chunk(scenario, seed, n, idx, keep, want_log))
     else:
-        _run_local(scenario, seed, n, chunks, workers, finished)
+        _run_local(task, chunks, workers, finished)
     used = 0 if executor is not None else max(1, workers)
-    return Ensemble(scenario, seed, [r for part in results for r in part], used)
+    return Ensemble(scenario, seed, [r for part in kept for r in part] if keep else None, used,
+                    columns=builder.result())
 
 
-def _run_executor(executor: Executor, scenario, seed, n, chunks, finished) -> None:
+def _run_executor(executor: Executor, task, chunks, finished) -> None:
     """Chunks on someone else's executor; on any exception (Ctrl-C) the queued ones are cancelled
     and nothing is waited for."""
-    futures = {executor.submit(_run_chunk_packed, scenario, seed, n, idx): k for k, idx in enumerate(chunks)}
+    scenario, seed, n, keep, want_log = task
+    futures = {executor.submit(_reduce_chunk_packed, scenario, seed, n, idx, keep, want_log): k
+               for k, idx in enumerate(chunks)}
     try:
         for fut in as_completed(futures):
-            finished(futures[fut], _unpack(fut.result()))
+            finished(futures[fut], _unpack_chunk(fut.result()))
     except BaseException:
         for fut in futures:
             fut.cancel()
@@ -523,7 +579,7 @@ def _run_executor(executor: Executor, scenario, seed, n, chunks, finished) -> No
 _IN_FLIGHT = 2
 
 
-def _run_local(scenario, seed, n, chunks, workers, finished) -> None:
+def _run_local(task, chunks, workers, finished) -> None:
     """Chunks on ``workers`` local processes of our own (not a ProcessPoolExecutor).
 
     Each worker has its own pipe: it receives a chunk's ``(start, stop)``, sends back its packed
@@ -553,7 +609,7 @@ def _run_local(scenario, seed, n, chunks, workers, finished) -> None:
         with SignalsDeferred():  # a Ctrl-C now waits until every started worker is in `pool`
             for w in range(workers):
                 here, there = ctx.Pipe(duplex=True)
-                proc = ctx.Process(target=_worker, args=(there, scenario, seed, n, parent),
+                proc = ctx.Process(target=_worker, args=(there, task, parent),
                                    name=f"rossim-worker-{w}", daemon=True)
                 proc.start()
                 there.close()  # (before the next fork: the workers do not share each other's ends)
@@ -583,7 +639,7 @@ def _run_local(scenario, seed, n, chunks, workers, finished) -> None:
                 if data[:1] != b"R":
                     raise _remote_error(data[1:])
                 send_next(conn)
-                finished(k, _unpack(memoryview(data)[1:]))
+                finished(k, _unpack_chunk(memoryview(data)[1:]))
         ok = True
     finally:
         with SignalsDeferred():
@@ -645,9 +701,9 @@ _USE_PDEATHSIG = sys.platform.startswith("linux")
 _WATCH_PARENT_S = 0.5
 
 
-def _worker(conn: Connection, scenario: Scenario, seed: int, n: int, parent: int | None) -> None:
-    """A worker process: chunks in, packed replications out, until told to stop (``None``) or
-    the pipe closes.
+def _worker(conn: Connection, task: tuple, parent: int | None) -> None:
+    """A worker process: chunks in, packed results out (:func:`_reduce_chunk_packed` of ``task``:
+    scenario, seed, n, keep, events), until told to stop (``None``) or the pipe closes.
 
     It ignores SIGINT (a Ctrl-C in the terminal reaches the whole process group; only the parent
     acts on it, by killing the workers), ends on SIGTERM without a word, and dies with its
@@ -667,7 +723,8 @@ def _worker(conn: Connection, scenario: Scenario, seed: int, n: int, parent: int
             if msg is None:
                 return
             try:
-                data = b"R" + _run_chunk_packed(scenario, seed, n, range(*msg))
+                scenario, seed, n, keep, want_log = task
+                data = b"R" + _reduce_chunk_packed(scenario, seed, n, range(*msg), keep, want_log)
             except Exception as exc:  # sent to the parent, which raises it
                 data = b"E" + _pickle_error(exc)
             try:

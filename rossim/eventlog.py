@@ -14,10 +14,11 @@ take ~0.5 s, the Parquet file ~0.1 s more (see docs/design-notes.md).
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
@@ -26,9 +27,10 @@ from . import clock
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from .campaign import Replication
     from .ensemble import Ensemble
 
-__all__ = ["FORMATS", "FILES", "columns", "table", "write"]
+__all__ = ["FORMATS", "FILES", "ROW_GROUP_ROWS", "columns", "chunk", "table", "Writer", "write"]
 
 #: What ``rossim run --events`` accepts, the default first.
 FORMATS = ("parquet", "csv", "none")
@@ -36,12 +38,14 @@ FORMATS = ("parquet", "csv", "none")
 FILES = {"parquet": "events.parquet", "csv": "events.csv"}
 #: Decimals of ``day`` in the CSV (1e-4 day: under 9 seconds), as the CSV always had.
 CSV_DAY_DECIMALS = 4
+#: Rows of a row group of ``events.parquet`` (pyarrow's default for a whole table: 1 Mi).
+ROW_GROUP_ROWS = 1024 * 1024
 
 
-def columns(ens: "Ensemble") -> dict[str, np.ndarray | list]:
-    """The log as columns: ``replication`` (int64), ``day`` (float64), ``kind``, ``subject``,
-    ``detail`` (lists of str)."""
-    reps = ens.replications
+def columns(replications: Sequence["Replication"]) -> dict[str, np.ndarray | list]:
+    """The log of ``replications`` as columns: ``replication`` (int64), ``day`` (float64),
+    ``kind``, ``subject``, ``detail`` (lists of str)."""
+    reps = replications
     counts = np.fromiter((len(r.events) for r in reps), dtype=np.int64, count=len(reps))
     flat = list(itertools.chain.from_iterable(r.events for r in reps))
     return {
@@ -53,39 +57,102 @@ def columns(ens: "Ensemble") -> dict[str, np.ndarray | list]:
     }
 
 
-def table(ens: "Ensemble") -> "pa.Table":
-    """The log as an Arrow table (``kind`` and ``subject`` dictionary-encoded, ``date`` a date)."""
+def chunk(start: dt.date, replications: Sequence["Replication"]) -> "pa.Table":
+    """The log of some replications (of a scenario starting on ``start``) as an Arrow table with
+    plain columns (a worker makes one per chunk; :class:`Writer` encodes them)."""
     import pyarrow as pa
 
-    c = columns(ens)
+    c = columns(replications)
     return pa.table({
         "replication": pa.array(c["replication"], pa.int64()),
         "day": pa.array(c["day"], pa.float64()),
-        "date": pa.array(clock.dates(ens.start, c["day"]), pa.date32()),
-        "kind": pa.array(c["kind"], pa.string()).dictionary_encode(),
-        "subject": pa.array(c["subject"], pa.string()).dictionary_encode(),
+        "date": pa.array(clock.dates(start, c["day"]), pa.date32()),
+        "kind": pa.array(c["kind"], pa.string()),
+        "subject": pa.array(c["subject"], pa.string()),
         "detail": pa.array(c["detail"], pa.string()),
     })
 
 
-def write(folder: Path, ens: "Ensemble", fmt: str = "parquet") -> Path | None:
-    """Write the log of ``ens`` into ``folder`` as ``fmt`` (:data:`FORMATS`); the path written,
-    None for ``"none"``. (``folder`` is a run's temporary folder: the whole folder is put in
-    place atomically, see :mod:`rossim.folders`.)"""
-    if fmt not in FORMATS:
-        raise ValueError(f"expected one of {', '.join(FORMATS)}, got {fmt!r}")
-    if fmt == "none":
-        return None
-    t = table(ens)
-    path = folder / FILES[fmt]
-    if fmt == "parquet":
+def _encoded(t: "pa.Table") -> "pa.Table":
+    """``kind`` and ``subject`` dictionary-encoded (a few dozen distinct values each)."""
+    for name in ("kind", "subject"):
+        i = t.schema.get_field_index(name)
+        t = t.set_column(i, name, t.column(name).combine_chunks().dictionary_encode())
+    return t
+
+
+def table(ens: "Ensemble") -> "pa.Table":
+    """The log of an ensemble that kept its replications as one Arrow table (``kind`` and
+    ``subject`` dictionary-encoded, ``date`` a date)."""
+    return _encoded(chunk(ens.start, ens.kept()))
+
+
+class Writer:
+    """The event log written as its chunks arrive (:meth:`add`, in replication order), so an
+    ensemble never holds it whole: ``events.parquet`` in row groups of :data:`ROW_GROUP_ROWS`
+    rows whatever the chunks (the same bytes for any number of workers), or ``events.csv``.
+    :meth:`close` finishes the file (a run's temporary folder holds it: the whole folder is put
+    in place atomically, see :mod:`rossim.folders`)."""
+
+    def __init__(self, folder: Path, fmt: str = "parquet"):
+        if fmt not in FORMATS:
+            raise ValueError(f"expected one of {', '.join(FORMATS)}, got {fmt!r}")
+        self.fmt = fmt
+        self.path = folder / FILES[fmt] if fmt != "none" else None
+        self._pending: list = []
+        self._rows = 0
+        self._out = None
+
+    def add(self, t: "pa.Table") -> None:
+        if self.path is None or t.num_rows == 0:
+            return
+        if self.fmt == "csv":
+            import pyarrow.compute as pc
+            import pyarrow.csv as pcsv
+
+            t = t.set_column(1, "day", pc.round(t.column("day"), CSV_DAY_DECIMALS))
+            if self._out is None:
+                self._out = pcsv.CSVWriter(self.path, t.schema, write_options=pcsv.WriteOptions(quoting_header="none"))
+            self._out.write_table(t)
+            return
+        self._pending.append(t)
+        self._rows += t.num_rows
+        while self._rows >= ROW_GROUP_ROWS:
+            self._flush(ROW_GROUP_ROWS)
+
+    def _flush(self, rows: int) -> None:
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        pq.write_table(t, path, compression="zstd")
-    else:
-        import pyarrow.compute as pc
-        import pyarrow.csv as pcsv
+        whole = pa.concat_tables(self._pending)
+        group, rest = whole.slice(0, rows), whole.slice(rows)
+        group = _encoded(group.combine_chunks())  # one array a column: pages independent of the chunks
+        if self._out is None:
+            self._out = pq.ParquetWriter(self.path, group.schema, compression="zstd")
+        self._out.write_table(group, row_group_size=max(rows, 1))
+        self._pending, self._rows = ([rest] if rest.num_rows else []), rest.num_rows
 
-        t = t.set_column(1, "day", pc.round(t.column("day"), CSV_DAY_DECIMALS))
-        pcsv.write_csv(t, path, pcsv.WriteOptions(quoting_header="none"))
-    return path
+    def close(self) -> Path | None:
+        """Finish the file; the path written (None for ``"none"``). An empty log is still a file."""
+        if self.path is None:
+            return None
+        if self.fmt == "parquet" and (self._rows or self._out is None):
+            if not self._pending:
+                self._pending = [chunk(dt.date(2000, 1, 1), [])]
+            self._flush(self._rows)
+        if self._out is not None:
+            self._out.close()
+        elif self.fmt == "csv":  # no event at all: the header alone
+            import pyarrow.csv as pcsv
+
+            pcsv.write_csv(chunk(dt.date(2000, 1, 1), []), self.path, pcsv.WriteOptions(quoting_header="none"))
+        return self.path
+
+
+def write(folder: Path, ens: "Ensemble", fmt: str = "parquet") -> Path | None:
+    """Write the log of ``ens`` (which kept its replications) into ``folder`` as ``fmt``
+    (:data:`FORMATS`); the path written, None for ``"none"``."""
+    w = Writer(folder, fmt)
+    if w.path is not None:
+        w.add(chunk(ens.start, ens.kept()))
+    return w.close()

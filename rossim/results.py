@@ -87,15 +87,21 @@ def _fmt(v) -> str:
     return str(v)
 
 
+#: Replications formatted at a time into the per-replication tables (bounded memory).
+BLOCK_ROWS = 10_000
+
+
 def write_campaign(folder: Path, ensemble: Ensemble, overrides: Sequence[str] = (),
-                   selection: dict | None = None, events: str = "csv") -> dict:
+                   selection: dict | None = None, events: str | None = "csv") -> dict:
     """Write the campaign files of ``ensemble`` into ``folder`` (see the module docstring), the
-    event log as ``events`` says (:data:`rossim.eventlog.FORMATS`: parquet, csv or none);
+    event log as ``events`` says (:data:`rossim.eventlog.FORMATS`: parquet, csv or none; None:
+    it is written already, streamed while the ensemble ran, see :func:`rossim.ensemble.run`);
     ``selection``: ``{"where": [...], "selected": k, "of": n}`` when ``ensemble`` holds the
     replications of a larger one that met conditions (``rossim run --where``), added to
-    ``summary.json``. Returns the summary written (the terminal prints it: computed once)."""
+    ``summary.json``. Returns the summary written (the terminal prints it: computed once).
+    Everything comes from the ensemble's columns; the per-replication tables are formatted a
+    block of replications at a time."""
     sc = ensemble.scenario
-    start = sc.simulation.start
     summary = ensemble.summary()
     summary["overrides"] = list(overrides)
     summary["what_if"] = [w.describe() for w in ensemble.scenario.what_if]  # forced events, all of them
@@ -103,38 +109,12 @@ def write_campaign(folder: Path, ensemble: Ensemble, overrides: Sequence[str] = 
         summary.update(selection)
     write_json(folder / "summary.json", summary)
 
-    mods = list(sc.modules)
-    header = ["replication"]
-    milestones = ensemble.milestones
-    for m in milestones:
-        header += [f"{m}_day", f"{m}_date"]
-    header += ["person_days", "fraction_crewed", "launches", "losses"]
-    header += [f"{m}_docked_date" for m in mods] + [f"{m}_ready_date" for m in mods]
-    header += [f"{m}_losses" for m in mods]
-    counts = count_keys(sc)
-    header += counts
-    reps = ensemble.replications
-    days = {m: ensemble.milestone_days(m) for m in milestones}
-    iso = {m: clock.iso_dates(start, days[m]) for m in milestones}  # dates by column, not one by one
-    docked = {m: clock.iso_dates(start, [r.module_docked.get(m, np.nan) for r in reps]) for m in mods}
-    ready = {m: clock.iso_dates(start, [r.module_ready.get(m, np.nan) for r in reps]) for m in mods}
-    rows = []
-    for i, r in enumerate(reps):
-        row = [r.index]
-        for m in milestones:
-            row += [_fmt(float(days[m][i])), iso[m][i]]
-        row += [_fmt(r.person_days), _fmt(r.fraction_crewed), r.launches, r.losses]
-        row += [docked[m][i] for m in mods]
-        row += [ready[m][i] for m in mods]
-        row += [r.module_lost[m] for m in mods]
-        row += [r.counts[k] for k in counts]
-        rows.append(row)
-    write_csv(folder / "replications.csv", header, rows)
-
-    eventlog.write(folder, ensemble, events)
-
+    write_replications(folder / "replications.csv", ensemble)
+    if events is not None:
+        eventlog.write(folder, ensemble, events)
     write_person_days(folder, *ensemble.person_days_by_year())
 
+    start = sc.simulation.start
     bands = ensemble.capacity_bands()
     keys = [k for k in bands if k != "day"]
     write_csv(folder / "capacity.csv", ["day", "date", *keys],
@@ -149,18 +129,53 @@ def write_campaign(folder: Path, ensemble: Ensemble, overrides: Sequence[str] = 
     return summary
 
 
+def write_replications(path: Path, ensemble: Ensemble) -> None:
+    """``replications.csv``: a row per replication (milestone days and dates, person-days,
+    launches, losses, module dates and losses, counts), from the ensemble's columns."""
+    sc = ensemble.scenario
+    start = sc.simulation.start
+    cols = ensemble.columns
+    mods = list(sc.modules)
+    milestones = ensemble.milestones
+    header = ["replication"]
+    for m in milestones:
+        header += [f"{m}_day", f"{m}_date"]
+    header += ["person_days", "fraction_crewed", "launches", "losses"]
+    header += [f"{m}_docked_date" for m in mods] + [f"{m}_ready_date" for m in mods]
+    header += [f"{m}_losses" for m in mods]
+    header += count_keys(sc)
+
+    def block(rows: slice):
+        days = cols.milestones[rows]
+        iso = clock.iso_dates(start, days).tolist()  # dates by block, not one by one
+        docked = clock.iso_dates(start, cols.docked[rows]).tolist()
+        ready = clock.iso_dates(start, cols.ready[rows]).tolist()
+        scalars = zip(cols.index[rows].tolist(), cols.person_days[rows].tolist(), cols.fraction_crewed[rows].tolist(),
+                      cols.launches[rows].tolist(), cols.losses[rows].tolist())
+        for i, (index, person_days, fraction, launches, losses) in enumerate(scalars):
+            row = [index]
+            for d, text in zip(days[i].tolist(), iso[i]):
+                row += [_fmt(d), text]
+            row += [_fmt(person_days), _fmt(fraction), launches, losses]
+            yield row + docked[i] + ready[i] + cols.lost[rows.start + i].tolist() + cols.counts[rows.start + i].tolist()
+
+    write_csv(path, header, (row for at in range(0, cols.n, BLOCK_ROWS)
+                             for row in block(slice(at, min(at + BLOCK_ROWS, cols.n)))))
+
+
 def write_occupancy(folder: Path, ensemble: Ensemble) -> None:
     """``occupancy.csv`` (P(at least k aboard) on the capacity grid, with Wilson intervals) and
     ``occupancy_by_year.csv`` (share of each calendar year with at least k aboard: mean with its
     interval, 10/50/90 % over replications; mean person-days of the year), for k = 1 .. the largest
-    crew target (:func:`rossim.occupancy.levels_for`)."""
-    from . import occupancy
+    crew target or the most ever aboard (:meth:`rossim.columns.Columns.levels`)."""
+    from . import montecarlo, occupancy
+    from .columns import grid_days, years_of
 
     start = ensemble.start
-    steps = occupancy.Steps.from_ensemble(ensemble)
-    levels = occupancy.levels_for(ensemble)
-    grid = np.arange(0.0, steps.horizon_days + 1e-9, ensemble.scenario.simulation.capacity_step_days)
-    prob = occupancy.prob_at_least(steps, levels, grid)
+    cols = ensemble.columns
+    levels = cols.levels(ensemble.scenario)
+    grid = grid_days(ensemble.scenario)
+    prob = montecarlo.proportion(cols.at_least_on_grid(levels), cols.n)
     header = ["date", "day"]
     for k in levels:
         header += [f"p_at_least_{k}", f"p_at_least_{k}_low", f"p_at_least_{k}_high"]
@@ -168,16 +183,16 @@ def write_occupancy(folder: Path, ensemble: Ensemble) -> None:
               ([clock.iso_date(start, d), _fmt(float(d)),
                 *(_fmt(float(a[j, i])) for j in range(len(levels)) for a in (prob.value, prob.low, prob.high))]
                for i, d in enumerate(grid)))
-    years, share = occupancy.share_at_least_by_year(steps, levels)
-    ys = occupancy.year_summary(share)  # (L, Y) each
-    _, pdays = occupancy.person_days_by_year(steps)
-    pd_mean = pdays.mean(axis=0)
+    years = years_of(ensemble.scenario)
+    share = cols.shares(levels)
+    ys = [occupancy.year_summary(share[j], axis=0) for j in range(len(levels))]  # a level at a time: bounded copies
+    pd_mean = cols.person_days_by_year.mean(axis=0)
     write_csv(folder / OCCUPANCY_BY_YEAR_FILE,
               ["year", "level", "share_mean", "share_mean_low", "share_mean_high", "share_p10", "share_p50",
                "share_p90", "person_days_mean"],
               ([y, k, *(_fmt(float(min(max(v, 0.0), 1.0))) for v in
-                        (ys["mean"].value[j, i], ys["mean"].low[j, i], ys["mean"].high[j, i],
-                         ys["p10"].value[j, i], ys["p50"].value[j, i], ys["p90"].value[j, i])),
+                        (ys[j]["mean"].value[i], ys[j]["mean"].low[i], ys[j]["mean"].high[i],
+                         ys[j]["p10"].value[i], ys[j]["p50"].value[i], ys[j]["p90"].value[i])),
                 _fmt(float(pd_mean[i]))]
                for i, y in enumerate(years) for j, k in enumerate(levels)))
 
@@ -185,7 +200,8 @@ def write_occupancy(folder: Path, ensemble: Ensemble) -> None:
 def write_person_days(folder: Path, years: Sequence[int], values: np.ndarray) -> None:
     """``person_days_by_year.csv``: a row per replication, a column per calendar year (exact floats)."""
     write_csv(folder / PERSON_DAYS_FILE, ["replication", *(f"person_days_{y}" for y in years)],
-              ([i, *(repr(float(x)) for x in row)] for i, row in enumerate(values)))
+              ([i, *map(repr, row)] for at in range(0, len(values), BLOCK_ROWS)
+               for i, row in enumerate(values[at:at + BLOCK_ROWS].tolist(), start=at)))
 
 
 def read_summary(folder: str | Path) -> dict:

@@ -217,7 +217,7 @@ def test_worker_errors_reach_the_caller_and_no_worker_stays(hl, monkeypatch):
         raise ValueError("boom in a worker")
 
     before = set(_children(os.getpid()))
-    monkeypatch.setattr(ensemble, "_run_chunk_packed", boom)
+    monkeypatch.setattr(ensemble, "_reduce_chunk_packed", boom)
     with pytest.raises(ValueError, match="boom in a worker"):
         ensemble.run(hl, n=20, workers=2)
     assert set(_children(os.getpid())) <= before
@@ -225,7 +225,7 @@ def test_worker_errors_reach_the_caller_and_no_worker_stays(hl, monkeypatch):
     def die(*args):
         os._exit(3)
 
-    monkeypatch.setattr(ensemble, "_run_chunk_packed", die)
+    monkeypatch.setattr(ensemble, "_reduce_chunk_packed", die)
     with pytest.raises(ensemble.BrokenProcessPool, match="exit code 3"):
         ensemble.run(hl, n=20, workers=2)
     assert set(_children(os.getpid())) <= before
@@ -256,8 +256,11 @@ def test_check_size_estimate_and_limit(hl):
     each, events, grid = ensemble.bytes_per_replication(hl)
     # 2027-01-01 to the 2046-01-01 horizon: 19 x 365 + 5 leap days = 6,940 days, a point a week
     assert 200 < events < 1000 and grid == pytest.approx(6940 / 7 + 1, abs=2)
-    assert 40e3 < each < 150e3  # ~65 kB measured for the default scenario
+    assert 40e3 < each < 150e3  # ~65 kB measured for the default scenario, replications kept
+    lean = ensemble.bytes_per_replication(hl, keep=False)[0]
+    assert 1e3 < lean < 2e3  # its columns only: ~1.7 kB (a million replications in under 2 GiB)
     assert ensemble.check_size(hl, 1000) == pytest.approx(1000 * each)
+    assert ensemble.check_size(hl, 10**6, keep=False, limit=2 * 2**30) == pytest.approx(10**6 * lean)
     with pytest.raises(InputError) as info:
         ensemble.check_size(hl, 1000, limit=10 * 2**20)
     assert info.value.field == "-n" and "limit of 10.0 MiB;" in str(info.value) and "at most" in str(info.value)
