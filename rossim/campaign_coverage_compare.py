@@ -77,13 +77,14 @@ SPEC = {
 def read(folder: Path) -> dict | None:
     """The checked ``campaign_coverage.json`` of a run folder, or None when it has none (a run made
     without ``--coverage``). Checked beyond its fields' kinds: every region's years are consecutive
-    4-digit keys, and ``_low <= value <= _high`` for the median percent and ``p_full``
-    (InputError naming the file and the field)."""
+    4-digit keys, the same for every region and instrument, and ``_low <= value <= _high`` for the
+    median percent and ``p_full`` (InputError naming the file and the field)."""
     path = Path(folder) / JSON_FILE
     if not path.exists() and not path.is_symlink():
         return None
     data = resultfiles.read_json(path, SPEC, label="run")
     src = str(path)
+    first = None
     for inst, entry in data["instruments"].items():
         for region, r in entry["regions"].items():
             field = f"instruments.{inst}.regions.{region}.by_year"
@@ -92,6 +93,10 @@ def read(folder: Path) -> dict | None:
                     [int(k) for k in keys] != list(range(int(keys[0]), int(keys[0]) + len(keys))):
                 raise InputError(f"expected consecutive calendar years (YYYY) in order, got {', '.join(keys[:5])}"
                                  + (" ..." if len(keys) > 5 else ""), source=src, field=field)
+            first = first or (field, keys)
+            if keys != first[1]:
+                raise InputError(f"expected the years of {first[0]} ({_span_words(list(map(int, first[1])))}), "
+                                 f"got {_span_words(list(map(int, keys)))}", source=src, field=field)
             for year, e in r["by_year"].items():
                 for key in ("percent_p50", "p_full"):
                     v, lo, hi = e[key], e[f"{key}_low"], e[f"{key}_high"]
@@ -241,7 +246,8 @@ def _noise_share(p, lo, hi, n: int) -> montecarlo.Interval | None:
     """A share with its Wilson interval from the JSON, and its standard error sqrt(p (1 - p) / n)."""
     if p is None:
         return None
-    return montecarlo.Interval(float(p), float(lo), float(hi), math.sqrt(p * (1.0 - p) / n))
+    bound = lambda b: math.nan if b is None else float(b)  # noqa: E731  (null: not given)
+    return montecarlo.Interval(float(p), bound(lo), bound(hi), math.sqrt(p * (1.0 - p) / n))
 
 
 def comparison_rows(runs: Sequence, wanted: str | None = None) -> tuple[str | None, list[int], list[dict], list[str]]:
@@ -377,7 +383,8 @@ def comparison_sentence(comp) -> str | None:
         pm = f" (±{half:.1f})" if half else ""  # (none when the interval is the value itself)
         pf = full.values[i]
         fully = "" if pf is None else f", fully in {100 * pf:.0f} % of campaigns"
-        parts.append(f"{label} {row.values[i]:.0f} %{pm}{fully}")
+        value = "—" if row.values[i] is None else f"{row.values[i]:.0f} %"
+        parts.append(f"{label} {value}{pm}{fully}")
     verdicts = sorted({b for b in row.better[1:] if b})
     verdict = ""
     if verdicts == ["within noise"]:

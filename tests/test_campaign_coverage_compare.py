@@ -252,6 +252,8 @@ CAMPAIGN_JSON = [
     ("replications-0", edit_json(lambda d: d.update(replications=0)), ["replications", "whole number >= 1"]),
     ("p-full-2", edit_json(_set_by_year(2.0)), ["instruments.radar.regions.nsr.by_year.2031.p_full", "share"]),
     ("p-full-text", edit_json(_set_by_year("most")), ["by_year.2031.p_full", "'most'"]),
+    ("years-differ", edit_json(lambda d: d["instruments"]["optical"]["regions"]["nsr"]["by_year"].pop("2035")),
+     ["instruments.optical.regions.nsr.by_year", "expected the years of instruments.", "(2027–2035)", "got 2027–2034"]),
     ("first-full-year-text", edit_json(lambda d: d["instruments"]["optical"]["regions"]["arctic"]["first_full_year"]
                                        .update(p50="soon")), ["first_full_year.p50", "calendar year"]),
 ]
