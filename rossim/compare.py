@@ -1024,7 +1024,7 @@ def build(folder: Path, sources: Sequence[str], run_ensemble, *, overrides: Sequ
     theirs (or have none). Reports and other figures are the caller's (:mod:`rossim.report`). Bad
     input raises :class:`InputError` before anything runs.
     """
-    from . import coverage_run, ensemble, results
+    from . import coverage_run, ensemble, eventlog, results
 
     if len(sources) < 2 or len({str(Path(s).resolve()) for s in sources}) < len(sources):
         raise InputError(f"expected two or more different scenarios or run folders, got {len(sources)}"
@@ -1038,7 +1038,7 @@ def build(folder: Path, sources: Sequence[str], run_ensemble, *, overrides: Sequ
     days = days or (min(s.coverage.days for s in scs) if scs else None)
     res = resolution_km or (max(s.coverage.resolution_km for s in scs) if scs else None)
     for sc in scs:  # the ensembles' and the coverage runs' size, before any is spent
-        ensemble.check_size(sc, replications or sc.simulation.replications, seed)
+        ensemble.check_size(sc, replications or sc.simulation.replications, seed, keep=bool(campaign_coverage))
         if campaign_coverage:
             campaign_cov.check(sc)
         if sc.instruments or half_angle_deg is not None:  # every input of its coverage run, and its size
@@ -1048,9 +1048,12 @@ def build(folder: Path, sources: Sequence[str], run_ensemble, *, overrides: Sequ
         sub = folder / label
         if inp.scenario is not None:
             sc = inp.scenario
-            ens = run_ensemble(sc, replications, seed, workers, f"{label}: replications")
             sub.mkdir()
-            results.write_campaign(sub, ens, list(overrides))
+            log = eventlog.Writer(sub, "csv")  # streamed; only campaign coverage needs the replications
+            ens = run_ensemble(sc, replications, seed, workers, f"{label}: replications",
+                               keep=bool(campaign_coverage), events=log.add)
+            log.close()
+            results.write_campaign(sub, ens, list(overrides), events=None)
             if campaign_coverage:
                 campaign_cov.write(sub, campaign_cov.analyze(ens, progress=progress))
             if sc.instruments or half_angle_deg is not None:
