@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import math
 
-__all__ = ["Launcher", "first_opportunity", "clear_to_fly", "EPS_DAYS"]
+__all__ = ["Launcher", "first_opportunity", "book", "clear_to_fly", "EPS_DAYS"]
 
 #: Times closer than this (about 0.1 ms) are the same instant: guards float round-off.
 EPS_DAYS = 1e-9
@@ -79,6 +79,14 @@ def first_opportunity(vehicle: Launcher, site: Launcher, t: float, at: float | N
     time of day ``at`` if given) at which the vehicle (cadence, stand-down) and the pad
     (turnaround, outage) are both free, as booked so far."""
     return site.opportunity(max(t, vehicle.next_free, vehicle.blocked_until, site.next_free, site.blocked_until), at)
+
+
+def book(vehicle: Launcher, site: Launcher, t: float, at: float | None = None) -> float:
+    """Book the vehicle and the pad for a flight at :func:`first_opportunity` after ``t``; returns it."""
+    t = first_opportunity(vehicle, site, t, at)
+    vehicle.book(t)
+    site.book(t)
+    return t
 
 
 def clear_to_fly(vehicle: Launcher, site: Launcher, now: float) -> bool:

@@ -85,7 +85,9 @@ class CrewPolicy:
         m, plan = self.m, self.plan
         env = m.env
         ship_id = f"{plan.ship}#{j}.{flight}"
-        port = yield from m.ports.claim(plan.ports)
+        port = m.ports.take(plan.ports)  # m.ports.claim(), inlined: its generator costs more than this
+        if port is None:
+            port = yield m.ports.wait(plan.ports)
         ok = yield from m.launch(plan.launch_vehicle, plan.launch_site, ship_id, self.still_wanted(joining))
         if ok is None:
             m.release_port(port)

@@ -31,7 +31,7 @@ import numpy as np
 from ..scenario import Scenario
 from . import milestones
 from .assembly import Assembly
-from .booking import EPS_DAYS, Launcher, clear_to_fly, first_opportunity
+from .booking import EPS_DAYS, Launcher, book, clear_to_fly
 from .cargo import CargoFlights, CargoShip
 from .crew import CrewRotation, CrewShip, crew_policy
 from .engine import Environment
@@ -134,6 +134,7 @@ class _Model(Assembly, CrewRotation, CargoFlights):
         # the milestones update() sets (phases are set by check_phases), in the order it checks them
         self.crew_rules = milestones.crew_rules(plan.crew_levels)
         self.unreached = {name for name, _, _ in self.crew_rules} | {milestones.FIRST_CREW}
+        self._lowest()
         self.launches = self.losses = 0
         self.forced_failures = plan.forced_launch_failures  # what-ifs: {vehicle: launches that fail}
         self.vehicle_launches: dict[str, int] = {}  # counted for the vehicles with forced failures
@@ -189,7 +190,10 @@ class _Model(Assembly, CrewRotation, CargoFlights):
             self.cap.append(cap)
             self.aboard.append(self.crew_aboard)
         unreached = self.unreached
-        if unreached:  # empty early in most replications: then the tests are spared
+        # the milestones still unreached (none early in most replications), tested only when
+        # one may be reached: the capacity or the room at a level not yet reached, a first crew
+        if unreached and (cap >= self.lowest[0] or hab >= self.lowest[1] or self.crew_aboard > 0
+                          and milestones.FIRST_CREW in unreached):
             for name, level, on_capacity in self.crew_rules:
                 if (cap if on_capacity else hab) >= level and name in unreached:
                     self.reach(name)
@@ -200,8 +204,19 @@ class _Model(Assembly, CrewRotation, CargoFlights):
             self.last_habitable = hab
             self.changed = broadcast(self.changed, self.env)
 
+    def _lowest(self) -> None:
+        """``lowest``: (capacity, room), the lowest crew level of the unreached ``capacity_N``
+        and ``room_for_N`` milestones (inf: none), below which :meth:`update` skips them."""
+        low = [math.inf, math.inf]
+        for name, level, on_capacity in self.crew_rules:
+            k = 0 if on_capacity else 1
+            if name in self.unreached and level < low[k]:
+                low[k] = level
+        self.lowest = low
+
     def reach(self, milestone: str) -> None:
         self.unreached.discard(milestone)
+        self._lowest()
         self.milestones[milestone] = self.env.now
         self.log("milestone", milestone)
 
@@ -219,16 +234,10 @@ class _Model(Assembly, CrewRotation, CargoFlights):
         the vehicle's cadence and the pad's turnaround against the launches that actually
         happened.
         """
-        env, u, draw = self.env, self.uniform, self.draw
+        env, u = self.env, self.uniform
         vehicle, site = self.vehicles[vehicle_id], self.sites[site_id]
-        t = env.now
-        booked = False
+        t = book(vehicle, site, env.now, at)  # the first opportunity when vehicle and pad are both free
         while True:
-            if not booked:  # first opportunity when vehicle and pad are both free
-                t = first_opportunity(vehicle, site, t, at)
-                vehicle.book(t)
-                site.book(t)
-                booked = True
             now = env.now
             if t > now:
                 yield env.sleep(t - now)
@@ -236,7 +245,7 @@ class _Model(Assembly, CrewRotation, CargoFlights):
             if not clear_to_fly(vehicle, site, now):
                 vehicle.unbook(t)  # grounded, pad damaged, or a scrubbed flight flew in our gap
                 site.unbook(t)
-                booked = False
+                t = book(vehicle, site, t, at)
                 continue
             if still_wanted is not None and not still_wanted():
                 vehicle.cancel(t)
@@ -261,19 +270,19 @@ class _Model(Assembly, CrewRotation, CargoFlights):
             if nth in forced[vehicle_id]:
                 success = False
         if site.outage_p and u() < site.outage_p:
-            days = draw(site.plan.outage)
+            days = self.draw(site.plan.outage)
             site.blocked_until = now + days
             self.log("pad_outage", site_id, f"{days:.0f} days")
         route = self.plan.routes[vehicle_id, site_id]
         if success:
-            self.log("launch", subject, route)
-        else:
-            self.losses += 1
-            days = draw(vehicle.plan.stand_down)
-            vehicle.blocked_until = max(vehicle.blocked_until, now + days)
-            self.log("launch_failure", subject, f"{route}; stand-down {days:.0f} days")
-            self.counts["launch_failures." + vehicle_id] += 1
-        return success
+            self.events.append((now, "launch", subject, route))  # self.log, inlined: the commonest event
+            return True
+        self.losses += 1
+        days = self.draw(vehicle.plan.stand_down)
+        vehicle.blocked_until = max(vehicle.blocked_until, now + days)
+        self.log("launch_failure", subject, f"{route}; stand-down {days:.0f} days")
+        self.counts["launch_failures." + vehicle_id] += 1
+        return False
 
     def after(self, days: float, action, *args) -> None:
         """Call ``action(*args)`` in ``days``: one event (:meth:`.engine.Environment.call_in`) where

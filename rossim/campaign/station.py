@@ -66,6 +66,11 @@ class Station:
     _life_support: int = 0
     _power_crew: int = 0
     _module_limit: int = 0   # min of the three module rules, kept with them
+    _targets: tuple[int, ...] = ()  # the phase rule's limit by number of phases complete
+
+    def __post_init__(self) -> None:
+        t = self.phase_targets
+        self._targets = (t[0], *t) if t else (0,)
 
     def commission(self, name: str, contribution: ModuleContribution) -> None:
         self.modules[name] = contribution
@@ -95,9 +100,8 @@ class Station:
         self._module_limit = min(self._berths, self._life_support, self._power_crew)
 
     def _phase_target(self) -> int:
-        if not self.phase_targets:
-            return 0
-        return self.phase_targets[self.phases_complete - 1] if self.phases_complete > 0 else self.phase_targets[0]
+        """The crew target of the latest completed phase (before any: the first phase's)."""
+        return self._targets[self.phases_complete]
 
     def limits(self) -> dict[str, int]:
         """Each rule's limit on the crew (the capacity is their minimum)."""
@@ -115,8 +119,10 @@ class Station:
 
     def capacities(self) -> tuple[int, int]:
         """``(habitable_capacity(), capacity())`` at once (the campaign asks after every change)."""
-        hab = min(self._module_limit, self._phase_target())
-        return hab, min(hab, self.return_seats)
+        hab, target, seats = self._module_limit, self._targets[self.phases_complete], self.return_seats
+        if target < hab:  # min() of ints, without its call
+            hab = target
+        return hab, (seats if seats < hab else hab)
 
     def binding_rule(self) -> str:
         """The name of the rule that sets the capacity (first in :data:`RULES` on ties)."""
