@@ -571,6 +571,9 @@ def cmd_compare(args) -> int:
 
     if compare.reuses_folders(args.scenarios) and (args.replications or args.seed is not None):
         _out.print("note: run folders are reused as they are; -n/--seed apply to scenario files only")
+    if args.coverage and all(Path(s).is_dir() for s in args.scenarios):
+        _out.print("note: run folders keep their campaign coverage (or have none: rossim run --coverage); "
+                   "--coverage applies to scenario files only")
     dest = _destination(args, None, args.scenarios)
     with results.output_dir(dest) as tmp:
         comp, runs = compare.build(tmp, args.scenarios, run_ensemble, overrides=args.overrides,

@@ -16,6 +16,7 @@ import pytest
 
 from conftest import one_line_error
 from rossim import campaign_coverage, campaign_coverage_compare as ccc, cli, compare, report
+from rossim.errors import InputError
 from test_compare_report import CHROMIUM, _layout_at_1280px
 from test_damaged_folders import ANY_FILE, ANY_JSON, edit_json
 
@@ -183,6 +184,28 @@ def test_compare_command_with_coverage(tmp_path, capsys):
     if CHROMIUM:
         scroll, viewport, right = _layout_at_1280px(out / "report.html", tmp_path)
         assert scroll <= viewport and right <= viewport, (scroll, viewport, right)
+
+
+def test_compare_coverage_refuses_before_any_work(tmp_path, capsys):
+    """rossim compare --coverage of a scenario without instruments: one line, exit 2, before any
+    ensemble runs (no folder written)."""
+    tiny = Path(__file__).parent / "data" / "tiny.toml"
+    other = tmp_path / "tiny_b.toml"
+    other.write_text(tiny.read_text().replace('name = "tiny"', 'name = "tiny_b"'))
+    out = tmp_path / "never"
+    one_line_error(capsys, ["compare", tiny, other, "--coverage", "-n", "2", "--out", out],
+                   "tiny.toml", "instruments", "defines no instruments")
+    assert not out.exists()
+
+
+def test_compare_coverage_of_run_folders_says_they_keep_theirs(runs, tmp_path, capsys, monkeypatch):
+    """rossim compare --coverage of run folders only: a note that --coverage is for scenario files."""
+    def stop(*args, **kwargs):  # what the note precedes: not needed here
+        raise InputError("stopped before the comparison")
+
+    monkeypatch.setattr(compare, "build", stop)
+    assert cli.main(["compare", str(runs["a"]), str(runs["late"]), "--coverage", "--out", str(tmp_path / "x")]) == 2
+    assert "--coverage applies to scenario files only" in " ".join(capsys.readouterr().out.split())
 
 
 def test_run_report_table_is_the_json(runs, tmp_path):
