@@ -2,13 +2,10 @@
 
 rossim.maps projects with pyproj directly and frames its axes as cartopy's ``GeoAxes`` does. The
 twin is cartopy itself, as the maps were drawn before: the same projected coordinates bit for bit,
-the same pixels for a whole map; and drawing a map no longer imports cartopy."""
+the same pixels for a whole map (that the command no longer imports cartopy:
+tests/test_coverage_imports.py)."""
 
 from __future__ import annotations
-
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -65,27 +62,6 @@ def test_a_map_has_the_pixels_of_cartopys_geoaxes(cache, tmp_path, monkeypatch):
     assert np.array_equal(ours, theirs)
     # not a blank comparison: the map shows its frame, the ocean, cells and grey
     assert len(np.unique(ours.reshape(-1, 4), axis=0)) > 50
-
-
-def test_drawing_a_map_does_not_import_cartopy(tmp_path):
-    code = (
-        "import sys\n"
-        "from types import SimpleNamespace\n"
-        "import numpy as np\n"
-        "from rossim import maps, regions\n"
-        "g = regions.equal_area_grid(regions.russia(), 400.0)\n"
-        "n = len(g.lat_deg)\n"
-        "res = SimpleNamespace(lat_deg=g.lat_deg, lon_deg=g.lon_deg, area_km2=g.area_km2,\n"
-        "                      access_count=np.arange(n) % 3, cell_revisit_mean_h=np.linspace(1, 30, n),\n"
-        "                      first_access_days=np.linspace(0, 1, n), track=None, span_days=1.0)\n"
-        f"maps.save(maps.coverage_map(res, title='t'), {str(tmp_path / 'm.png')!r})\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'cartopy'))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**os.environ, regions.CACHE_ENV: str(tmp_path / "cache")})
-    assert out.stdout.strip() == "[]"
-    with Image.open(tmp_path / "m.png") as im:
-        assert im.size == (1560, 900)
 
 
 def test_a_map_is_saved_as_rgb_with_the_pixels_savefig_writes(tmp_path):
