@@ -8,8 +8,8 @@ SimPy would a Timeout (the same time ``now + delay``, the same priority, the nex
 the same order) but as a :class:`_Sleep` or a :class:`_Call`, objects holding only what
 :meth:`simpy.Environment.step` and :meth:`simpy.Process._resume` read of an event
 (``callbacks``, ``_ok``, ``_value``), and it runs the queue with SimPy's own step inlined in
-:meth:`Environment.run_until`. Every other event (processes, ports, broadcasts, conditions) is
-SimPy's own.
+:meth:`Environment.run_until`. Its processes (:class:`_Process`) skip what the campaign never
+reads. Every other event (process starts and ends, ports, broadcasts, conditions) is SimPy's own.
 """
 
 from __future__ import annotations
@@ -46,17 +46,69 @@ def _fire(call: _Call) -> None:
 _FIRE = (_fire,)
 
 
-class Environment(simpy.Environment):
-    """:class:`simpy.Environment` with cheap sleeps and calls and a lean run loop (same order).
+class _Process(simpy.Process):
+    """A process resumed as :meth:`simpy.Process._resume` resumes one (the same sends, the same
+    callbacks in the same order, the same end), without the bookkeeping the campaign never reads:
+    the environment's ``active_process`` and the process's ``target`` (so no ``interrupt``)."""
 
-    ``now`` is a plain attribute here, set with SimPy's ``_now`` as the clock advances: the
-    model reads it ~1,500 times a replication, and SimPy's is a property (a function call)."""
+    def __init__(self, env: simpy.Environment, generator) -> None:
+        super().__init__(env, generator)
+        self._wake = self._resume  # one bound method for every wait, not one each
+
+    def _resume(self, event) -> None:
+        while True:
+            try:
+                if event._ok:
+                    event = self._generator.send(event._value)
+                else:  # as SimPy: the process handles the failure (or fails itself)
+                    event._defused = True
+                    exc = type(event._value)(*event._value.args)
+                    exc.__cause__ = event._value
+                    event = self._generator.throw(exc)
+            except StopIteration as e:
+                self._ok = True
+                self._value = e.args[0] if len(e.args) else None
+                self.env.schedule(self)
+                return
+            except BaseException as e:
+                self._ok = False
+                e.__traceback__ = e.__traceback__.tb_next
+                self._value = e
+                self.env.schedule(self)
+                return
+            try:
+                callbacks = event.callbacks
+            except AttributeError:
+                raise RuntimeError(f'Invalid yield value "{event}"') from None
+            if callbacks is not None:  # not processed yet: wait for it (else go on at once)
+                callbacks.append(self._wake)
+                return
+
+
+class Environment(simpy.Environment):
+    """:class:`simpy.Environment` with cheap sleeps and calls, lean processes and a lean run loop
+    (the same events in the same order).
+
+    ``now`` is a plain attribute here (the model reads it ~1,500 times a replication; SimPy's is
+    a property, a function call), and SimPy's ``_now`` an alias of it for SimPy's own code."""
 
     now = 0  # shadows simpy.Environment.now (a property); each instance sets its own
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.now = self._now
+    @property
+    def _now(self) -> float:
+        return self.now
+
+    @_now.setter
+    def _now(self, value: float) -> None:
+        self.now = value
+
+    def schedule(self, event, priority=NORMAL, delay=0) -> None:
+        """As :meth:`simpy.Environment.schedule`, reading the plain ``now``."""
+        heappush(self._queue, (self.now + delay, priority, next(self._eid), event))
+
+    def process(self, generator) -> _Process:
+        """A process of ``generator`` (:class:`_Process`), started as SimPy starts one."""
+        return _Process(self, generator)
 
     def sleep(self, delay: float) -> _Sleep:
         """``yield env.sleep(d)``: as ``yield env.timeout(d)`` (``d >= 0``), at a third of the cost."""
@@ -79,14 +131,13 @@ class Environment(simpy.Environment):
         """``run(until=until)``: process every event before ``until`` (and the urgent ones due at
         it scheduled before this call), in SimPy's order; then ``now`` is ``until``. The same
         stop event and the same step as SimPy's, without a method call and a ``try`` per event."""
-        if not until > self._now:
+        if not until > self.now:
             raise ValueError(f"until ({until}) must be greater than the current simulation time")
         stop = simpy.Event(self)
-        heappush(self._queue, (self._now + (until - self._now), URGENT, next(self._eid), stop))
+        self.schedule(stop, URGENT, until - self.now)
         queue = self._queue
         while queue:
             self.now, _, _, event = heappop(queue)
-            self._now = self.now
             if event is stop:
                 return
             callbacks, event.callbacks = event.callbacks, None
