@@ -34,6 +34,7 @@ import hashlib
 import json
 import math
 import os
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -58,6 +59,7 @@ __all__ = [
     "Region",
     "arctic_zone",
     "cache_dir",
+    "prune_cache",
     "cell_bounds",
     "check_cells",
     "disputed",
@@ -155,14 +157,62 @@ def _cache_path(kind: str, *parts: bytes | str) -> Path | None:
 
 
 def _cache_load(path: Path | None) -> dict[str, np.ndarray] | None:
-    """The arrays of a cache entry, or None when there is none (or it cannot be read: rebuilt)."""
+    """The arrays of a cache entry, or None when there is none (or it cannot be read: rebuilt).
+    A hit marks the entry used (its modification time: :func:`prune_cache` keeps the recent)."""
     if path is None or not path.is_file():
         return None
     try:
         with np.load(path, allow_pickle=False) as data:
-            return {k: data[k] for k in data.files}
+            found = {k: data[k] for k in data.files}
     except Exception:  # a damaged entry is rebuilt and replaced
         return None
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+    return found
+
+
+#: Most bytes rossim's cache keeps; past it, :func:`prune_cache` removes the entries used least
+#: recently (rebuilt when needed). The cache of every shipped scenario's coverage is ~10 MB.
+CACHE_MAX_BYTES = 256 * 2**20
+#: The name of a cache entry (:func:`_cache_path`): nothing else in the folder is ever touched.
+_ENTRY_NAME = re.compile(r"[a-z]+-[0-9a-f]{40}\.npz")
+
+
+def prune_cache(folder: Path | None = None, max_bytes: int | None = None) -> int:
+    """Remove the least recently used entries of the cache (``folder``, default :func:`cache_dir`)
+    until the entries take at most ``max_bytes`` (default :data:`CACHE_MAX_BYTES`); returns the
+    bytes removed. Only regular files
+    named as rossim names its entries are counted or removed (never a link, a folder or another
+    file), and a file that vanishes meanwhile (another rossim pruning) is skipped."""
+    folder = cache_dir() if folder is None else folder
+    max_bytes = CACHE_MAX_BYTES if max_bytes is None else max_bytes
+    if folder is None:
+        return 0
+    entries = []
+    try:
+        with os.scandir(folder) as it:
+            for e in it:
+                if _ENTRY_NAME.fullmatch(e.name) and e.is_file(follow_symlinks=False):
+                    try:
+                        st = e.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    entries.append((st.st_mtime_ns, e.name, st.st_size))
+    except OSError:
+        return 0
+    total = sum(size for _, _, size in entries)
+    removed = 0
+    for _, name, size in sorted(entries):  # oldest use first
+        if total - removed <= max_bytes:
+            break
+        try:
+            (folder / name).unlink()
+        except OSError:
+            continue
+        removed += size
+    return removed
 
 
 def _cache_store(path: Path | None, *, compress: bool = False, **arrays: np.ndarray) -> None:
@@ -177,7 +227,8 @@ def _cache_store(path: Path | None, *, compress: bool = False, **arrays: np.ndar
         with atomic_file(path) as tmp, open(tmp, "wb") as f:
             (np.savez_compressed if compress else np.savez)(f, **arrays)
     except OSError:
-        pass
+        return
+    prune_cache(path.parent)
 
 
 def _data_bytes(name: str) -> bytes:
