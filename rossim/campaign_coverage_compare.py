@@ -391,7 +391,6 @@ def comparison_sentence(comp) -> str | None:
         verdict = " — within the Monte Carlo noise"
     elif verdicts and verdicts != ["same"]:
         verdict = " — " + "; ".join(f"{b} observes more" for b in verdicts if b not in ("same", "within noise"))
-    return (f"Given each campaign's assembly, the station's {comp.campaign_instrument} observes, in the median "
-            f"campaign (± its Monte Carlo error), this much of the {REGION_LABELS.get(region, region)} in {year}: "
-            + "; ".join(parts)
-            + verdict + ".")
+    return (f"Given each campaign's assembly, the station's instrument {comp.campaign_instrument} observes, in the "
+            f"median campaign (± its Monte Carlo error), this much of the {REGION_LABELS.get(region, region)} in "
+            f"{year}: " + "; ".join(parts) + verdict + ".")
