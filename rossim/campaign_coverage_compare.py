@@ -122,18 +122,20 @@ def _observes(cc: dict, instrument: str, year: int) -> bool:
 
 
 def shown_years(years: Sequence[int], observed: Sequence[bool], most: int, before: int = 1) -> list[int]:
-    """At most ``most`` of ``years`` (ascending) for a table: from ``before`` years before the
-    first in which anything is ``observed`` (a year of nothing, for contrast; all years when none
-    is), to the last; every year when they fit, else evenly spread (the first and the last kept)."""
+    """At most ``most`` of ``years`` (ascending) for a table: the ``before`` years before the first
+    in which anything is ``observed`` (nothing, for contrast), then from that first year (where the
+    assembly shows) to the last, every year when they fit, else evenly spread (the first and the
+    last kept); all years, evenly spread, when nothing is observed."""
     years = list(years)
     first = next((k for k, seen in enumerate(observed) if seen), None)
+    lead = []
     if first is not None:
-        observed = list(observed)[max(first - before, 0):]
-        years = years[max(first - before, 0):]
-    if len(years) <= most:
-        return years
-    picks = np.unique(np.round(np.linspace(0, len(years) - 1, most)).astype(int))
-    return [years[k] for k in picks]
+        lead, years = years[max(first - before, 0):first], years[first:]
+    room = most - len(lead)
+    if len(years) <= room:
+        return lead + years
+    picks = np.unique(np.round(np.linspace(0, len(years) - 1, room)).astype(int))
+    return lead + [years[k] for k in picks]
 
 
 # ------------------------------------------------------------------------------ a run's report

@@ -304,11 +304,13 @@ def test_names_agree_with_campaign_coverage():
 
 @pytest.mark.parametrize("years, observed, most, want", [
     (range(2027, 2036), [False] + [True] * 8, 10, list(range(2027, 2036))),
-    (range(2027, 2047), [False, False] + [True] * 18, 10, [2028, 2030, 2032, 2034, 2036, 2038, 2040, 2042, 2044, 2046]),
+    # 2028: the contrast; then 9 of the 18 years 2029-2046 at 17/8 = 2.125 apart, rounded
+    (range(2027, 2047), [False, False] + [True] * 18, 10, [2028, 2029, 2031, 2033, 2035, 2037, 2040, 2042, 2044, 2046]),
     (range(2027, 2031), [False] * 4, 2, [2027, 2030]),
 ])
 def test_shown_years(years, observed, most, want):
-    """The report's years: from the year before the first observation, evenly spread, the last kept."""
+    """The report's years: the year before the first observation, then from it evenly spread, the
+    first observed and the last kept."""
     got = ccc.shown_years(list(years), observed, most)
     assert got == want
     assert len(got) <= most and np.all(np.diff(got) > 0)
