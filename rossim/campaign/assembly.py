@@ -31,6 +31,8 @@ __all__ = ["Assembly"]
 class Assembly:
     """The module processes and the station's docking tree (a part of the model)."""
 
+    __slots__ = ()  # the model's (:class:`rossim.campaign.model._Model`)
+
     def module(self, mid: str):
         env, u, draw, m = self.env, self.uniform, self.draw, self.plan.modules[mid]
         forced = self.plan.forced_docking_failures.get(mid)  # the attempts that fail (what-if)

@@ -26,6 +26,8 @@ class CargoShip:
 class CargoFlights:
     """The cargo ships' processes (a part of the model)."""
 
+    __slots__ = ()  # the model's (:class:`rossim.campaign.model._Model`)
+
     def cargo(self, cid: str):
         env, c = self.env, self.plan.cargo[cid]
         first = c.first_flight_days

@@ -268,6 +268,8 @@ class CrewRotation:
     """What happens to crew ships whatever the policy (a part of the model), and the crew
     flights of the manifest."""
 
+    __slots__ = ()  # the model's (:class:`rossim.campaign.model._Model`)
+
     def crew_flight(self, k: int, f):
         """The ``k``-th crew flight of the manifest (:class:`~.plan.CrewFlightPlan`): on its
         planned date plus its slip, claim a port, fly (a launch failure is an abort: the crew is

@@ -101,6 +101,16 @@ class _Model(Assembly, CrewRotation, CargoFlights):
     """One replication: the shared state (clock, station, ports, bookings, log, milestones) and
     the SimPy wiring; module assembly, crew rotation and cargo flights are its parts."""
 
+    # Slots: over 30 attributes, an instance dict stops sharing its keys and every attribute
+    # read of the hot paths takes the slow lookup (the parts declare empty slots for this).
+    __slots__ = ("plan", "rng", "index", "env", "events", "station", "ports", "dead_ports", "ships_at",
+                 "slots", "residents", "handovers_open", "overlap_seats", "vehicles", "sites", "uniform",
+                 "p_success", "docked", "module_ready", "module_docked", "module_port", "module_lost",
+                 "counts", "dropped", "departed", "commissioned", "milestones", "crew_rules", "unreached",
+                 "lowest", "launches", "losses", "forced_failures", "vehicle_launches", "docking_attempts",
+                 "triggers", "fired", "crew_aboard", "changed", "last_habitable", "first_crew", "cap_t",
+                 "cap", "aboard")
+
     def __init__(self, plan: Plan, rng: np.random.Generator, index: int):
         self.plan, self.rng, self.index = plan, rng, index
         self.env = env = Environment()
