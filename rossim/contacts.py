@@ -144,6 +144,13 @@ def shipped_stations(min_elevation_deg: float = DEFAULT_MIN_ELEVATION_DEG) -> li
             for s in json.loads(text)["stations"]]
 
 
+def shipped_names() -> dict[str, str]:
+    """The display name of each shipped ground station by its ``id`` ("NIP-18 Vorkuta" for
+    ``nip18_vorkuta``), for what people read."""
+    text = (resources.files("rossim") / "data" / "ground_stations.json").read_text(encoding="utf-8")
+    return {s["id"]: s["name"] for s in json.loads(text)["stations"]}
+
+
 def station_ecef_km(stations) -> tuple[np.ndarray, np.ndarray]:
     """ITRS positions (S,3) km and unit ellipsoid normals (S,3) of ground stations."""
     lat = np.radians([s.lat_deg for s in stations])

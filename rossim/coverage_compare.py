@@ -70,6 +70,17 @@ class Difference:
     #: How the two read in titles and legends ("the 97.0° orbit"); default their labels.
     name_a: str | None = None
     name_b: str | None = None
+    #: Width of the NSR corridor the runs used (their ``coverage.nsr_corridor_width_km``).
+    corridor_width_km: float = 100.0
+
+    def shape(self):
+        """The region's :class:`rossim.regions.Region` (the built-in one of that name, whose cells
+        these are), for the map to paint only its pixels; None for Russia (the map's default)."""
+        if self.region == "arctic":
+            return regions.arctic_zone()
+        if self.region == "nsr":
+            return regions.nsr_corridor(self.corridor_width_km)
+        return None
 
     @property
     def names(self) -> tuple[str, str]:
@@ -164,7 +175,8 @@ def compare_folders(runs: Sequence, instrument: str) -> tuple[list[Difference], 
                 continue
             d = difference(r, instrument, ref.label, run.label, a["lat_deg"], a["lon_deg"], a["area_km2"],
                            a["accesses"], b["accesses"], float(res_a), _span_days(ref, run))
-            out.append(dataclasses.replace(d, **dict(zip(("name_a", "name_b"), _names(ref, run)))))
+            out.append(dataclasses.replace(d, **dict(zip(("name_a", "name_b"), _names(ref, run))),
+                                           corridor_width_km=float(ref.coverage.get("nsr_corridor_width_km", 100.0))))
     return out, notes
 
 
@@ -226,7 +238,20 @@ def rows(diffs: Sequence[Difference]) -> list[dict]:
 
 
 def _share(pct: float) -> str:
-    return f"{pct:.0f}\u00a0%" if pct >= 9.5 or pct == 0 else f"{pct:.1f}\u00a0%"
+    """A share for a title: whole percents, one decimal below 9.5 %, and as many as needed near
+    100 % so that a partial share never reads "100 %"."""
+    if pct in (0.0, 100.0) or 9.5 <= pct < 99.5:
+        return f"{pct:.0f}\u00a0%"
+    if pct < 9.5:
+        return f"{pct:.1f}\u00a0%"
+    return f"{math.floor(pct * 10) / 10:.1f}\u00a0%" if pct < 99.95 else f"{math.floor(pct * 100) / 100:.2f}\u00a0%"
+
+
+#: How a map's title names each region, and the file name of its difference map.
+REGION_WORDS = {"russia": "Russia", "arctic": "Russia's Arctic zone", "nsr": "the Northern Sea Route corridor"}
+_REGION_SHARE = {"russia": "of Russia", "arctic": "of the Arctic zone", "nsr": "of the NSR corridor"}
+#: The file name of each region's difference map starts so (Russia's as it always did).
+MAP_PREFIX = {"russia": "fig_difference_", "arctic": "fig_arctic_difference_", "nsr": "fig_nsr_difference_"}
 
 
 def _map_title(d: Difference) -> str:
@@ -240,8 +265,9 @@ def _map_title(d: Difference) -> str:
     if areas["a_only"]["area_km2"] > areas["b_only"]["area_km2"]:
         first, second = second, first
     key, sees, cannot = first
-    head = (f"What {sees} sees of Russia that {cannot} cannot: {areas[key]['area_km2'] / 1e6:.2f} M km² "
-            f"({_share(areas[key]['percent'])} of Russia)")
+    where = REGION_WORDS.get(d.region, d.region)
+    head = (f"What {sees} sees of {where} that {cannot} cannot: {areas[key]['area_km2'] / 1e6:.2f} M km² "
+            f"({_share(areas[key]['percent'])} {_REGION_SHARE.get(d.region, 'of the region')})")
     other = areas[second[0]]
     head += f"; the reverse: {other['area_km2'] / 1e6:.2f} M km² ({_share(other['percent'])})"
     span = "" if d.span_days is None else f" in {d.span_days:g} day{'' if d.span_days == 1 else 's'}"
@@ -252,8 +278,9 @@ def _map_title(d: Difference) -> str:
 
 def write(folder: Path, diffs: Sequence[Difference], notes: Sequence[str], stamp: str | None = None,
           maps: bool = True) -> list[Path]:
-    """Write ``coverage_difference.json`` / ``.csv`` and the maps of Russia into ``folder``; returns
-    the map paths."""
+    """Write ``coverage_difference.json`` / ``.csv`` and a map per pair and region into ``folder``
+    (:data:`MAP_PREFIX`: Russia's ``fig_difference_B_vs_A.png``, then the Arctic zone's and the NSR
+    corridor's, on the same frame); returns the map paths."""
     from . import maps as mapping, results
 
     table = rows(diffs)
@@ -264,10 +291,9 @@ def write(folder: Path, diffs: Sequence[Difference], notes: Sequence[str], stamp
     paths = []
     if maps:
         for d in diffs:
-            if d.region != "russia":
-                continue
             fig = mapping.difference_map(d, title=_map_title(d), stamp=stamp)
-            paths.append(mapping.save(fig, folder / f"fig_difference_{_safe(d.label_b)}_vs_{_safe(d.label_a)}.png"))
+            name = f"{MAP_PREFIX.get(d.region, f'fig_{_safe(d.region)}_difference_')}{_safe(d.label_b)}_vs_{_safe(d.label_a)}"
+            paths.append(mapping.save(fig, folder / f"{name}.png"))
     return paths
 
 

@@ -149,10 +149,14 @@ def month_figure(seasons: dict, *, title: str, note: str | None = None,
 def caption(stem: str) -> str | None:
     """The report's caption of a figure file this package writes for coverage (by its stem), or
     None for another file."""
-    if stem.startswith("fig_difference_"):
-        b, _, a = stem.removeprefix("fig_difference_").partition("_vs_")
-        return (f"What {b} sees of Russia that {a} cannot, and the reverse: places observed at least once, "
-                "cell by cell on the same grid, with each category's area (coverage_difference.csv).")
+    from .coverage_compare import MAP_PREFIX, REGION_WORDS
+
+    for region, prefix in MAP_PREFIX.items():
+        if stem.startswith(prefix):
+            where = REGION_WORDS[region]
+            b, _, a = stem.removeprefix(prefix).partition("_vs_")
+            return (f"What {b} sees of {where} that {a} cannot, and the reverse: places observed at least once, "
+                    "cell by cell on the same grid, with each category's area (coverage_difference.csv).")
     if stem == "fig_coverage_by_latitude":
         return "Share of each 5° latitude band of Russia observed at least once, per instrument."
     if stem == "fig_coverage_by_month":

@@ -1341,6 +1341,7 @@ def _contacts_line(section: dict) -> str:
     els = sorted({s["min_elevation_deg"] for s in stations.values()})
     mask = f"{els[0]:g}°" if len(els) == 1 else f"{els[0]:g}-{els[-1]:g}°"
     best = max(stations, key=lambda k: stations[k]["minutes_per_day"])
+    name = contacts.shipped_names().get(best, best) if stations[best].get("source") == "shipped" else best
     return (f"contacts with {len(stations)} ground stations (elevation >= {mask}): {net['minutes_per_day']:.0f} "
             f"min/day, {net['passes_per_day']:.1f} passes/day, longest gap {_h(net['longest_gap_h'])} h "
-            f"(contacts.csv; most: {best}, {stations[best]['minutes_per_day']:.0f} min/day)")
+            f"(contacts.csv; most: {name}, {stations[best]['minutes_per_day']:.0f} min/day)")

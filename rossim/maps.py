@@ -585,7 +585,8 @@ DIFFERENCE_COLORS = {"a_only": "#E69F00", "b_only": "#0072B2", "both": "#b7dfb0"
 
 
 def difference_map(diff, *, title: str, stamp: str | None = None, show_nsr: bool = True):
-    """A map of Russia's cells seen by scenario A only, B only, both or neither.
+    """A map of a region's cells (Russia's, the Arctic zone's, the NSR corridor's: ``diff.shape()``)
+    seen by scenario A only, B only, both or neither.
 
     ``diff``: a :class:`rossim.coverage_compare.Difference` (cell ``lat_deg``, ``lon_deg``,
     ``category`` (M,) in :data:`rossim.coverage_compare.CATEGORIES` order, ``label_a``, ``label_b``,
@@ -602,7 +603,7 @@ def difference_map(diff, *, title: str, stamp: str | None = None, show_nsr: bool
     palette = np.array([to_rgba(DIFFERENCE_COLORS[c]) for c in CATEGORIES])
     cells = SimpleNamespace(lat_deg=diff.lat_deg, lon_deg=diff.lon_deg)
     fig, ax, extent, context = _base_map(title, stamp, None, show_nsr)
-    rgba, shown = _paint(cells, palette[diff.category], None)
+    rgba, shown = _paint(cells, palette[diff.category], diff.shape())  # only the region's own pixels
     _show_raster(ax, rgba, extent)
     areas = diff.areas()
     name_a, name_b = diff.names

@@ -347,7 +347,9 @@ def test_terminal_table_keeps_a_name_whole_when_it_fits(compared):
 
 COMPARISON_FIGURES = ["fig_occupancy", "fig_occupancy_by_year", "fig_timeline", "fig_milestones", "fig_coverage_time",
                       "fig_map_ross_high_latitude_radar", "fig_map_ros_iss_orbit_radar",
-                      "fig_difference_ros_iss_orbit_vs_ross_high_latitude"]
+                      "fig_difference_ros_iss_orbit_vs_ross_high_latitude",
+                      "fig_arctic_difference_ros_iss_orbit_vs_ross_high_latitude",
+                      "fig_nsr_difference_ros_iss_orbit_vs_ross_high_latitude"]
 RUN_FIGURES = ["fig_occupancy", "fig_occupancy_by_year", "fig_timeline", "fig_milestones", "fig_coverage_time"]
 
 
@@ -379,7 +381,7 @@ def test_comparison_figures_and_report(compared):
     assert pngs == sorted(COMPARISON_FIGURES)
     for name in COMPARISON_FIGURES:
         w, h = check_png(compared / f"{name}.png")
-        if name.startswith(("fig_map_", "fig_difference_")):
+        if name.startswith(("fig_map_", "fig_difference_", "fig_arctic_difference_", "fig_nsr_difference_")):
             assert (w, h) == (1560, 900)  # rossim.maps' fixed size
         else:
             assert w == figures.WIDTH_IN * figures.DPI and 350 <= h <= 1000, (name, w, h)  # one panel: >= 3.2 in

@@ -112,7 +112,8 @@ def test_two_real_runs_read_back_and_written(tmp_path):
     nsr = diffs[2].areas()
     assert nsr["b_only"]["area_km2"] == 0.0 and nsr["both"]["area_km2"] == 0.0  # 51.6° never reaches the NSR
     paths = coverage_compare.write(tmp_path, diffs, notes, stamp=maps.overrides_stamp(["orbit.altitude_km=420"]))
-    assert [p.name for p in paths] == ["fig_difference_iss_vs_sso.png"]
+    assert [p.name for p in paths] == ["fig_difference_iss_vs_sso.png", "fig_arctic_difference_iss_vs_sso.png",
+                                       "fig_nsr_difference_iss_vs_sso.png"]
     table = json.loads((tmp_path / coverage_compare.DIFFERENCE_JSON).read_text())["rows"]
     assert {(r["region"], r["territory"]) for r in table} == {
         ("russia", "all"), ("russia", "without_disputed"), ("arctic", "all"), ("nsr", "all")}
