@@ -385,24 +385,23 @@ def cmd_run(args) -> int:
         campaign_coverage.check(sc)
     dest = _destination(args, sc.name, [args.scenario])
     reached = None
-    # A plain run keeps only each replication's columns and streams the event log to disk (a
-    # million replications fit in memory); --where, --coverage and --precision-days need the
-    # replications themselves.
-    stream = conditions is None and not args.coverage and args.precision_days is None
+    # A run keeps only each replication's columns and streams the event log to disk (a million
+    # replications fit in memory); --where and --coverage need the replications themselves.
+    stream = conditions is None and not args.coverage
     with results.output_dir(dest) as tmp:
+        log = eventlog.Writer(tmp, args.events) if stream else None
+        sink = log.add if log is not None and log.path is not None else None
         if args.precision_days is not None:
-            reached = _run_to_precision(args, sc)
+            reached = _run_to_precision(args, sc, keep=not stream, events=sink)
             ens = reached.ensemble
             dest.provenance.update(precision=reached.to_json())
         else:
             if args.precision_of:
                 raise InputError("--precision-of needs --precision-days", source="--precision-of")
-            log = eventlog.Writer(tmp, args.events) if stream else None
-            sink = log.add if log is not None and log.path is not None else None
             ens = _run_on_scheduler(args, sc, dest, keep=not stream, events=sink) if args.scheduler else \
                 run_ensemble(sc, args.replications, args.seed, args.workers, keep=not stream, events=sink)
-            if log is not None:
-                log.close()
+        if log is not None:
+            log.close()
         dest.provenance.update(seed=ens.seed, replications=ens.n, workers=ens.workers)
         selection = None
         if conditions is not None:
@@ -443,7 +442,7 @@ def _run_on_scheduler(args, sc, dest, **kw):
                             executor=client.get_executor(), **kw)
 
 
-def _run_to_precision(args, sc):
+def _run_to_precision(args, sc, **kw):
     """``run --precision-days``: rounds of replications until the medians are that precise."""
     from . import precision
 
@@ -454,7 +453,7 @@ def _run_to_precision(args, sc):
     with _progress(f"{sc.name}: replications until medians are known to +-{args.precision_days:g} days") as bar:
         task = bar.add_task("run", total=None)
         return precision.run_until(sc, args.precision_days, args.precision_of, args.max_replications, args.seed,
-                                   args.workers,
+                                   args.workers, **kw,
                                    progress=lambda done, planned: bar.update(task, completed=done, total=planned))
 
 

@@ -29,7 +29,7 @@ from .campaign import Replication, count_keys, milestone_names
 if TYPE_CHECKING:
     from .scenario import Scenario
 
-__all__ = ["Columns", "Builder", "row_bytes", "grid_days", "years_of", "quantile_of_counts"]
+__all__ = ["Columns", "Builder", "concatenate", "row_bytes", "grid_days", "years_of", "quantile_of_counts"]
 
 
 def grid_days(scenario: "Scenario") -> np.ndarray:
@@ -272,3 +272,15 @@ def _add_counts(total: np.ndarray, part: np.ndarray) -> np.ndarray:
     total = _pad(total, 1, v)
     total += _pad(part, 1, v)
     return total
+
+
+def concatenate(scenario: "Scenario", parts: Sequence[Columns]) -> Columns:
+    """The columns of consecutive runs of replications (each part numbered after the one before,
+    as :func:`rossim.ensemble.run`'s ``first`` makes them) as one."""
+    parts = [p for p in parts if p.n]
+    if not parts:
+        return Columns.of(scenario, [])
+    b = Builder(scenario, sum(p.n for p in parts), int(parts[0].index[0]))
+    for p in parts:
+        b.add(p)
+    return b.result()

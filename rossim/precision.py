@@ -26,7 +26,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from . import ensemble, montecarlo
+from . import columns, ensemble, montecarlo
 from .errors import InputError
 from .scenario import Scenario
 
@@ -101,10 +101,13 @@ def _watched(ens: ensemble.Ensemble, names: Sequence[str] | None) -> dict[str, f
 
 def run_until(scenario: Scenario, precision_days: float, milestones: Sequence[str] | None = None,
               max_replications: int = MAX_REPLICATIONS, seed: int | None = None, workers: int | None = None,
-              progress: Callable[[int, int], None] | None = None) -> Precision:
+              progress: Callable[[int, int], None] | None = None, keep: bool = True,
+              events: Callable[[object], None] | None = None) -> Precision:
     """Run ``scenario`` in rounds until each watched milestone's median is known to within
     ``precision_days`` (module docstring), or ``max_replications`` are reached. ``progress(done,
-    planned)``: replications so far and planned through the current round."""
+    planned)``: replications so far and planned through the current round. ``keep`` and
+    ``events`` as :func:`rossim.ensemble.run` takes them (the rounds follow each other in
+    replication order, so a streamed event log is the ensemble's)."""
     if not (isinstance(precision_days, (int, float)) and math.isfinite(precision_days) and precision_days > 0):
         raise InputError(f"expected a positive number of days, got {precision_days!r}", source="--precision-days")
     if max_replications < 2:
@@ -115,17 +118,22 @@ def run_until(scenario: Scenario, precision_days: float, milestones: Sequence[st
             raise InputError(f"unknown milestone {name[:60]!r}; expected one of {', '.join(known)}",
                              source="--precision-of")
     seed = scenario.simulation.seed if seed is None else seed
-    ensemble.check_size(scenario, max_replications, seed)  # the cap must fit before any work
+    ensemble.check_size(scenario, max_replications, seed, keep=keep)  # the cap must fit before any work
     n = min(FIRST_ROUND, scenario.simulation.replications, max_replications)
-    reps: list = []
+    reps: list | None = [] if keep else None
+    parts: list = []
     rounds: list[int] = []
+    have = 0
     while True:
-        have = len(reps)
         tick = None if progress is None else (lambda done, _t, have=have, n=n: progress(have + done, n))
-        part = ensemble.run(scenario, n=n - have, seed=seed, workers=workers, progress=tick, first=have)
-        reps.extend(part.replications)
+        part = ensemble.run(scenario, n=n - have, seed=seed, workers=workers, progress=tick, first=have, keep=keep,
+                            events=events)
+        if keep:
+            reps.extend(part.replications)
+        parts = [columns.concatenate(scenario, [*parts, part.columns])]
+        have = n
         rounds.append(n)
-        ens = ensemble.Ensemble(scenario, seed, reps, part.workers)
+        ens = ensemble.Ensemble(scenario, seed, reps, part.workers, columns=parts[0])
         widths = _watched(ens, milestones)
         beyond = _beyond_horizon(ens, [k for k, h in widths.items() if h > precision_days])
         left = {k: h for k, h in widths.items() if h > precision_days and k not in beyond}  # still to refine

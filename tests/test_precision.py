@@ -91,3 +91,19 @@ def test_nothing_within_the_horizon_is_not_called_precise(capsys, tmp_path):
     assert main(["run", str(path), "--precision-days", "30", "--out", str(tmp_path / "o"), "--no-report",
                  "--workers", "1"]) == 0
     assert "nothing was made precise" in " ".join(capsys.readouterr().out.split())
+
+
+def test_a_precision_run_writes_the_files_of_run_n(tmp_path, capsys):
+    """Rounds stream their event log and keep only columns; the folder is `rossim run -n N`'s."""
+    path = tmp_path / "planted.toml"
+    path.write_text(PLANTED.replace("replications = 20", "replications = 1000"))
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert main(["run", str(path), "--precision-days", "40", "--precision-of", "phase_1_complete",
+                 "--out", str(a), "--no-report", "--workers", "2"]) == 0
+    n = json.loads((a / "manifest.json").read_text())["replications"]
+    assert len(json.loads((a / "manifest.json").read_text())["precision"]["rounds"]) > 1  # several rounds
+    assert main(["run", str(path), "-n", str(n), "--out", str(b), "--no-report", "--workers", "1"]) == 0
+    names = sorted(p.name for p in a.iterdir() if p.name != "manifest.json")
+    assert "events.parquet" in names and names == sorted(p.name for p in b.iterdir() if p.name != "manifest.json")
+    for name in names:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
