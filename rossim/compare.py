@@ -122,15 +122,16 @@ def _person_days_from_events(path: Path, start: dt.date, horizon_days: float,
 @dataclasses.dataclass(eq=False)
 class RunFolder:
     """One run folder read back, every file checked (:func:`read_run`). ``replications``: the CSV
-    columns as lists (dates as ISO text or "", ``replication`` and ``*_losses`` as ints, ``*_day``
-    and other numbers as floats); ``capacity``: ``day`` and band columns as float arrays (G,),
+    columns as arrays (n,) (:func:`rossim.resultfiles.read_columns`: dates as datetime64[D], NaT
+    where empty; ``replication``, ``launches`` and the losses and other counts as int64; ``*_day``
+    and other numbers as float64, NaN where empty); ``capacity``: ``day`` and band columns as float arrays (G,),
     ``date`` as datetime64[D]; ``person_days``: years and (n, Y) person-days; ``coverage``:
     ``coverage_summary.json`` or None."""
 
     path: Path
     label: str
     summary: dict
-    replications: dict[str, list[str]]
+    replications: dict[str, np.ndarray]
     capacity: dict[str, np.ndarray] | None
     scenario_text: str
     meta: dict[str, Any]
@@ -184,7 +185,7 @@ class RunFolder:
 
     def dates(self, column: str) -> np.ndarray:
         """A date column of ``replications.csv`` as datetime64[D] (NaT where empty)."""
-        return np.array([v or "NaT" for v in self.replications[column]], dtype="datetime64[D]")
+        return self.replications[column]
 
     def milestone_days(self, name: str) -> np.ndarray:
         """Whole days from the start to the date each replication reached ``name`` (NaN: not in
@@ -284,8 +285,8 @@ def _read_person_days(folder: Path, n: int, start: dt.date, horizon_days: float)
     pp = folder / PERSON_DAYS_FILE
     if not pp.exists() and (folder / "events.csv").exists():
         return _person_days_from_events(folder / "events.csv", start, horizon_days, n)
-    cols = resultfiles.read_csv(pp, resultfiles.PERSON_DAYS_COLUMNS, pattern=resultfiles.PERSON_DAYS_PATTERN,
-                                label="run")
+    cols = resultfiles.read_columns(pp, resultfiles.PERSON_DAYS_COLUMNS, pattern=resultfiles.PERSON_DAYS_PATTERN,
+                                    label="run")
     ykeys = [k for k in cols if k != "replication"]
     other = [k for k in ykeys if not re.fullmatch(resultfiles.PERSON_DAYS_PATTERN[0], k)]
     if other or not ykeys:
@@ -297,7 +298,10 @@ def _read_person_days(folder: Path, n: int, start: dt.date, horizon_days: float)
     if len(cols["replication"]) != n:
         raise InputError(f"expected {n} rows, one per replication (summary.json says {n}), got "
                          f"{len(cols['replication'])}", source=str(pp))
-    return years, np.array([cols[k] for k in ykeys], dtype=float).T.reshape(n, len(years))
+    out = np.empty((n, len(years)), order="F")  # filled a column at a time, each freed once copied
+    for j, k in enumerate(ykeys):
+        out[:, j] = cols.pop(k)
+    return years, out
 
 
 def _check_summary_dates(summary: dict, source: str) -> tuple[dt.date, dt.date]:
@@ -348,22 +352,25 @@ def _check_summary_dates(summary: dict, source: str) -> tuple[dt.date, dt.date]:
     return span["start"], span["horizon"]
 
 
-def _check_replication_dates(reps: dict[str, list], summary: dict, source: str) -> None:
+def _check_replication_dates(reps: dict[str, np.ndarray], summary: dict, source: str) -> None:
     """Milestone and docking dates of replications.csv within [start, horizon]; ready dates (a
     plan's date plus a slip) within the dates a scenario may hold, and up to a century after."""
     from . import scenario
 
     bounds = (np.datetime64(summary["start"], "D"), np.datetime64(summary["horizon"], "D"))
     late = np.datetime64(scenario.DATE_MAX, "D") + np.timedelta64(36525, "D")
-    for column, values in reps.items():
+    first = None  # (row, column) of the first date out of its bounds, row by row
+    for column, d in reps.items():
         if not column.endswith("_date"):
             continue
         lo, hi = (np.datetime64(scenario.DATE_MIN, "D"), late) if column.endswith("_ready_date") else bounds
-        d = np.array([v or "NaT" for v in values], dtype="datetime64[D]")
         bad = np.flatnonzero(~np.isnat(d) & ((d < lo) | (d > hi)))
-        if bad.size:
-            raise InputError(f"expected a date from {lo} to {hi}, got {values[bad[0]]!r}", source=source,
-                             field=f"row {bad[0] + 1}, {column}")
+        if bad.size and (first is None or bad[0] < first[0]):
+            first = (bad[0], column, lo, hi)
+    if first is not None:
+        i, column, lo, hi = first
+        raise InputError(f"expected a date from {lo} to {hi}, got {str(reps[column][i])!r}", source=source,
+                         field=f"row {i + 1}, {column}")
 
 
 def read_run(folder: str | Path, label: str | None = None) -> RunFolder:
@@ -388,25 +395,29 @@ def read_run(folder: str | Path, label: str | None = None) -> RunFolder:
                          source=str(sp), field="milestones")
     start, horizon = _check_summary_dates(summary, str(sp))
     rp = folder / "replications.csv"
-    header = resultfiles.read_csv(rp, {}, label="run", stop=lambda row: True)  # the columns only
-    found = [c[:-4] for c in header if c.endswith("_day")
-             and (campaign_milestones.parse(c[:-4]) or ensemble.hosting_level(c[:-4]) is not None)]
-    if found != have:
-        raise InputError(f"incompatible run folder: replications.csv has the milestones {', '.join(found) or 'none'}, "
-                         f"summary.json {', '.join(have)}", source=str(rp), field="milestones")
-    reps = resultfiles.read_csv(rp, _replications_columns(have, summary["modules"]),
-                                pattern=resultfiles.REPLICATION_COUNTS_PATTERN, label="run")
+
+    def same_milestones(header: list[str]) -> None:
+        found = [c[:-4] for c in header if c.endswith("_day")
+                 and (campaign_milestones.parse(c[:-4]) or ensemble.hosting_level(c[:-4]) is not None)]
+        if found != have:
+            raise InputError(f"incompatible run folder: replications.csv has the milestones "
+                             f"{', '.join(found) or 'none'}, summary.json {', '.join(have)}", source=str(rp),
+                             field="milestones")
+
+    reps = resultfiles.read_columns(rp, _replications_columns(have, summary["modules"]),
+                                    pattern=resultfiles.REPLICATION_COUNTS_PATTERN, label="run",
+                                    header_check=same_milestones)
     _check_replication_dates(reps, summary, str(rp))
     n = len(reps["replication"])
     if n != summary["replications"]:
         raise InputError(f"incompatible run folder: {n} rows, summary.json says {summary['replications']} "
                          "replications", source=str(rp))
-    cols = resultfiles.read_csv(folder / "capacity.csv", resultfiles.CAPACITY_COLUMNS,
-                                pattern=resultfiles.CAPACITY_PATTERN, min_rows=1, label="run")
+    cols = resultfiles.read_columns(folder / "capacity.csv", resultfiles.CAPACITY_COLUMNS,
+                                    pattern=resultfiles.CAPACITY_PATTERN, min_rows=1, label="run")
     numeric = [k for k in cols if k != "date" and (k in resultfiles.CAPACITY_COLUMNS
                                                  or re.fullmatch(resultfiles.CAPACITY_PATTERN[0], k))]
-    capacity = {k: np.array(cols[k], dtype=float) for k in numeric}
-    capacity["date"] = np.array(cols["date"], dtype="datetime64[D]")
+    capacity = {k: cols[k] for k in numeric}
+    capacity["date"] = cols["date"]
     tp = folder / "scenario.toml"
     text = resultfiles.read_text(tp, label="run")
     meta = _scenario_meta(_scenario_tables(tp, text))
@@ -425,8 +436,8 @@ def _read_occupancy(folder: Path, start: dt.date, horizon: dt.date) -> tuple[dic
     op, yp = folder / OCCUPANCY_FILE, folder / OCCUPANCY_BY_YEAR_FILE
     if not op.exists() and not op.is_symlink() and not yp.exists() and not yp.is_symlink():
         return None, None
-    cols = resultfiles.read_csv(op, resultfiles.OCCUPANCY_COLUMNS, pattern=resultfiles.OCCUPANCY_PATTERN,
-                                min_rows=1, label="run")
+    cols = resultfiles.read_columns(op, resultfiles.OCCUPANCY_COLUMNS, pattern=resultfiles.OCCUPANCY_PATTERN,
+                                    min_rows=1, label="run")
     src = str(op)
     levels = sorted({int(m[1]) for c in cols if (m := re.fullmatch(resultfiles.OCCUPANCY_PATTERN[0], c))})
     if not levels or levels != list(range(1, len(levels) + 1)):
@@ -445,18 +456,18 @@ def _read_occupancy(folder: Path, start: dt.date, horizon: dt.date) -> tuple[dic
         raise InputError(f"expected p_at_least_{levels[j]}_low <= p_at_least_{levels[j]} <= p_at_least_{levels[j]}"
                          f"_high, got {arr['low'][j, i]:g}, {arr['prob'][j, i]:g}, {arr['high'][j, i]:g}",
                          source=src, field=f"row {i + 1}")
-    dates = np.array(cols["date"], dtype="datetime64[D]")
+    dates = cols["date"]
     lo, hi = np.datetime64(start, "D"), np.datetime64(horizon, "D")
     bad_d = np.flatnonzero((dates < lo) | (dates > hi) | np.concatenate([[False], np.diff(dates) < np.timedelta64(0, "D")]))
     if bad_d.size:
-        raise InputError(f"expected ascending dates from {lo} to {hi}, got {cols['date'][bad_d[0]]!r}",
+        raise InputError(f"expected ascending dates from {lo} to {hi}, got {str(dates[bad_d[0]])!r}",
                          source=src, field=f"row {bad_d[0] + 1}, date")
-    occ = {"date": dates, "day": np.array(cols["day"], dtype=float), "levels": tuple(levels), **arr}
-    ycols = resultfiles.read_csv(yp, resultfiles.OCCUPANCY_BY_YEAR_COLUMNS, min_rows=1, label="run")
+    occ = {"date": dates, "day": cols["day"], "levels": tuple(levels), **arr}
+    ycols = resultfiles.read_columns(yp, resultfiles.OCCUPANCY_BY_YEAR_COLUMNS, min_rows=1, label="run")
     ysrc = str(yp)
-    years = sorted(set(ycols["year"]))
+    years = sorted(set(ycols["year"].tolist()))
     expected = [(y, k) for y in years for k in levels]
-    got = list(zip(ycols["year"], ycols["level"]))
+    got = list(zip(ycols["year"].tolist(), ycols["level"].tolist()))
     if years != list(range(years[0], years[0] + len(years))) or got != expected:
         first = next((i for i, (a, b) in enumerate(zip(got, expected)) if a != b), min(len(got), len(expected)))
         raise InputError(f"expected a row per year (consecutive) and crew level 1..{levels[-1]} (as in "

@@ -20,7 +20,8 @@ import numpy as np
 
 from .errors import InputError
 
-__all__ = ["MAX_JSON_DEPTH", "MAX_INT_DIGITS", "read_bytes", "read_text", "parse_json", "read_json", "got"]
+__all__ = ["MAX_JSON_DEPTH", "MAX_INT_DIGITS", "regular_file", "read_bytes", "read_text", "parse_json", "read_json",
+           "got"]
 
 #: Deepest nesting of arrays and objects accepted in a JSON file (a GeoJSON MultiPolygon's
 #: coordinates are 4 levels deep, collections add a few; rossim's own files 4).
@@ -37,11 +38,11 @@ def _size_text(n: int) -> str:
     return f"{n} bytes"  # pragma: no cover
 
 
-def read_bytes(path: str | Path, limit: int, *, field: str | None = None) -> bytes:
-    """The bytes of the regular file ``path``, at most ``limit`` of them.
+def regular_file(path: str | Path, limit: int, *, field: str | None = None) -> int:
+    """The size of the regular file ``path`` (checked before it is opened), at most ``limit``.
 
     Raises InputError (source = the path) if it does not exist, is not a regular file (a folder,
-    a device such as /dev/zero, a named pipe, a socket), is larger than ``limit``, or cannot be read.
+    a device such as /dev/zero, a named pipe, a socket) or is larger than ``limit``.
     """
     source = str(path)
     try:
@@ -59,6 +60,17 @@ def read_bytes(path: str | Path, limit: int, *, field: str | None = None) -> byt
     if st.st_size > limit:
         raise InputError(f"the file is {_size_text(st.st_size)}, more than the limit of {_size_text(limit)}",
                          source=source, field=field)
+    return st.st_size
+
+
+def read_bytes(path: str | Path, limit: int, *, field: str | None = None) -> bytes:
+    """The bytes of the regular file ``path``, at most ``limit`` of them.
+
+    Raises InputError (source = the path) if it does not exist, is not a regular file (a folder,
+    a device such as /dev/zero, a named pipe, a socket), is larger than ``limit``, or cannot be read.
+    """
+    source = str(path)
+    regular_file(path, limit, field=field)
     try:
         with open(path, "rb") as f:
             data = f.read(limit + 1)

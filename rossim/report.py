@@ -129,7 +129,7 @@ def _module_bars(run: RunFolder) -> list[figures.ModuleBar]:
     for mid in run.modules:
         m = run.summary["modules"][mid]
         meta = info.get(mid, {})
-        losses = np.array([int(x or 0) for x in run.replications[f"{mid}_losses"]])
+        losses = run.replications[f"{mid}_losses"]
         departs = meta.get("departs")
         bars.append(figures.ModuleBar(
             name=meta.get("name") or mid,

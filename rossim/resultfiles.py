@@ -14,6 +14,7 @@ object with these keys; a key ending in ``?`` may be absent), :class:`ListOf`, :
 
 from __future__ import annotations
 
+import codecs
 import csv
 import dataclasses
 import datetime as dt
@@ -23,11 +24,13 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+import numpy as np
+
 from . import inputfiles
 from .errors import InputError
 
 __all__ = [
-    "Kind", "ListOf", "MapOf", "check", "read_json", "read_csv", "read_text",
+    "Kind", "ListOf", "MapOf", "Column", "check", "read_json", "read_csv", "read_columns", "read_text",
     "NUMBER", "NONNEG", "POSITIVE", "SHARE", "PERCENT", "COUNT", "TEXT", "NAME", "DATE", "DATETIME",
     "optional", "any_of", "MAX_JSON_BYTES", "MAX_CSV_BYTES", "MAX_TEXT_BYTES",
 ]
@@ -180,11 +183,22 @@ def read_json(path: Path, spec, *, label: str | None = None):
 @dataclasses.dataclass(frozen=True)
 class Column:
     """A CSV column: its cells match ``kind`` (``empty_ok``: or are empty); ``convert`` turns the
-    text into the value the reader keeps (default: the text)."""
+    text into the value the reader keeps (default: the text).
+
+    The same check for the columnar reader (:func:`read_columns`), which tests a whole column at
+    once: ``array`` is what it holds — ``"number"`` (float64, NaN where empty), ``"int"`` (int64),
+    ``"date"`` (datetime64[D], NaT where empty), ``"text"`` (str objects, no control character
+    but tab) or ``"other"`` (str objects, ``kind.test`` cell by cell: small files only); ``cell`` is
+    a regular expression every non-empty cell matches in full; numbers lie in [``low``, ``high``]
+    and are finite, dates exist in the calendar."""
 
     kind: Kind
     empty_ok: bool = False
     convert: Callable[[str], Any] | None = None
+    array: str = "other"
+    cell: str | None = None
+    low: float = -math.inf
+    high: float = math.inf
 
 
 def _number(text: str) -> float:
@@ -202,21 +216,33 @@ def _int_cell(text: str) -> bool:
     return re.fullmatch(r"\d{1,18}", text) is not None
 
 
-def _number_column(expected: str = "a finite number", ok: Callable[[float], bool] = lambda x: True,
+#: A number as rossim writes it (``repr`` of a float, ``%g``): what the columnar reader accepts.
+_NUMBER_CELL = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+
+
+def _number_column(expected: str = "a finite number", low: float = -math.inf, high: float = math.inf,
                    empty_ok: bool = False) -> Column:
-    return Column(Kind(expected + (" or empty" if empty_ok else ""), lambda t: _number_cell(t) and ok(float(t))),
-                  empty_ok, _number)
+    return Column(Kind(expected + (" or empty" if empty_ok else ""),
+                       lambda t: _number_cell(t) and low <= float(t) <= high),
+                  empty_ok, _number, "number", _NUMBER_CELL, low, high)
+
+
+def _int_column(expected: str, cell: str) -> Column:
+    return Column(Kind(expected, lambda t: re.fullmatch(cell, t) is not None), convert=int, array="int", cell=cell)
 
 
 #: Common CSV columns: a finite number (>= 0), a whole number >= 0, an ISO date, free text.
 NUMBER_COL = _number_column()
 OPT_NUMBER_COL = _number_column(empty_ok=True)
-NONNEG_COL = _number_column("a finite number >= 0", lambda x: x >= 0)
-INT_COL = Column(Kind("a whole number >= 0", _int_cell), convert=int)
-DATE_COL = Column(Kind("an ISO date YYYY-MM-DD", _is_date))
-OPT_DATE_COL = Column(Kind("an ISO date YYYY-MM-DD or empty", _is_date), empty_ok=True)
+NONNEG_COL = _number_column("a finite number >= 0", 0.0)
+#: A whole number >= 0 as the CSV cell of an INT_COL (18 digits at most: an int64).
+_INT_CELL = r"\d{1,18}"
+INT_COL = Column(Kind("a whole number >= 0", _int_cell), convert=int, array="int", cell=_INT_CELL)
+DATE_COL = Column(Kind("an ISO date YYYY-MM-DD", _is_date), array="date", cell=r"\d{4}-\d{2}-\d{2}")
+OPT_DATE_COL = Column(Kind("an ISO date YYYY-MM-DD or empty", _is_date), empty_ok=True, array="date",
+                      cell=r"\d{4}-\d{2}-\d{2}")
 TEXT_COL = Column(Kind("text without control characters", lambda v: not any(c < " " and c != "\t" for c in v)),
-                  empty_ok=True)
+                  empty_ok=True, array="text")
 DATETIME_COL = Column(Kind("an ISO date and time", _is_datetime))
 
 
@@ -239,15 +265,7 @@ def read_csv(path: Path, columns: Mapping[str, Column], *, pattern: tuple[str, C
         header = next(reader, None)
         if not header:
             raise InputError("empty file: expected a header line of column names", source=source)
-        if len(set(header)) != len(header):
-            dup = next(h for h in header if header.count(h) > 1)
-            raise InputError(f"column {dup!r} appears twice in the header", source=source)
-        lacking = [c for c in columns if c not in header]
-        if lacking:
-            raise InputError(f"no column {lacking[0]!r} (rossim writes it: the file is damaged or from "
-                             "another version)", source=source)
-        kinds = [columns.get(h) or (pattern[1] if pattern and re.fullmatch(pattern[0], h) else None)
-                 for h in header]
+        kinds = _kinds(header, columns, pattern, source)
         out: dict[str, list] = {h: [] for h in header}
         for k, row in enumerate(reader, start=1):
             if not row:  # a blank line (an editor's last newline): nothing to read
@@ -274,6 +292,282 @@ def read_csv(path: Path, columns: Mapping[str, Column], *, pattern: tuple[str, C
     if rows < min_rows:
         raise InputError(f"expected at least {min_rows} data row{'s' if min_rows != 1 else ''}, got {rows} "
                          "(a truncated file?)", source=source)
+    return out
+
+
+#: Bytes of the file parsed at a time by the columnar reader (~6,000 rows of replications.csv):
+#: pyarrow holds ~40 times this while it parses (a million rows: 80 MB besides the arrays).
+_BLOCK_BYTES = 2 * 2**20
+#: Longest header line the columnar reader reads (a header of 60,000 columns); longer: row by row.
+_MAX_HEADER_BYTES = 2**20
+
+
+def read_columns(path: Path, columns: Mapping[str, Column], *, pattern: tuple[str, Column] | None = None,
+                 min_rows: int = 0, label: str | None = None,
+                 header_check: Callable[[list[str]], None] | None = None) -> dict[str, np.ndarray]:
+    """A result CSV file as ``{column: array}``, every row and cell checked as :func:`read_csv`
+    checks them, a column at a time: tables of a million rows (tens of millions of cells) in
+    seconds and in the memory of their arrays.
+
+    ``columns``, ``pattern``, ``min_rows``: as for :func:`read_csv`. Each column is an array of
+    its :attr:`Column.array` kind (float64 with NaN where empty, int64, datetime64[D] with NaT
+    where empty); other columns are object arrays of their text. ``header_check(header)`` is
+    called with the column names before they are checked. A bad cell raises the InputError
+    :func:`read_csv` raises (the same first row and column, the same words).
+
+    The file is parsed by ``pyarrow.csv`` a block of rows at a time, numbers and dates by pyarrow
+    itself, and each column checked at once (:func:`_convert_typed`); only the arrays are kept.
+    When a cell is refused the file is read again with every column as text, checked by
+    :func:`_convert`, which finds the first bad cell. A file rossim does not write — a quoted
+    field, a blank line between rows, a line pyarrow refuses — is read by :func:`read_csv` (its
+    row numbers count blank lines; pyarrow's skip them), which says what is wrong.
+    """
+    _require(path, label)
+    source = str(path)
+    inputfiles.regular_file(path, MAX_CSV_BYTES)
+    header = _header(path)
+    if header is None:  # empty, not UTF-8, quoted: read_csv says what it is
+        return _by_rows(path, columns, pattern, min_rows, label, header_check)
+    if header_check:
+        header_check(header)
+    kinds = _kinds(header, columns, pattern, source)
+    lines, quoted = _lines(path)
+    out = None
+    if not quoted:
+        try:
+            out = _read_blocks(str(path), header, kinds, source, lines)
+        except (_Recheck, _Unreadable):  # read as text: which cell, or read_csv says what is wrong
+            out = _read_text(path, header, kinds, source)
+    if out is None or len(out[header[0]]) != lines:  # quoted, or blank lines between rows
+        return _by_rows(path, columns, pattern, min_rows, label, None)
+    if lines < min_rows:
+        raise InputError(f"expected at least {min_rows} data row{'s' if min_rows != 1 else ''}, got {lines} "
+                         "(a truncated file?)", source=source)
+    return out
+
+
+def _header(path: Path) -> list[str] | None:
+    """The column names of a CSV file's first line (a byte order mark skipped); None if it is
+    empty, not UTF-8, quoted or longer than :data:`_MAX_HEADER_BYTES`."""
+    with open(path, "rb") as f:
+        line = f.readline(_MAX_HEADER_BYTES + 1)
+    try:
+        text = line.decode("utf-8-sig").rstrip("\r\n")
+    except UnicodeDecodeError:
+        return None
+    if not text or '"' in text or len(line) > _MAX_HEADER_BYTES:
+        return None
+    return text.split(",")
+
+
+def _lines(path: Path) -> tuple[int, bool]:
+    """(data lines, whether a quote is in the file) of a CSV file: the lines after the header,
+    an editor's last blank lines not counted (a blank line between rows is counted)."""
+    newlines, quoted, last = 0, False, b""
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(_BLOCK_BYTES), b""):
+            newlines += chunk.count(b"\n")
+            quoted = quoted or b'"' in chunk
+            last = chunk
+    content = last.rstrip(b"\r\n")
+    trailing = last[len(content):].count(b"\n")
+    return newlines - trailing, quoted
+
+
+class _Unreadable(Exception):
+    """pyarrow refused the file (a row's fields, not UTF-8, ...)."""
+
+
+class _Recheck(Exception):
+    """A cell pyarrow or the checks refused: the file is read again as text, to say which."""
+
+
+def _kinds(header: list[str], columns: Mapping[str, Column], pattern, source: str) -> list[Column | None]:
+    """Each header column's Column (None: kept as text, unchecked), after the header is checked
+    as :func:`read_csv` checks it."""
+    if len(set(header)) != len(header):
+        dup = next(h for h in header if header.count(h) > 1)
+        raise InputError(f"column {dup!r} appears twice in the header", source=source)
+    lacking = [c for c in columns if c not in header]
+    if lacking:
+        raise InputError(f"no column {lacking[0]!r} (rossim writes it: the file is damaged or from "
+                         "another version)", source=source)
+    return [columns.get(h) or (pattern[1] if pattern and re.fullmatch(pattern[0], h) else None) for h in header]
+
+
+_EMPTY = {"number": np.nan, "int": 0, "date": np.datetime64("NaT", "D"), "text": "", "other": ""}
+_DTYPE = {"number": np.float64, "int": np.int64, "date": "datetime64[D]", "text": object, "other": object}
+
+
+def _read_blocks(source_file, header: list[str], kinds: list[Column | None], source: str, rows: int,
+                 typed: bool = True) -> dict[str, np.ndarray]:
+    """The columns of a CSV file (``source_file``: its path, or a pyarrow buffer of its bytes; a
+    header line, then ``rows`` lines without quotes), parsed by pyarrow a block at a time, checked.
+
+    ``typed``: pyarrow parses numbers and dates itself (fast) and any cell it refuses or the
+    checks refuse raises :class:`_Recheck`; else every column is parsed as text and checked by
+    :func:`_convert`, and the first bad cell, row by row, raises InputError. pyarrow refusing
+    a line raises :class:`_Unreadable`; more rows than ``rows`` (a line pyarrow splits), too."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    arrays = [np.empty(rows, dtype=_DTYPE[k.array if k else "text"]) for k in kinds]
+    types = {"number": pa.float64(), "date": pa.date32()} if typed else {}
+    done = 0
+    try:
+        reader = pa_csv.open_csv(
+            source_file,
+            read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1, block_size=_BLOCK_BYTES,
+                                            use_threads=False),  # threads: more blocks in memory, no faster
+            convert_options=pa_csv.ConvertOptions(
+                column_types={h: types.get(k.array if k else "text", pa.string()) for h, k in zip(header, kinds)},
+                null_values=[""], strings_can_be_null=False, quoted_strings_can_be_null=False))
+        for batch in reader:
+            m = batch.num_rows
+            if done + m > rows:
+                raise _Unreadable
+            first_bad = None  # (row in the batch, column) of the first bad cell, row by row
+            for j, (kind, arr) in enumerate(zip(kinds, arrays)):
+                values, bad = (_convert_typed if typed else _convert)(batch.column(j), kind)
+                if typed and bad.any():
+                    raise _Recheck
+                arr[done:done + m] = values
+                if bad.any() and (first_bad is None or int(np.argmax(bad)) < first_bad[0]):
+                    first_bad = (int(np.argmax(bad)), j)
+            if first_bad is not None:
+                i, j = first_bad
+                cell = batch.column(j)[i].as_py()
+                raise InputError(f"expected {kinds[j].kind.expected}, got {inputfiles.got(cell)}",
+                                 source=source, field=f"row {done + i + 1}, {header[j]}")
+            done += m
+    except pa.ArrowInvalid:
+        raise (_Recheck if typed else _Unreadable) from None
+    return {h: (a[:done].copy() if done < rows // 2 else a[:done]) for h, a in zip(header, arrays)}
+
+
+def _utf8(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8 (decoded a block at a time, the text not kept)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), _BLOCK_BYTES):
+            decoder.decode(view[start:start + _BLOCK_BYTES])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _read_text(path: Path, header: list[str], kinds: list[Column | None], source: str) -> dict | None:
+    """:func:`_read_blocks` of every column as text, from the file's bytes: the first bad cell
+    raises InputError, a row without the header's number of fields too (:func:`_check_field_counts`);
+    None when the file is not UTF-8, when its rows cannot be numbered as :func:`read_csv` numbers
+    them (a blank line between rows) or pyarrow refuses a line for another reason (read_csv says
+    what is wrong, as it would)."""
+    import pyarrow as pa
+
+    data = inputfiles.read_bytes(path, MAX_CSV_BYTES)
+    if not _utf8(data):  # read_csv says where, before anything else
+        return None
+    begin = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    end = len(data)
+    while end > begin and data[end - 1] in b"\r\n":  # an editor's last newlines
+        end -= 1
+    if any(data.find(b, begin, end) >= 0 for b in (b"\n\n", b"\n\r\n", b"\r\r")):
+        return None
+    rows = data.count(b"\n", begin, end)  # after the header line
+    try:
+        return _read_blocks(pa.BufferReader(pa.py_buffer(data).slice(begin)), header, kinds, source, rows,
+                            typed=False)
+    except _Unreadable:
+        _check_field_counts(data, begin, len(header), source)
+        return None
+
+
+def _convert_typed(column, kind: Column | None) -> tuple[np.ndarray, np.ndarray]:
+    """(values, bad) of a column pyarrow parsed (numbers and dates; empty cells null): what
+    :func:`_convert` gives of the same cells, when none is bad."""
+    if kind is None or kind.array not in ("number", "date"):
+        return _convert(column, kind)
+    null = column.is_null().to_numpy(zero_copy_only=False)
+    values = column.to_numpy(zero_copy_only=False)
+    if kind.array == "number":
+        ok = np.isfinite(values) & (values >= kind.low) & (values <= kind.high)
+    else:
+        values = values.astype("datetime64[D]")
+        ok = ~null
+    return values, ~ok & ~(null & kind.empty_ok)
+
+
+def _convert(text, kind: Column | None) -> tuple[np.ndarray, np.ndarray]:
+    """(values, bad) of a pyarrow string array: its cells as ``kind.array`` values and whether
+    ``kind`` refuses each (text, none refused, when ``kind`` is None)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(text)
+    if kind is None:
+        return text.to_numpy(zero_copy_only=False), np.zeros(n, dtype=bool)
+    empty = pc.equal(text, "").to_numpy(zero_copy_only=False)
+    if kind.array in ("text", "other"):
+        values = text.to_numpy(zero_copy_only=False)
+        if kind.array == "text":
+            ok = ~pc.match_substring_regex(text, r"[\x00-\x08\x0a-\x1f]").to_numpy(zero_copy_only=False)
+        else:  # checked cell by cell
+            ok = np.fromiter((kind.kind.test(v) for v in values), dtype=bool, count=n)
+        return values, ~ok & ~(empty & kind.empty_ok)
+    if kind.array == "int" and kind.cell == _INT_CELL:  # 1 to 18 ASCII digits, without a regex
+        ok_pa = pc.and_(pc.ascii_is_decimal(text), pc.less_equal(pc.binary_length(text), 18))
+    else:
+        ok_pa = pc.match_substring_regex(text, f"^(?:{kind.cell})$")
+    ok = ok_pa.to_numpy(zero_copy_only=False)
+    values = np.full(n, _EMPTY[kind.array], dtype=_DTYPE[kind.array])
+    chosen = pc.filter(text, ok_pa)
+    where = np.flatnonzero(ok)
+    if kind.array == "number":
+        x = pc.cast(chosen, pa.float64()).to_numpy()
+        ok[where] = np.isfinite(x) & (x >= kind.low) & (x <= kind.high)
+        values[where] = x
+    elif kind.array == "int":
+        values[where] = pc.cast(chosen, pa.int64()).to_numpy()
+    elif kind.array == "date":  # the year, month and day, and whether that day exists
+        y, m, d = (pc.cast(pc.utf8_slice_codeunits(chosen, a, b), pa.int64()).to_numpy()
+                   for a, b in ((0, 4), (5, 7), (8, 10)))
+        month = ((y - 1970) * 12 + (m - 1)).astype("datetime64[M]")
+        first = month.astype("datetime64[D]")
+        length = ((month + 1).astype("datetime64[D]") - first).astype(np.int64)
+        exists = (y >= 1) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= length)
+        ok[where] = exists
+        values[where[exists]] = first[exists] + (d[exists] - 1).astype("timedelta64[D]")
+    else:  # pragma: no cover - a programming error
+        raise TypeError(f"unknown column array {kind.array!r}")
+    return values, ~ok & ~(empty & kind.empty_ok)
+
+
+def _check_field_counts(data: bytes, begin: int, fields: int, source: str) -> None:
+    """The InputError :func:`read_csv` raises for the first row (a line: no quotes, no blank line
+    between rows) whose number of fields is not the header's; nothing if every row has it."""
+    for k, line in enumerate(io.BytesIO(memoryview(data)[begin:])):
+        line = line.rstrip(b"\r\n")
+        if k and line and line.count(b",") + 1 != fields:
+            raise InputError(f"expected {fields} fields as in the header, got {line.count(b',') + 1} "
+                             f"(a truncated or damaged line)", source=source, field=f"row {k}")
+
+
+def _by_rows(path: Path, columns: Mapping[str, Column], pattern, min_rows: int, label: str | None,
+             header_check: Callable[[list[str]], None] | None) -> dict[str, np.ndarray]:
+    """:func:`read_columns` by :func:`read_csv` (row by row), its lists made arrays."""
+    if header_check:
+        header_check(list(read_csv(path, {}, label=label, stop=lambda row: True)))
+    cols = read_csv(path, columns, pattern=pattern, min_rows=min_rows, label=label)
+    out = {}
+    for h, values in cols.items():
+        kind = columns.get(h) or (pattern[1] if pattern and re.fullmatch(pattern[0], h) else None)
+        array = kind.array if kind else "text"
+        if array == "date":
+            out[h] = np.array([v or "NaT" for v in values], dtype="datetime64[D]")
+        else:
+            out[h] = np.array(values, dtype=_DTYPE[array]).reshape(len(values))
     return out
 
 
@@ -361,18 +655,18 @@ REPLICATION_COUNTS_PATTERN = (r"(launch_failures|scrubs|docking_failures|losses)
 #: ``person_days_by_year.csv``: a replication column and one per calendar year.
 PERSON_DAYS_COLUMNS = {"replication": INT_COL}
 PERSON_DAYS_PATTERN = (r"person_days_\d{4}", NONNEG_COL)
-_SHARE_COL = _number_column("a share in [0, 1]", lambda x: -_ROUNDING <= x <= 1 + _ROUNDING)
+_SHARE_COL = _number_column("a share in [0, 1]", -_ROUNDING, 1 + _ROUNDING)
 #: ``occupancy.csv`` of a run folder: ``date``, ``day``; the columns of each crew level k
 #: (:data:`OCCUPANCY_PATTERN`: ``p_at_least_<k>``, ``_low``, ``_high``) are checked by the reader.
 OCCUPANCY_COLUMNS = {"date": DATE_COL, "day": NONNEG_COL}
 OCCUPANCY_PATTERN = (r"p_at_least_([1-9]\d{0,3})(_low|_high)?", _SHARE_COL)
 #: ``occupancy_by_year.csv`` of a run folder.
 OCCUPANCY_BY_YEAR_COLUMNS = {
-    "year": Column(Kind("a year", lambda t: re.fullmatch(r"\d{4}", t) is not None), convert=int),
-    "level": Column(Kind("a crew level >= 1", lambda t: re.fullmatch(r"[1-9]\d{0,3}", t) is not None), convert=int),
+    "year": _int_column("a year", r"\d{4}"),
+    "level": _int_column("a crew level >= 1", r"[1-9]\d{0,3}"),
     **{k: _SHARE_COL for k in ("share_mean", "share_p10", "share_p50", "share_p90")},
     # a mean's interval is empty when one replication cannot give it
-    **{k: _number_column("a share in [0, 1]", lambda x: -_ROUNDING <= x <= 1 + _ROUNDING, empty_ok=True)
+    **{k: _number_column("a share in [0, 1]", -_ROUNDING, 1 + _ROUNDING, empty_ok=True)
        for k in ("share_mean_low", "share_mean_high")},
     "person_days_mean": NONNEG_COL,
 }
@@ -380,8 +674,8 @@ OCCUPANCY_BY_YEAR_COLUMNS = {
 EVENTS_COLUMNS = {"replication": INT_COL, "day": NUMBER_COL, "kind": TEXT_COL, "detail": TEXT_COL}
 #: ``coverage_cells.csv`` of a coverage folder.
 CELLS_COLUMNS = {"region": TEXT_COL, "instrument": TEXT_COL,
-                 "lat_deg": _number_column("a latitude in [-90, 90]", lambda x: abs(x) <= 90),
-                 "lon_deg": _number_column("a longitude in [-180, 180]", lambda x: abs(x) <= 180),
+                 "lat_deg": _number_column("a latitude in [-90, 90]", -90.0, 90.0),
+                 "lon_deg": _number_column("a longitude in [-180, 180]", -180.0, 180.0),
                  "area_km2": NONNEG_COL,
                  "accesses": INT_COL, "first_access_h": OPT_NUMBER_COL, "revisit_mean_h": OPT_NUMBER_COL}
 #: ``ground_track.csv`` of a coverage folder.
