@@ -4,7 +4,7 @@ Offline by construction: world land and Russia's outline come from the Natural E
 in ``rossim/data`` (via :mod:`rossim.regions` and ``importlib.resources``), never downloaded.
 Figures are plain :class:`matplotlib.figure.Figure` objects rendered by Agg: no pyplot, no global
 state. Projected with pyproj directly; the map's axes are a plain matplotlib Axes framed as
-cartopy's ``GeoAxes`` frames them (the same pixels), so cartopy is not imported (~0.2 s a process).
+cartopy's ``GeoAxes`` frames them (the same pixels), so cartopy is not imported (~0.03-0.07 s).
 
 What a map shows (Lambert conformal conic, central meridian 100°E, standard parallels 52° and
 72°N: the usual projection for the whole of Russia, Kaliningrad to Chukotka across the antimeridian):
@@ -414,7 +414,7 @@ def _map_axes_class():
     """A matplotlib Axes for a map: no ticks, equal aspect, its background and frame each one
     closed path around the frame (from its top-right corner, clockwise) rather than a rectangle
     and four spines: the pixels of the cartopy ``GeoAxes`` the maps were first drawn with, without
-    importing cartopy (~0.2 s)."""
+    importing cartopy."""
     from matplotlib.axes import Axes
     from matplotlib.patches import PathPatch
     from matplotlib.path import Path as MplPath

@@ -1,7 +1,7 @@
 """What ``rossim coverage`` imports (issue 11 §5: imports were a third of the command's time).
 
 The whole command (data files, maps, figures, report) in a fresh interpreter imports neither
-cartopy (~0.2 s; the maps project with pyproj, tests/test_maps_without_cartopy.py) nor the
+cartopy (the maps project with pyproj, tests/test_maps_without_cartopy.py) nor the
 data-frame and learning libraries of other commands."""
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ NOT_IMPORTED = ("cartopy", "pandas", "dask", "sklearn", "pyarrow")
 
 
 def _imported_by(code: str, tmp_path) -> set[str]:
-    probe = code + f"\nimport json, sys\nprint(json.dumps(sorted(m for m in sys.modules if m.startswith({NOT_IMPORTED!r}))))\n"
+    probe = (code + "\nimport json, sys\n"
+             f"print(json.dumps(sorted(m for m in sys.modules if m.startswith({NOT_IMPORTED!r}))))\n")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path,
                          env={**os.environ, regions.CACHE_ENV: str(tmp_path / "cache")})
     return set(json.loads(out.stdout.strip().splitlines()[-1]))

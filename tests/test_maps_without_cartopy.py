@@ -1,4 +1,4 @@
-"""The coverage maps without cartopy (issue 11 §5: ~0.2 s of every ``rossim coverage``).
+"""The coverage maps without cartopy (issue 11 §5: its import is ~0.03-0.07 s of every command).
 
 rossim.maps projects with pyproj directly and frames its axes as cartopy's ``GeoAxes`` does. The
 twin is cartopy itself, as the maps were drawn before: the same projected coordinates bit for bit,
