@@ -450,7 +450,7 @@ def estimate(sweep: Sweep, workers: int, distributed: bool = False, per_replicat
     trial = [sweep.points[i] for i in sorted({0, k // 2, k - 1})]
     drivers.estimate_seconds(trial[0].scenario, 1, 0, trial[0].seed, 1)  # warm-up: a fresh process's first
     each = max(drivers.estimate_seconds(p.scenario, 1, 0, p.seed, 1)[1] for p in trial)  # runs are slower
-    size = max(ensemble.bytes_per_replication(p.scenario, p.seed)[0] for p in trial)
+    size = max(ensemble.bytes_per_replication(p.scenario, p.seed, keep=False)[0] for p in trial)
     milestones = len(_milestones(sweep))
     overhead = drivers.ENSEMBLE_OVERHEAD_S / workers  # points run side by side
     seconds = k * sweep.n * each / max(workers, 1) + k * overhead
@@ -555,7 +555,7 @@ def reduce(ens: ensemble.Ensemble, per_replication: bool = False) -> tuple[dict,
             row[f"{q}.mean{suffix}"] = _float(s[q][f"mean{suffix}"])
     reps = None
     if per_replication:
-        reps = {"replication": np.array([r.index for r in ens.replications], dtype=np.int64)}
+        reps = {"replication": ens.columns.index.copy()}
         reps.update({m: ens.milestone_days(m) for m in ens.milestones})
         reps.update({q: ens.values(q) for q in QUANTITIES})
     return row, reps
@@ -567,7 +567,7 @@ def _float(v) -> float:
 
 def _run_point(scenario: Scenario, n: int, seed: int, per_replication: bool) -> tuple[dict, dict | None]:
     """One point's ensemble, run where this is called (a dask worker: one process), reduced there."""
-    return reduce(ensemble.run(scenario, n=n, seed=seed, workers=1), per_replication)
+    return reduce(ensemble.run(scenario, n=n, seed=seed, workers=1, keep=False), per_replication)
 
 
 @dataclass
@@ -634,7 +634,7 @@ def execute(sweep: Sweep, workers: int | None = None, client=None, executor=None
         where = f"local, {w} processes"
     else:  # one point, or one worker: each point's ensemble on the ensemble's own workers
         for p in todo:
-            ens = ensemble.run(p.scenario, n=sweep.n, seed=p.seed, workers=workers)
+            ens = ensemble.run(p.scenario, n=sweep.n, seed=p.seed, workers=workers, keep=False)
             finished(p.index, reduce(ens, per_replication))
         where = f"local, {max(1, ensemble.worker_count(workers, ensemble.cores()))} worker processes"
     table, reps = _frames(sweep, out, per_replication)
