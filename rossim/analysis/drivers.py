@@ -498,7 +498,7 @@ def one_at_a_time(scenario: Scenario, outcome: str | Outcome, n: int | None = No
         nonlocal done
         offset = done
         tick = None if progress is None else (lambda k, _n: progress(offset + k, total))
-        ens = ensemble.run(sc, n=n, seed=seed, workers=workers, executor=executor, progress=tick)
+        ens = ensemble.run(sc, n=n, seed=seed, workers=workers, executor=executor, progress=tick, keep=False)
         done = offset + n
         return out.values(ens)
 
