@@ -38,8 +38,10 @@ FORMATS = ("parquet", "csv", "none")
 FILES = {"parquet": "events.parquet", "csv": "events.csv"}
 #: Decimals of ``day`` in the CSV (1e-4 day: under 9 seconds), as the CSV always had.
 CSV_DAY_DECIMALS = 4
-#: Rows of a row group of ``events.parquet`` (pyarrow's default for a whole table: 1 Mi).
-ROW_GROUP_ROWS = 1024 * 1024
+#: Rows of a row group of ``events.parquet``: ~300 replications of the default scenario, the
+#: most of the log a run holds at once (~150 B a row as Arrow columns: ~20 MB). pyarrow's default
+#: for a whole table, 1 Mi rows, held ~190 MB (``bench/memory.py``) for no gain in file size.
+ROW_GROUP_ROWS = 128 * 1024
 
 
 def columns(replications: Sequence["Replication"]) -> dict[str, np.ndarray | list]:
