@@ -38,6 +38,24 @@ def test_projected_coordinates_are_cartopys():
     assert np.array_equal(back, theirs_back)
 
 
+def test_the_pipelines_are_what_pyproj_picks_between_cartopys_crs():
+    """maps gives PROJ its pipelines directly (no database search): the same numbers as the
+    transformers pyproj's from_crs builds between cartopy's CRS, poles, NaN and far points included."""
+    from pyproj import Transformer
+
+    lonlat, lcc = ccrs.PlateCarree(), _cartopy_projection()
+    rng = np.random.default_rng(11)
+    lon = np.r_[rng.uniform(-180.0, 180.0, 2000), 0.0, 100.0, -80.0, 280.0, np.nan, 5.0, 100.0]
+    lat = np.r_[rng.uniform(-90.0, 90.0, 2000), -90.0, 90.0, 0.0, 45.0, 5.0, np.nan, -89.99999]
+    forward = np.column_stack(Transformer.from_crs(lonlat, lcc, always_xy=True).transform(lon, lat))
+    assert np.array_equal(maps._to_map(lon, lat), forward, equal_nan=True)
+    assert np.isinf(forward).any() and np.isnan(forward).any()
+    x = np.r_[forward[np.isfinite(forward).all(axis=1), 0], 1e9, -1e9, 0.0]
+    y = np.r_[forward[np.isfinite(forward).all(axis=1), 1], 1e9, 0.0, -1e9]
+    back = np.column_stack(Transformer.from_crs(lcc, lonlat, always_xy=True).transform(x, y))
+    assert np.array_equal(np.column_stack(maps._transformer(True).transform(x, y)), back, equal_nan=True)
+
+
 def test_a_map_has_the_pixels_of_cartopys_geoaxes(cache, tmp_path, monkeypatch):
     sc = coverage_run.load_scenario("scenarios/ross_high_latitude.toml")
     done = coverage_run.analyze(sc, days=0.5, resolution_km=200.0)
