@@ -75,7 +75,8 @@ class CrewPolicy:
         hab, plan = self.m.last_habitable, self.plan
         if j == 0 and hab < plan.min_crew:
             return 0
-        return max(0, min(plan.seats, hab - j * plan.seats))
+        room, seats = hab - j * plan.seats, plan.seats
+        return 0 if room <= 0 else seats if room > seats else room  # max(0, min(seats, room)), no calls
 
     def fly(self, j: int, flight: int, current: CrewShip | None, joining: bool = False):
         """``got = yield from policy.fly(...)``: the ``flight``-th crew flight of slot ``j``:
@@ -111,7 +112,9 @@ class CrewPolicy:
             m.hand_over(current)
         others = m.crew_aboard
         m.station.dock_crew_ship(plan.seats)
-        n = max(0, min(self.wanted(j), m.last_habitable - others))
+        n, room = self.wanted(j), m.last_habitable - others
+        n = room if room < n else n  # max(0, min(wanted, room)), without the calls
+        n = n if n > 0 else 0
         stay, crew = self.arrive(j, joining, CrewShip(ship_id, n, port, env.now, plan.seats, 0.0, 0.0, plan.ports))
         m.crew_aboard += n
         m.slots[j] = crew
@@ -185,7 +188,8 @@ class PermanentCrews(CrewPolicy):
         # the crew stays until relieved, at the latest when its ship must leave
         plan = self.plan
         crew.life_days, crew.overlap_days = plan.docked_life_days, plan.handover_overlap_days
-        return min(self.m.draw(plan.increment), plan.docked_life_days), crew
+        stay, life = self.m.draw(plan.increment), plan.docked_life_days
+        return (life if life < stay else stay), crew  # min(stay, life), without the call
 
     def start_crew(self):
         plan = self.plan
