@@ -317,18 +317,17 @@ def _raster_image_class():
             """matplotlib's resampling of this image's raster as output pixel -> raster pixel."""
             real = self._A
             ny, nx = real.shape[:2]
-            number = np.arange(1, ny * nx + 1, dtype=np.int64).reshape(ny, nx)  # 0: no pixel
-            numbers = np.stack([number & 255, (number >> 8) & 255, number >> 16, np.full_like(number, 255)],
-                               axis=-1).astype(np.uint8)
+            # pixel k's number k + 1 (0: no pixel) in its R, G, B bytes (little-endian), alpha opaque
+            numbers = (np.arange(1, ny * nx + 1, dtype="<u4") | np.uint32(0xFF000000)).view(np.uint8)
             try:
-                self._A, self._imcache = numbers, None
+                self._A, self._imcache = numbers.reshape(ny, nx, 4), None
                 got, x, y, trans = super().make_image(renderer, magnification)
             finally:
                 self._A, self._imcache = real, None
             if got is None:
                 return None, x, y, trans
-            got = got.astype(np.int64)
-            which = np.where(got[..., 3] == 255, got[..., 0] | got[..., 1] << 8 | got[..., 2] << 16, 0) - 1
+            got = np.ascontiguousarray(got, dtype=np.uint8).view("<u4")[..., 0]
+            which = np.where(got >> 24 == 255, got & 0xFFFFFF, 0).astype(np.int32) - 1
             return which, x, y, trans
 
     return RasterImage
