@@ -280,13 +280,39 @@ def _show_raster(ax, rgba: np.ndarray, extent) -> None:
 _RESAMPLED: dict[tuple, tuple] = {}
 
 
+def _stored_resampling(key: tuple, shape: tuple, build):
+    """The resampling of :func:`_raster_image_class` for geometry ``key`` from the regions' disk
+    cache (:func:`rossim.regions.cache_dir`; an entry named by a digest of the key, this module's
+    source and matplotlib's version, so it is never used for another geometry or another
+    matplotlib), else ``build()`` and stored (a damaged entry is rebuilt)."""
+    import matplotlib
+    from matplotlib.transforms import Affine2D
+
+    from . import regions
+
+    path = regions._cache_path("mapresample", Path(__file__).read_bytes(), matplotlib.__version__, repr(key))
+    hit = regions._cache_load(path)
+    if hit is not None and {"which", "where", "matrix"} <= hit.keys():
+        which, where, matrix = hit["which"], hit["where"], hit["matrix"]
+        if (which.ndim == 2 and which.dtype == np.int32 and which.size and where.shape == (2,)
+                and matrix.shape == (3, 3) and np.isfinite(where).all() and np.isfinite(matrix).all()
+                and -1 <= which.min() and which.max() < shape[0] * shape[1]):
+            return which, float(where[0]), float(where[1]), Affine2D(matrix)
+    which, x, y, trans = build()
+    if which is not None:
+        regions._cache_store(path, compress=True, which=which, where=np.array([x, y], dtype=float),
+                             matrix=np.asarray(trans.get_matrix(), dtype=float))
+    return which, x, y, trans
+
+
 @functools.lru_cache(maxsize=1)
 def _raster_image_class():
     """A matplotlib ``AxesImage`` for the maps' uint8 RGBA raster drawn nearest-neighbour: which
     raster pixel each of the figure's pixels shows is found once for a geometry (the raster's
     shape, where it lands in the figure, the clip, the magnification) by matplotlib's own
-    resampling of an image of pixel numbers, then applied to every map of that geometry by
-    indexing: the same pixels as resampling each map's four channels, in ~a tenth of the time."""
+    resampling of an image of pixel numbers, kept in memory and in the disk cache
+    (:func:`_stored_resampling`), then applied to every map of that geometry by indexing: the same
+    pixels as resampling each map's four channels, in ~a tenth of the time."""
     from matplotlib.image import AxesImage
     from matplotlib.transforms import Bbox, TransformedBbox
 
@@ -305,7 +331,7 @@ def _raster_image_class():
             if key not in _RESAMPLED:
                 if len(_RESAMPLED) >= 4:
                     _RESAMPLED.pop(next(iter(_RESAMPLED)))
-                _RESAMPLED[key] = self._resampling(renderer, magnification)
+                _RESAMPLED[key] = _stored_resampling(key, a.shape, lambda: self._resampling(renderer, magnification))
             which, x, y, trans = _RESAMPLED[key]
             if which is None:
                 return None, x, y, trans

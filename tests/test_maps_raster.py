@@ -10,7 +10,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 
-from rossim import maps
+from rossim import maps, regions
 
 
 def _raster(seed: int, shape=(333, 517)) -> np.ndarray:
@@ -69,3 +69,45 @@ def test_other_images_are_resampled_by_matplotlib():
     rgba = _raster(4).astype(float) / 255.0
     assert np.array_equal(_draw(rgba, (6.0, 4.0), 100, maps._raster_image_class()),
                           _draw(rgba, (6.0, 4.0), 100, AxesImage))
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(regions.CACHE_ENV, str(folder))
+    monkeypatch.setattr(maps, "_RESAMPLED", {})
+    return folder
+
+
+def test_a_stored_resampling_gives_the_pixels_a_built_one_gives(cache, monkeypatch):
+    indexed = maps._raster_image_class()
+    rgba = _raster(5)
+    theirs = _draw(rgba, (6.0, 4.0), 100, AxesImage)
+    for setting in ("", str(cache), str(cache)):  # off, cold (built, stored), warm (read back)
+        monkeypatch.setenv(regions.CACHE_ENV, setting)
+        maps._RESAMPLED.clear()
+        assert np.array_equal(_draw(rgba, (6.0, 4.0), 100, indexed), theirs)
+    (entry,) = cache.glob("mapresample-*.npz")
+    entry.unlink()  # the warm draw above read it: without it, it is built again
+    maps._RESAMPLED.clear()
+    assert np.array_equal(_draw(rgba, (6.0, 4.0), 100, indexed), theirs)
+    assert len(list(cache.glob("mapresample-*.npz"))) == 1
+    assert np.array_equal(_draw(rgba, (6.0, 4.0), 120, indexed), _draw(rgba, (6.0, 4.0), 120, AxesImage))
+    assert len(list(cache.glob("mapresample-*.npz"))) == 2  # another geometry, another entry
+
+
+@pytest.mark.parametrize("damage", ["not an npz", "other arrays"])
+def test_a_damaged_stored_resampling_is_rebuilt(cache, damage):
+    indexed = maps._raster_image_class()
+    rgba = _raster(6)
+    theirs = _draw(rgba, (6.0, 4.0), 100, AxesImage)
+    _draw(rgba, (6.0, 4.0), 100, indexed)
+    (entry,) = cache.glob("mapresample-*.npz")
+    if damage == "not an npz":
+        entry.write_bytes(b"not an npz")
+    else:  # readable, but pixel numbers beyond the raster
+        with entry.open("wb") as f:
+            np.savez(f, which=np.full((3, 3), 10**9, dtype=np.int32), where=np.zeros(2), matrix=np.eye(3))
+    maps._RESAMPLED.clear()
+    assert np.array_equal(_draw(rgba, (6.0, 4.0), 100, indexed), theirs)
+    assert entry.stat().st_size > 1000  # replaced by a good one
