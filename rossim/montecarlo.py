@@ -21,6 +21,7 @@ kept (a grid of dates, a list of crew levels, calendar years).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -108,9 +109,18 @@ def quantile_ranks(n: int, probs, level: float = LEVEL) -> tuple[np.ndarray, np.
         raise ValueError("quantile probabilities must be in (0, 1)")
     alpha = 1.0 - level
     value = np.clip(np.ceil(n * p), 1, n).astype(int)  # as numpy's inverted_cdf (same rounding)
-    low = binomial_ppf(alpha / 2.0, n, p)             # F(low - 1) < alpha / 2
-    high = binomial_ppf(1.0 - alpha / 2.0, n, p) + 1  # F(high - 1) >= 1 - alpha / 2
+    low = _binomial_ppf(alpha / 2.0, n, tuple(p.tolist()))             # F(low - 1) < alpha / 2
+    high = _binomial_ppf(1.0 - alpha / 2.0, n, tuple(p.tolist())) + 1  # F(high - 1) >= 1 - alpha / 2
     return value, low, high
+
+
+@functools.lru_cache(maxsize=256)
+def _binomial_ppf(q: float, n: int, probs: tuple[float, ...]) -> np.ndarray:
+    """:func:`binomial_ppf`, remembered: O(n) each, and a comparison of runs of a million
+    replications asks the same few (n, p) for every milestone (read-only arrays)."""
+    out = binomial_ppf(q, n, probs)
+    out.flags.writeable = False
+    return out
 
 
 def binomial_ppf(q: float, n: int, probs) -> np.ndarray:
@@ -145,7 +155,8 @@ def quantile(values, probs: float | Sequence[float], axis: int = 0, censored: bo
         raise ValueError("NaN values in an uncensored sample")
     scalar = np.ndim(probs) == 0
     ranks = quantile_ranks(n, probs, level)
-    ordered = np.sort(x, axis=0)  # NaN last: the censored replications
+    # the values at those ranks as a sort puts them (NaN last: the censored replications), in O(n)
+    ordered = np.partition(x, np.unique(np.clip(np.concatenate(ranks), 1, n)) - 1, axis=0)
     padded = np.concatenate([np.full((1, *x.shape[1:]), -np.inf), ordered,
                              np.full((1, *x.shape[1:]), np.nan if censored else np.inf)])
     value, low, high = (padded[np.clip(r, 0, n + 1)] for r in ranks)  # rank r sits at r
