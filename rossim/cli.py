@@ -581,8 +581,8 @@ def cmd_compare(args) -> int:
                                    instrument=args.instrument, progress=_progress,
                                    half_angle_deg=args.half_angle_deg, campaign_coverage=args.coverage)
         for run in runs:
-            report.write_report(run.path, svg=args.svg)
-        report.write_report(tmp, svg=args.svg)
+            report.write_run_report(run.path, svg=args.svg, run=run)
+        report.write_report(tmp, svg=args.svg, runs=runs)
     print_comparison(comp, _out)
     from . import coverage_compare
 

@@ -929,6 +929,7 @@ class _Input:
     scenario: Any = None      # a validated Scenario
     folder: Path | None = None
     label: str = ""
+    run: RunFolder | None = None  # the folder read (and checked)
 
 
 def _resolve(text: str, overrides: list[str]) -> _Input:
@@ -937,7 +938,7 @@ def _resolve(text: str, overrides: list[str]) -> _Input:
     path = Path(text)
     if path.is_dir():
         run = read_run(path)  # checks it now, before anything runs
-        return _Input(text, folder=path, label=run.name)
+        return _Input(text, folder=path, label=run.name, run=run)
     if path.is_file():
         if path.suffix.lower() != ".toml":
             raise InputError("neither a scenario TOML file nor a run folder", source=text)
@@ -1071,14 +1072,16 @@ def build(folder: Path, sources: Sequence[str], run_ensemble, *, overrides: Sequ
                 _run_coverage(sc, sub / "coverage", days, res, progress, overrides, half_angle_deg)
         else:
             shutil.copytree(inp.folder, sub, ignore=_not_copied)
+            r, inp.run = inp.run, None
             if not (sub / PERSON_DAYS_FILE).is_file() and (sub / "events.csv").is_file():
-                r = read_run(sub)
                 results.write_person_days(sub, r.person_days_years, r.person_days)
             if _find_coverage(sub)[0] is None:
-                ov = read_run(sub).summary.get("overrides", [])
+                ov = r.summary.get("overrides", [])
                 sc = _scenario_of_folder(sub, ov)
                 if sc is not None and (sc.instruments or half_angle_deg is not None):
                     _run_coverage(sc, sub / "coverage", days, res, progress, ov, half_angle_deg)
+            runs.append(_copied(r, inp.folder, sub, label))
+            continue
         runs.append(read_run(sub, label))
     comp = compare_runs(runs, instrument=instrument)
     write_comparison(folder, comp)
@@ -1088,6 +1091,23 @@ def build(folder: Path, sources: Sequence[str], run_ensemble, *, overrides: Sequ
         diffs, notes = coverage_compare.compare_folders(runs, comp.instrument)
         coverage_compare.write(folder, diffs, notes, stamp=maps.overrides_stamp(overrides))
     return comp, runs
+
+
+def _copied(run: RunFolder, original: Path, copy: Path, label: str) -> RunFolder:
+    """``run`` (read from ``original``) as :func:`read_run` reads its copy ``copy``: the same
+    tables, not read again (a million replications take seconds), and what the copy may differ in
+    — its paths, its coverage (run into it), the ``extends`` base its scenario finds — read from
+    the copy. A table the copy lacks or holds with another size (a link not copied): read it all."""
+    tables = ("summary.json", "replications.csv", "capacity.csv", "scenario.toml", PERSON_DAYS_FILE,
+              OCCUPANCY_FILE, OCCUPANCY_BY_YEAR_FILE)
+    for name in tables:
+        a, b = original / name, copy / name
+        if a.is_file() != b.is_file() or (a.is_file() and a.stat().st_size != b.stat().st_size):
+            return read_run(copy, label)
+    coverage, coverage_dir = _find_coverage(copy)
+    meta = _scenario_meta(_scenario_tables(copy / "scenario.toml", run.scenario_text))
+    return dataclasses.replace(run, path=copy, label=label, meta=meta, coverage=coverage, coverage_dir=coverage_dir,
+                               campaign_coverage=campaign_coverage_compare.read(copy))
 
 
 def reuses_folders(sources: Sequence[str]) -> bool:

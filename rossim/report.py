@@ -12,6 +12,7 @@ per scenario.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import html
 import json
@@ -594,10 +595,12 @@ def _campaign_coverage_section(run: RunFolder, folder: Path) -> str:
     return "\n".join(out)
 
 
-def write_run_report(folder: str | Path, svg: bool = False) -> Path:
-    """Figures and ``report.html`` of a run folder; returns the report's path."""
+def write_run_report(folder: str | Path, svg: bool = False, run: RunFolder | None = None) -> Path:
+    """Figures and ``report.html`` of a run folder; returns the report's path. ``run``: the folder
+    already read (:func:`rossim.compare.read_run`; a million replications take seconds to read),
+    shown under its scenario's name as when it is read here."""
     folder = Path(folder)
-    run = read_run(folder)
+    run = read_run(folder) if run is None else dataclasses.replace(run, label=run.summary["scenario"])
     figs = run_figures(run, folder, svg)
     campaign = _campaign_coverage_section(run, folder)  # with its figure, not again below
     shown = {p.resolve() for _, p in figs} | ({(folder / campaign_coverage_compare.FIGURE_FILE).resolve()}
@@ -670,9 +673,11 @@ def _campaign_comparison_note(comp: Comparison) -> str:
     return f'<p class="note">{_e(text.strip())}</p>'
 
 
-def _comparison_report(folder: Path, svg: bool) -> Path:
+def _comparison_report(folder: Path, svg: bool, runs: Sequence[RunFolder] | None = None) -> Path:
     data = resultfiles.read_json(folder / "comparison.json", resultfiles.COMPARISON, label="comparison")
-    runs = [read_run(folder / e["folder"], e["label"]) for e in data["scenarios"]]
+    if runs is None or [(r.path, r.label) for r in runs] != [(folder / e["folder"], e["label"])
+                                                            for e in data["scenarios"]]:
+        runs = [read_run(folder / e["folder"], e["label"]) for e in data["scenarios"]]
     campaign = data.get("campaign_coverage")
     comp = compare_runs(runs, dt.date.fromisoformat(data["deadline"]), instrument=data.get("coverage_instrument"),
                         campaign_instrument=campaign.get("instrument") if isinstance(campaign, dict)
@@ -752,15 +757,17 @@ def write_coverage_report(folder: str | Path, svg: bool = False) -> Path:
     return path
 
 
-def write_report(folder: str | Path, svg: bool = False) -> Path:
-    """Figures and ``report.html`` of a run folder, a comparison folder or a coverage folder."""
+def write_report(folder: str | Path, svg: bool = False, runs: Sequence[RunFolder] | None = None) -> Path:
+    """Figures and ``report.html`` of a run folder, a comparison folder or a coverage folder.
+    ``runs``: a comparison's scenario folders already read (:func:`rossim.compare.build`), used
+    when they are the ones its ``comparison.json`` names."""
     folder = Path(folder)
     if not folder.exists():
         raise InputError("no such folder; expected a rossim run, coverage or comparison folder", source=str(folder))
     if not folder.is_dir():
         raise InputError("not a folder; expected a rossim run, coverage or comparison folder", source=str(folder))
     if (folder / "comparison.json").exists():
-        return _comparison_report(folder, svg)
+        return _comparison_report(folder, svg, runs)
     if (folder / "summary.json").exists():
         return write_run_report(folder, svg)
     if (folder / "coverage_summary.json").exists():
