@@ -245,3 +245,27 @@ def test_read_run_of_a_big_folder_holds_its_rows_as_arrays(big, run_folder):
     assert run.replications["launches"].dtype == np.int64
     assert run.dates("first_crew_date").dtype == np.dtype("datetime64[D]")
     assert np.array_equal(run.person_days, small.person_days[source])
+
+
+def test_compare_takes_a_reused_folder_as_its_copy_reads(run_folder, tmp_path, monkeypatch):
+    """rossim compare reads a run folder once (to check it) and takes its tables for the copy in
+    the comparison folder: what read_run of the copy gives. A copy lacking a table is read."""
+    monkeypatch.setattr(compare, "_run_coverage", lambda *a, **k: None)  # coverage is not what is tested
+    other = tmp_path / "other"
+    big_folder(run_folder, other, 25)
+    comp, runs = compare.build(tmp_path / "cmp", [str(run_folder), str(other)], None)
+    for run in runs:
+        fresh = compare.read_run(run.path, run.label)
+        assert run.path.parent == tmp_path / "cmp" and (run.path, run.label) == (fresh.path, fresh.label)
+        assert run.meta == fresh.meta and run.coverage_dir == fresh.coverage_dir and run.summary == fresh.summary
+        assert list(run.replications) == list(fresh.replications)
+        for name, values in fresh.replications.items():
+            assert np.array_equal(run.replications[name], values, equal_nan=values.dtype.kind in "fM"), name
+        assert np.array_equal(run.person_days, fresh.person_days)
+    assert [r.n for r in runs] == [40, 25]
+    taken = []
+    monkeypatch.setattr(compare, "read_run", lambda *a, _read=compare.read_run, **k: taken.append(a) or _read(*a, **k))
+    (tmp_path / "cmp" / runs[1].path.name / "capacity.csv").unlink()
+    with pytest.raises(InputError, match="capacity.csv: no such file"):
+        compare._copied(runs[1], other, runs[1].path, "x")
+    assert taken == [(runs[1].path, "x")]
