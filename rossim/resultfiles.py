@@ -216,8 +216,9 @@ def _int_cell(text: str) -> bool:
     return re.fullmatch(r"\d{1,18}", text) is not None
 
 
-#: A number as rossim writes it (``repr`` of a float, ``%g``): what the columnar reader accepts.
-_NUMBER_CELL = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+#: A number as rossim writes it (``repr`` of a float, ``%g``), spaces or tabs around it (as
+#: ``float`` and pyarrow take them): what the columnar reader accepts.
+_NUMBER_CELL = r"[ \t]*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[ \t]*"
 
 
 def _number_column(expected: str = "a finite number", low: float = -math.inf, high: float = math.inf,
@@ -525,7 +526,7 @@ def _convert(text, kind: Column | None) -> tuple[np.ndarray, np.ndarray]:
     chosen = pc.filter(text, ok_pa)
     where = np.flatnonzero(ok)
     if kind.array == "number":
-        x = pc.cast(chosen, pa.float64()).to_numpy()
+        x = pc.cast(pc.utf8_trim(chosen, " \t"), pa.float64()).to_numpy()
         ok[where] = np.isfinite(x) & (x >= kind.low) & (x <= kind.high)
         values[where] = x
     elif kind.array == "int":

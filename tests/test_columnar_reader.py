@@ -269,3 +269,14 @@ def test_compare_takes_a_reused_folder_as_its_copy_reads(run_folder, tmp_path, m
     with pytest.raises(InputError, match="capacity.csv: no such file"):
         compare._copied(runs[1], other, runs[1].path, "x")
     assert taken == [(runs[1].path, "x")]
+
+
+def test_spaces_around_a_number_are_read_as_float_reads_them(run_folder, tmp_path):
+    """" 12.5\t" is 12.5 for the row reader (Python's float) and the columnar reader, whether the
+    file is otherwise good or refused for a later cell (which is the one named)."""
+    columns, pattern = tables(run_folder)["person_days_by_year.csv"]
+    year = (run_folder / "person_days_by_year.csv").read_text().split("\n", 1)[0].split(",")[2]
+    path = damage(run_folder / "person_days_by_year.csv", tmp_path / "p.csv", 3, year, " 12.5\t")
+    assert assert_same(path, columns, pattern)[year][2] == 12.5
+    damage(path, path, 20, year, "abc")
+    assert same_refusal(path, columns, pattern) == f"{path}: row 20, {year}: expected a finite number >= 0, got 'abc'"
