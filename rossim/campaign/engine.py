@@ -94,6 +94,13 @@ class Environment(simpy.Environment):
 
     now = 0  # shadows simpy.Environment.now (a property); each instance sets its own
 
+    def __init__(self) -> None:
+        super().__init__()
+        # SimPy binds its event classes to an environment once (BoundClass.bind_early) only when
+        # they are declared by the environment's own class: bind them here (process is ours)
+        for name in ("event", "timeout", "all_of", "any_of"):
+            setattr(self, name, getattr(self, name))
+
     @property
     def _now(self) -> float:
         return self.now
