@@ -34,8 +34,8 @@ def best_of(f, repeat: int = 3) -> float:
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     sc = scenario.load(SCENARIO)
-    ens = ensemble.run(sc, n=max(1, n // 5))
-    ens.replications = ens.replications * 5
+    few = ensemble.run(sc, n=max(1, n // 5))
+    ens = ensemble.Ensemble(sc, few.seed, few.replications * 5)
     steps = occupancy.Steps.from_ensemble(ens)
     levels = occupancy.levels_for(ens)
     _, shares = occupancy.share_at_least_by_year(steps, levels)

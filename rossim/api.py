@@ -160,23 +160,23 @@ def replications(ens: Ensemble) -> pd.DataFrame:
     dates and numbers."""
     import pandas as pd
 
-    reps = ens.replications
+    c = ens.columns
     cols: dict = {m: utc_times(ens.start, ens.milestone_days(m)) for m in ens.milestones}
     for name in ("person_days", "fraction_crewed"):
         cols[name] = ens.values(name)
     for name in ("launches", "losses"):
-        cols[name] = np.array([getattr(r, name) for r in reps], dtype=np.int64)
-    for mid in ens.scenario.modules:
-        for what in ("ready", "docked"):
-            got = np.array([getattr(r, f"module_{what}").get(mid, np.nan) for r in reps], dtype=float)
-            cols[f"{mid}_{what}"] = utc_times(ens.start, got)
-    for mid in ens.scenario.modules:
-        cols[f"{mid}_losses"] = np.array([r.module_lost[mid] for r in reps], dtype=np.int64)
+        cols[name] = getattr(c, name).astype(np.int64)
+    mods = list(ens.scenario.modules)
+    for j, mid in enumerate(mods):
+        cols[f"{mid}_ready"] = utc_times(ens.start, c.ready[:, j])
+        cols[f"{mid}_docked"] = utc_times(ens.start, c.docked[:, j])
+    for j, mid in enumerate(mods):
+        cols[f"{mid}_losses"] = c.lost[:, j].astype(np.int64)
     from .campaign import count_keys
 
-    for key in count_keys(ens.scenario):  # launch_failures.<vehicle>, scrubs.<site>, ...
-        cols[key] = np.array([r.counts[key] for r in reps], dtype=np.int64)
-    index = pd.Index(np.array([r.index for r in reps], dtype=np.int64), name="replication")
+    for j, key in enumerate(count_keys(ens.scenario)):  # launch_failures.<vehicle>, scrubs.<site>, ...
+        cols[key] = c.counts[:, j].astype(np.int64)
+    index = pd.Index(c.index.astype(np.int64), name="replication")
     return pd.DataFrame(cols, index=index)
 
 
@@ -203,8 +203,9 @@ def events(ens: Ensemble) -> pd.DataFrame:
 
 def _grid(ens: Ensemble) -> np.ndarray:
     """The capacity grid (days): every ``capacity_step_days`` from the start to the horizon."""
-    horizon = ens.replications[0].horizon_days if ens.replications else ens.scenario.simulation.horizon_days
-    return np.arange(0.0, horizon + 1e-9, ens.scenario.simulation.capacity_step_days)
+    from .columns import grid_days
+
+    return grid_days(ens.scenario)
 
 
 def occupancy(ens: Ensemble, levels: Sequence[int] | None = None) -> pd.DataFrame:

@@ -299,13 +299,13 @@ def _module_interval(ens: Ensemble, module: str | None) -> tuple[np.ndarray, np.
     (:func:`rossim.eventlog.columns`), for all replications at once."""
     from . import eventlog
 
-    horizon = np.array([r.horizon_days for r in ens.replications], dtype=float)
+    horizon = ens.columns.horizon_days.copy()
     begin = np.full(ens.n, np.nan)
     end = horizon.copy()
     if not ens.n:
         return begin, end
     log = eventlog.columns(ens.kept())
-    index = np.array([r.index for r in ens.replications])
+    index = ens.columns.index
     order = np.argsort(index, kind="stable")
     row = order[np.searchsorted(index, log["replication"], sorter=order)]  # position of each event's replication
     kind, subject, day = np.asarray(log["kind"]), np.asarray(log["subject"]), log["day"]
@@ -329,7 +329,7 @@ def spells(ens: Ensemble, module: str | None, needs_crew: bool,
     from . import occupancy
 
     begin, end = _module_interval(ens, module) if interval is None else interval
-    horizon = max((r.horizon_days for r in ens.replications), default=0.0)
+    horizon = float(ens.columns.horizon_days.max(initial=0.0))
     if not needs_crew:
         ok = np.isfinite(begin) & (end > begin)
         rep = np.flatnonzero(ok)
@@ -699,6 +699,7 @@ def analyze(ens: Ensemble, *, tables: dict[str, DailyAccesses] | None = None,
     (unless ``tables`` are given), then :func:`spells` and :func:`yearly` per instrument."""
     sc = ens.scenario
     check(sc)
+    ens.kept()  # the replications' logs and crew steps are needed: say so before the reference is computed
     if tables is None:
         tables = reference(sc, resolution_km=resolution_km, progress=progress)
     results, instruments, intervals = {}, {}, {}
@@ -717,7 +718,7 @@ def analyze(ens: Ensemble, *, tables: dict[str, DailyAccesses] | None = None,
         "start": ens.start.isoformat(),
     }
     return CampaignCoverage(sc.name, sc.scenario.title or sc.name, ens.start, ens.n, settings, instruments, results,
-                            np.array([r.index for r in ens.replications], dtype=np.int64))
+                            ens.columns.index.astype(np.int64))
 
 
 def write(folder: Path, cc: CampaignCoverage) -> None:

@@ -371,7 +371,7 @@ def run_ensemble(sc, n=None, seed=None, workers=None, label=None, executor=None,
 
 
 def cmd_run(args) -> int:
-    from . import eventlog, results
+    from . import eventlog, folders, results
 
     sc = _load(args)
     conditions = None
@@ -389,20 +389,19 @@ def cmd_run(args) -> int:
     # replications fit in memory); --where and --coverage need the replications themselves.
     stream = conditions is None and not args.coverage
     with results.output_dir(dest) as tmp:
-        log = eventlog.Writer(tmp, args.events) if stream else None
-        sink = log.add if log is not None and log.path is not None else None
-        if args.precision_days is not None:
-            reached = _run_to_precision(args, sc, keep=not stream, events=sink)
-            ens = reached.ensemble
-            dest.provenance.update(precision=reached.to_json())
-        else:
-            if args.precision_of:
-                raise InputError("--precision-of needs --precision-days", source="--precision-of")
-            ens = _run_on_scheduler(args, sc, dest, keep=not stream, events=sink) if args.scheduler else \
-                run_ensemble(sc, args.replications, args.seed, args.workers, keep=not stream, events=sink)
-        if log is not None:
-            log.close()
+        with eventlog.Writer(tmp, args.events if stream else "none") as log:
+            sink = log.add if log.path is not None else None
+            if args.precision_days is not None:
+                reached = _run_to_precision(args, sc, keep=not stream, events=sink)
+                ens = reached.ensemble
+                dest.provenance.update(precision=reached.to_json())
+            else:
+                if args.precision_of:
+                    raise InputError("--precision-of needs --precision-days", source="--precision-of")
+                ens = _run_on_scheduler(args, sc, dest, keep=not stream, events=sink) if args.scheduler else \
+                    run_ensemble(sc, args.replications, args.seed, args.workers, keep=not stream, events=sink)
         dest.provenance.update(seed=ens.seed, replications=ens.n, workers=ens.workers)
+        folders.update_provenance(tmp, dest.provenance)  # (the run ran inside the folder: the report reads it)
         selection = None
         if conditions is not None:
             of = ens.n

@@ -226,7 +226,9 @@ def _pad(a: np.ndarray, axis: int, size: int) -> np.ndarray:
 
 class Builder:
     """Columns of ``n`` replications numbered ``first`` .. ``first + n - 1`` filled chunk by chunk
-    (in any order) into arrays allocated once; :meth:`result` when every chunk is in."""
+    (in any order) into arrays allocated once; :meth:`result` when every chunk is in. A chunk
+    goes to the rows its replication numbers say, or from row ``at`` when given (replications not
+    numbered consecutively: a selection)."""
 
     def __init__(self, scenario: "Scenario", n: int, first: int = 0):
         self.scenario, self.n, self.first = scenario, n, first
@@ -236,10 +238,10 @@ class Builder:
         self._most = 0
         self._filled = 0
 
-    def add(self, part: Columns) -> None:
+    def add(self, part: Columns, at: int | None = None) -> None:
         if part.n == 0:
             return
-        at = int(part.index[0]) - self.first
+        at = int(part.index[0]) - self.first if at is None else at
         rows = slice(at, at + part.n)
         if self._rows is None:
             self._rows = {name: np.empty((self.n, *getattr(part, name).shape[1:]), dtype=getattr(part, name).dtype)

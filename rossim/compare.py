@@ -1061,10 +1061,9 @@ def build(folder: Path, sources: Sequence[str], run_ensemble, *, overrides: Sequ
         if inp.scenario is not None:
             sc = inp.scenario
             sub.mkdir()
-            log = eventlog.Writer(sub, "csv")  # streamed; only campaign coverage needs the replications
-            ens = run_ensemble(sc, replications, seed, workers, f"{label}: replications",
-                               keep=bool(campaign_coverage), events=log.add)
-            log.close()
+            with eventlog.Writer(sub, "csv") as log:  # streamed; only campaign coverage needs the replications
+                ens = run_ensemble(sc, replications, seed, workers, f"{label}: replications",
+                                   keep=bool(campaign_coverage), events=log.add)
             results.write_campaign(sub, ens, list(overrides), events=None)
             if campaign_coverage:
                 campaign_cov.write(sub, campaign_cov.analyze(ens, progress=progress))

@@ -24,7 +24,8 @@ import sys
 import threading
 import time
 import traceback
-from concurrent.futures import Executor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Executor
+from concurrent.futures import wait as futures_wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -147,7 +148,14 @@ class Ensemble:
         if self.columns is None:
             if self.replications is None:
                 raise ValueError("an ensemble needs its replications or their columns")
-            self.columns = Columns.of(self.scenario, self.replications)
+            self.columns = _columns_of(self.scenario, self.replications)
+        self._ready = True
+
+    def __setattr__(self, name, value):
+        if name in ("replications", "columns") and self.__dict__.get("_ready"):
+            raise AttributeError(f"an ensemble's {name} are fixed once made (their columns follow them): "
+                                 "make another Ensemble")
+        super().__setattr__(name, value)
 
     @property
     def n(self) -> int:
@@ -277,6 +285,20 @@ class Ensemble:
                 out[f"{name}_p{round(p * 100)}"] = row
             out[f"{name}_mean"] = (counts * np.arange(counts.shape[1])).sum(axis=1) / self.n
         return out
+
+
+def _columns_of(scenario: Scenario, replications: list[Replication]) -> Columns:
+    """The columns of replications in any index order (as ``--where`` leaves them, or a library
+    user gathers them), reduced :data:`_COLUMN_BLOCK` at a time: the reduction's temporaries (a
+    step index per capacity grid date) stay bounded."""
+    b = Builder(scenario, len(replications))
+    for at in range(0, len(replications), _COLUMN_BLOCK):
+        b.add(Columns.of(scenario, replications[at:at + _COLUMN_BLOCK]), at)
+    return b.result()
+
+
+#: Replications reduced at a time by :func:`_columns_of` (a worker's chunk is at most 250).
+_COLUMN_BLOCK = 250
 
 
 def person_days_by_year(start: dt.date, horizon_days: float, t_days: np.ndarray,
@@ -549,7 +571,7 @@ def run(scenario: Scenario, n: int | None = None, seed: int | None = None, worke
 
     task = (scenario, seed, n, keep, want_log)
     if executor is not None:
-        _run_executor(executor, task, chunks, finished)
+        _run_executor(executor, task, chunks, finished, _IN_FLIGHT * max(1, workers or cores()))
     elif workers <= 1:
         for k, idx in enumerate(chunks):
             finished(k, _reduce_chunk(scenario, seed, n, idx, keep, want_log))
@@ -560,17 +582,31 @@ def run(scenario: Scenario, n: int | None = None, seed: int | None = None, worke
                     columns=builder.result())
 
 
-def _run_executor(executor: Executor, task, chunks, finished) -> None:
-    """Chunks on someone else's executor; on any exception (Ctrl-C) the queued ones are cancelled
-    and nothing is waited for."""
+def _run_executor(executor: Executor, task, chunks, finished, in_flight: int) -> None:
+    """Chunks on someone else's executor, at most ``in_flight`` submitted at a time (the next one
+    as each finishes), so results waiting for an earlier chunk (the log is written in replication
+    order) stay few whatever the size of the ensemble. On any exception (Ctrl-C) the submitted
+    ones are cancelled and nothing is waited for."""
     scenario, seed, n, keep, want_log = task
-    futures = {executor.submit(_reduce_chunk_packed, scenario, seed, n, idx, keep, want_log): k
-               for k, idx in enumerate(chunks)}
+    todo = iter(enumerate(chunks))
+    pending: dict = {}
+
+    def submit_next() -> None:
+        for k, idx in todo:
+            pending[executor.submit(_reduce_chunk_packed, scenario, seed, n, idx, keep, want_log)] = k
+            return
+
     try:
-        for fut in as_completed(futures):
-            finished(futures[fut], _unpack_chunk(fut.result()))
+        for _ in range(in_flight):
+            submit_next()
+        while pending:
+            done, _ = futures_wait(pending, return_when=FIRST_COMPLETED)
+            for fut in sorted(done, key=pending.__getitem__):
+                k = pending.pop(fut)
+                finished(k, _unpack_chunk(fut.result()))
+                submit_next()
     except BaseException:
-        for fut in futures:
+        for fut in pending:
             fut.cancel()
         raise
 

@@ -105,6 +105,20 @@ class Writer:
         self._rows = 0
         self._out = None
 
+    def __enter__(self) -> "Writer":
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        """Finish the file, or, after an exception, only close it (its folder is being removed)."""
+        if kind is None:
+            self.close()
+        elif self._out is not None:
+            try:
+                self._out.close()
+            except Exception:  # an unfinished file in a folder being removed: nothing to save
+                pass
+            self._out = None
+
     def add(self, t: "pa.Table") -> None:
         if self.path is None or t.num_rows == 0:
             return
@@ -144,6 +158,7 @@ class Writer:
             self._flush(self._rows)
         if self._out is not None:
             self._out.close()
+            self._out = None
         elif self.fmt == "csv":  # no event at all: the header alone
             import pyarrow.csv as pcsv
 

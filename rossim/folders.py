@@ -237,6 +237,17 @@ def write_manifest(folder: Path, provenance: dict | None = None, *, started: dt.
     return manifest
 
 
+def update_provenance(folder: Path, provenance: dict) -> None:
+    """Rewrite the provisional manifest of a folder being written (:func:`output_dir`) with
+    ``provenance``: what is known only once the work is done (seed, replications, workers), for
+    the report written next; its start time is kept."""
+    path = Path(folder) / MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest.update(provenance)
+    with atomic_file(path) as tmp:
+        tmp.write_text(json.dumps(manifest, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+
+
 def refresh_manifest(folder: Path) -> None:
     """Bring the file list of ``folder``'s manifest up to date (after ``rossim report`` wrote
     into it), keeping what it says about how the result was made."""

@@ -95,12 +95,12 @@ class Steps:
     @classmethod
     def from_ensemble(cls, ens: Ensemble) -> Steps:
         """The replications' ``capacity_t`` and ``crew_aboard`` (one horizon for all)."""
-        horizons = {r.horizon_days for r in ens.replications}
+        reps = ens.kept()
+        horizons = {r.horizon_days for r in reps}
         if len(horizons) > 1:
             raise ValueError(f"replications with different horizons: {sorted(horizons)}")
         h = horizons.pop() if horizons else ens.scenario.simulation.horizon_days
-        return cls.from_arrays([r.capacity_t for r in ens.replications],
-                               [r.crew_aboard for r in ens.replications], h, ens.start)
+        return cls.from_arrays([r.capacity_t for r in reps], [r.crew_aboard for r in reps], h, ens.start)
 
 
 Source = Union[Steps, Ensemble]

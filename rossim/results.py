@@ -112,7 +112,7 @@ def write_campaign(folder: Path, ensemble: Ensemble, overrides: Sequence[str] = 
     write_replications(folder / "replications.csv", ensemble)
     if events is not None:
         eventlog.write(folder, ensemble, events)
-    write_person_days(folder, *ensemble.person_days_by_year())
+    write_person_days(folder, *ensemble.person_days_by_year(), ensemble.columns.index)
 
     start = sc.simulation.start
     bands = ensemble.capacity_bands()
@@ -197,11 +197,14 @@ def write_occupancy(folder: Path, ensemble: Ensemble) -> None:
                for i, y in enumerate(years) for j, k in enumerate(levels)))
 
 
-def write_person_days(folder: Path, years: Sequence[int], values: np.ndarray) -> None:
-    """``person_days_by_year.csv``: a row per replication, a column per calendar year (exact floats)."""
+def write_person_days(folder: Path, years: Sequence[int], values: np.ndarray,
+                      replications: Sequence[int] | None = None) -> None:
+    """``person_days_by_year.csv``: a row per replication (numbered as ``replications`` says, as
+    in ``replications.csv``; default 0, 1, ...), a column per calendar year (exact floats)."""
+    numbers = range(len(values)) if replications is None else np.asarray(replications).tolist()
     write_csv(folder / PERSON_DAYS_FILE, ["replication", *(f"person_days_{y}" for y in years)],
-              ([i, *map(repr, row)] for at in range(0, len(values), BLOCK_ROWS)
-               for i, row in enumerate(values[at:at + BLOCK_ROWS].tolist(), start=at)))
+              ([numbers[at + i], *map(repr, row)] for at in range(0, len(values), BLOCK_ROWS)
+               for i, row in enumerate(values[at:at + BLOCK_ROWS].tolist())))
 
 
 def read_summary(folder: str | Path) -> dict:

@@ -3,7 +3,10 @@ streamed to disk (eventlog.Writer): every number equals what the whole ensemble'
 functions and event logs give, computed here the direct way (the twin), whatever the chunks
 and the workers; the memory held grows by the columns, not the replications."""
 
+import concurrent.futures
 import gc
+import threading
+import time
 import tracemalloc
 from pathlib import Path
 
@@ -21,9 +24,22 @@ HL = ROOT / "scenarios" / "ross_high_latitude.toml"
 ISS = ROOT / "scenarios" / "ros_iss_orbit.toml"
 
 
-@pytest.fixture(scope="module", params=[HL, ISS], ids=["high_latitude", "iss_orbit"])
+TIANGONG = ROOT / "scenarios" / "history" / "tiangong_2021_2022.toml"
+
+
+@pytest.fixture(scope="module", params=[(HL, []), (ISS, []), (TIANGONG, []),
+                                        (HL, ["simulation.horizon=2028-06-01"])],
+                ids=["high_latitude", "iss_orbit", "tiangong_six_aboard", "nobody_aboard_yet"])
 def kept(request):
-    return ensemble.run(scenario.load(request.param), n=120, seed=11, workers=1)
+    path, overrides = request.param
+    return ensemble.run(scenario.load(path, overrides), n=120, seed=11, workers=1)
+
+
+def test_the_fixtures_hold_the_edge_cases(kept):
+    """(More aboard than any phase's target; nobody aboard at all: the padded levels.)"""
+    most = kept.columns.most_aboard
+    target = max(p.crew_target for p in kept.scenario.phases)
+    assert most > target or most == 0 or kept.scenario.name.startswith("ros")
 
 
 def test_columns_equal_the_whole_ensembles_step_functions(kept):
@@ -158,3 +174,48 @@ def test_memory_held_grows_by_the_columns_not_the_replications():
     assert lean < 1.5 * columns.row_bytes(sc) < 2.5e3  # ~1.2 kB a replication
     full = (_held_bytes(sc, 150, keep=True) - _held_bytes(sc, 50, keep=True)) / 100
     assert full > 20 * lean  # a kept replication: its event log (~40 kB)
+
+
+class _Shuffling(concurrent.futures.ThreadPoolExecutor):
+    """A real executor whose chunks finish out of order (a random delay each), counting how many
+    were submitted and not yet done at once."""
+
+    def __init__(self):
+        super().__init__(max_workers=4)
+        self.rng = np.random.default_rng(8)
+        self.lock = threading.Lock()
+        self.open = self.most = 0
+
+    def submit(self, fn, *args):
+        delay = float(self.rng.uniform(0.0, 0.05))
+        with self.lock:
+            self.open += 1
+            self.most = max(self.most, self.open)
+
+        def slow():
+            time.sleep(delay)
+            try:
+                return fn(*args)
+            finally:
+                with self.lock:
+                    self.open -= 1
+
+        return super().submit(slow)
+
+
+def test_an_executor_finishing_chunks_out_of_order_writes_the_same_log(tmp_path, monkeypatch):
+    sc = scenario.load(HL)
+    monkeypatch.setattr(eventlog, "ROW_GROUP_ROWS", 5000)  # several row groups
+    files = []
+    for k, executor in enumerate((None, _Shuffling())):
+        folder = tmp_path / str(k)
+        folder.mkdir()
+        with eventlog.Writer(folder, "parquet") as log:
+            ens = ensemble.run(sc, n=80, seed=4, workers=3 if executor else 1, executor=executor, keep=False,
+                               events=log.add)
+        files.append((folder / "events.parquet").read_bytes())
+        if executor is not None:
+            executor.shutdown()
+            assert executor.most <= 2 * 3  # at most two chunks a worker in flight: waiting logs stay few
+            assert len(ensemble._chunks(80, 3)) > executor.most  # (and there were more chunks than that)
+    assert files[0] == files[1]

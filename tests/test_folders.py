@@ -177,6 +177,9 @@ def test_the_manifest_lists_every_file_with_its_hash(tmp_path, capsys):
     for name, f in listed.items():
         data = (out / name).read_bytes()
         assert f["bytes"] == len(data) and f["sha256"] == hashlib.sha256(data).hexdigest()
+    page = (out / "report.html").read_text()  # the report (written inside the folder) says so too
+    for label, value in (("seed", "7"), ("replications", "3"), ("worker processes", "1")):
+        assert f"<td>{label}</td><td>{value}</td>" in page, label
 
 
 def test_report_refuses_foreign_folders_and_refreshes_the_manifest(tmp_path, capsys):

@@ -118,6 +118,11 @@ def test_where_selects_the_replications_the_event_log_says(tmp_path, capsys):
     assert (s["selected"], s["of"], s["replications"]) == (len(one_failure), 20, len(one_failure))
     sel_events = {int(e["replication"]) for e in _rows(tmp_path / "sel" / "events.csv")}
     assert sel_events == one_failure
+    # each selected replication's person-days are its own row of the full run, under its own number
+    full_pd = {r["replication"]: r for r in _rows(tmp_path / "all" / "person_days_by_year.csv")}
+    sel_pd = _rows(tmp_path / "sel" / "person_days_by_year.csv")
+    assert [r["replication"] for r in sel_pd] == [r["replication"] for r in rows]
+    assert all(r == full_pd[r["replication"]] for r in sel_pd)
 
     # a milestone by date, and two conditions together, against the unconditioned rows
     full = {int(r["replication"]): r for r in _rows(tmp_path / "all" / "replications.csv")}

@@ -96,7 +96,7 @@ def mask(ensemble: Ensemble, condition: Condition) -> list[bool]:
         want = condition.value.isoformat()
         days = ensemble.milestone_days(condition.name)
         return [compare(clock.iso_date(start, float(d)) or _NEVER, want) for d in days]
-    return [compare(r.counts[condition.name], condition.value) for r in ensemble.replications]
+    return [compare(r.counts[condition.name], condition.value) for r in ensemble.kept()]
 
 
 def select(ensemble: Ensemble, conditions: Sequence[Condition]) -> Ensemble:
@@ -105,4 +105,4 @@ def select(ensemble: Ensemble, conditions: Sequence[Condition]) -> Ensemble:
     for c in conditions:
         keep = [a and b for a, b in zip(keep, mask(ensemble, c))]
     return Ensemble(ensemble.scenario, ensemble.seed,
-                    [r for r, k in zip(ensemble.replications, keep) if k], ensemble.workers)
+                    [r for r, k in zip(ensemble.kept(), keep) if k], ensemble.workers)
