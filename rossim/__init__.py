@@ -10,7 +10,7 @@ functions of this package. The public face (:mod:`rossim.api`)::
     fig = rossim.occupancy_figure(ens)
     cov = rossim.coverage(sc, days=2, resolution_km=200); cov.table(); cov.map("radar")
 
-``import rossim`` is light: numpy, pandas, SimPy, matplotlib and cartopy are imported when first
+``import rossim`` is light: numpy, pandas, SimPy and matplotlib are imported when first
 needed. ``rossim.coverage`` and ``rossim.occupancy`` are both the modules of those names (their
 functions: ``rossim.coverage.analyze``, ``rossim.occupancy.prob_at_least``, ...) and, called,
 the functions of :mod:`rossim.api` (``rossim.coverage(sc)``, ``rossim.occupancy(ens)``).

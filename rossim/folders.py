@@ -63,7 +63,7 @@ PARTIAL_MARKER = ".rossim-partial"
 MAX_MANIFEST_BYTES = 16 * 2**20
 #: Packages whose versions a manifest records.
 PACKAGES = ("numpy", "scipy", "simpy", "sgp4", "skyfield", "pydantic", "shapely", "pyproj", "matplotlib",
-            "cartopy")
+            "pyarrow")
 
 _TMP = re.compile(r"^\.(?P<name>.+)\.tmp-(?P<pid>\d+)-[0-9a-f]+$")
 _OLD = re.compile(r"^\.(?P<name>.+)\.old-(?P<pid>\d+)$")
