@@ -329,9 +329,7 @@ def read_columns(path: Path, columns: Mapping[str, Column], *, pattern: tuple[st
     header = _header(path)
     if header is None:  # empty, not UTF-8, quoted: read_csv says what it is
         return _by_rows(path, columns, pattern, min_rows, label, header_check)
-    if header_check:
-        header_check(header)
-    kinds = _kinds(header, columns, pattern, source)
+    kinds = _kinds(header, columns, pattern, source, header_check)
     lines, quoted = _lines(path)
     out = None
     if not quoted:
@@ -349,14 +347,14 @@ def read_columns(path: Path, columns: Mapping[str, Column], *, pattern: tuple[st
 
 def _header(path: Path) -> list[str] | None:
     """The column names of a CSV file's first line (a byte order mark skipped); None if it is
-    empty, not UTF-8, quoted or longer than :data:`_MAX_HEADER_BYTES`."""
+    empty, not UTF-8, quoted, ends lines with a lone CR or is longer than :data:`_MAX_HEADER_BYTES`."""
     with open(path, "rb") as f:
         line = f.readline(_MAX_HEADER_BYTES + 1)
     try:
         text = line.decode("utf-8-sig").rstrip("\r\n")
     except UnicodeDecodeError:
         return None
-    if not text or '"' in text or len(line) > _MAX_HEADER_BYTES:
+    if not text or '"' in text or "\r" in text or len(line) > _MAX_HEADER_BYTES:
         return None
     return text.split(",")
 
@@ -383,12 +381,15 @@ class _Recheck(Exception):
     """A cell pyarrow or the checks refused: the file is read again as text, to say which."""
 
 
-def _kinds(header: list[str], columns: Mapping[str, Column], pattern, source: str) -> list[Column | None]:
-    """Each header column's Column (None: kept as text, unchecked), after the header is checked
-    as :func:`read_csv` checks it."""
+def _kinds(header: list[str], columns: Mapping[str, Column], pattern, source: str,
+           header_check: Callable[[list[str]], None] | None = None) -> list[Column | None]:
+    """Each header column's Column (None: kept as text, unchecked), after the header is checked:
+    no column twice, ``header_check(header)``, every column of ``columns`` present."""
     if len(set(header)) != len(header):
         dup = next(h for h in header if header.count(h) > 1)
         raise InputError(f"column {dup!r} appears twice in the header", source=source)
+    if header_check:
+        header_check(header)
     lacking = [c for c in columns if c not in header]
     if lacking:
         raise InputError(f"no column {lacking[0]!r} (rossim writes it: the file is damaged or from "

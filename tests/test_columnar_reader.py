@@ -99,13 +99,14 @@ def test_same_values_as_the_row_reader_on_a_run_folder(run_folder):
 
 
 def test_what_rossim_does_not_write_is_read_row_by_row_alike(run_folder, tmp_path):
-    """A byte order mark, CRLF line ends, an editor's last blank lines, a blank line between rows
+    """A byte order mark, CRLF or CR line ends, an editor's last blank lines, a blank line between rows
     (rows are numbered counting it, as read_csv does), a quoted cell: the same values."""
     columns, pattern = tables(run_folder)["capacity.csv"]
     lines = (run_folder / "capacity.csv").read_text().splitlines()
     variants = {
         "bom": "\ufeff" + "\n".join(lines) + "\n",
         "crlf": "\r\n".join(lines) + "\r\n",
+        "cr": "\r".join(lines) + "\r",
         "trailing": "\n".join(lines) + "\n\n\n",
         "no-last-newline": "\n".join(lines),
         "quoted": "\n".join(lines[:3] + ['"' + lines[3].replace(",", '","') + '"'] + lines[4:]) + "\n",
