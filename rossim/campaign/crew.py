@@ -340,6 +340,9 @@ class CrewRotation:
                 self.hand_over(c)
         crew = CrewShip(f.name, n, port, env.now, f.return_seats, f.stay_days, f.overlap_days, f.ports)
         if f.handover:
+            # the crews gone (n is 0 for good) count for nothing here again: kept, they made
+            # each handover scan every resident crew since the start (a quadratic replay)
+            self.residents = [c for c in self.residents if c.n]
             self.residents.append(crew)
         self.crew_aboard += n
         self.slots[MANIFEST_SLOT + k] = crew

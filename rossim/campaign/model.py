@@ -120,7 +120,7 @@ class _Model(Assembly, CrewRotation, CargoFlights):
         self.dead_ports: set[str] = set()
         self.ships_at: dict[str, CrewShip | CargoShip] = {}  # the ship docked at each occupied port
         self.slots: dict[int, CrewShip] = {}  # the latest crew of each crew slot
-        self.residents: list[CrewShip] = []  # the manifest's handover crews, in order of arrival
+        self.residents: list[CrewShip] = []  # the manifest's handover crews aboard, in order of arrival
         self.handovers_open = 0  # manifest handovers with both crews aboard
         self.overlap_seats = 0   # the seats of their relieved crews' ships: those crews' way home
         self.vehicles = {k: Launcher(v.gap_days, v) for k, v in plan.vehicles.items()}
