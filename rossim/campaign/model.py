@@ -22,6 +22,7 @@ crews waiting for room) and :meth:`_Model.draw`.
 
 from __future__ import annotations
 
+import itertools
 import math
 import sys
 from dataclasses import dataclass, field
@@ -55,10 +56,15 @@ _UNIFORM_BLOCK = 256
 
 def _uniforms(rng: np.random.Generator):
     """Uniform numbers on [0, 1) from ``rng``, a block at a time: one NumPy call per block
-    instead of one per draw (``rng.random()`` costs ~0.4 us, ``next`` of this ~0.05 us). Still
-    a function of the replication's stream alone, so independent of workers and chunking."""
-    while True:
-        yield from rng.random(_UNIFORM_BLOCK).tolist()
+    instead of one per draw (``rng.random()`` costs ~0.4 us, ``next`` of this ~0.03 us: a
+    ``chain`` steps through a block's list in C, resuming the generator of blocks only for the
+    next block, as late as a ``yield from`` would draw it). Still a function of the replication's
+    stream alone, so independent of workers and chunking."""
+    def blocks():
+        while True:
+            yield rng.random(_UNIFORM_BLOCK).tolist()
+
+    return itertools.chain.from_iterable(blocks())
 
 
 @dataclass
