@@ -109,7 +109,7 @@ def quantile_ranks(n: int, probs, level: float = LEVEL) -> tuple[np.ndarray, np.
         raise ValueError("quantile probabilities must be in (0, 1)")
     alpha = 1.0 - level
     value = np.clip(np.ceil(n * p), 1, n).astype(int)  # as numpy's inverted_cdf (same rounding)
-    low = _binomial_ppf(alpha / 2.0, n, tuple(p.tolist()))             # F(low - 1) < alpha / 2
+    low = _binomial_ppf(alpha / 2.0, n, tuple(p.tolist())).copy()      # F(low - 1) < alpha / 2
     high = _binomial_ppf(1.0 - alpha / 2.0, n, tuple(p.tolist())) + 1  # F(high - 1) >= 1 - alpha / 2
     return value, low, high
 
