@@ -92,7 +92,9 @@ class Difference:
         area = self.area_km2 - (self.disputed_km2 if without_disputed else 0.0)
         area = np.maximum(area, 0.0)
         by = np.bincount(self.category, weights=area, minlength=len(CATEGORIES))
-        total = float(area.sum())
+        # the categories' own sum (not area.sum(), which adds in another order): a category holding
+        # every cell is then exactly 100 %, not 100.00000000000001 % ("100.00 %" in a title)
+        total = float(by.sum())
         return {c: {"area_km2": float(by[k]), "percent": 100.0 * float(by[k]) / total if total > 0 else math.nan}
                 for k, c in enumerate(CATEGORIES)}
 
@@ -266,10 +268,11 @@ def _map_title(d: Difference) -> str:
         first, second = second, first
     key, sees, cannot = first
     where = REGION_WORDS.get(d.region, d.region)
-    head = (f"What {sees} sees of {where} that {cannot} cannot: {areas[key]['area_km2'] / 1e6:.2f} M km² "
+    # no-break spaces: the number, "M" and "km²" stay on one line when the title is wrapped
+    head = (f"What {sees} sees of {where} that {cannot} cannot: {areas[key]['area_km2'] / 1e6:.2f}\u00a0M\u00a0km² "
             f"({_share(areas[key]['percent'])} {_REGION_SHARE.get(d.region, 'of the region')})")
     other = areas[second[0]]
-    head += f"; the reverse: {other['area_km2'] / 1e6:.2f} M km² ({_share(other['percent'])})"
+    head += f"; the reverse: {other['area_km2'] / 1e6:.2f}\u00a0M\u00a0km² ({_share(other['percent'])})"
     span = "" if d.span_days is None else f" in {d.span_days:g} day{'' if d.span_days == 1 else 's'}"
     who = f"{d.label_b} vs {d.label_a}: " if (name_a, name_b) != (d.label_a, d.label_b) else ""
     return (f"{head}\n{who}places observed at least once{span} by {coverage_run.instrument_words(d.instrument)}, "
