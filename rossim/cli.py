@@ -412,6 +412,7 @@ def cmd_run(args) -> int:
         summary = results.write_campaign(tmp, ens, args.overrides, selection, events=None if stream else args.events)
         if args.coverage:
             campaign_coverage.write(tmp, campaign_coverage.analyze(ens, progress=_progress))
+        del ens  # the report reads the files back: a million replications' columns are not held twice
         if not args.no_report:
             from . import report
 
