@@ -357,8 +357,10 @@ def report_table(folder: Path) -> tuple[list[str], list[list[str]], str] | None:
     rows = []
     for (a, b, region, territory), cats in groups.items():
         name = names.get(region, region) + (" without disputed territory" if territory == "without_disputed" else "")
-        rows.append([f"A: {a}, B: {b}", name, *(f"{cats[c]['area_km2'] / 1e6:,.2f} M km² ({cats[c]['percent']:.1f} %)"
-                                                for c in ("a_only", "b_only", "both", "neither"))])
+        # no-break spaces: a narrow cell breaks only before "(", never "74.1" from its "%"
+        rows.append([f"A: {a}, B: {b}", name,
+                     *(f"{cats[c]['area_km2'] / 1e6:,.2f}\u00a0M\u00a0km² ({cats[c]['percent']:.1f}\u00a0%)"
+                       for c in ("a_only", "b_only", "both", "neither"))])
     if not rows:
         return None
     note = (f"Places observed at least once over the span, cell by cell on the same grid; the four areas add up to "

@@ -623,10 +623,12 @@ SIDE_BY_SIDE_MAX = 2
 
 def _cell(text: str, cls: str = "", verdict: str = "") -> str:
     """A comparison cell: each line of ``text`` kept whole (numbers: no break inside a line), then
-    ``verdict`` (text, may wrap) on a line of its own."""
+    ``verdict`` (text, may wrap) on a line of its own, a scenario's name preferably after an
+    underscore ("ross_high_" / "latitude", not "ross_high_lat" / "itude")."""
     parts = [f'<span class="num">{_e(line)}</span>' for line in text.split("\n") if line]
     if verdict:
-        parts.append(f'<span class="{cls}">{_e(verdict)}</span>' if cls else _e(verdict))
+        words = _e(verdict).replace("_", "_<wbr>")
+        parts.append(f'<span class="{cls}">{words}</span>' if cls else words)
     return "<td>" + "<br>".join(parts) + "</td>"
 
 

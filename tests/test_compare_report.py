@@ -190,7 +190,7 @@ def test_coverage_difference_agrees_with_the_comparison(compared, comparison):
     page = (compared / "report.html").read_text()
     russia = {r["category"]: r for r in rows if r["region"] == "russia" and r["territory"] == "all"}
     assert "What one orbit sees that the other cannot" in page
-    assert f"{russia['b_only']['area_km2'] / 1e6:,.2f} M km² ({russia['b_only']['percent']:.1f} %)" in page
+    assert f"{russia['b_only']['area_km2'] / 1e6:,.2f}\u00a0M\u00a0km² ({russia['b_only']['percent']:.1f}\u00a0%)" in page
 
 
 def test_csv_matches_json(compared, comparison):
@@ -441,6 +441,56 @@ def test_report_fits_a_1280px_page(compared, tmp_path, n_scenarios):
         for v in vals:  # every number whole, in a span that does not break
             for line in v.split("\n"):
                 assert f'<span class="num">{html.escape(line)}</span>' in text
+
+
+#: The text of each line as laid out, for every "better" verdict and every cell of the table of
+#: what one orbit sees that the other cannot, written into the DOM that --dump-dom prints.
+_LINES = """<script>window.addEventListener("load", () => {
+  const lines = el => {  // the element's text cut where its characters move down a line
+    const out = [""], range = document.createRange();
+    let top = null;
+    const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+      for (let i = 0; i < node.length; i++) {
+        range.setStart(node, i); range.setEnd(node, i + 1);
+        const box = range.getClientRects()[0];
+        if (box && top !== null && box.top > top + 2) out.push("");
+        if (box) top = box.top;
+        out[out.length - 1] += node.data[i];
+      }
+    }
+    return out;
+  };
+  const cells = [...document.querySelectorAll("span.better, table:not(.comparison) td")];
+  document.body.setAttribute("data-lines", encodeURIComponent(JSON.stringify(cells.map(lines))));
+});</script>"""
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium here to render the report (apt install chromium)")
+def test_report_breaks_names_and_areas_where_a_reader_expects(compared, tmp_path):
+    """In a 1280 px window, a "better" verdict too long for its column breaks after an underscore
+    of the scenario's name ("ross_high_" / "latitude"), never inside a word ("ross_high_lat" /
+    "itude"); an area of the table of what one orbit sees that the other cannot keeps its number,
+    "M km²" and its percent's number and "%" together."""
+    import subprocess
+    import urllib.parse
+
+    probe = tmp_path / "lines.html"
+    probe.write_text((compared / "report.html").read_text().replace("</body>", _LINES + "</body>"))
+    out = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,900",
+                          "--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    m = re.search(r'data-lines="([^"]*)"', out)
+    assert m, out[-2000:]
+    cells = json.loads(urllib.parse.unquote(html.unescape(m.group(1))))
+    verdicts = [c for c in cells if "".join(c) in ("ross_high_latitude", "ros_iss_orbit")]
+    assert verdicts and any(len(c) > 1 for c in verdicts)  # the column is narrower than the longer name
+    for c in verdicts:
+        assert all(line.endswith("_") for line in c[:-1]), c
+    areas = [c for c in cells if "km²" in "".join(c)]
+    assert len(areas) >= 4 * 4  # four categories, Russia (twice), the Arctic zone and the NSR corridor
+    assert any(len(c) > 1 for c in areas)  # some too long for their column
+    for c in areas:  # broken, if at all, between the area and its percent
+        assert len(c) <= 2 and all(line.rstrip().endswith("km²") for line in c[:-1]), c
 
 
 def test_scenario_reports_in_comparison(compared):
