@@ -77,9 +77,11 @@ def _readme_run_files() -> list[str]:
 
 
 def test_readme_lists_every_file_a_run_writes(tmp_path, capsys):
+    """README's table of run files against a real run with --coverage (every file a run may write):
+    every file written matches a row, every row a file; the files a row names are those written."""
     out = tmp_path / "run"
     assert cli.main(["run", str(ROOT / "scenarios" / "ross_high_latitude.toml"), "-n", "6", "--workers", "1",
-                     "--out", str(out)]) == 0
+                     "--coverage", "--out", str(out)]) == 0
     written = sorted(p.name for p in out.iterdir())
     listed = _readme_run_files()
     unlisted = [f for f in written if not any(fnmatch.fnmatchcase(f, pattern) for pattern in listed)]
@@ -90,6 +92,9 @@ def test_readme_lists_every_file_a_run_writes(tmp_path, capsys):
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     row = next(line for line in text.splitlines() if line.startswith("| `fig_*.png`"))
     assert sorted(re.findall(r"`(fig_[a-z_]+\.png)`", row)) == sorted(f for f in written if f.startswith("fig_"))
+    row = next(line for line in text.splitlines() if line.startswith("| `campaign_coverage*`"))
+    assert sorted(set(re.findall(r"`(campaign_coverage[a-z_]*\.[a-z]+)`", row))) == \
+        sorted(f for f in written if f.startswith("campaign_coverage"))
 
 
 def _count_more(line: str) -> int:
