@@ -10,8 +10,10 @@ import argparse
 import io
 import math
 import os
+import re
 import signal
 import sys
+import textwrap
 import threading
 from pathlib import Path
 
@@ -591,13 +593,19 @@ def cmd_compare(args) -> int:
     return 0
 
 
+class _NameWrapper(textwrap.TextWrapper):
+    """A wrapper that may also break a word after an underscore ("ros_iss_" / "orbit"), before
+    breaking it anywhere ("ros_iss_or" / "bit")."""
+
+    wordsep_simple_re = re.compile(r"(\s+|(?<=_)(?=[^\s_]))")
+
+
 def _fill(text: str, width: int, hang: str = "") -> str:
     """``text`` wrapped to ``width`` columns, lines after the first indented by ``hang`` more than
-    the first (long words broken: for names and labels, never numbers)."""
-    import textwrap
-
-    return "\n".join(textwrap.fill(line, width, break_long_words=True, break_on_hyphens=False,
-                                   subsequent_indent=line[:len(line) - len(line.lstrip())] + hang) or line
+    the first (long words broken, after an underscore where one fits: for names and labels, never
+    numbers)."""
+    return "\n".join(_NameWrapper(width, break_long_words=True, break_on_hyphens=False,
+                                   subsequent_indent=line[:len(line) - len(line.lstrip())] + hang).fill(line) or line
                      for line in text.split("\n"))
 
 

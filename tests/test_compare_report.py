@@ -328,6 +328,20 @@ def test_terminal_table_fits_the_width(compared, width, long_labels):
         assert all(v.split("\n")[0] in line for v in vals) and ds[0] in line and ds[1] in line
 
 
+def test_terminal_table_breaks_a_name_after_an_underscore(compared):
+    """At 120 columns the Δ column's header, narrower than "Δ ros_iss_orbit", breaks the name after
+    an underscore ("Δ ros_iss_" over "orbit"), never inside a word ("Δ ros_iss_or" over "bit")."""
+    from rich.console import Console
+
+    runs = [compare.read_run(compared / name) for name in ("ross_high_latitude", "ros_iss_orbit")]
+    console = Console(file=io.StringIO(), width=120)
+    cli.print_comparison(compare.compare_runs(runs), console)
+    lines = console.file.getvalue().splitlines()
+    head = lines[:next(k for k, line in enumerate(lines) if "───" in line)]
+    assert any(re.search(r"Δ ros_iss_ *$", line.rstrip()) or "Δ ros_iss_ " in line for line in head), head
+    assert not any(re.search(r"ros_iss_or(?!bit)", line) for line in lines), head
+
+
 def test_terminal_table_keeps_a_name_whole_when_it_fits(compared):
     """At 80 columns a 21-character scenario name is printed whole, not broken after 18
     characters ("ross_angara_troubl" over "e"), while every line still fits."""
