@@ -551,6 +551,18 @@ def _scenario_header(run: RunFolder, level: int = 1) -> str:
     return "\n".join(parts)
 
 
+def _png_order(path: Path) -> tuple[str, int]:
+    """Sort key of a folder's PNGs: by name, but each pair's difference maps together in the order of
+    :data:`rossim.coverage_compare.MAP_PREFIX` (Russia, the Arctic zone, the NSR corridor), not
+    alphabetically (the Arctic zone's first)."""
+    from .coverage_compare import MAP_PREFIX
+
+    for rank, prefix in enumerate(MAP_PREFIX.values()):
+        if path.stem.startswith(prefix):
+            return "fig_difference_" + path.stem.removeprefix(prefix), rank
+    return path.stem, -1
+
+
 def _extra_pngs(folder: Path, run: RunFolder | None, done: set[Path]) -> list[tuple[str, Path]]:
     """PNGs in the folder (and its coverage folder) not drawn by this module, e.g. coverage maps."""
     dirs = [folder]
@@ -558,7 +570,7 @@ def _extra_pngs(folder: Path, run: RunFolder | None, done: set[Path]) -> list[tu
         dirs.append(run.coverage_dir)
     out = []
     for d in dirs:
-        for p in sorted(d.glob("*.png")):
+        for p in sorted(d.glob("*.png"), key=_png_order):
             if p.resolve() not in done:
                 from . import coverage_figures
 

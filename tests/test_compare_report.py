@@ -401,6 +401,8 @@ def test_comparison_figures_and_report(compared):
             assert w == figures.WIDTH_IN * figures.DPI and 350 <= h <= 1000, (name, w, h)  # one panel: >= 3.2 in
     page = check_report(compared, COMPARISON_FIGURES)
     assert "Comparison table" in page and "ross_high_latitude" in page and "ros_iss_orbit" in page
+    maps = [page.index(f"({name}.png)") for name in COMPARISON_FIGURES if "difference" in name]
+    assert maps == sorted(maps)  # the difference maps as listed: Russia, the Arctic zone, the NSR corridor
     for sc in (HL, ISS):  # each scenario's file, escaped, for the record
         assert scenario.load(sc).scenario.title.replace("&", "&amp;") in page
 
