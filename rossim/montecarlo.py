@@ -13,6 +13,8 @@ whether two estimates (two scenarios, two years) differ by more than that noise.
   on the distribution; conservative: coverage at least ``level`` for a continuous quantity);
   censored samples (NaN = "later than the horizon") as :func:`rossim.ensemble.quantiles`;
 * a mean: the standard error s / sqrt(n) and the normal interval (central limit theorem);
+* two probabilities k1/n1 and k2/n2: :func:`proportions_p_value` (Fisher's exact test, or the
+  pooled score test when every margin is large) and :func:`proportions_differ`;
 * :func:`replications_for`: how many replications an interval needs to reach a given width.
 
 Everything is vectorized: the replications lie along ``axis`` (default 0), every other axis is
@@ -30,7 +32,8 @@ from typing import Sequence
 import numpy as np
 
 __all__ = ["Interval", "z_value", "proportion", "proportion_of", "quantile", "quantile_ranks", "binomial_ppf", "mean",
-           "replications_for", "differs"]
+           "replications_for", "differs",
+           "proportions_p_value", "proportions_differ", "FISHER_MOST"]
 
 #: The confidence level of every interval unless told otherwise.
 LEVEL = 0.95
@@ -48,18 +51,21 @@ class Interval:
     """An estimate with its Monte Carlo interval: ``value`` within [``low``, ``high``] at
     ``level``; ``se`` its standard error where one applies (NaN for quantiles). Floats or arrays
     of one shape. For quantiles of censored samples a NaN bound means "later than the horizon"
-    (a NaN ``value`` too); -inf / inf mean that too few replications bound that side."""
+    (a NaN ``value`` too); -inf / inf mean that too few replications bound that side. ``n``: for
+    a probability, the number of replications it is a share of (its successes round(value n)),
+    so that :func:`differs` compares two with :func:`proportions_differ`; None otherwise."""
 
     value: np.ndarray | float
     low: np.ndarray | float
     high: np.ndarray | float
     se: np.ndarray | float
     level: float = LEVEL
+    n: int | None = None
 
     def __getitem__(self, key) -> Interval:
         """The same estimates at ``key`` (numpy indexing of every field)."""
         pick = lambda a: np.asarray(a)[key]  # noqa: E731
-        return Interval(pick(self.value), pick(self.low), pick(self.high), pick(self.se), self.level)
+        return Interval(pick(self.value), pick(self.low), pick(self.high), pick(self.se), self.level, self.n)
 
     @property
     def half_width(self) -> np.ndarray | float:
@@ -193,7 +199,10 @@ def differs(a: Interval, b: Interval) -> np.ndarray | bool:
     """Whether two estimates from independent ensembles differ by more than their Monte Carlo
     noise.
 
-    * Both have a standard error (probabilities, means): a two-sample z test at the intervals'
+    * Both are probabilities with their replication counts (``n``): :func:`proportions_differ`
+      on the counts k = round(value n) (Fisher's exact test; the pooled score test for large
+      counts).
+    * Both have a standard error (probabilities without counts, means): a two-sample z test at the intervals'
       level, ``|a - b| > z sqrt(se_a² + se_b²)`` (for proportions the unpooled, Wald form; it is
       the one that needs no common p, and with se = 0 on both sides any difference counts).
     * Otherwise (quantiles): the intervals do not overlap. Conservative: two disjoint 95 %
@@ -203,6 +212,14 @@ def differs(a: Interval, b: Interval) -> np.ndarray | bool:
       horizon differs from one whose interval ends before it.
     NaN values with a standard error give False (nothing to compare)."""
     level = min(a.level, b.level)
+    if a.n is not None and b.n is not None:
+        va, vb = np.broadcast_arrays(np.asarray(a.value, dtype=float), np.asarray(b.value, dtype=float))
+        out = np.zeros(va.shape, dtype=bool)
+        for idx in np.ndindex(va.shape):  # a few values (calendar years), each test O(its counts)
+            if np.isfinite(va[idx]) and np.isfinite(vb[idx]):
+                out[idx] = proportions_differ(round(float(va[idx]) * a.n), a.n, round(float(vb[idx]) * b.n), b.n,
+                                              level)
+        return bool(out) if out.ndim == 0 else out
     with np.errstate(invalid="ignore"):
         se_a, se_b = np.asarray(a.se, dtype=float), np.asarray(b.se, dtype=float)
         have_se = np.isfinite(se_a) & np.isfinite(se_b)
@@ -212,6 +229,49 @@ def differs(a: Interval, b: Interval) -> np.ndarray | bool:
         apart = (late(a.low) > late(b.high)) | (late(b.low) > late(a.high))
     out = np.where(have_se, z_test, apart)
     return bool(out) if out.ndim == 0 else out
+
+
+#: Fisher's exact test while the hypergeometric's support (at most min(n1, n2, k1 + k2, failures) + 1
+#: tables) is no longer than this; beyond it every margin exceeds it, every expected cell count is
+#: large (over 100 for up to 4 million replications in all) and the pooled score test is accurate.
+FISHER_MOST = 20_000
+
+
+def proportions_p_value(k1: int, n1: int, k2: int, n2: int) -> float:
+    """The two-sided p-value of "k1 of n1 and k2 of n2 come from one probability" (two independent
+    ensembles' counts of replications where something holds).
+
+    Fisher's exact test when the hypergeometric's support has at most :data:`FISHER_MOST` tables:
+    given the margins (n1, n2 and K = k1 + k2 successes of N = n1 + n2), the successes of the first
+    sample X are hypergeometric, P(X = x) = C(n1, x) C(n2, K - x) / C(N, K); the p-value sums the
+    probabilities of the tables no more likely than the one observed (as
+    ``scipy.stats.fisher_exact``, within a relative 1e-7). Its log-pmf comes from the ratio
+    P(x + 1) / P(x) = (n1 - x)(K - x) / ((x + 1)(n2 - K + x + 1)) summed in logs, numpy, O(support).
+    Otherwise the pooled score test: z = (p1 - p2) / sqrt(p (1 - p) (1/n1 + 1/n2)) with the
+    pooled p = K / N, p-value erfc(|z| / sqrt 2)."""
+    k1, n1, k2, n2 = (int(v) for v in (k1, n1, k2, n2))
+    if n1 < 1 or n2 < 1 or not (0 <= k1 <= n1 and 0 <= k2 <= n2):
+        raise ValueError(f"proportions_p_value needs 0 <= k <= n and n >= 1, got {k1}/{n1}, {k2}/{n2}")
+    big_n, big_k = n1 + n2, k1 + k2
+    lo, hi = max(0, big_k - n2), min(n1, big_k)
+    if hi - lo + 1 <= FISHER_MOST:
+        x = np.arange(lo, hi, dtype=float)
+        log_ratio = np.log(n1 - x) + np.log(big_k - x) - np.log(x + 1.0) - np.log(n2 - big_k + x + 1.0)
+        log_pmf = np.concatenate([[0.0], np.cumsum(log_ratio)])  # relative to P(lo)
+        pmf = np.exp(log_pmf - log_pmf.max())
+        observed = pmf[k1 - lo]
+        return float(min(1.0, pmf[pmf <= observed * (1.0 + 1e-7)].sum() / pmf.sum()))
+    p = big_k / big_n
+    z = (k1 / n1 - k2 / n2) / math.sqrt(p * (1.0 - p) * (1.0 / n1 + 1.0 / n2))
+    return math.erfc(abs(z) / math.sqrt(2.0))
+
+
+def proportions_differ(k1: int, n1: int, k2: int, n2: int, level: float = LEVEL) -> bool:
+    """Whether k1 of n1 and k2 of n2 differ beyond the Monte Carlo noise: the two-sided
+    :func:`proportions_p_value` below 1 - ``level`` (0/3 against 2/3: p = 0.4, not called; 0/4
+    against 4/4: p = 2/70 = 0.029, called at 95 %)."""
+    z_value(level)  # (checks the level)
+    return proportions_p_value(k1, n1, k2, n2) < 1.0 - level
 
 
 def _out(a: np.ndarray) -> np.ndarray | float:

@@ -1,6 +1,7 @@
 """Monte Carlo intervals: hand-computed values, and coverage of the truth at the nominal rate
 (simulated with fixed seeds, or computed exactly from the binomial distribution)."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -194,6 +195,61 @@ def test_differs_proportions_hand_values():
     assert mc.differs(mc.proportion(0, 1000), mc.proportion(1000, 1000))
     assert not mc.differs(mc.proportion(0, 1000), mc.proportion(0, 1000))
     np.testing.assert_array_equal(mc.differs(mc.proportion([30, 40], 100), mc.proportion([50, 50], 100)),
+                                  [True, False])
+
+
+def test_proportions_p_value_hand_fisher():
+    """Fisher's exact test by hand: with margins n1, n2, K the first sample's successes are
+    hypergeometric, P(x) = C(n1, x) C(n2, K - x) / C(N, K); the p-value sums the tables no more
+    likely than the one observed."""
+    # 0/3 vs 2/3: P(0..2) = 3, 9, 3 of C(6, 2) = 15; observed P(0) = 3/15: p = 6/15
+    assert mc.proportions_p_value(0, 3, 2, 3) == pytest.approx(0.4, rel=1e-12)
+    assert not mc.proportions_differ(0, 3, 2, 3)
+    # 3/4 vs 1/4 (the lady tasting tea): 1, 16, 36, 16, 1 of 70; p = 34/70
+    assert mc.proportions_p_value(3, 4, 1, 4) == pytest.approx(34 / 70, rel=1e-12)
+    # 4/4 vs 0/4: p = 2/70 = 0.0286 < 0.05, called; not at 99 %
+    assert mc.proportions_p_value(4, 4, 0, 4) == pytest.approx(2 / 70, rel=1e-12)
+    assert mc.proportions_differ(4, 4, 0, 4) and not mc.proportions_differ(4, 4, 0, 4, level=0.99)
+    # 0/5 vs 0/7: one table, p = 1; unequal sizes 1/2 vs 5/5: P(x) over x = 4..5 of C(7, 6) = 7:
+    # C(2,1) C(5,5) = 2 (observed), C(2,2) C(5,4) = 5: p = 2/7
+    assert mc.proportions_p_value(0, 5, 0, 7) == 1.0
+    assert mc.proportions_p_value(1, 2, 5, 5) == pytest.approx(2 / 7, rel=1e-12)
+    with pytest.raises(ValueError):
+        mc.proportions_p_value(4, 3, 0, 3)
+
+
+@pytest.mark.parametrize("k1, n1, k2, n2", [(0, 40, 5, 40), (21, 40, 27, 40), (12, 50, 3, 30), (40, 40, 35, 40),
+                                            (700, 1000, 660, 1000), (0, 10_000, 7, 10_000), (3, 100_000, 15, 90_000)])
+def test_proportions_p_value_is_scipys_fisher(k1, n1, k2, n2):
+    """The independent twin: scipy.stats.fisher_exact (two-sided) on the same 2x2 table."""
+    from scipy.stats import fisher_exact
+
+    want = fisher_exact([[k1, n1 - k1], [k2, n2 - k2]]).pvalue
+    assert mc.proportions_p_value(k1, n1, k2, n2) == pytest.approx(want, rel=1e-9, abs=1e-15)
+
+
+def test_proportions_p_value_score_test_for_large_counts():
+    """Beyond FISHER_MOST tables, the pooled score test: its p-value by hand, and near Fisher's
+    (every expected cell count is large)."""
+    from scipy.stats import fisher_exact
+
+    k1, n1, k2, n2 = 301_000, 1_000_000, 299_800, 1_000_000
+    p = (k1 + k2) / (n1 + n2)
+    z = (k1 / n1 - k2 / n2) / math.sqrt(p * (1 - p) * (1 / n1 + 1 / n2))
+    got = mc.proportions_p_value(k1, n1, k2, n2)
+    assert got == pytest.approx(math.erfc(z / math.sqrt(2)), rel=1e-12)
+    assert got == pytest.approx(fisher_exact([[k1, n1 - k1], [k2, n2 - k2]]).pvalue, rel=0.02)
+
+
+def test_differs_uses_fisher_for_shares_with_counts():
+    """A probability with its replication count: differs is Fisher's test, so 0/3 vs 2/3 is noise
+    (the unpooled z test, se 0 on the first side, called it) and 0/40 vs 6/40 is called."""
+    share = lambda k, n: dataclasses.replace(mc.proportion(k, n), n=n)  # noqa: E731
+    assert not mc.differs(share(0, 3), share(2, 3))
+    assert mc.differs(share(0, 40), share(6, 40))  # Fisher p = 0.026
+    assert not mc.differs(share(0, 40), share(4, 40))  # p = 0.116
+    assert not mc.differs(share(0, 3), share(0, 3))
+    np.testing.assert_array_equal(mc.differs(share(np.array([0, 0]), 40), share(np.array([6, 4]), 40)),
                                   [True, False])
 
 
