@@ -54,3 +54,15 @@ def test_readme_lists_every_file_a_coverage_run_writes(tmp_path):
         named = sorted(n for n in re.findall(r"`([a-z_]+\.[a-z]+)`", text) if fnmatch.fnmatchcase(n, pattern))
         if named:
             assert named == sorted(f for f in written if fnmatch.fnmatchcase(f, pattern)), pattern
+
+
+def test_readme_layout_names_every_module():
+    """README's Layout names every module of the package (a new module is described there too)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = re.search(r"## Layout\n+```\n(.*?)```", text, re.S).group(1)
+    named = set(re.findall(r"\b([a-z_]+\.py)\b", layout))
+    package = ROOT / "rossim"
+    modules = sorted(p.relative_to(package).as_posix() for p in package.rglob("*.py")
+                     if p.name != "__init__.py" and "data" not in p.relative_to(package).parts)
+    missing = [m for m in modules if m.rsplit("/", 1)[-1] not in named]
+    assert not missing, f"README's Layout does not name {missing}"
