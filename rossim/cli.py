@@ -412,14 +412,19 @@ def cmd_run(args) -> int:
                 raise InputError(f"no replication matches (of {of}): {' and '.join(args.where)}", source="--where")
             selection = {"where": list(args.where), "selected": ens.n, "of": of}
         summary = results.write_campaign(tmp, ens, args.overrides, selection, events=None if stream else args.events)
+        observed = None
         if args.coverage:
-            campaign_coverage.write(tmp, campaign_coverage.analyze(ens, progress=_progress))
+            observed = campaign_coverage.analyze(ens, progress=_progress)
+            campaign_coverage.write(tmp, observed)
+            observed = observed.summary()
         del ens  # the report reads the files back: a million replications' columns are not held twice
         if not args.no_report:
             from . import report
 
             report.write_run_report(tmp)
     _print_summary(summary)
+    if observed is not None:
+        _print_campaign_coverage(observed, summary["horizon"])
     if reached is not None:
         _print_precision(reached)
     if selection is not None:
@@ -503,6 +508,28 @@ def _provenance(args, inputs: list[str]) -> dict:
     if getattr(args, "what_if", None):
         out["what_if"] = list(args.what_if)
     return out
+
+
+def _print_campaign_coverage(observed: dict, horizon: str) -> None:
+    """What ``rossim run --coverage`` found (``observed``: its ``campaign_coverage.json``): the
+    first calendar year of full coverage per instrument and region, median [95 % MC], as the
+    report's table; the years themselves are in the files named below it."""
+    from rich import box
+
+    from . import campaign_coverage, campaign_coverage_compare
+
+    title, header, rows = campaign_coverage_compare.report_tables(observed, horizon)[-1]
+    full = 100 * observed["full_share"]
+    t = Table(title=f"Coverage over the campaign: {title[0].lower()}{title[1:]}", box=box.SIMPLE_HEAD,
+              pad_edge=False, show_edge=False, caption_justify="left",
+              caption=f"the first calendar year a replication observes at least {full:g} % of what a year of "
+                      "uninterrupted observation gives: median over replications [its 95 % Monte Carlo "
+                      f"interval]; every year: {campaign_coverage.CSV_FILE}, {campaign_coverage.FIGURE_FILE}")
+    for k, name in enumerate(header):
+        t.add_column(name, no_wrap=True, justify="left" if k == 0 else "right")
+    for row in rows:
+        t.add_row(*row)
+    _out.print(t)
 
 
 def _print_summary(summary: dict, console=None) -> None:
