@@ -355,8 +355,10 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], classes: Sequen
            nowrap: bool = False, whole: Sequence[int] = ()) -> str:
     """An HTML table; ``nowrap``: cells other than the first keep their lines (break only at
     newlines: a date is never cut at its hyphens); ``whole``: the columns whose cells break only
-    around " – " (a range of dates: each date kept whole)."""
+    around " – " (a range of dates: each date kept whole); a header of empty names is left out (rows
+    of a name and its value: no empty grey row on top)."""
     h = "".join(f"<th>{_e(x)}</th>" for x in header)
+    head = f"<thead><tr>{h}</tr></thead>" if any(header) else ""
     body = []
     for k, r in enumerate(rows):
         cells = []
@@ -367,7 +369,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], classes: Sequen
             cells.append(f'<td class="{cls}">{text}</td>' if cls else f"<td>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     attr = ' class="nowrap"' if nowrap else ""
-    return f"<table{attr}><thead><tr>{h}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f"<table{attr}>{head}<tbody>{''.join(body)}</tbody></table>"
 
 
 def _pct(v) -> str:

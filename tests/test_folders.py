@@ -291,6 +291,8 @@ def test_the_report_shows_how_the_result_was_made(tmp_path, capsys):
         assert needle in section, needle
     m = json.loads((out / "manifest.json").read_text())
     assert m["started_utc"] in section and m["finished_utc"] >= m["started_utc"]
+    table = section.split("</table>", 1)[0]
+    assert "<thead>" not in table and "<th>" not in table  # rows of name and value: no empty header row
 
 
 def test_an_error_inside_names_the_destination_not_the_temporary_folder(tmp_path, capsys, monkeypatch):
