@@ -249,6 +249,12 @@ def _share(pct: float) -> str:
     return f"{math.floor(pct * 10) / 10:.1f}\u00a0%" if pct < 99.95 else f"{math.floor(pct * 100) / 100:.2f}\u00a0%"
 
 
+def _whole_share(pct: float) -> str:
+    """A share for the terminal's narrow table: whole percents, but as :func:`_share` near 100 %
+    (a partial share never reads "100 %")."""
+    return _share(pct) if 99.5 <= pct < 100.0 else f"{pct:.0f} %"
+
+
 #: How a map's title names each region, and the file name of its difference map.
 REGION_WORDS = {"russia": "Russia", "arctic": "Russia's Arctic zone", "nsr": "the Northern Sea Route corridor"}
 _REGION_SHARE = {"russia": "of Russia", "arctic": "of the Arctic zone", "nsr": "of the NSR corridor"}
@@ -328,13 +334,14 @@ def print_table(folder: Path, console) -> None:
         groups.setdefault((r["a"], r["b"]), {}).setdefault((r["region"], r["territory"]), {})[r["category"]] = r
     names = {"russia": "Russia", "arctic": "Arctic zone", "nsr": "NSR corridor"}
     for (a, b), by_region in groups.items():
-        t = Table(title=f"Places observed at least once, A = {a}, B = {b} (M km² · % of the region)",
+        # the units on a line of their own, the names on the next: a wrapped title never parts "M" from "km²"
+        t = Table(title=f"Places observed at least once (M km² · % of the region)\nA = {a}, B = {b}",
                   title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1))
         for col in ("region", "A only", "B only", "both", "neither"):
             t.add_column(col, justify="left" if col == "region" else "right", no_wrap=True)
         for (region, territory), cats in by_region.items():
             name = "  without disputed" if territory == "without_disputed" else names.get(region, region)
-            t.add_row(name, *(f"{cats[c]['area_km2'] / 1e6:.2f} · {cats[c]['percent']:.0f} %"
+            t.add_row(name, *(f"{cats[c]['area_km2'] / 1e6:.2f} · {_whole_share(cats[c]['percent'])}"
                               for c in ("a_only", "b_only", "both", "neither")))
         console.print(t)
     console.print(f"disputed: {data.get('disputed', regions.DISPUTED_NOTE)}; details in {DIFFERENCE_CSV}")

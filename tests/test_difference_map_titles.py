@@ -42,3 +42,30 @@ def test_an_area_is_never_split_across_title_lines():
         lines = [w for line in title.splitlines() for w in textwrap.wrap(line, width)]
         assert not any(w.endswith((" M", "M km²")) or w.startswith(("km²", "M ")) for w in lines), (width, lines)
     assert title.count("M\u00a0km²") == 2
+
+
+def test_the_terminal_table_keeps_its_units_on_one_line(tmp_path):
+    """At 80 columns the terminal table of what one orbit sees that the other cannot says its units
+    ("M km² · % of the region") on one line, not "(M" at the end of one and "km²" on the next; a
+    share short of the whole region does not read "100 %" (as in the maps' titles)."""
+    import io
+
+    from rich.console import Console
+
+    grid = regions.equal_area_grid(regions.arctic_zone(), 200.0)
+    cat = np.full(grid.lat_deg.size, coverage_compare.CATEGORIES.index("a_only"))
+    cat[:1] = coverage_compare.CATEGORIES.index("neither")  # one cell of many seen by neither
+    d = coverage_compare.Difference("arctic", "radar", "ross_high_latitude", "ros_iss_orbit", grid.lat_deg,
+                                    grid.lon_deg, grid.area_km2, cat, np.zeros(grid.lat_deg.size), 2.0)
+    coverage_compare.write(tmp_path, [d], [], maps=False)
+    share = d.areas()["a_only"]["percent"]
+    assert 99.5 < share < 100.0
+    for width in (80, 100, 120):
+        text = io.StringIO()
+        coverage_compare.print_table(tmp_path, Console(file=text, width=width))
+        lines = [line.strip() for line in text.getvalue().splitlines()]
+        assert any("(M km² · % of the region)" in line for line in lines), lines
+        assert any("A = ross_high_latitude, B = ros_iss_orbit" in line for line in lines), lines
+        assert max(len(line) for line in text.getvalue().splitlines()) <= width and "…" not in text.getvalue()
+        row = next(line for line in lines if line.startswith("Arctic zone"))
+        assert "100 %" not in row and coverage_compare._share(share) in row, row  # partial: never "100 %"
