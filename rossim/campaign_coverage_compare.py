@@ -7,14 +7,19 @@ each calendar year across replications (10/50/90 % with 95 % Monte Carlo interva
 replications with full coverage that year (``p_full``, Wilson interval) and the first year of full
 coverage (10/50/90 %, censored at the horizon). :func:`read` reads and checks it.
 
-For the run's report, :func:`report_tables` gives a few years of it as table rows (the median
-percent observed with its interval, P(full) with its interval) and the first full year.
+For the run's report, :func:`report_tables` gives a few years of it as table rows (the mean
+percent observed with its interval, P(full) with its interval) and the first full year. The mean,
+not the median: a replication observes a region in a year wholly or not at all (its station is
+there or not yet), so the median percent is nearly always 0 or 100 and jumps between them where
+P(full) passes one half.
 
 For ``rossim compare``, :func:`comparison_rows` gives the rows of the comparison table (the caller,
 :func:`rossim.compare.compare_runs`, makes them :class:`rossim.compare.Row`), each value with its
 Monte Carlo interval (:class:`rossim.montecarlo.Interval`) so that a difference is called only when
-it exceeds the noise (:func:`rossim.montecarlo.differs`: disjoint order-statistic intervals for
-medians and first full years, a two-sample z test for P(full)). Only like is compared with like:
+it exceeds the noise (:func:`rossim.montecarlo.differs`: a two-sample z test for the mean percent
+observed, disjoint order-statistic intervals for the median first full year, and for P(full)
+:func:`rossim.montecarlo.proportions_differ` on the counts k = round(P(full) n): Fisher's exact
+test, the pooled score test for large counts). Only like is compared with like:
 one instrument id present in every run, a calendar year every run simulates alike (the same part
 of it: a year cut by a start or horizon that differs is left out), a region of the same area; every
 row left out is said in a note.
@@ -78,7 +83,7 @@ def read(folder: Path) -> dict | None:
     """The checked ``campaign_coverage.json`` of a run folder, or None when it has none (a run made
     without ``--coverage``). Checked beyond its fields' kinds: every region's years are consecutive
     4-digit keys, the same for every region and instrument, and ``_low <= value <= _high`` for the
-    median percent and ``p_full`` (InputError naming the file and the field)."""
+    median and mean percent and ``p_full`` (InputError naming the file and the field)."""
     path = Path(folder) / JSON_FILE
     if not path.exists() and not path.is_symlink():
         return None
@@ -98,7 +103,7 @@ def read(folder: Path) -> dict | None:
                 raise InputError(f"expected the years of {first[0]} ({_span_words(list(map(int, first[1])))}), "
                                  f"got {_span_words(list(map(int, keys)))}", source=src, field=field)
             for year, e in r["by_year"].items():
-                for key in ("percent_p50", "p_full"):
+                for key in ("percent_p50", "percent_mean", "p_full"):
                     v, lo, hi = e[key], e[f"{key}_low"], e[f"{key}_high"]
                     if v is not None and not ((lo is None or lo <= v + 1e-9) and (hi is None or v <= hi + 1e-9)):
                         raise InputError(f"expected {key}_low <= {key} <= {key}_high, got {lo}, {v}, {hi}",
@@ -149,12 +154,13 @@ def _interval(lo, hi, fmt) -> str:
     return f"[{'?' if lo is None else fmt(lo)}–{'?' if hi is None else fmt(hi)}]"
 
 
-def median_cell(e: dict) -> str:
-    """"45.2 [43.0–47.9]": the median percent of the region observed and its 95 % Monte Carlo
-    interval ("?": too few replications bound that side)."""
-    if e["percent_p50"] is None:
+def mean_cell(e: dict) -> str:
+    """"45.2 [43.0–47.9]": the mean percent of the region observed and its 95 % Monte Carlo
+    interval (mean ± 1.96 se, shown within 0-100 %; "?": none, from a single replication)."""
+    if e["percent_mean"] is None:
         return "—"
-    return f"{e['percent_p50']:.1f} " + _interval(e["percent_p50_low"], e["percent_p50_high"], lambda x: f"{x:.1f}")
+    return f"{e['percent_mean']:.1f} " + _interval(e["percent_mean_low"], e["percent_mean_high"],
+                                                    lambda x: f"{min(max(x, 0.0), 100.0):.1f}")
 
 
 def p_full_cell(e: dict) -> str:
@@ -175,14 +181,14 @@ def year_cell(q: dict, horizon: str | None = None) -> str:
 
 def report_tables(cc: dict, horizon: str | None = None) -> list[tuple[str, list[str], list[list[str]]]]:
     """``[(title, header, rows)]`` for a run's report: per instrument and shown calendar year
-    (:func:`shown_years`, at most :data:`REPORT_YEARS`), for each region the median percent
+    (:func:`shown_years`, at most :data:`REPORT_YEARS`), for each region the mean percent
     observed [95 % MC] and P(full) [95 %]; then per instrument and region the first year of full
     coverage (median [95 % MC])."""
     regions = [r for r in REGION_LABELS if any(r in e["regions"] for e in cc["instruments"].values())]
     regions += [r for e in cc["instruments"].values() for r in e["regions"] if r not in regions]
     header = ["instrument", "year"]
     for r in regions:
-        header += [f"{REGION_LABELS.get(r, r)}: median % observed [95 % MC]", f"{REGION_LABELS.get(r, r)}: P(full) %"]
+        header += [f"{REGION_LABELS.get(r, r)}: mean % observed [95 % MC]", f"{REGION_LABELS.get(r, r)}: P(full) %"]
     rows = []
     for inst, entry in cc["instruments"].items():
         years = _years(cc, inst)
@@ -190,7 +196,7 @@ def report_tables(cc: dict, horizon: str | None = None) -> list[tuple[str, list[
             row = [inst, str(y)]
             for r in regions:
                 e = entry["regions"].get(r, {}).get("by_year", {}).get(str(y))
-                row += ["—", "—"] if e is None else [median_cell(e), p_full_cell(e)]
+                row += ["—", "—"] if e is None else [mean_cell(e), p_full_cell(e)]
             rows.append(row)
     first = [[inst, *(year_cell(entry["regions"][r]["first_full_year"], horizon) if r in entry["regions"] else "—"
                       for r in regions)] for inst, entry in cc["instruments"].items()]
@@ -244,12 +250,26 @@ def _noise_quantile(v, lo, hi, censored: bool = False) -> montecarlo.Interval:
     return montecarlo.Interval(value, low, high, math.nan)
 
 
+def _bound(b) -> float:
+    return math.nan if b is None else float(b)  # (null: not given)
+
+
 def _noise_share(p, lo, hi, n: int) -> montecarlo.Interval | None:
-    """A share with its Wilson interval from the JSON, and its standard error sqrt(p (1 - p) / n)."""
+    """A share of ``n`` replications with its Wilson interval from the JSON: :func:`rossim.montecarlo.differs`
+    compares two by :func:`rossim.montecarlo.proportions_differ` on their counts round(p n) (p is
+    written to 4 decimals: the count is exact up to 10,000 replications, within n / 20,000 beyond)."""
     if p is None:
         return None
-    bound = lambda b: math.nan if b is None else float(b)  # noqa: E731  (null: not given)
-    return montecarlo.Interval(float(p), bound(lo), bound(hi), math.sqrt(p * (1.0 - p) / n))
+    return montecarlo.Interval(float(p), _bound(lo), _bound(hi), math.sqrt(p * (1.0 - p) / n), n=n)
+
+
+def _noise_mean(m, lo, hi) -> montecarlo.Interval | None:
+    """A mean percent with its normal 95 % interval from the JSON (mean ± z se) and so its standard
+    error (high - low) / (2 z); NaN (no test: never called) from a single replication."""
+    if m is None:
+        return None
+    se = (_bound(hi) - _bound(lo)) / (2.0 * montecarlo.z_value())
+    return montecarlo.Interval(float(m), _bound(lo), _bound(hi), se)
 
 
 def comparison_rows(runs: Sequence, wanted: str | None = None) -> tuple[str | None, list[int], list[dict], list[str]]:
@@ -258,7 +278,7 @@ def comparison_rows(runs: Sequence, wanted: str | None = None) -> tuple[str | No
 
     Each row is a dict of :class:`rossim.compare.Row`'s fields ``key, statistic, label, unit,
     better_if, values, short, never`` and ``noise`` (one :class:`rossim.montecarlo.Interval` per
-    run): per region, for each compared year the median percent observed and P(full), then the
+    run): per region, for each compared year the mean percent observed and P(full), then the
     median first year of full coverage. No rows (only notes) unless every run has campaign
     coverage."""
     have = [r for r in runs if r.campaign_coverage is not None]
@@ -305,11 +325,11 @@ def comparison_rows(runs: Sequence, wanted: str | None = None) -> tuple[str | No
         short = {"russia": "Russia", "arctic": "Arctic", "nsr": "NSR"}.get(region, region)
         for y in years:
             es = [e["by_year"][str(y)] for e in entries]
-            rows.append(dict(key=f"campaign_{region}_{y}", statistic="median",
-                             label=f"{name} observed in {y} ({instrument}): median % of it",
-                             unit="percent", better_if="higher", values=[e["percent_p50"] for e in es],
+            rows.append(dict(key=f"campaign_{region}_{y}", statistic="mean",
+                             label=f"{name} observed in {y} ({instrument}): mean % of it",
+                             unit="percent", better_if="higher", values=[e["percent_mean"] for e in es],
                              short=f"{short} {y} ({instrument}) % seen", never=[False] * len(es),
-                             noise=[_noise_quantile(e["percent_p50"], e["percent_p50_low"], e["percent_p50_high"])
+                             noise=[_noise_mean(e["percent_mean"], e["percent_mean_low"], e["percent_mean_high"])
                                     for e in es]))
             rows.append(dict(key=f"campaign_{region}_{y}", statistic="p_full",
                              label=f"{name} observed in {y} ({instrument}): P(full coverage)",
@@ -329,24 +349,42 @@ def comparison_rows(runs: Sequence, wanted: str | None = None) -> tuple[str | No
     return instrument, years, rows, notes
 
 
+#: The runs have "settled" from the year when every P(full) is at least this, to the last.
+SETTLED_P_FULL = 0.99
+
+
 def _settled(ccs: Sequence[dict], instrument: str) -> int | None:
-    """The year by which every run's median replication has full coverage of every region (the
-    latest median first full year; None: some median has none within the horizon)."""
-    firsts = [r["first_full_year"]["p50"] for c in ccs for r in c["instruments"][instrument]["regions"].values()]
-    return None if None in firsts or not firsts else max(firsts)
+    """The first year from which, to the last, every run's P(full) of every region is at least
+    :data:`SETTLED_P_FULL` (nearly every replication observes it whole: the runs cannot differ much
+    there); None when the last year is not so. Not the latest median first full year: up to it
+    half of the replications may still lack full coverage, and P(full) may differ for years after."""
+    regions = [r["by_year"] for c in ccs for r in c["instruments"][instrument]["regions"].values()]
+    if not regions:
+        return None
+    years = sorted({int(y) for by in regions for y in by})
+    settled = None
+    for y in reversed(years):
+        if not all((by.get(str(y), {}).get("p_full") or 0.0) >= SETTLED_P_FULL for by in regions):
+            break
+        settled = y
+    return settled
 
 
 def compared_years(years: Sequence[int], observed: Sequence[bool], settled: int | None,
                    most: int = COMPARED_YEARS) -> list[int]:
     """At most ``most`` of ``years`` (ascending) for ``rossim compare``: where the runs change,
     from the first year in which any observes anything (a year before it would be nothing against
-    nothing) to the year every median has ``settled`` (full coverage; the last year when None),
-    evenly spread (:func:`shown_years`), and the last year (the station complete) when it is later."""
+    nothing) to the year the runs have ``settled`` (:func:`_settled`; the last year when None),
+    evenly spread (:func:`shown_years`), and the last year (the station complete) when it is later.
+    When that span has fewer than ``most - 1`` years, the years after it fill the table up to ``most``."""
     years = list(years)
     if settled is None or not years or settled >= years[-1]:
         return shown_years(years, observed, most, before=0)
-    change = [y for y in years if y <= settled]
-    picked = shown_years(change, observed[:len(change)], most - 1, before=0) if change else []
+    first = next((k for k, seen in enumerate(observed) if seen), 0)
+    end = max(years.index(settled) + 1 if settled in years else sum(y <= settled for y in years),
+              min(first + most - 1, len(years) - 1))  # (filled up to most - 1 years before the last)
+    change = years[:end]
+    picked = shown_years(change, observed[:end], most - 1, before=0) if change else []
     return picked + [years[-1]]
 
 
@@ -365,10 +403,10 @@ def _span_words(years: Sequence[int]) -> str:
 
 def comparison_sentence(comp) -> str | None:
     """One sentence on a comparison's campaign coverage (:class:`rossim.compare.Comparison`):
-    the Arctic zone (else the first region) in the compared year where the medians differ most
-    (beyond the Monte Carlo noise first, then the latest), each run's median percent observed ±
+    the Arctic zone (else the first region) in the compared year where the means differ most
+    (beyond the Monte Carlo noise first, then the latest), each run's mean percent observed ±
     its Monte Carlo error and P(full); None without rows."""
-    rows = [r for r in comp.rows if r.key.startswith("campaign_") and r.statistic == "median"]
+    rows = [r for r in comp.rows if r.key.startswith("campaign_") and r.statistic == "mean"]
     if not rows:
         return None
     arctic = [r for r in rows if r.key.startswith("campaign_arctic_")]
@@ -387,12 +425,12 @@ def comparison_sentence(comp) -> str | None:
         fully = "" if pf is None else f", fully in {100 * pf:.0f} % of campaigns"
         value = "—" if row.values[i] is None else f"{row.values[i]:.0f} %"
         parts.append(f"{label} {value}{pm}{fully}")
-    verdicts = sorted({b for b in row.better[1:] if b})
+    verdicts = sorted({b for b in row.better[1:] if b and b != "same"})  # (all "same": nothing to say)
     verdict = ""
     if verdicts == ["within noise"]:
         verdict = " — within the Monte Carlo noise"
-    elif verdicts and verdicts != ["same"]:
-        verdict = " — " + "; ".join(f"{b} observes more" for b in verdicts if b not in ("same", "within noise"))
-    return (f"Given each campaign's assembly, the station's instrument {comp.campaign_instrument} observes, in the "
-            f"median campaign (± its Monte Carlo error), this much of the {REGION_LABELS.get(region, region)} in "
+    elif verdicts:
+        verdict = " — " + "; ".join(f"{b} observes more" for b in verdicts if b != "within noise")
+    return (f"Given each campaign's assembly, the station's instrument {comp.campaign_instrument} observes, on average "
+            f"over the campaigns (± its Monte Carlo error), this much of the {REGION_LABELS.get(region, region)} in "
             f"{year}: " + "; ".join(parts) + verdict + ".")

@@ -557,7 +557,8 @@ class Comparison:
             "sign": "delta = scenario minus reference (days for dates); better = the better scenario "
                     "of the pair by better_if, or 'within noise' when the difference does not exceed the "
                     "Monte Carlo noise (95 %: disjoint order-statistic intervals for dates and quantiles, "
-                    "a two-sample z test for probabilities and means)",
+                    "a two-sample z test for probabilities and means; Fisher's exact test on the counts "
+                    "for campaign coverage's P(full))",
             "notes": [REVISIT_NOTE] if self.instrument else [],
             "campaign_coverage": {"instrument": self.campaign_instrument, "years": self.campaign_years,
                                   "notes": self.campaign_notes},
@@ -1032,7 +1033,8 @@ def build(folder: Path, sources: Sequence[str], run_ensemble, *, overrides: Sequ
     one ad-hoc nadir cone instead of its instruments (:func:`rossim.coverage_run.build_instruments`).
     Writes the coverage difference maps and tables (:mod:`rossim.coverage_compare`).
     ``campaign_coverage``: each scenario file's run also writes its campaign coverage (as ``rossim
-    run --coverage``: :mod:`rossim.campaign_coverage`), compared year by year; run folders keep
+    run --coverage``: :mod:`rossim.campaign_coverage`) on the grid of the coverage runs (``resolution_km``,
+    else the coarsest), compared year by year; run folders keep
     theirs (or have none). Reports and other figures are the caller's (:mod:`rossim.report`). Bad
     input raises :class:`InputError` before anything runs.
     """
@@ -1066,7 +1068,7 @@ def build(folder: Path, sources: Sequence[str], run_ensemble, *, overrides: Sequ
                                    keep=bool(campaign_coverage), events=log.add)
             results.write_campaign(sub, ens, list(overrides), events=None)
             if campaign_coverage:
-                campaign_cov.write(sub, campaign_cov.analyze(ens, progress=progress))
+                campaign_cov.write(sub, campaign_cov.analyze(ens, resolution_km=res, progress=progress))
             if sc.instruments or half_angle_deg is not None:
                 _run_coverage(sc, sub / "coverage", days, res, progress, overrides, half_angle_deg)
         else:

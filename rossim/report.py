@@ -583,7 +583,7 @@ def _extra_pngs(folder: Path, run: RunFolder | None, done: set[Path]) -> list[tu
 
 def _campaign_coverage_section(run: RunFolder, folder: Path) -> str:
     """The campaign coverage of a run made with ``--coverage`` (:mod:`rossim.campaign_coverage`):
-    a table of a few calendar years (median percent observed and P(full), each with its 95 %
+    a table of a few calendar years (mean percent observed and P(full), each with its 95 %
     Monte Carlo interval), the first year of full coverage, and its figure; empty without it."""
     from . import coverage_figures
 
@@ -597,8 +597,9 @@ def _campaign_coverage_section(run: RunFolder, folder: Path) -> str:
            f"{cc['replications']:,} replications, {cc['resolution_km']:g} km cells).</p>"]
     for title, header, rows in campaign_coverage_compare.report_tables(cc, run.summary["horizon"]):
         out += [f"<h3>{_e(title)}</h3>", _table(header, rows, nowrap=True)]
-    out.append('<p class="note">Median % observed: the median over the replications of the percent of the region '
-               "observed that year [its 95 % Monte Carlo interval]. P(full) %: the share of replications observing "
+    out.append('<p class="note">Mean % observed: the mean over the replications of the percent of the region '
+               "observed that year [its 95 % Monte Carlo interval] (a replication observes a year mostly all or "
+               "nothing, so the median is 0 or 100 %). P(full) %: the share of replications observing "
                "at least 99 % of what a year of uninterrupted observation gives, in percent [its 95 % Wilson "
                "interval]. A first or "
                "last year cut by the start or the horizon counts its simulated days only. Every year, with the "

@@ -4,6 +4,7 @@ independently), a planted delay of the observing module is called, the same scen
 seed is not, rows that are not alike are left out with a note."""
 
 import csv
+import dataclasses
 import html
 import json
 import math
@@ -73,7 +74,7 @@ def campaign_rows(comp):
 
 def test_compare_rows_are_the_runs_files(runs):
     """Every campaign-coverage row of the comparison holds each run's campaign_coverage.csv
-    numbers (median percent, its Monte Carlo interval, P(full) and its interval) and, for the
+    numbers (mean percent, its Monte Carlo interval, P(full) and its interval) and, for the
     first full year, the median computed by hand from campaign_coverage_by_replication.csv."""
     a, late = compare.read_run(runs["a"], "a"), compare.read_run(runs["late"], "late")
     comp = compare.compare_runs([a, late])
@@ -91,11 +92,11 @@ def test_compare_rows_are_the_runs_files(runs):
                 continue
             year = row.key.rsplit("_", 1)[1]
             want = table[(region, year)]
-            key = "percent_p50" if row.statistic == "median" else "p_full"
-            assert row.values[i] == pytest.approx(cell(want[key]), abs=1e-4), (name, row.label)
+            key = "percent_mean" if row.statistic == "mean" else "p_full"
+            assert row.values[i] == pytest.approx(cell(want[key]), abs=1e-4, rel=1e-5), (name, row.label)
             noise = row.noise[i]
             for bound, suffix in ((noise.low, "_low"), (noise.high, "_high")):
-                assert float(bound) == pytest.approx(cell(want[key + suffix]), abs=1e-4), (name, row.label, suffix)
+                assert float(bound) == pytest.approx(cell(want[key + suffix]), abs=1e-4, rel=1e-5), (name, row.label, suffix)
     data = comp.to_json()
     assert data["campaign_coverage"]["instrument"] == "radar"
     assert data["campaign_coverage"]["years"] == comp.campaign_years
@@ -210,7 +211,7 @@ def test_compare_coverage_of_run_folders_says_they_keep_theirs(runs, tmp_path, c
 
 def test_run_report_table_is_the_json(runs, tmp_path):
     """report.html of a run made with --coverage: the campaign-coverage table holds the JSON's
-    median percent and P(full) with their intervals (as shown: one decimal, whole percent), the
+    mean percent and P(full) with their intervals (as shown: one decimal within 0-100, whole percent), the
     first full year, its figure beside them, and fits a 1280 px window."""
     folder = tmp_path / "a"
     shutil.copytree(runs["a"], folder)
@@ -223,13 +224,13 @@ def test_run_report_table_is_the_json(runs, tmp_path):
     by_year = [c for c in cells if len(c) == 8]
     assert len(by_year) >= 2 * 5
     def shown(v, scale=1.0, digits=1):  # "?": an interval side the replications do not bound
-        return "?" if v is None else f"{scale * v:.{digits}f}"
+        return "?" if v is None else f"{min(max(scale * v, 0.0), 100.0):.{digits}f}"
 
     for inst, year, *values in by_year:
         for k, region in enumerate(("russia", "arctic", "nsr")):
             e = data["instruments"][inst]["regions"][region]["by_year"][year]
-            assert values[2 * k] == (f"{shown(e['percent_p50'])} [{shown(e['percent_p50_low'])}–"
-                                     f"{shown(e['percent_p50_high'])}]")
+            assert values[2 * k] == (f"{shown(e['percent_mean'])} [{shown(e['percent_mean_low'])}–"
+                                     f"{shown(e['percent_mean_high'])}]")
             assert values[2 * k + 1] == (f"{shown(e['p_full'], 100, 0)} [{shown(e['p_full_low'], 100, 0)}–"
                                          f"{shown(e['p_full_high'], 100, 0)}]")
     first = [c for c in cells if len(c) == 4]
@@ -317,9 +318,119 @@ def test_shown_years(years, observed, most, want):
 
 
 def test_compared_years():
-    """compare's years: from the first observation to the year every median is full, and the last."""
+    """compare's years: from the first observation to the year the runs have settled, and the
+    last; a short span filled with the years after it up to COMPARED_YEARS."""
     years = list(range(2027, 2046))
     observed = [y >= 2028 for y in years]
     assert ccc.compared_years(years, observed, 2034) == [2028, 2030, 2032, 2034, 2045]
-    assert ccc.compared_years(years, observed, 2029, 5) == [2028, 2029, 2045]
+    assert ccc.compared_years(years, observed, 2029, 5) == [2028, 2029, 2030, 2031, 2045]
     assert ccc.compared_years(years, observed, None, 3) == [2028, 2036, 2045]
+    assert ccc.compared_years(list(range(2027, 2031)), [False, True, True, True], 2028) == [2028, 2029, 2030]
+
+
+# ------------------------------------------------------------------ review defects (brief H8)
+
+
+def _with_coverage(run, label, n, radar_years):
+    """``run`` (a RunFolder) under ``label`` with its campaign coverage replaced: ``n``
+    replications and, for every radar region, ``radar_years[year] = (p_full, percent_mean,
+    half-width of its interval)``: the mean's interval is mean ± half; the 10/50/90 % are those of
+    replications observing all or nothing (k = round(p n) of n observe all)."""
+    cc = json.loads(json.dumps(run.campaign_coverage))
+    cc["replications"] = n
+    for region in cc["instruments"]["radar"]["regions"].values():
+        for year, (p, m, half) in radar_years.items():
+            e = region["by_year"][str(year)]
+            k = round(p * n)
+            q = lambda share: 100.0 if k > n * (1 - share) else 0.0  # noqa: E731  (the share-quantile)
+            e.update({f"percent_p{pq}": q(pq / 100) for pq in (10, 50, 90)})  # intervals: all or nothing
+            e.update({f"percent_p{pq}_low": 0.0 if k < n else 100.0 for pq in (10, 50, 90)})
+            e.update({f"percent_p{pq}_high": 100.0 if k > 0 else 0.0 for pq in (10, 50, 90)})
+            e.update(percent_mean=m, percent_mean_low=m - half, percent_mean_high=m + half, p_full=p,
+                     p_full_low=max(p - 0.2, 0.0), p_full_high=min(p + 0.2, 1.0))
+    return dataclasses.replace(run, label=label, campaign_coverage=cc)
+
+
+def _ones(years, p, m, half):
+    return {y: (p, m, half) for y in years}
+
+
+def test_p_full_of_0_of_3_against_2_of_3_is_noise(runs):
+    """P(full) 0/3 against 2/3 (Fisher's exact p = 0.40) is within the noise; 0/40 against 8/40
+    (p = 0.005) is called. The unpooled z test with se 0 on one side called the first."""
+    a = compare.read_run(runs["a"], "a")
+    years = range(2027, 2036)
+    few = [_with_coverage(a, "x", 3, _ones(years, 0.0, 0.0, 0.0)),
+           _with_coverage(a, "y", 3, _ones(years, 2 / 3, 66.7, 60.0))]
+    rows = [r for r in campaign_rows(compare.compare_runs(few)) if r.statistic == "p_full"]
+    assert rows and {r.better[1] for r in rows} == {compare.WITHIN_NOISE}
+    many = [_with_coverage(a, "x", 40, _ones(years, 0.0, 0.0, 0.0)),
+            _with_coverage(a, "y", 40, _ones(years, 0.2, 20.0, 12.0))]
+    rows = [r for r in campaign_rows(compare.compare_runs(many)) if r.statistic == "p_full"]
+    assert rows and {r.better[1] for r in rows} == {"y"}
+
+
+def test_percent_rows_are_means_not_all_or_nothing_medians(runs):
+    """P(full) 0.46 against 0.54 of 50 (medians 0 % and 100 %): the rows compare the mean
+    percent observed (46 and 54 %, within the noise), not +100 pp of medians; the summary
+    sentence says the means."""
+    a = compare.read_run(runs["a"], "a")
+    years = range(2028, 2036)
+    pair = [_with_coverage(a, "x", 50, _ones(years, 0.46, 46.0, 13.8)),
+            _with_coverage(a, "y", 50, _ones(years, 0.54, 54.0, 13.8))]
+    assert pair[0].campaign_coverage["instruments"]["radar"]["regions"]["arctic"]["by_year"]["2030"]["percent_p50"] == 0
+    comp = compare.compare_runs(pair)
+    pct = [r for r in campaign_rows(comp) if r.unit == "percent" and int(r.key.rsplit("_", 1)[1]) >= 2028]
+    assert pct and all(r.statistic == "mean" and r.values == [46.0, 54.0] for r in pct)
+    assert {r.better[1] for r in pct} == {compare.WITHIN_NOISE}
+    sentence = ccc.comparison_sentence(comp)
+    assert "x 46 % (±13.8)" in sentence and "y 54 % (±13.8)" in sentence and "on average" in sentence
+
+
+def test_years_compared_reach_the_tail(runs):
+    """Medians full from 2028 in both runs, but P(full) differs until 2035 (0.8 against 1.0 of
+    200): the years compared run past the median first full year, up to COMPARED_YEARS."""
+    a = compare.read_run(runs["a"], "a")
+    cc = a.campaign_coverage["instruments"]["radar"]["regions"]
+    assert {r["first_full_year"]["p50"] for r in cc.values()} == {2028}  # (the medians' year, as stored)
+    tail = {2028: (0.6, 60.0, 6.8), **_ones(range(2029, 2035), 0.8, 80.0, 5.5), 2035: (1.0, 100.0, 0.0)}
+    pair = [_with_coverage(a, "x", 200, tail),
+            _with_coverage(a, "y", 200, {2028: (0.6, 60.0, 6.8), **_ones(range(2029, 2036), 1.0, 100.0, 0.0)})]
+    comp = compare.compare_runs(pair)
+    assert len(comp.campaign_years) == ccc.COMPARED_YEARS
+    tail_years = [y for y in comp.campaign_years if 2029 <= y <= 2034]
+    assert len(tail_years) >= 3
+    called = [r for r in campaign_rows(comp) if r.statistic == "p_full" and r.better[1] == "y"]
+    assert {int(r.key.rsplit("_", 1)[1]) for r in called} == set(tail_years)
+
+
+def test_sentence_of_three_runs_same_and_within_noise(runs):
+    """Three runs, one the same as the reference, one within the noise (26 against 25 of 50
+    replications): the sentence ends "within the Monte Carlo noise.", not " — ."."""
+    a = compare.read_run(runs["a"], "a")
+    years = range(2028, 2036)
+    three = [_with_coverage(a, "x", 50, _ones(years, 0.5, 50.0, 14.0)),
+             _with_coverage(a, "y", 50, _ones(years, 0.5, 50.0, 14.0)),
+             _with_coverage(a, "z", 50, _ones(years, 0.52, 52.0, 14.0))]
+    sentence = ccc.comparison_sentence(compare.compare_runs(three))
+    assert sentence.endswith(" — within the Monte Carlo noise."), sentence
+    assert " — ." not in sentence
+
+
+def test_compare_coverage_runs_campaign_coverage_on_one_grid(tmp_path, capsys):
+    """rossim compare --coverage of scenarios of other coverage.resolution_km (1000 and 700 km):
+    both campaign coverages are computed on the coarser common grid, as the span coverage, so no
+    grid-bias note is needed."""
+    fine = tmp_path / "fine.toml"
+    fine.write_text(f'extends = "{HL.resolve()}"\n\n[scenario]\nname = "fine"\n\n[coverage]\nresolution_km = 700.0\n')
+    coarse = tmp_path / "coarse.toml"
+    coarse.write_text(f'extends = "{HL.resolve()}"\n\n[scenario]\nname = "coarse"\n\n[coverage]\nresolution_km = 1000.0\n')
+    out = tmp_path / "cmp"
+    assert cli.main(["compare", str(fine), str(coarse), "-n", "4", "--workers", "1", "--days", "1", "--coverage",
+                     "--set", "simulation.horizon=2028-07-01", "--out", str(out)]) == 0
+    capsys.readouterr()
+    res = {name: json.loads((out / name / campaign_coverage.JSON_FILE).read_text())["resolution_km"]
+           for name in ("fine", "coarse")}
+    assert res == {"fine": 1000.0, "coarse": 1000.0}
+    notes = json.loads((out / "comparison.json").read_text())["campaign_coverage"]["notes"]
+    assert not any("cells of" in n for n in notes), notes
