@@ -189,8 +189,9 @@ class Column:
     once: ``array`` is what it holds — ``"number"`` (float64, NaN where empty), ``"int"`` (int64),
     ``"date"`` (datetime64[D], NaT where empty), ``"text"`` (str objects, no control character
     but tab) or ``"other"`` (str objects, ``kind.test`` cell by cell: small files only); ``cell`` is
-    a regular expression every non-empty cell matches in full; numbers lie in [``low``, ``high``]
-    and are finite, dates exist in the calendar."""
+    a regular expression every non-empty cell of numbers and whole numbers matches in full;
+    numbers lie in [``low``, ``high``] and are finite; dates are ``YYYY-MM-DD`` in ASCII digits,
+    nothing around them, a day of the calendar from year 1 (as :func:`_is_date`)."""
 
     kind: Kind
     empty_ok: bool = False
@@ -239,9 +240,8 @@ NONNEG_COL = _number_column("a finite number >= 0", 0.0)
 #: A whole number >= 0 as the CSV cell of an INT_COL (18 digits at most: an int64).
 _INT_CELL = r"\d{1,18}"
 INT_COL = Column(Kind("a whole number >= 0", _int_cell), convert=int, array="int", cell=_INT_CELL)
-DATE_COL = Column(Kind("an ISO date YYYY-MM-DD", _is_date), array="date", cell=r"\d{4}-\d{2}-\d{2}")
-OPT_DATE_COL = Column(Kind("an ISO date YYYY-MM-DD or empty", _is_date), empty_ok=True, array="date",
-                      cell=r"\d{4}-\d{2}-\d{2}")
+DATE_COL = Column(Kind("an ISO date YYYY-MM-DD", _is_date), array="date")
+OPT_DATE_COL = Column(Kind("an ISO date YYYY-MM-DD or empty", _is_date), empty_ok=True, array="date")
 TEXT_COL = Column(Kind("text without control characters", lambda v: not any(c < " " and c != "\t" for c in v)),
                   empty_ok=True, array="text")
 DATETIME_COL = Column(Kind("an ISO date and time", _is_datetime))
@@ -316,8 +316,9 @@ def read_columns(path: Path, columns: Mapping[str, Column], *, pattern: tuple[st
     called with the column names before they are checked. A bad cell raises the InputError
     :func:`read_csv` raises (the same first row and column, the same words).
 
-    The file is parsed by ``pyarrow.csv`` a block of rows at a time, numbers and dates by pyarrow
-    itself, and each column checked at once (:func:`_convert_typed`); only the arrays are kept.
+    The file is parsed by ``pyarrow.csv`` a block of rows at a time, numbers by pyarrow itself,
+    dates from their bytes (:func:`_dates`: pyarrow's own dates take spaces and year 0), and each
+    column checked at once (:func:`_convert_typed`); only the arrays are kept.
     When a cell is refused the file is read again with every column as text, checked by
     :func:`_convert`, which finds the first bad cell. A file rossim does not write — a quoted
     field, a blank line between rows, a line pyarrow refuses — is read by :func:`read_csv` (its
@@ -406,7 +407,7 @@ def _read_blocks(source_file, header: list[str], kinds: list[Column | None], sou
     """The columns of a CSV file (``source_file``: its path, or a pyarrow buffer of its bytes; a
     header line, then ``rows`` lines without quotes), parsed by pyarrow a block at a time, checked.
 
-    ``typed``: pyarrow parses numbers and dates itself (fast) and any cell it refuses or the
+    ``typed``: pyarrow parses numbers itself (fast) and any cell it refuses or the
     checks refuse raises :class:`_Recheck`; else every column is parsed as text and checked by
     :func:`_convert`, and the first bad cell, row by row, raises InputError. pyarrow refusing
     a line raises :class:`_Unreadable`; more rows than ``rows`` (a line pyarrow splits), too."""
@@ -414,7 +415,7 @@ def _read_blocks(source_file, header: list[str], kinds: list[Column | None], sou
     import pyarrow.csv as pa_csv
 
     arrays = [np.empty(rows, dtype=_DTYPE[k.array if k else "text"]) for k in kinds]
-    types = {"number": pa.float64(), "date": pa.date32()} if typed else {}
+    types = {"number": pa.float64()} if typed else {}
     done = 0
     try:
         reader = pa_csv.open_csv(
@@ -489,17 +490,13 @@ def _read_text(path: Path, header: list[str], kinds: list[Column | None], source
 
 
 def _convert_typed(column, kind: Column | None) -> tuple[np.ndarray, np.ndarray]:
-    """(values, bad) of a column pyarrow parsed (numbers and dates; empty cells null): what
-    :func:`_convert` gives of the same cells, when none is bad."""
-    if kind is None or kind.array not in ("number", "date"):
+    """(values, bad) of a column pyarrow parsed (numbers, empty cells null; other columns are
+    text): what :func:`_convert` gives of the same cells, when none is bad."""
+    if kind is None or kind.array != "number":
         return _convert(column, kind)
     null = column.is_null().to_numpy(zero_copy_only=False)
     values = column.to_numpy(zero_copy_only=False)
-    if kind.array == "number":
-        ok = np.isfinite(values) & (values >= kind.low) & (values <= kind.high)
-    else:
-        values = values.astype("datetime64[D]")
-        ok = ~null
+    ok = np.isfinite(values) & (values >= kind.low) & (values <= kind.high)
     return values, ~ok & ~(null & kind.empty_ok)
 
 
@@ -512,6 +509,8 @@ def _convert(text, kind: Column | None) -> tuple[np.ndarray, np.ndarray]:
     n = len(text)
     if kind is None:
         return text.to_numpy(zero_copy_only=False), np.zeros(n, dtype=bool)
+    if kind.array == "date":
+        return _dates(text, kind)
     empty = pc.equal(text, "").to_numpy(zero_copy_only=False)
     if kind.array in ("text", "other"):
         values = text.to_numpy(zero_copy_only=False)
@@ -534,18 +533,52 @@ def _convert(text, kind: Column | None) -> tuple[np.ndarray, np.ndarray]:
         values[where] = x
     elif kind.array == "int":
         values[where] = pc.cast(chosen, pa.int64()).to_numpy()
-    elif kind.array == "date":  # the year, month and day, and whether that day exists
-        y, m, d = (pc.cast(pc.utf8_slice_codeunits(chosen, a, b), pa.int64()).to_numpy()
-                   for a, b in ((0, 4), (5, 7), (8, 10)))
-        month = ((y - 1970) * 12 + (m - 1)).astype("datetime64[M]")
-        first = month.astype("datetime64[D]")
-        length = ((month + 1).astype("datetime64[D]") - first).astype(np.int64)
-        exists = (y >= 1) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= length)
-        ok[where] = exists
-        values[where[exists]] = first[exists] + (d[exists] - 1).astype("timedelta64[D]")
     else:  # pragma: no cover - a programming error
         raise TypeError(f"unknown column array {kind.array!r}")
     return values, ~ok & ~(empty & kind.empty_ok)
+
+
+#: The bytes of ``YYYY-MM-DD`` that are digits; the days of each month (1-12) in a common year
+#: and the days of the year before it (0 and 13: no month); days from 0001-01-01 to 1970-01-01.
+_DATE_DIGITS = np.array([0, 1, 2, 3, 5, 6, 8, 9])
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 0], dtype=np.int32)
+_DAYS_BEFORE_MONTH = np.cumsum(_MONTH_DAYS, dtype=np.int32) - _MONTH_DAYS
+_DAYS_BEFORE_1970 = (dt.date(1970, 1, 1) - dt.date(1, 1, 1)).days
+
+
+def _dates(text, kind: Column) -> tuple[np.ndarray, np.ndarray]:
+    """(values, bad) of a pyarrow string array of dates, read from its bytes (no string per
+    cell): a cell is good when it is 10 bytes ``YYYY-MM-DD`` of ASCII digits, year 1 or later, a
+    day of the calendar — what :func:`_is_date` accepts — or empty when ``kind.empty_ok``."""
+    import pyarrow as pa
+
+    n = len(text)
+    _, offsets, data = text.buffers()
+    width = np.dtype(np.int64 if pa.types.is_large_string(text.type) else np.int32)
+    offsets = np.frombuffer(offsets, dtype=width, count=n + 1, offset=text.offset * width.itemsize)
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
+    length = np.diff(offsets)
+    where = np.flatnonzero(length == 10)
+    if offsets[n] - offsets[0] == 10 * len(where):  # the cells are empty or 10 bytes: side by side
+        cells = data[offsets[0]:offsets[n]].reshape(-1, 10)
+    else:
+        cells = data[offsets[where, None] + np.arange(10)]
+    digits = cells[:, _DATE_DIGITS] - np.uint8(ord("0"))  # uint8: a byte below "0" wraps past 9
+    form = (digits.max(axis=1) <= 9) & (cells[:, 4] == ord("-")) & (cells[:, 7] == ord("-"))
+    digits = digits.astype(np.int32)  # the year, month and day (nonsense where not digits)
+    y = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
+    m = np.minimum(digits[:, 4] * 10 + digits[:, 5], 13)  # 0 and 13: no month
+    d = digits[:, 6] * 10 + digits[:, 7]
+    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+    february = leap & (m == 2)
+    exists = form & (y >= 1) & (d >= 1) & (d <= _MONTH_DAYS[m] + february)
+    good = where[exists]
+    y, d, after = y[exists] - 1, d[exists], _DAYS_BEFORE_MONTH[m[exists]] + (leap[exists] & (m[exists] > 2))
+    values = np.full(n, _EMPTY["date"], dtype=_DTYPE["date"])
+    values[good] = (y * 365 + y // 4 - y // 100 + y // 400 + after + d - 1 - _DAYS_BEFORE_1970).astype("datetime64[D]")
+    bad = length != 0 if kind.empty_ok else np.ones(n, dtype=bool)
+    bad[good] = False
+    return values, bad
 
 
 def _check_field_counts(data: bytes, begin: int, fields: int, source: str) -> None:

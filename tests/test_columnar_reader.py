@@ -160,6 +160,12 @@ CELLS = [  # (column, bad value, what the line says is expected)
     ("capacity_4_date", "2027-02-29", "an ISO date YYYY-MM-DD or empty"),
     ("nem_docked_date", "2031-13-01", "an ISO date YYYY-MM-DD or empty"),
     ("lab_ready_date", "31/01/2031", "an ISO date YYYY-MM-DD or empty"),
+    ("capacity_4_date", "0000-01-08", "an ISO date YYYY-MM-DD or empty"),  # pyarrow's date32 takes these three
+    ("first_crew_date", " 2030-01-01", "an ISO date YYYY-MM-DD or empty"),
+    ("first_crew_date", "2030-01-01\t", "an ISO date YYYY-MM-DD or empty"),
+    ("first_crew_date", "2030-01-1", "an ISO date YYYY-MM-DD or empty"),
+    ("first_crew_date", "2030-01-01T00:00", "an ISO date YYYY-MM-DD or empty"),
+    ("first_crew_date", "\u0662\u0660\u0663\u0660-01-01", "an ISO date YYYY-MM-DD or empty"),
     ("launches", "", "a whole number >= 0"),
     ("launches", "-3", "a whole number >= 0"),
     ("losses", "+1", "a whole number >= 0"),
@@ -281,3 +287,33 @@ def test_spaces_around_a_number_are_read_as_float_reads_them(run_folder, tmp_pat
     assert assert_same(path, columns, pattern)[year][2] == 12.5
     damage(path, path, 20, year, "abc")
     assert same_refusal(path, columns, pattern) == f"{path}: row 20, {year}: expected a finite number >= 0, got 'abc'"
+
+
+def test_a_date_is_what_the_row_reader_takes(run_folder, tmp_path):
+    """capacity.csv with a year 0, or a date with a space around it (pyarrow's own dates take
+    them), is refused as read_csv refuses it; and the columnar check of dates (from the bytes)
+    against its twins: numpy's reading of every day from 0001-01-01 to 9999-12-31, and read_csv's
+    test (:func:`resultfiles._is_date`) on near misses (a day past the month's end, 29 February,
+    year 0, a sign, other bytes), a slice of the array too."""
+    columns, pattern = tables(run_folder)["capacity.csv"]
+    for value in ("0000-01-08", "2030-01-01 ", "\t2030-01-01"):
+        path = damage(run_folder / "capacity.csv", tmp_path / "capacity.csv", 5, "date", value)
+        assert same_refusal(path, columns, pattern) == (f"{path}: row 5, date: expected an ISO date YYYY-MM-DD, "
+                                                        f"got {value!r}")
+    import pyarrow as pa
+    days = np.arange(np.datetime64("0001-01-01"), np.datetime64("10000-01-01"))
+    values, bad = resultfiles._dates(pa.array(days.astype(str).tolist()), resultfiles.DATE_COL)
+    assert not bad.any() and np.array_equal(values, days)
+    rng = np.random.default_rng(5)
+    ymd = zip(*(rng.integers(0, k, 20_000) for k in (10_000, 14, 33)))
+    cells = [f"{y:04d}-{m:02d}-{d:02d}" for y, m, d in ymd] + ["2024-02-29", "2023-02-29", "1900-02-29", "2000-02-29"]
+    cells += ["2024-01-0" + chr(c) for c in range(256)] + ["+024-01-01", "2024-1-011", "2024_01_01", "2024-01-01\n"]
+    cells += ["".join(chr(c) for c in rng.integers(32, 127, 10)) for _ in range(2_000)] + ["", "2024-01-01"]
+    truth = np.array([resultfiles._is_date(c) for c in cells])
+    assert 5_000 < truth.sum() < len(cells) - 5_000
+    text = pa.array(["x"] + cells)[1:]  # a slice: its offsets do not start at the array's
+    for kind in (resultfiles.DATE_COL, resultfiles.OPT_DATE_COL):
+        values, bad = resultfiles._dates(text, kind)
+        assert np.array_equal(~bad, truth | ((np.array(cells) == "") & kind.empty_ok))
+        assert np.array_equal(values[truth], np.array(cells, dtype=object)[truth].astype("datetime64[D]"))
+        assert np.isnat(values[~truth]).all()
