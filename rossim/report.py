@@ -680,11 +680,12 @@ def _campaign_comparison_note(comp: Comparison) -> str:
     text = ""
     if comp.campaign_instrument:
         text = (f"Coverage over the campaign ({comp.campaign_instrument}, rows \u201cobserved in YEAR\u201d): in each "
-                "calendar year, the median over the replications of the percent of the region observed given "
+                "calendar year, the mean over the replications of the percent of the region observed given "
                 "each replication's commissioning and crew dates ± its Monte Carlo error, and P(full coverage), "
                 "the share of replications observing at least 99 % of what a year of uninterrupted observation "
                 "gives ± percentage points (Wilson); the first year of full coverage is the median ± years. "
-                "A difference is called only beyond the Monte Carlo noise. ")
+                "A difference is called only beyond the Monte Carlo noise (for P(full), Fisher's exact test on "
+                "the counts of replications). ")
     if comp.campaign_notes:
         text += "Campaign coverage: " + "; ".join(comp.campaign_notes) + "."
     return f'<p class="note">{_e(text.strip())}</p>'

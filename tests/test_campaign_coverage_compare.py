@@ -182,6 +182,8 @@ def test_compare_command_with_coverage(tmp_path, capsys):
         for v in vals:
             assert f'<span class="num">{html.escape(v)}</span>' in page
     assert "Given each campaign&#x27;s assembly" in page and f"{ref} observes more" in page
+    assert "the mean over the replications of the percent of the region" in page  # (the note on the rows)
+    assert "Fisher&#x27;s exact test on the counts" in page
     if CHROMIUM:
         scroll, viewport, right = _layout_at_1280px(out / "report.html", tmp_path)
         assert scroll <= viewport and right <= viewport, (scroll, viewport, right)
