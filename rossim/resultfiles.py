@@ -313,16 +313,19 @@ def read_columns(path: Path, columns: Mapping[str, Column], *, pattern: tuple[st
     ``columns``, ``pattern``, ``min_rows``: as for :func:`read_csv`. Each column is an array of
     its :attr:`Column.array` kind (float64 with NaN where empty, int64, datetime64[D] with NaT
     where empty); other columns are object arrays of their text. ``header_check(header)`` is
-    called with the column names before they are checked. A bad cell raises the InputError
-    :func:`read_csv` raises (the same first row and column, the same words).
+    called with the column names before they are checked. A damaged file raises the InputError
+    :func:`read_csv` raises: the same first error (a bad cell, a row without the header's number
+    of fields), the same row and column, the same words.
 
     The file is parsed by ``pyarrow.csv`` a block of rows at a time, numbers by pyarrow itself,
     dates from their bytes (:func:`_dates`: pyarrow's own dates take spaces and year 0), and each
     column checked at once (:func:`_convert_typed`); only the arrays are kept.
     When a cell is refused the file is read again with every column as text, checked by
-    :func:`_convert`, which finds the first bad cell. A file rossim does not write — a quoted
-    field, a blank line between rows, a line pyarrow refuses — is read by :func:`read_csv` (its
-    row numbers count blank lines; pyarrow's skip them), which says what is wrong.
+    :func:`_convert`, which finds the first bad cell (or the first row of another number of
+    fields, if no cell before it is bad). A file rossim does not write — a quoted field, a blank line between
+    rows, a lone CR in a refused file, a line pyarrow refuses — is read by :func:`read_csv` (its
+    row numbers count blank lines and end a row at a lone CR; pyarrow's skip them, and here count
+    line feeds), which says what is wrong.
     """
     _require(path, label)
     source = str(path)
@@ -465,10 +468,11 @@ def _utf8(data: bytes) -> bool:
 
 def _read_text(path: Path, header: list[str], kinds: list[Column | None], source: str) -> dict | None:
     """:func:`_read_blocks` of every column as text, from the file's bytes: the first bad cell
-    raises InputError, a row without the header's number of fields too (:func:`_check_field_counts`);
-    None when the file is not UTF-8, when its rows cannot be numbered as :func:`read_csv` numbers
-    them (a blank line between rows) or pyarrow refuses a line for another reason (read_csv says
-    what is wrong, as it would)."""
+    raises InputError, or the first row without the header's number of fields (:func:`_first_ragged`)
+    when no cell before it is bad — read_csv's first error; None when the file is not UTF-8, when
+    its rows cannot be numbered as :func:`read_csv` numbers them (a blank line between rows, a
+    lone CR: read_csv ends a row there) or pyarrow refuses a line for another reason (read_csv
+    says what is wrong, as it would)."""
     import pyarrow as pa
 
     data = inputfiles.read_bytes(path, MAX_CSV_BYTES)
@@ -478,15 +482,25 @@ def _read_text(path: Path, header: list[str], kinds: list[Column | None], source
     end = len(data)
     while end > begin and data[end - 1] in b"\r\n":  # an editor's last newlines
         end -= 1
-    if any(data.find(b, begin, end) >= 0 for b in (b"\n\n", b"\n\r\n", b"\r\r")):
+    if (any(data.find(b, begin, end) >= 0 for b in (b"\n\n", b"\n\r\n"))
+            or data.count(b"\r", begin, end) != data.count(b"\r\n", begin, end)):
         return None
     rows = data.count(b"\n", begin, end)  # after the header line
+    buffer = pa.py_buffer(data)
     try:
-        return _read_blocks(pa.BufferReader(pa.py_buffer(data).slice(begin)), header, kinds, source, rows,
-                            typed=False)
+        return _read_blocks(pa.BufferReader(buffer.slice(begin)), header, kinds, source, rows, typed=False)
     except _Unreadable:
-        _check_field_counts(data, begin, len(header), source)
+        ragged = _first_ragged(data, begin, len(header))
+    if ragged is None:
         return None
+    row, fields, start = ragged
+    try:  # the rows before it: a bad cell there is read_csv's first error
+        _read_blocks(pa.BufferReader(buffer.slice(begin, start - begin)), header, kinds, source, row - 1,
+                     typed=False)
+    except _Unreadable:
+        return None
+    raise InputError(f"expected {len(header)} fields as in the header, got {fields} (a truncated or damaged "
+                     "line)", source=source, field=f"row {row}")
 
 
 def _convert_typed(column, kind: Column | None) -> tuple[np.ndarray, np.ndarray]:
@@ -581,14 +595,17 @@ def _dates(text, kind: Column) -> tuple[np.ndarray, np.ndarray]:
     return values, bad
 
 
-def _check_field_counts(data: bytes, begin: int, fields: int, source: str) -> None:
-    """The InputError :func:`read_csv` raises for the first row (a line: no quotes, no blank line
-    between rows) whose number of fields is not the header's; nothing if every row has it."""
+def _first_ragged(data: bytes, begin: int, fields: int) -> tuple[int, int, int] | None:
+    """(row, its fields, its first byte) of the first row of ``data[begin:]`` (a header line, then
+    lines without quotes, blank lines or lone CRs; rows numbered as :func:`read_csv` numbers them)
+    whose number of fields is not ``fields``; None if every row has it."""
+    start = begin
     for k, line in enumerate(io.BytesIO(memoryview(data)[begin:])):
-        line = line.rstrip(b"\r\n")
-        if k and line and line.count(b",") + 1 != fields:
-            raise InputError(f"expected {fields} fields as in the header, got {line.count(b',') + 1} "
-                             f"(a truncated or damaged line)", source=source, field=f"row {k}")
+        content = line.rstrip(b"\r\n")
+        if k and content and content.count(b",") + 1 != fields:
+            return k, content.count(b",") + 1, start
+        start += len(line)
+    return None
 
 
 def _by_rows(path: Path, columns: Mapping[str, Column], pattern, min_rows: int, label: str | None,

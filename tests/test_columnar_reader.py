@@ -225,6 +225,49 @@ def test_a_row_short_of_fields_a_missing_column_and_not_utf8(run_folder, big, tm
         assert "empty file" in same_refusal(tmp_path / "e.csv", columns, pattern)
 
 
+def test_the_first_error_is_the_row_readers(run_folder, big, tmp_path):
+    """A bad cell before a row short of fields (in the same block of pyarrow's), or after it: the
+    earlier, as read_csv, which reads row by row, says. A lone CR in a row ends the row there for
+    read_csv (and numbers the rows after it one more): its line, not the line pyarrow's reading
+    would give (pyarrow ends rows at a lone CR too, but numbers rows by line feeds here)."""
+    columns, pattern = tables(big)["person_days_by_year.csv"]
+    for folder, row in ((run_folder, 12), (big, 12_001)):
+        check = same_refusal if folder is run_folder else refusal
+        lines = (folder / "person_days_by_year.csv").read_text().splitlines()
+        header = lines[0].split(",")
+        year, fields = header[2], len(header)
+
+        def write(name: str, edits: dict[int, str]) -> Path:
+            path = tmp_path / f"{name}.csv"
+            path.write_text("\n".join(edits.get(k, line) for k, line in enumerate(lines)) + "\n", newline="")
+            return path
+
+        def cell(k: int, value: str) -> str:  # data row k with ``value`` in ``year``
+            cells = lines[k].split(",")
+            cells[2] = value
+            return ",".join(cells)
+
+        def short(k: int) -> str:  # data row k without its last field
+            return lines[k].rsplit(",", 1)[0]
+
+        cases = {
+            "bad-then-short": ({row: cell(row, "abc"), row + 5: short(row + 5)},
+                               f"row {row}, {year}: expected a finite number >= 0, got 'abc'"),
+            "short-then-bad": ({row: short(row), row + 5: cell(row + 5, "abc")},
+                               f"row {row}: expected {fields} fields as in the header, got {fields - 1} (a truncated "
+                               "or damaged line)"),
+            "cr-for-comma": ({row: lines[row].replace(",", "\r", 1)},
+                             f"row {row}: expected {fields} fields as in the header, got 1 (a truncated or damaged line)"),
+            "cr-in-cell": ({row: cell(row, lines[row].split(",")[2] + "\r7")},
+                           f"row {row}: expected {fields} fields as in the header, got 3 (a truncated or damaged line)"),
+            "cr-then-bad": ({row: "\r" + lines[row], row + 5: cell(row + 5, "abc")},  # a blank row for read_csv
+                            f"row {row + 6}, {year}: expected a finite number >= 0, got 'abc'"),
+        }
+        for name, (edits, expected) in cases.items():
+            path = write(name, edits)
+            assert check(path, columns, pattern) == f"{path}: {expected}", (folder, name)
+
+
 def test_a_big_table_reads_alike_in_the_memory_of_its_arrays(big):
     """20,000 replications: the same values as the row reader, and the columnar reader's peak of
     Python-traced memory (numpy's arrays are traced; pyarrow's blocks are not, bounded by the
