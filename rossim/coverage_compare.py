@@ -241,18 +241,17 @@ def rows(diffs: Sequence[Difference]) -> list[dict]:
 
 def _share(pct: float) -> str:
     """A share for a title: whole percents, one decimal below 9.5 %, and as many as needed near
-    100 % so that a partial share never reads "100 %"."""
-    if pct in (0.0, 100.0) or 9.5 <= pct < 99.5:
-        return f"{pct:.0f}\u00a0%"
-    if pct < 9.5:
-        return f"{pct:.1f}\u00a0%"
-    return f"{math.floor(pct * 10) / 10:.1f}\u00a0%" if pct < 99.95 else f"{math.floor(pct * 100) / 100:.2f}\u00a0%"
+    100 % so that a partial share never reads "100 %" (as the coverage maps' titles)."""
+    from .coverage_run import _pct
+
+    return _pct(pct)
 
 
 def _whole_share(pct: float) -> str:
-    """A share for the terminal's narrow table: whole percents, but as :func:`_share` near 100 %
-    (a partial share never reads "100 %")."""
-    return _share(pct) if 99.5 <= pct < 100.0 else f"{pct:.0f} %"
+    """A share for the terminal's narrow table: whole percents, but never "100 %" for a partial one."""
+    from .headlines import area_percent
+
+    return area_percent(pct)
 
 
 #: How a map's title names each region, and the file name of its difference map.

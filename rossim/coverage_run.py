@@ -1130,10 +1130,13 @@ def run(
 
 
 def _pct(x) -> str:
-    """A share as titles print it: "19 %", "0.4 %", "—" when undefined."""
+    """A share as titles print it: "19 %", "0.4 %", "99.6 %" (a share short of the whole never
+    "100 %": :func:`rossim.headlines.area_percent`), "—" when undefined."""
+    from .headlines import area_percent
+
     if x is None or not math.isfinite(x):
         return "—"
-    return f"{x:.0f}\u00a0%" if x >= 9.5 or x == 0 else f"{x:.1f}\u00a0%"  # no line break before "%"
+    return f"{x:.1f}\u00a0%" if 0 < x < 9.5 else area_percent(x, "\u00a0")  # no line break before "%"
 
 
 def _ordinal(n: int) -> str:

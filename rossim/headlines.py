@@ -14,6 +14,7 @@ sentence says so. Nothing here is computed anew: every number is read from ``sum
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Sequence
 
 __all__ = ["run_sentences", "campaigns", "forced_event", "comparison_sentences", "coverage_sentences",
@@ -227,8 +228,18 @@ def comparison_sentences(comp) -> list[str]:
     return out
 
 
+def area_percent(pct: float, space: str = " ") -> str:
+    """A share of a region in words: whole percents, but as many decimals as needed near 100 % so
+    that a share short of the whole never reads "100 %" ("99.6 %", "99.96 %"); ``space`` before "%"
+    (a no-break space in a title that may wrap)."""
+    if 99.5 <= pct < 100.0:
+        digits = 1 if pct < 99.95 else 2
+        return f"{math.floor(pct * 10 ** digits) / 10 ** digits:.{digits}f}{space}%"
+    return f"{pct:.0f}{space}%"
+
+
 def _pct(v) -> str:
-    return "none" if v is None else f"{v:.0f} %"
+    return "none" if v is None else area_percent(v)
 
 
 def _days(days: float) -> str:
