@@ -649,7 +649,9 @@ def _year_entry(st: dict, res, yi: int, gi: int) -> dict:
     mv, ml, mh = _mean_or_single(st["percent_mean"], res.percent)
     out |= {"percent_mean": _num(mv[yi, gi]), "percent_mean_low": _num(ml[yi, gi]), "percent_mean_high": _num(mh[yi, gi])}
     pf = st["p_full"]
-    out |= {"p_full": _num(pf.value[yi, gi]), "p_full_low": _num(pf.low[yi, gi]), "p_full_high": _num(pf.high[yi, gi])}
+    # (8 decimals: the count k = p_full x replications is recovered exactly, for Fisher's test in compare)
+    out |= {"p_full": _num(pf.value[yi, gi], 8), "p_full_low": _num(pf.low[yi, gi], 8),
+            "p_full_high": _num(pf.high[yi, gi], 8)}
     return out
 
 

@@ -436,3 +436,21 @@ def test_compare_coverage_runs_campaign_coverage_on_one_grid(tmp_path, capsys):
     assert res == {"fine": 1000.0, "coarse": 1000.0}
     notes = json.loads((out / "comparison.json").read_text())["campaign_coverage"]["notes"]
     assert not any("cells of" in n for n in notes), notes
+
+
+def test_p_full_in_the_json_gives_back_its_count_at_large_n():
+    """Fisher's test in compare recovers k = round(p_full x n): exact with 8 decimals (4 were not,
+    past 10,000 replications)."""
+    from types import SimpleNamespace
+
+    from rossim import campaign_coverage, montecarlo
+
+    n, k = 123_457, 61_729  # k / n = 0.500004050...: 4 decimals give 0.5, i.e. 61,728.5
+    full = np.zeros((n, 1, 1), dtype=bool)
+    full[:k] = True
+    pct = np.where(full, 100.0, 0.0)
+    st = {"percent": montecarlo.quantile(pct, campaign_coverage.QUANTILES, axis=0),
+          "percent_mean": montecarlo.mean(pct, axis=0), "p_full": montecarlo.proportion_of(full, axis=0)}
+    res = SimpleNamespace(percent=pct, full_area_km2=np.ones((1, 1)), region_area_km2=np.ones(1))
+    entry = campaign_coverage._year_entry(st, res, 0, 0)
+    assert round(entry["p_full"] * n) == k
