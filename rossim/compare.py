@@ -595,10 +595,12 @@ def _noise(run: RunFolder, row: Row, deadline: dt.date):
         if stat in _PROBS:  # days since one epoch for all runs (their starts may differ)
             days = np.where(np.isnat(d), np.nan, (d - np.datetime64("1970-01-01", "D")).astype(float))
             return montecarlo.quantile(days, _PROBS[stat], censored=True)
+        # shares carry their counts: two are compared by Fisher's exact test (montecarlo.differs)
         if stat == "probability":
-            return montecarlo.proportion_of(~np.isnat(d))
+            return dataclasses.replace(montecarlo.proportion_of(~np.isnat(d)), n=int(d.size))
         if stat == "p_by_deadline":
-            return montecarlo.proportion_of(~np.isnat(d) & (d <= np.datetime64(deadline, "D")))
+            return dataclasses.replace(montecarlo.proportion_of(~np.isnat(d) & (d <= np.datetime64(deadline, "D"))),
+                                       n=int(d.size))
         return None
     if row.key in ("person_days", "fraction_crewed", "launches", "losses") and row.key in reps:
         v = np.asarray(reps[row.key], dtype=float)

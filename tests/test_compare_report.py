@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 from conftest import one_line_error
-from rossim import cli, compare, coverage_run, ensemble, figures, results, scenario
+from rossim import cli, compare, coverage_run, ensemble, figures, montecarlo, results, scenario
 
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
 HL = SCENARIOS / "ross_high_latitude.toml"
@@ -65,6 +65,14 @@ def rows_by_key(data: dict) -> dict[tuple[str, str], dict]:
 
 
 # ------------------------------------------------------------------------------ numbers
+
+
+def _fisher_p(a: float, b: float, n: int) -> float:
+    """Two-sided p-value of Fisher's exact test of shares a and b of n replications each (scipy)."""
+    from scipy.stats import fisher_exact
+
+    ka, kb = round(a * n), round(b * n)
+    return float(fisher_exact([[ka, n - ka], [kb, n - kb]]).pvalue)
 
 
 def test_comparison_equals_the_ensembles(comparison, ensembles):
@@ -160,13 +168,13 @@ def test_deltas_and_better(comparison):
             want = "same" if d == 0 else (other if (d > 0) == up else ref)
         if better == compare.WITHIN_NOISE:  # a difference no larger than the Monte Carlo noise
             assert want not in ("", "same") and not r["key"].startswith("coverage_"), r
-            if r["unit"] == "share":  # the two-sample z test by hand, from the two shares of N
-                assert abs(b - a) <= 1.959964 * np.sqrt(a * (1 - a) / N + b * (1 - b) / N), r
+            if r["unit"] == "share":  # Fisher's exact test (scipy's, the twin) on the two counts of N
+                assert _fisher_p(a, b, N) >= 0.05, r
             noise += 1
         else:
             assert better == want, r
             if r["unit"] == "share" and not r["key"].startswith("coverage_") and d:
-                assert abs(b - a) > 1.959964 * np.sqrt(a * (1 - a) / N + b * (1 - b) / N), r
+                assert _fisher_p(a, b, N) < 0.05, r
         checked += 1
     assert noise > 0  # 40 replications: some differences are noise
     assert checked > 30
@@ -861,3 +869,21 @@ def test_comparison_and_coverage_sentences(compared, tmp_path):
     assert f"after {russia['time_to_50pct_h']:,.1f} hours" in two and f"every {russia['revisit_mean_h']:,.1f} hours" in two
     assert f"{cov['regions']['nsr']['radar']['percent_area_observed']:.0f} % of the Northern Sea Route" in three
     assert all(html.escape(x) in head for x in (one, two, three))
+
+
+def test_a_milestone_share_is_compared_by_fishers_test():
+    """0 of 40 against 4 of 40 reaching a milestone: the Wald z test called it (z = 2.1); Fisher's
+    exact test does not (p = 0.116), 0 of 40 against 8 of 40 it does (p = 0.005)."""
+    from types import SimpleNamespace
+
+    def run(k: int):
+        dates = np.full(40, np.datetime64("NaT"), dtype="datetime64[D]")
+        dates[:k] = np.datetime64("2030-01-01")
+        return SimpleNamespace(replications={}, n=40, summary={"milestones": {"phase_1_complete": {}}},
+                               dates=lambda column: dates)
+
+    row = SimpleNamespace(key="phase_1_complete", statistic="probability")
+    noise = {k: compare._noise(run(k), row, dt.date(2034, 12, 31)) for k in (0, 4, 8)}
+    assert noise[4].n == 40 and not montecarlo.differs(noise[0], noise[4])
+    assert _fisher_p(0.0, 0.1, 40) == pytest.approx(0.1156, abs=1e-3)
+    assert montecarlo.differs(noise[0], noise[8]) and _fisher_p(0.0, 0.2, 40) < 0.01
