@@ -41,12 +41,16 @@ from .resultfiles import BOOL, DATE, NAME, NONNEG, NUMBER, PERCENT, POSITIVE, SH
 __all__ = ["read", "shown_years", "compared_years", "report_tables", "comparison_rows", "comparison_sentence", "REPORT_YEARS",
            "COMPARED_YEARS"]
 
-#: As :data:`rossim.campaign_coverage.JSON_FILE`, ``FIGURE_FILE`` and ``REGION_LABELS`` (not imported:
-#: that module loads the coverage engine, a second more for every compare and report; a test checks
-#: that they agree).
+#: As :data:`rossim.campaign_coverage.JSON_FILE`, ``FIGURE_FILE``, ``REGION_LABELS`` and
+#: ``FULL_SHARE`` (not imported: that module loads the coverage engine, a second more for every
+#: compare and report; a test checks that they agree).
 JSON_FILE = "campaign_coverage.json"
 FIGURE_FILE = "fig_campaign_coverage.png"
 REGION_LABELS = {"russia": "Russia", "arctic": "Arctic zone", "nsr": "NSR corridor"}
+FULL_SHARE = 0.99
+#: What "full coverage" (P(full)) means, in words.
+FULL_WORDS = (f"{FULL_SHARE * 100:.0f} % of the area a year of uninterrupted observation from that orbit gives "
+              "(not of the region: a 51.6° orbit never sees the far north)")
 #: At most this many calendar years in a run report's table (every year, else every other ...).
 REPORT_YEARS = 10
 #: At most this many calendar years compared in ``rossim compare`` (evenly spread).

@@ -721,7 +721,7 @@ def comparison_table(comp, width: int) -> Table:
 def print_comparison(comp, console, width: int | None = None) -> None:
     """The comparison table (:func:`comparison_table`) fitted to ``width`` (default: the console's,
     which rich takes from the terminal or $COLUMNS, else 80 columns), then how to read it."""
-    from . import compare
+    from . import campaign_coverage_compare, compare
 
     width = width or console.width
     t = comparison_table(comp, width)
@@ -731,8 +731,9 @@ def print_comparison(comp, console, width: int | None = None) -> None:
     if comp.instrument:
         note += f"\ncoverage ({comp.instrument}): {compare.REVISIT_NOTE}"
     if comp.campaign_instrument:
-        note += (f"\ncoverage over the campaign ({comp.campaign_instrument}): median % of the region observed "
-                 "that year ± its Monte Carlo error, P(full) the share of replications observing a full year's area")
+        note += (f"\ncoverage over the campaign ({comp.campaign_instrument}): mean % of the region observed "
+                 "that year ± its Monte Carlo error; P(full): the share of replications observing at least "
+                 f"{campaign_coverage_compare.FULL_WORDS} (compared by Fisher's exact test)")
     for text in comp.campaign_notes:
         note += f"\ncampaign coverage: {text}"
     probe = Console(width=10_000, file=io.StringIO())

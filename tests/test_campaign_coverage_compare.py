@@ -303,6 +303,7 @@ def test_names_agree_with_campaign_coverage():
     assert ccc.JSON_FILE == campaign_coverage.JSON_FILE
     assert ccc.FIGURE_FILE == campaign_coverage.FIGURE_FILE
     assert ccc.REGION_LABELS == campaign_coverage.REGION_LABELS
+    assert ccc.FULL_SHARE == campaign_coverage.FULL_SHARE and ccc.FULL_WORDS.startswith("99 % of the area")
 
 
 @pytest.mark.parametrize("years, observed, most, want", [
