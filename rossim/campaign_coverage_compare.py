@@ -175,12 +175,22 @@ def p_full_cell(e: dict) -> str:
     return f"{100 * e['p_full']:.0f} " + _interval(e["p_full_low"], e["p_full_high"], lambda x: f"{100 * x:.0f}")
 
 
-def year_cell(q: dict, horizon: str | None = None) -> str:
+def year_cell(q: dict, horizon: str | None = None, in_reach: bool = True) -> str:
     """"2031 [2030–2033]": the median first full year and its 95 % Monte Carlo interval ("after
-    the horizon" when more than half of the replications see none within it; "?" an open side)."""
+    the horizon" when more than half of the replications see none within it; "never" when no
+    year of uninterrupted observation sees any of the region: out of the orbit's reach; "?" an
+    open side)."""
+    if not in_reach:
+        return "never (out of the orbit's reach)"
     if q["p50"] is None:
         return "after the horizon" + (f" ({horizon})" if horizon else "")
     return f"{q['p50']} " + _interval(q["p50_low"], q["p50_high"], str)
+
+
+def reachable(region_entry: dict) -> bool:
+    """Whether a year of uninterrupted observation sees any of the region (``full_year_percent``
+    above 0 in some year): a 51.6° orbit never sees the Arctic zone."""
+    return any((e.get("full_year_percent") or 0.0) > 0.0 for e in region_entry.get("by_year", {}).values())
 
 
 def report_tables(cc: dict, horizon: str | None = None) -> list[tuple[str, list[str], list[list[str]]]]:
@@ -202,8 +212,8 @@ def report_tables(cc: dict, horizon: str | None = None) -> list[tuple[str, list[
                 e = entry["regions"].get(r, {}).get("by_year", {}).get(str(y))
                 row += ["—", "—"] if e is None else [mean_cell(e), p_full_cell(e)]
             rows.append(row)
-    first = [[inst, *(year_cell(entry["regions"][r]["first_full_year"], horizon) if r in entry["regions"] else "—"
-                      for r in regions)] for inst, entry in cc["instruments"].items()]
+    first = [[inst, *(year_cell(entry["regions"][r]["first_full_year"], horizon, reachable(entry["regions"][r]))
+                      if r in entry["regions"] else "—" for r in regions)] for inst, entry in cc["instruments"].items()]
     return [("Area observed per calendar year, given the assembly", header, rows),
             ("First calendar year of full coverage", ["instrument", *(REGION_LABELS.get(r, r) for r in regions)],
              first)]

@@ -455,3 +455,12 @@ def test_p_full_in_the_json_gives_back_its_count_at_large_n():
     res = SimpleNamespace(percent=pct, full_area_km2=np.ones((1, 1)), region_area_km2=np.ones(1))
     entry = campaign_coverage._year_entry(st, res, 0, 0)
     assert round(entry["p_full"] * n) == k
+
+
+def test_a_region_out_of_the_orbits_reach_is_never_not_after_the_horizon():
+    none = {"p50": None, "p50_low": None, "p50_high": None}
+    out_of_reach = {"by_year": {"2030": {"full_year_percent": 0.0}, "2031": {"full_year_percent": 0.0}}}
+    late = {"by_year": {"2030": {"full_year_percent": 0.0}, "2031": {"full_year_percent": 100.0}}}
+    assert not ccc.reachable(out_of_reach) and ccc.reachable(late)
+    assert ccc.year_cell(none, "2046-01-01", ccc.reachable(out_of_reach)) == "never (out of the orbit's reach)"
+    assert ccc.year_cell(none, "2046-01-01", ccc.reachable(late)) == "after the horizon (2046-01-01)"
