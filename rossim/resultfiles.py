@@ -322,10 +322,10 @@ def read_columns(path: Path, columns: Mapping[str, Column], *, pattern: tuple[st
     column checked at once (:func:`_convert_typed`); only the arrays are kept.
     When a cell is refused the file is read again with every column as text, checked by
     :func:`_convert`, which finds the first bad cell (or the first row of another number of
-    fields, if no cell before it is bad). A file rossim does not write — a quoted field, a blank line between
-    rows, a lone CR in a refused file, a line pyarrow refuses — is read by :func:`read_csv` (its
-    row numbers count blank lines and end a row at a lone CR; pyarrow's skip them, and here count
-    line feeds), which says what is wrong.
+    fields, if no cell before it is bad), rows ended at a lone CR as read_csv ends them. A file
+    rossim does not write — a quoted field, a blank line between rows, a line pyarrow refuses —
+    is read by :func:`read_csv` (its row numbers count blank lines; pyarrow's skip them), which
+    says what is wrong.
     """
     _require(path, label)
     source = str(path)
@@ -469,21 +469,22 @@ def _utf8(data: bytes) -> bool:
 def _read_text(path: Path, header: list[str], kinds: list[Column | None], source: str) -> dict | None:
     """:func:`_read_blocks` of every column as text, from the file's bytes: the first bad cell
     raises InputError, or the first row without the header's number of fields (:func:`_first_ragged`)
-    when no cell before it is bad — read_csv's first error; None when the file is not UTF-8, when
-    its rows cannot be numbered as :func:`read_csv` numbers them (a blank line between rows, a
-    lone CR: read_csv ends a row there) or pyarrow refuses a line for another reason (read_csv
-    says what is wrong, as it would)."""
+    when no cell before it is bad — read_csv's first error. A lone CR ends a row, as read_csv
+    ends it (it is read as a line feed). None when the file is not UTF-8, when its rows cannot be
+    numbered as :func:`read_csv` numbers them (a blank line between rows) or pyarrow refuses a
+    line for another reason (read_csv says what is wrong, as it would)."""
     import pyarrow as pa
 
     data = inputfiles.read_bytes(path, MAX_CSV_BYTES)
     if not _utf8(data):  # read_csv says where, before anything else
         return None
     begin = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    if data.count(b"\r", begin) != data.count(b"\r\n", begin):  # a lone CR ends a row for read_csv
+        data = re.sub(rb"\r(?!\n)", b"\n", data)
     end = len(data)
     while end > begin and data[end - 1] in b"\r\n":  # an editor's last newlines
         end -= 1
-    if (any(data.find(b, begin, end) >= 0 for b in (b"\n\n", b"\n\r\n"))
-            or data.count(b"\r", begin, end) != data.count(b"\r\n", begin, end)):
+    if any(data.find(b, begin, end) >= 0 for b in (b"\n\n", b"\n\r\n")):
         return None
     rows = data.count(b"\n", begin, end)  # after the header line
     buffer = pa.py_buffer(data)

@@ -225,12 +225,16 @@ def test_a_row_short_of_fields_a_missing_column_and_not_utf8(run_folder, big, tm
         assert "empty file" in same_refusal(tmp_path / "e.csv", columns, pattern)
 
 
-def test_the_first_error_is_the_row_readers(run_folder, big, tmp_path):
+def test_the_first_error_is_the_row_readers(run_folder, big, tmp_path, monkeypatch):
     """A bad cell before a row short of fields (in the same block of pyarrow's), or after it: the
     earlier, as read_csv, which reads row by row, says. A lone CR in a row ends the row there for
     read_csv (and numbers the rows after it one more): its line, not the line pyarrow's reading
-    would give (pyarrow ends rows at a lone CR too, but numbers rows by line feeds here)."""
+    would give (pyarrow ends rows at a lone CR too, but numbers rows by line feeds here). The big
+    table is not read row by row for it (a CR starting a line makes a blank line: it is)."""
     columns, pattern = tables(big)["person_days_by_year.csv"]
+    by_rows = []
+    monkeypatch.setattr(resultfiles, "read_csv", lambda *a, _read=resultfiles.read_csv, **k: by_rows.append(a[0])
+                        or _read(*a, **k))
     for folder, row in ((run_folder, 12), (big, 12_001)):
         check = same_refusal if folder is run_folder else refusal
         lines = (folder / "person_days_by_year.csv").read_text().splitlines()
@@ -238,7 +242,7 @@ def test_the_first_error_is_the_row_readers(run_folder, big, tmp_path):
         year, fields = header[2], len(header)
 
         def write(name: str, edits: dict[int, str]) -> Path:
-            path = tmp_path / f"{name}.csv"
+            path = tmp_path / f"{name}-{row}.csv"
             path.write_text("\n".join(edits.get(k, line) for k, line in enumerate(lines)) + "\n", newline="")
             return path
 
@@ -266,6 +270,7 @@ def test_the_first_error_is_the_row_readers(run_folder, big, tmp_path):
         for name, (edits, expected) in cases.items():
             path = write(name, edits)
             assert check(path, columns, pattern) == f"{path}: {expected}", (folder, name)
+            assert folder is run_folder or (path in by_rows) == (name == "cr-then-bad"), name
 
 
 def test_a_big_table_reads_alike_in_the_memory_of_its_arrays(big):
