@@ -25,10 +25,8 @@ seed could reverse it. Coverage rows are deterministic (no noise).
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
-import json
 import math
 import os
 import re

@@ -138,7 +138,7 @@ def check(value, spec, source: str, field: str = ""):
             if name in value:
                 check(value[name], sub, source, _join(field, name))
             elif not key.endswith("?"):
-                raise InputError(f"missing (rossim writes it: the file is damaged or from another version)",
+                raise InputError("missing (rossim writes it: the file is damaged or from another version)",
                                  source=source, field=_join(field, name))
     elif isinstance(spec, ListOf):
         if not isinstance(value, list):

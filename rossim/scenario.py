@@ -26,7 +26,6 @@ import difflib
 import functools
 import math
 import re
-import stat
 import sys
 import tomllib
 from pathlib import Path

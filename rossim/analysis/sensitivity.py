@@ -323,7 +323,7 @@ def write(folder: Path, result: Indices, overrides: Sequence[str] = ()) -> list[
 
 def figure_data(result: Indices) -> dict:
     """The bar chart's data, as ``figures.tornado_figure`` takes it: indices in % of the variance."""
-    sc, o = result.scenario, result.outcome
+    sc = result.scenario
     return dict(
         labels=[i.input.id for i in result.indices],
         shifts=[100.0 * float(i.value.value) for i in result.indices],
