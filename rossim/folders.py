@@ -255,9 +255,14 @@ def refresh_manifest(folder: Path) -> None:
     if manifest is None:
         return
     manifest["files"] = _file_list(Path(folder))
-    manifest["updated_utc"] = _iso(dt.datetime.now(dt.timezone.utc))
+    manifest["updated_utc"] = now_utc()
     with atomic_file(Path(folder) / MANIFEST) as tmp:
         tmp.write_text(json.dumps(manifest, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def now_utc() -> str:
+    """Now, as manifests write times (ISO 8601 to the second, UTC, ``Z``)."""
+    return _iso(dt.datetime.now(dt.timezone.utc))
 
 
 def _iso(t: dt.datetime) -> str:

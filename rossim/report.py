@@ -28,7 +28,7 @@ from .compare import (REGION_NAMES, REGIONS, REVISIT_NOTE, WITHIN_NOISE, Compari
                       common_milestones, compare_runs, date_pm, milestone_name, read_run, share_pm, table_rows)
 from .ensemble import hosting_level
 from .errors import InputError
-from .folders import atomic_file, read_manifest
+from .folders import PARTIAL_MARKER, atomic_file, now_utc, read_manifest
 
 __all__ = ["write_report", "write_run_report", "write_coverage_report", "run_figures", "comparison_figures",
            "coverage_curve"]
@@ -502,6 +502,10 @@ def _made_by(folder: Path) -> str:
         if isinstance(item, dict):
             digest = item.get("sha256") or item.get("manifest_sha256")
             rows.append(("input", f"{text(item.get('path'))}" + (f" (SHA-256 {text(digest)})" if digest else "")))
+    if m.get("finished_utc") is None and (folder / PARTIAL_MARKER).is_file():
+        # a folder being written: its command writes the report last, before it seals the
+        # manifest (which lists the report's SHA-256): the work is finished now, the folder next
+        m = {**m, "finished_utc": now_utc()}
     for key, label in (("overrides", "overrides"), ("seed", "seed"), ("replications", "replications"),
                        ("workers_requested", "workers asked for"), ("workers", "worker processes"),
                        ("cores", "cores"),

@@ -4,6 +4,7 @@ safe names, manifests, leftovers of killed runs, atomic single files."""
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -291,6 +292,10 @@ def test_the_report_shows_how_the_result_was_made(tmp_path, capsys):
         assert needle in section, needle
     m = json.loads((out / "manifest.json").read_text())
     assert m["started_utc"] in section and m["finished_utc"] >= m["started_utc"]
+    # the report, written before the manifest is sealed, still says when the work finished
+    finished = re.search(r"<td>finished \(UTC\)</td><td>([^<]+)</td>", section)
+    assert finished, "no finished row"
+    assert m["started_utc"] <= finished.group(1) <= m["finished_utc"]
     table = section.split("</table>", 1)[0]
     assert "<thead>" not in table and "<th>" not in table  # rows of name and value: no empty header row
 

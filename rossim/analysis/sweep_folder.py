@@ -216,7 +216,7 @@ class Store:
         if self._resuming():
             old = folders.read_manifest(self.path) or {}
             self.started = _parse_utc(old.get("started_utc")) or self.started
-            prov["resumed_utc"] = [*old.get("resumed_utc", []), _iso(dt.datetime.now(dt.timezone.utc))]
+            prov["resumed_utc"] = [*old.get("resumed_utc", []), folders.now_utc()]
             self.ran_on = old.get("ran_on")
             self.dest = folders.Destination(self.path, self.dest.overwrite, prov)
             folders.write_manifest(self.path, prov, started=self.started, finished=False)
@@ -347,10 +347,6 @@ def _read_replications(path: Path, index: int, seed: int) -> dict | None:
     if not (np.all(point == index) and np.all(their_seed == seed)):
         return None
     return {name: col.to_numpy() for name, col in zip(table.column_names[2:], table.columns[2:])}
-
-
-def _iso(t: dt.datetime) -> str:
-    return t.astimezone(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _parse_utc(text) -> dt.datetime | None:
