@@ -357,7 +357,8 @@ def comparison_rows(runs: Sequence, wanted: str | None = None) -> tuple[str | No
                          label=f"{name} ({instrument}): first year of full coverage, median",
                          unit="year", better_if="lower", values=[q["p50"] for q in qs],
                          short=f"{short} ({instrument}) first full year", never=[q["p50"] is None for q in qs],
-                         noise=[_noise_quantile(q["p50"], q["p50_low"], q["p50_high"], censored=True) for q in qs]))
+                         noise=[_noise_quantile(q["p50"], q["p50_low"], q["p50_high"], censored=True) for q in qs],
+                         absent=["" if reachable(e) else year_cell(q, in_reach=False) for e, q in zip(entries, qs)]))
     left = [g for c in ccs for g in c["instruments"][instrument]["regions"] if g not in regions]
     if left:
         notes.append(f"{', '.join(sorted(set(left)))}: not in every run's campaign coverage, not compared")

@@ -513,6 +513,9 @@ class Row:
     #: each scenario's estimate with its Monte Carlo interval (:class:`rossim.montecarlo.Interval`,
     #: from the replications), or None where the value is not a Monte Carlo estimate (coverage)
     noise: list | None = None
+    #: what a missing value means, per scenario, where it is not "after the horizon" (e.g. a
+    #: region out of the orbit's reach: "never (out of the orbit's reach)"); None or "" otherwise
+    absent: list | None = None
 
 
 @dataclasses.dataclass
@@ -730,6 +733,7 @@ def compare_runs(runs: Sequence[RunFolder], deadline: dt.date | None = None,
     for spec in campaign[2]:
         add(*(spec[k] for k in ("key", "statistic", "label", "unit", "better_if", "values", "short", "never")))
         rows[-1].noise = spec["noise"]
+        rows[-1].absent = spec.get("absent")
 
     labels = [r.label for r in runs]
     for row in rows:
@@ -782,9 +786,12 @@ def write_comparison(folder: Path, comp: Comparison) -> None:
 # ------------------------------------------------------------------------------ display
 
 
-def format_value(row: Row, v) -> str:
-    """A value as shown in tables (rounded for reading; files hold the exact numbers)."""
+def format_value(row: Row, v, i: int | None = None) -> str:
+    """A value (scenario ``i``'s) as shown in tables (rounded for reading; files hold the exact
+    numbers)."""
     if v is None:
+        if i is not None and row.absent and row.absent[i]:
+            return row.absent[i]
         return "after horizon" if row.unit in ("date", "year") else "—"
     if row.unit == "date":
         return v
@@ -906,7 +913,7 @@ def table_rows(comp: Comparison, compact: bool = True, sep: str = " ") -> list[t
             continue
         vals = []
         for i, v in enumerate(row.values):
-            s = format_value(row, v) + format_error(row, i)
+            s = format_value(row, v, i) + format_error(row, i)
             if compact and row.unit == "date" and row.statistic == "p50":
                 lo = comp.row(row.key, "p10").values[i]
                 hi = comp.row(row.key, "p90").values[i]

@@ -464,3 +464,27 @@ def test_a_region_out_of_the_orbits_reach_is_never_not_after_the_horizon():
     assert not ccc.reachable(out_of_reach) and ccc.reachable(late)
     assert ccc.year_cell(none, "2046-01-01", ccc.reachable(out_of_reach)) == "never (out of the orbit's reach)"
     assert ccc.year_cell(none, "2046-01-01", ccc.reachable(late)) == "after the horizon (2046-01-01)"
+
+
+def test_compare_says_never_for_a_region_out_of_the_orbits_reach(runs):
+    """A run whose orbit never sees the Arctic zone (as a 51.6° orbit: no year of uninterrupted
+    observation sees any of it) reads "never (out of the orbit's reach)" in the compare tables'
+    first-full-year row, as in its own report; the run that sees it later keeps its year."""
+    import copy
+
+    a = compare.read_run(runs["a"], "a")
+    cc = copy.deepcopy(a.campaign_coverage)
+    arctic = cc["instruments"]["radar"]["regions"]["arctic"]
+    for e in arctic["by_year"].values():
+        e["full_year_percent"] = 0.0
+    arctic["first_full_year"] = {k: None for k in arctic["first_full_year"]}
+    blind = dataclasses.replace(a, label="blind", campaign_coverage=cc)
+    late = compare.read_run(runs["late"], "late")
+    never = "never (out of the orbit's reach)"
+    for order in ([a, blind], [blind, a], [a, late]):
+        comp = compare.compare_runs(order)
+        shown = {row.key: vals for row, vals, _ in compare.table_rows(comp)
+                 if row.statistic == "first_full_p50"}
+        for i, run in enumerate(order):
+            assert (shown["campaign_arctic"][i] == never) == (run.label == "blind"), (order, i)
+            assert never not in shown["campaign_russia"][i]
