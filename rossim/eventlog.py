@@ -44,14 +44,27 @@ CSV_DAY_DECIMALS = 4
 ROW_GROUP_ROWS = 128 * 1024
 
 
+def _event_type() -> "pa.DataType":
+    import pyarrow as pa
+
+    return pa.struct([("day", pa.float64()), ("kind", pa.string()), ("subject", pa.string()), ("detail", pa.string())])
+
+
+def _rows(replications: Sequence["Replication"]) -> tuple[np.ndarray, np.ndarray]:
+    """The events of each replication (int64), and the replication of each event (int64)."""
+    reps = replications
+    counts = np.fromiter((len(r.events) for r in reps), dtype=np.int64, count=len(reps))
+    return counts, np.repeat(np.fromiter((r.index for r in reps), dtype=np.int64, count=len(reps)), counts)
+
+
 def columns(replications: Sequence["Replication"]) -> dict[str, np.ndarray | list]:
     """The log of ``replications`` as columns: ``replication`` (int64), ``day`` (float64),
     ``kind``, ``subject``, ``detail`` (lists of str)."""
     reps = replications
-    counts = np.fromiter((len(r.events) for r in reps), dtype=np.int64, count=len(reps))
+    counts, replication = _rows(reps)
     flat = list(itertools.chain.from_iterable(r.events for r in reps))
     return {
-        "replication": np.repeat(np.fromiter((r.index for r in reps), dtype=np.int64, count=len(reps)), counts),
+        "replication": replication,
         "day": np.fromiter(map(itemgetter(0), flat), dtype=float, count=len(flat)),
         "kind": list(map(itemgetter(1), flat)),
         "subject": list(map(itemgetter(2), flat)),
@@ -64,14 +77,19 @@ def chunk(start: dt.date, replications: Sequence["Replication"]) -> "pa.Table":
     plain columns (a worker makes one per chunk; :class:`Writer` encodes them)."""
     import pyarrow as pa
 
-    c = columns(replications)
+    reps = replications
+    counts, replication = _rows(reps)
+    # the events (day, kind, subject, detail) as one struct array: Arrow reads the tuples' fields
+    # in one C++ pass (what :func:`columns` does in four, then four more to make the arrays)
+    day, kind, subject, detail = pa.array(itertools.chain.from_iterable(r.events for r in reps), _event_type(),
+                                          size=int(counts.sum())).flatten()
     return pa.table({
-        "replication": pa.array(c["replication"], pa.int64()),
-        "day": pa.array(c["day"], pa.float64()),
-        "date": pa.array(clock.dates(start, c["day"]), pa.date32()),
-        "kind": pa.array(c["kind"], pa.string()),
-        "subject": pa.array(c["subject"], pa.string()),
-        "detail": pa.array(c["detail"], pa.string()),
+        "replication": pa.array(replication, pa.int64()),
+        "day": day,
+        "date": pa.array(clock.dates(start, day.to_numpy()), pa.date32()),
+        "kind": kind,
+        "subject": subject,
+        "detail": detail,
     })
 
 

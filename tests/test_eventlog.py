@@ -49,6 +49,28 @@ def test_parquet_holds_every_event_as_logged(ens, tmp_path):
     assert [d.isoformat() for d in df["date"]] == [clock.iso_date(ens.start, e[1]) for e in logged]
 
 
+
+def test_chunk_holds_odd_logs_event_by_event(ens):
+    """The chunk's columns, event by event, for logs the model rarely makes: a replication with
+    no event, a chunk with none at all, a day that is the int 0 (a crew aboard at the start),
+    text beyond ASCII."""
+    import dataclasses
+
+    r0 = ens.replications[0]
+    odd = [dataclasses.replace(r0, index=7, events=[(0, "crew_arrived", "soyuz#start", "2 crew"),
+                                                    (1.5, "relocated", "Прогресс", "a -> é")]),
+           dataclasses.replace(r0, index=8, events=[]),
+           dataclasses.replace(r0, index=9, events=[(2.25, "ready", "nem", "")])]
+    t = eventlog.chunk(dt.date(2030, 1, 1), odd).to_pydict()
+    assert t["replication"] == [7, 7, 9]
+    assert t["day"] == [0.0, 1.5, 2.25] and all(type(d) is float for d in t["day"])
+    assert t["date"] == [dt.date(2030, 1, 1), dt.date(2030, 1, 2), dt.date(2030, 1, 3)]
+    assert t["kind"] == ["crew_arrived", "relocated", "ready"]
+    assert t["subject"] == ["soyuz#start", "Прогресс", "nem"]
+    assert t["detail"] == ["2 crew", "a -> é", ""]
+    empty = eventlog.chunk(dt.date(2030, 1, 1), odd[1:2])
+    assert empty.num_rows == 0 and empty.schema == eventlog.chunk(ens.start, ens.replications).schema
+
 def test_csv_is_the_format_it_always_was(ens, tmp_path):
     eventlog.write(tmp_path, ens, "csv")
     with open(tmp_path / "events.csv", newline="", encoding="utf-8") as f:
