@@ -90,15 +90,17 @@ class CargoFlights:
         if port is None:
             self.log("flight_cancelled", ship_id, "its port has left the station")
             return None
-        self.log("cargo_docked", ship_id, port)
+        self.events.append((self.env.now, "cargo_docked", ship_id, port))  # self.log, inlined (as self.after)
         ship = self.ships_at[port] = CargoShip(ship_id, port, cargo_ports)
-        self.after(self.draw(docked), self.cargo_undocks, ship)
+        self.env.call_in(self.draw(docked), self.cargo_undocks, ship)
         return ship
 
     def cargo_undocks(self, ship: "CargoShip") -> None:
         if ship.undocked:  # it left with the module it was docked at
             return
         ship.undocked = True
-        del self.ships_at[ship.port]
-        self.log("cargo_undocked", ship.ship_id, ship.port)
-        self.release_port(ship.port)
+        port = ship.port
+        del self.ships_at[port]
+        self.events.append((self.env.now, "cargo_undocked", ship.ship_id, port))  # self.log, inlined
+        if port not in self.dead_ports:  # self.release_port(port), inlined
+            self.ports.put(port)

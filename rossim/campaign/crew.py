@@ -119,9 +119,9 @@ class CrewPolicy:
         m.crew_aboard += n
         m.slots[j] = crew
         m.ships_at[port] = crew
-        m.log("crew_arrived", ship_id, f"{n} crew")
+        m.events.append((env.now, "crew_arrived", ship_id, f"{n} crew"))  # m.log, inlined (as m.after below)
         m.update()
-        m.after(crew.life_days, m.life_ends, crew)
+        env.call_in(crew.life_days, m.life_ends, crew)
         return crew, stay
 
     def still_wanted(self, joining: bool):
@@ -382,7 +382,7 @@ class CrewRotation:
             return  # hand_over has scheduled the undocking
         if crew.n:
             self.crew_aboard -= crew.n
-            self.log("crew_departed", crew.ship_id, f"{crew.n} crew{why}")
+            self.events.append((self.env.now, "crew_departed", crew.ship_id, f"{crew.n} crew{why}"))  # self.log
             crew.n = 0
         self.relieve(crew)
         self.undock_crew_ship(crew)
@@ -408,7 +408,8 @@ class CrewRotation:
             return
         crew.undocked = True
         del self.ships_at[crew.port]
-        self.release_port(crew.port)
+        if crew.port not in self.dead_ports:  # self.release_port(crew.port), inlined
+            self.ports.put(crew.port)
 
     def _shed_crew(self, excess: int) -> None:
         """Capacity fell below the crew aboard (a module left, a phase target is lower): the
