@@ -27,9 +27,11 @@ kink at nadir, and ``tan^2(off_nadir)`` curves enough to lose grazes of a second
 
 Method (cost grows with passes x cells in the swath, not samples x cells):
 
-1. A ``scipy.spatial.cKDTree`` holds the cells' geocentric unit vectors. For each valid coarse sample
-   (default 20 s) ``query_ball_point`` returns the cells within the search radius of the sub-station
-   unit vector: the largest footprint central angle for this orbit's radii and the grid's radii (see
+1. A :class:`rossim.capsearch.CapIndex` holds the cells' geocentric unit vectors by latitude band
+   and longitude. For each valid coarse sample (default 20 s) it returns the cells within the search
+   radius of the sub-station unit vector (in each band a contiguous range of longitudes, then the
+   chord test a KD-tree's ``query_ball_point`` makes: the same cells): the largest footprint central
+   angle for this orbit's radii and the grid's radii (see
    :func:`_search_radius_rad`) plus half the ground-relative angle the sub-station point moves in one
    step. A cell in view at any instant is within the footprint of the instant's sub-station point, so it
    is a candidate at the nearer bracketing sample.
@@ -72,13 +74,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import itertools
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from scipy.spatial import cKDTree
 
+from rossim.capsearch import CapIndex
 from rossim.errors import InputError
 
 __all__ = [
@@ -132,10 +133,13 @@ _SECONDS_PER_DAY = 86400.0
 _HOURS_PER_DAY = 24.0
 #: Target number of (sample, cell) candidate pairs per chunk (memory bound: ~300 bytes per pair).
 _PAIRS_PER_CHUNK = 2_000_000
-#: Threads for query_ball_point. Building the result lists holds the GIL: on the 2-core machine
-#: workers=-1 was no faster than 1 over the month-long Russia run (0.94 s both), and slower alone
-#: (0.44 s against 0.33 s for 12,000 queries returning 3.2 M pairs).
-_QUERY_WORKERS = 1
+#: Samples per block of the cell search (bounds the memory of its (sample, band) ranges).
+_SAMPLES_PER_BLOCK = 4096
+#: Latitude bands of the cell search per search radius: a band's longitude range is its widest
+#: latitude's, so wider bands test more candidates (~1/8 more here), narrower ones more ranges.
+_BANDS_PER_RADIUS = 8
+#: Narrowest band (rad): a tiny search radius does not make millions of bands.
+_BAND_MIN_RAD = 1e-5
 
 
 # ---------------------------------------------------------------------------------------------
@@ -426,15 +430,6 @@ def _graze_roots(t0, t1, t2, m0, m1, m2, lo_bound, hi_bound):
     return np.where(ok, lo, np.nan), np.where(ok, hi, np.nan)
 
 
-def _flatten_ball(lists):
-    """(sample-local index, cell index) int arrays from query_ball_point's object array of lists."""
-    counts = np.fromiter(map(len, lists), dtype=np.intp, count=len(lists))
-    total = int(counts.sum())
-    cells = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.intp, count=total)
-    rows = np.repeat(np.arange(len(lists), dtype=np.intp), counts)
-    return rows, cells
-
-
 def access_intervals(
     t_days,
     sat_ecef_km,
@@ -449,7 +444,7 @@ def access_intervals(
     (NaN rows: failed samples, never in view, they break intervals); ``cell_ecef_km`` (M,3) cell
     centres on the WGS84 surface, Earth-fixed km. Samples should be 10-30 s apart (default 20 s) for a
     low orbit; see the module docstring for the method and its accuracy. ``progress(done, total)`` is
-    called after each chunk of samples (``total`` = samples with cells nearby).
+    called after each block of samples (``total`` = valid samples).
 
     Returns an :class:`Accesses` with ``n_cells = M``, sorted by (cell, start), start/end inside
     ``[t_days[0], t_days[-1]]``.
@@ -483,35 +478,24 @@ def access_intervals(
 
     radius = _search_radius_rad(half, ratio, step_angle_max)
     chord = 2.0 * np.sin(0.5 * min(radius, np.pi))
-    tree = cKDTree(u_cell)
+    index = CapIndex(u_cell, band_rad=max(min(radius, np.pi) / _BANDS_PER_RADIUS, _BAND_MIN_RAD))
 
-    # Only samples with some cell within the search radius are queried for all their cells (a
-    # nearest-neighbour query returns plain arrays and is cheap).
-    idx_valid = np.flatnonzero(valid)
-    dist, _ = tree.query(u_sat[idx_valid], k=1, distance_upper_bound=chord, workers=-1)
-    near = idx_valid[np.isfinite(dist)]
-
-    # Chunks of about _PAIRS_PER_CHUNK candidate pairs, from the candidate count of a few hundred
-    # evenly spread samples (a counting query builds no lists: cheap).
-    probe = near[:: max(1, near.size // 256)]
-    per_sample = float(tree.query_ball_point(u_sat[probe], chord, return_length=True).max(initial=1))
-    chunk = int(max(64, _PAIRS_PER_CHUNK // max(per_sample, 1.0)))
-
+    # Blocks of samples; in each, batches of about _PAIRS_PER_CHUNK candidate pairs.
     starts, ends, grazes = [], [], []
-    total = int(near.size)
+    idx_valid = np.flatnonzero(valid)
+    total = int(idx_valid.size)
     if progress is not None:
         progress(0, total)
-    for lo in range(0, total, chunk):
-        ks = near[lo : lo + chunk]
-        lists = tree.query_ball_point(u_sat[ks], chord, workers=_QUERY_WORKERS, return_sorted=False)
-        rows, c = _flatten_ball(lists)
-        if c.size:
-            s, e, g = _events_of_pairs(ks[rows], c, t, geo, linked)
-            starts.append(s)
-            ends.append(e)
-            grazes.append(g)
+    for lo in range(0, total, _SAMPLES_PER_BLOCK):
+        ks = idx_valid[lo : lo + _SAMPLES_PER_BLOCK]
+        for rows, c in index.pairs(u_sat[ks], chord, max_candidates=_PAIRS_PER_CHUNK):
+            if c.size:
+                s, e, g = _events_of_pairs(ks[rows], c, t, geo, linked)
+                starts.append(s)
+                ends.append(e)
+                grazes.append(g)
         if progress is not None:
-            progress(min(lo + chunk, total), total)
+            progress(min(lo + _SAMPLES_PER_BLOCK, total), total)
     if not starts:
         return empty
 
