@@ -29,7 +29,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-__all__ = ["CapIndex"]
+__all__ = ["CapIndex", "spacing_rad"]
 
 #: Padding of each band's longitude half-width (rad, ~6 m at the surface): covers the rounding of the
 #: arccos near its ends (error ~sqrt(ulp)); only adds candidates, which the chord test removes.
@@ -46,6 +46,21 @@ def _lat_lon(u) -> tuple[np.ndarray, np.ndarray]:
     """Geocentric latitude and longitude (rad) of (K,3) unit vectors (arctan2: accurate at the poles)."""
     x, y, z = u[:, 0], u[:, 1], u[:, 2]
     return np.arctan2(z, np.hypot(x, y)), np.arctan2(y, x)
+
+
+def spacing_rad(unit_xyz) -> float:
+    """A typical distance (rad) between neighbouring vectors of (M,3) unit ``unit_xyz``: the square
+    root of the area of their latitude-longitude box (the longitudes' circular span) per vector. A
+    starting radius for :meth:`CapIndex.nearest`."""
+    u = np.asarray(unit_xyz, dtype=float).reshape(-1, 3)
+    if u.shape[0] == 0:
+        return 0.0
+    lat, lon = _lat_lon(u)
+    lon = np.sort(lon)
+    gaps = np.diff(np.concatenate([lon, [lon[0] + 2.0 * np.pi]]))
+    span = 2.0 * np.pi - float(gaps.max())
+    area = (np.sin(lat.max()) - np.sin(lat.min())) * max(span, 1e-9) + 1e-18
+    return float(np.sqrt(area / u.shape[0]))
 
 
 class CapIndex:
@@ -122,6 +137,36 @@ class CapIndex:
         """(point index, vector index) int arrays of every pair with ``|u - point| <= chord``, in
         batches of whole points, each from at most ~``max_candidates`` candidates (a point with more
         is a batch alone). Points (K,3) unit vectors; chord in [0, 2]."""
+        for r, cell, _ in self._within(points, chord, max_candidates):
+            yield r, cell
+
+    def nearest(self, points, rho0_rad: float, max_candidates: int = 2_000_000) -> np.ndarray:
+        """(K,) index of the nearest indexed vector (smallest chord; the lowest index among equals) to
+        each of the (K,3) unit ``points``: searched within ``rho0_rad``, twice that for the points
+        with nothing there, and so on. No vectors: all -1."""
+        p = np.asarray(points, dtype=float).reshape(-1, 3)
+        best = np.full(p.shape[0], -1, dtype=np.int64)
+        if self.u.shape[0] == 0:
+            return best
+        todo = np.arange(p.shape[0])
+        rho = max(float(rho0_rad), 1e-9)
+        while todo.size:
+            # past pi: a chord beyond the diameter, so that rounding cannot leave a point out
+            chord = 2.0 * np.sin(0.5 * rho) if rho < np.pi else 2.1
+            for r, cell, d2 in self._within(p[todo], chord, max_candidates):
+                if r.size == 0:
+                    continue
+                # each point's candidates are consecutive: its least chord, then its lowest index there
+                first = np.flatnonzero(np.concatenate([[True], r[1:] != r[:-1]]))
+                least = np.repeat(np.minimum.reduceat(d2, first), np.diff(np.append(first, r.size)))
+                pick = np.minimum.reduceat(np.where(d2 == least, cell, np.iinfo(np.int64).max), first)
+                best[todo[r[first]]] = pick
+            todo = todo[best[todo] < 0]
+            rho *= 2.0
+        return best
+
+    def _within(self, points, chord: float, max_candidates: int):
+        """Batches of (point index, vector index, squared chord) of the pairs within ``chord``."""
         p = np.asarray(points, dtype=float).reshape(-1, 3)
         rho = 2.0 * np.arcsin(min(0.5 * float(chord), 1.0))
         row, lo, hi = self.ranges(p, rho)
@@ -150,5 +195,6 @@ class CapIndex:
             dx = ux[cell] - px[r]
             dy = uy[cell] - py[r]
             dz = uz[cell] - pz[r]
-            inside = dx * dx + dy * dy + dz * dz <= r2
-            yield r[inside], cell[inside]
+            d2 = dx * dx + dy * dy + dz * dz
+            inside = d2 <= r2
+            yield r[inside], cell[inside], d2[inside]

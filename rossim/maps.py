@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import capsearch
 from .figures import plain
 from .folders import atomic_file
 
@@ -377,7 +378,6 @@ def _pixel_cells(lat_deg: np.ndarray, lon_deg: np.ndarray, region) -> tuple[np.n
     resolution): kept in memory and in the regions' disk cache (:func:`rossim.regions.cache_dir`),
     named by a digest of the cells' coordinates, the region's geometry, the raster's size and this
     module's and :mod:`rossim.regions`'s source, so an entry is never used for other inputs."""
-    from scipy.spatial import cKDTree
     import shapely
 
     from . import regions
@@ -398,8 +398,10 @@ def _pixel_cells(lat_deg: np.ndarray, lon_deg: np.ndarray, region) -> tuple[np.n
         _, lon, lat, inside = _frame()
         if region is not None:
             inside = region.contains(lon.ravel(), lat.ravel()).reshape(lon.shape)
-        _, nearest = cKDTree(_unit(lat_deg, lon_deg)).query(_unit(lat[inside], lon[inside]), k=1)
-        found = inside, np.asarray(nearest, dtype=np.int64)
+        cells = _unit(lat_deg, lon_deg)
+        rho0 = capsearch.spacing_rad(cells)
+        nearest = capsearch.CapIndex(cells, max(rho0, 1e-6)).nearest(_unit(lat[inside], lon[inside]), rho0)
+        found = inside, nearest
         regions._cache_store(path, compress=True, inside=found[0], nearest=found[1])  # ~3 MB -> ~0.1
     if len(_PIXEL_CELLS) >= 4:
         _PIXEL_CELLS.pop(next(iter(_PIXEL_CELLS)))

@@ -61,8 +61,8 @@ def _check(cells, points, rho_rad, band_rad=None, **kw):
 @pytest.mark.parametrize("rho_deg", [0.05, 2.7, 20.0, 95.0, 179.0])
 def test_random_points_every_radius(rho_deg):
     rng = np.random.default_rng(7)
-    cells = _unit(rng.normal(size=(3000, 3)))
-    points = _unit(rng.normal(size=(300, 3)))
+    cells = _unit(rng.normal(size=(1500, 3)))
+    points = _unit(rng.normal(size=(200, 3)))
     found = _check(cells, points, np.radians(rho_deg))
     assert found > 0 or rho_deg < 1.0
 
@@ -141,3 +141,54 @@ def test_no_cells_or_no_points():
     cells = _unit(rng.normal(size=(50, 3)))
     assert list(CapIndex(np.zeros((0, 3)), 0.01).pairs(cells, 0.1)) == []
     assert list(CapIndex(cells, 0.01).pairs(np.zeros((0, 3)), 0.1)) == []
+
+
+# --- the nearest vector (the maps' pixel -> cell lookup) ------------------------------------------------
+
+
+def _nearest_ref(cells, points):
+    """Brute force: the least chord, summed as above; the lowest index among equals."""
+    dx = cells[None, :, 0] - points[:, None, 0]
+    dy = cells[None, :, 1] - points[:, None, 1]
+    dz = cells[None, :, 2] - points[:, None, 2]
+    return np.argmin(dx * dx + dy * dy + dz * dz, axis=1)
+
+
+@pytest.mark.parametrize("where", ["anywhere", "poles", "antimeridian", "far"])
+def test_nearest_equals_brute_force_and_kdtree(where):
+    rng = np.random.default_rng(13)
+    if where == "anywhere":
+        cells, points = _unit(rng.normal(size=(2000, 3))), _unit(rng.normal(size=(3000, 3)))
+    elif where == "poles":
+        cells = _from_lat_lon(rng.uniform(85.0, 90.0, 800), rng.uniform(-180.0, 180.0, 800))
+        points = _from_lat_lon(rng.uniform(86.0, 90.0, 2000), rng.uniform(-180.0, 180.0, 2000))
+    elif where == "antimeridian":
+        cells = _from_lat_lon(rng.uniform(50.0, 70.0, 800), rng.choice([-1.0, 1.0], 800) * rng.uniform(170.0, 180.0, 800))
+        points = _from_lat_lon(rng.uniform(50.0, 70.0, 2000), rng.choice([-1.0, 1.0], 2000) * rng.uniform(175.0, 180.0, 2000))
+    else:  # points far from every cell: the search radius grows until it finds one
+        cells = _from_lat_lon(rng.uniform(60.0, 61.0, 300), rng.uniform(30.0, 31.0, 300))
+        points = _unit(rng.normal(size=(1000, 3)))
+    from rossim.capsearch import spacing_rad
+
+    rho0 = spacing_rad(cells)
+    got = CapIndex(cells, max(rho0, 1e-6)).nearest(points, rho0)
+    assert np.array_equal(got, _nearest_ref(cells, points))
+    assert np.array_equal(got, cKDTree(cells).query(points, k=1)[1])
+
+
+def test_nearest_of_no_vectors_and_ties():
+    assert np.array_equal(CapIndex(np.zeros((0, 3)), 0.01).nearest(_unit([[1.0, 0.0, 0.0]]), 0.01), [-1])
+    cells = _unit([[0.0, 1.0, 0.0], [0.0, -1.0, 0.0], [0.0, 1.0, 0.0]])  # 0 and 2 the same point
+    assert np.array_equal(CapIndex(cells, 0.1).nearest(_unit([[1.0, 1e-3, 0.0], [1.0, -1e-3, 0.0]]), 0.01), [0, 1])
+
+
+def test_a_maps_raster_finds_the_kdtrees_cells():
+    """The coverage map's pixels inside Russia against the 100 km cells (rossim.maps)."""
+    from rossim import maps
+    from rossim.capsearch import spacing_rad
+
+    grid = regions.equal_area_grid(regions.russia(), 100.0)
+    _, lon, lat, inside = maps._frame()
+    cells, pixels = maps._unit(grid.lat_deg, grid.lon_deg), maps._unit(lat[inside][::7], lon[inside][::7])
+    rho0 = spacing_rad(cells)
+    assert np.array_equal(CapIndex(cells, rho0).nearest(pixels, rho0), cKDTree(cells).query(pixels, k=1)[1])
