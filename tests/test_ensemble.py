@@ -96,3 +96,26 @@ def test_run_writes_every_file(tmp_path):
     assert pq.read_schema(out / "events.parquet").names == ["replication", "day", "date", "kind", "subject", "detail"]
     rows = (out / "replications.csv").read_text().splitlines()
     assert len(rows) == 9
+
+
+def test_a_chunk_gives_the_collector_back_as_it_found_it(hl, monkeypatch):
+    """A chunk runs with the older objects frozen out of the garbage collector's sight
+    (``gc.freeze``) and unfreezes them when it ends, even by an exception: nothing stays frozen
+    (frozen objects are never collected), and the replications are those of a plain loop."""
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    sc = hl
+    reps = ensemble._run_chunk(sc, 4, 3, range(3))
+    assert gc.get_freeze_count() == 0
+    plain = ensemble.simulate(ensemble.Plan.from_scenario(sc), np.random.Generator(np.random.PCG64(ensemble.stream(4, 2))), 2)
+    assert reps[2].events == plain.events and reps[2].milestones == plain.milestones
+
+    def fails(*args):
+        assert gc.get_freeze_count() > 0  # the older objects are frozen while it runs
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ensemble, "simulate", fails)
+    with pytest.raises(RuntimeError, match="boom"):
+        ensemble._run_chunk(sc, 4, 3, range(3))
+    assert gc.get_freeze_count() == 0
