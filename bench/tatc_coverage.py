@@ -211,6 +211,7 @@ class TatcProcess:
     """The TAT-C child, alive between rounds: ``run()`` times one analysis."""
 
     def __init__(self, python: str, case_path: Path):
+        self.python = python
         self.proc = subprocess.Popen([python, str(Path(__file__).resolve()), "--tatc-child", str(case_path)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd="/")
         self.ready = self._answer()
@@ -220,7 +221,9 @@ class TatcProcess:
             if line.startswith(_TAG):
                 return json.loads(line[len(_TAG):])
             sys.stdout.write(line)
-        raise SystemExit(f"error: the TAT-C process ended with status {self.proc.wait()} before answering")
+        print(f"error: --tatc-python {self.python}: the TAT-C process ended with status {self.proc.wait()} "
+              "before answering", file=sys.stderr)
+        raise SystemExit(2)
 
     def run(self) -> dict:
         self.proc.stdin.write("run\n")
@@ -234,9 +237,11 @@ class TatcProcess:
 
 def _imports_tatc(python: str) -> bool:
     try:
-        return subprocess.run([python, "-c", "import tatc"], cwd="/", capture_output=True).returncode == 0
+        said = subprocess.run([python, "-c", "import tatc; print('tatc', tatc.__version__)"], cwd="/",
+                              capture_output=True, text=True)
     except OSError:
         return False
+    return said.returncode == 0 and said.stdout.startswith("tatc ")
 
 
 def find_tatc_python(given: str | None) -> str:
