@@ -21,9 +21,8 @@ alternate (the machine is shared: its load falls on every contender), this scrip
     instruments (propagation, access search, lighting filter, figures of merit), and as the command
     runs it (Russia, the Arctic zone and the NSR corridor together).
 
-Each is the best of ``--rounds``; printed as seconds and as ratios (TAT-C / rossim). Both wall and
-CPU time: on a shared machine wall times carry the others' load, and TAT-C's CPU time can exceed
-its wall time (some of its array work runs on more than one core).
+Each is the best of ``--rounds`` (wall and CPU each); printed as seconds and as ratios (TAT-C /
+rossim). Both wall and CPU time: on a shared machine wall times carry the others' load.
 
 Fairness (what makes it "the same case"; every item checked or printed by the script):
 
@@ -67,6 +66,13 @@ Fairness (what makes it "the same case"; every item checked or printed by the sc
   caches. rossim's analysis (c) gets the same treatment (one untimed run in this process first).
   The whole command (a) pays everything, imports included: it is what a user waits for.
 
+BLAS threads: TAT-C's analysis with OpenBLAS on its default threads (two here) took ~1.5x the wall
+and CPU time it takes with one (2,000 of the points, radar, 7 days: 3.35 s against 2.2 s, two
+alternate runs each: its idle BLAS threads wait busily on a shared 2-core machine); the rossim
+command is indifferent (2.6-3.5 s either way). So every contender runs with one BLAS thread
+(``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS`` in the children; threadpoolctl
+here), TAT-C's faster setting; ``--blas-threads 0`` leaves the libraries' default.
+
 The command's children run with the environment's bytecode setting (``PYTHONDONTWRITEBYTECODE``
 set: every module compiled each run) unless ``--bytecode``: then they write and use bytecode
 caches (a temporary ``PYTHONPYCACHEPREFIX``, after one untimed run), as an installed package does.
@@ -102,6 +108,8 @@ FALLBACK_TATC_PYTHON = "/tmp/tatcvenv/bin/python"
 WARMUP_POINTS = 200
 #: Step of the ground-track comparison, s.
 TRACK_STEP_S = 60.0
+#: The variables that set the BLAS libraries' threads (OpenBLAS, OpenMP, MKL).
+_BLAS_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 #: The child's answers on stdout start with this (anything else it prints is passed through).
 _TAG = "TATC-JSON "
 _DAY_S = 86400.0
@@ -210,10 +218,10 @@ def tatc_child(case_path: str) -> None:
 class TatcProcess:
     """The TAT-C child, alive between rounds: ``run()`` times one analysis."""
 
-    def __init__(self, python: str, case_path: Path):
+    def __init__(self, python: str, case_path: Path, env: dict):
         self.python = python
         self.proc = subprocess.Popen([python, str(Path(__file__).resolve()), "--tatc-child", str(case_path)],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd="/")
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd="/", env=env)
         self.ready = self._answer()
 
     def _answer(self) -> dict:
@@ -378,6 +386,18 @@ def agreement(result, tatc_cells: dict, sl: slice) -> dict:
     }
 
 
+def _blas_limits(threads: int):
+    """This process's BLAS libraries limited to ``threads`` (0: left alone), as a context manager
+    already entered (``__exit__`` lifts it); threadpoolctl when it is installed (scikit-learn's)."""
+    import contextlib
+
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=threads, user_api="blas") if threads > 0 else contextlib.nullcontext()
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=3)
@@ -386,6 +406,8 @@ def main(argv=None) -> None:
     ap.add_argument("--regions", choices=("russia", "all"), default="russia",
                     help="the points given to TAT-C: Russia's cells, or the command's three grids")
     ap.add_argument("--bytecode", action="store_true", help="the command's children with bytecode caches")
+    ap.add_argument("--blas-threads", type=int, default=1,
+                    help="BLAS threads of every contender (default 1: TAT-C's faster setting; 0: the libraries' default)")
     ap.add_argument("--tatc-child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.tatc_child:
@@ -394,6 +416,10 @@ def main(argv=None) -> None:
     if args.rounds < 1:
         print(f"error: --rounds: must be at least 1, got {args.rounds}", file=sys.stderr)
         raise SystemExit(2)
+    if args.blas_threads < 0:
+        print(f"error: --blas-threads: must be 0 (the libraries' default) or more, got {args.blas_threads}",
+              file=sys.stderr)
+        raise SystemExit(2)
     python = find_tatc_python(args.tatc_python)
     sc, orbit, instruments, start, days, grids, case = prepare_case(args.regions)
     step_s = sc.coverage.step_s
@@ -401,6 +427,8 @@ def main(argv=None) -> None:
 
     all_grids = coverage_run.region_grids(RESOLUTION_KM, sc.coverage.nsr_corridor_width_km)
     env = dict(os.environ, PYTHONPATH=os.environ.get("PYTHONPATH") or str(ROOT))
+    if args.blas_threads > 0:
+        env.update({name: str(args.blas_threads) for name in _BLAS_VARIABLES})
     best = {k: (float("inf"), float("inf")) for k in ("command", "tatc", "rossim same points", "rossim command's")}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -410,7 +438,8 @@ def main(argv=None) -> None:
             whole_command(tmp / "warm", env)
         case_path = tmp / "case.json"
         case_path.write_text(json.dumps(case))
-        tatc = TatcProcess(python, case_path)
+        tatc = TatcProcess(python, case_path, env)
+        blas = _blas_limits(args.blas_threads)  # this process's rossim analysis, as the children
         rossim_analysis(orbit, grids, instruments, start, days, step_s)  # warm-up, untimed
         tatc_parts: dict[str, float] = {}
         try:
@@ -431,11 +460,13 @@ def main(argv=None) -> None:
                       flush=True)
         finally:
             tatc.close()
+            blas.__exit__(None, None, None)
 
     cells = sum(len(g) for g in grids.values())
     print(f"\nrossim coverage {SCENARIO.relative_to(ROOT)} --days {DAYS:g} --resolution-km {RESOLUTION_KM:g} "
           f"against TAT-C {tatc.ready['version']} ({python}); best of {args.rounds} alternate rounds; "
-          f"{'bytecode cached' if args.bytecode else 'modules compiled as the environment says'}")
+          f"{'bytecode cached' if args.bytecode else 'modules compiled as the environment says'}; "
+          + (f"{args.blas_threads} BLAS thread(s) each" if args.blas_threads else "BLAS threads as the libraries choose"))
     print(f"  points: {cells:,} cells ({', '.join(grids)}); instruments: "
           + ", ".join(f"{i['name']} (field of regard {i['field_of_regard']:g} deg"
                       + (f", Sun >= {i['min_target_solar_elevation']:g} deg" if i["min_target_solar_elevation"] is not None else "")
