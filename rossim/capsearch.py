@@ -143,12 +143,12 @@ class CapIndex:
     def nearest(self, points, rho0_rad: float, max_candidates: int = 2_000_000) -> np.ndarray:
         """(K,) index of the nearest indexed vector (smallest chord; the lowest index among equals) to
         each of the (K,3) unit ``points``: searched within ``rho0_rad``, twice that for the points
-        with nothing there, and so on. No vectors: all -1."""
+        with nothing there, and so on. No vectors, or a point not finite: -1."""
         p = np.asarray(points, dtype=float).reshape(-1, 3)
         best = np.full(p.shape[0], -1, dtype=np.int64)
         if self.u.shape[0] == 0:
             return best
-        todo = np.arange(p.shape[0])
+        todo = np.flatnonzero(np.isfinite(p).all(axis=1))
         rho = max(float(rho0_rad), 1e-9)
         while todo.size:
             # past pi: a chord beyond the diameter, so that rounding cannot leave a point out

@@ -180,6 +180,7 @@ def test_nearest_of_no_vectors_and_ties():
     assert np.array_equal(CapIndex(np.zeros((0, 3)), 0.01).nearest(_unit([[1.0, 0.0, 0.0]]), 0.01), [-1])
     cells = _unit([[0.0, 1.0, 0.0], [0.0, -1.0, 0.0], [0.0, 1.0, 0.0]])  # 0 and 2 the same point
     assert np.array_equal(CapIndex(cells, 0.1).nearest(_unit([[1.0, 1e-3, 0.0], [1.0, -1e-3, 0.0]]), 0.01), [0, 1])
+    assert np.array_equal(CapIndex(cells, 0.1).nearest(np.array([[np.nan, 0.0, 0.0], [0.0, 1.0, 0.0]]), 0.01), [-1, 0])
 
 
 def test_a_maps_raster_finds_the_kdtrees_cells():
