@@ -29,8 +29,9 @@ Fairness (what makes it "the same case"; every item checked or printed by the sc
 * Points: the cell centres the command analyses, from ``coverage_run.prepare`` (the same call the
   command makes): Russia's equal-area 50 km grid (7,533 cells), given to TAT-C as shapely points
   (lon, lat, elevation 0 m on WGS84, as rossim's cells). ``--regions all``: the command's three
-  grids (Russia, Arctic zone, NSR corridor; 9,656 cells), which rossim's analysis searches
-  together.
+  grids (Russia, Arctic zone, NSR corridor), which rossim's analysis searches together: 9,656
+  cells at 7,995 places, each place one TAT-C point (TAT-C identifies a point by its coordinates:
+  two identical points would be merged by its aggregation).
 * Orbit: TAT-C's own ``GeneralPerturbationsOrbit`` with one ``GeneralPerturbationsElements`` holding
   the elements of rossim's SGP4 element set (``Orbit.satrec``) at full float precision, as TAT-C's
   ``GeneralPerturbationsElements.from_satrec`` reads them (epoch, Kozai mean motion, e, i, RAAN,
@@ -300,19 +301,27 @@ def _tatc_instrument(inst) -> dict:
 
 
 def prepare_case(regions: str):
-    """The command's inputs (``coverage_run.prepare``) and the case handed to TAT-C."""
+    """The command's inputs (``coverage_run.prepare``), the case handed to TAT-C and the TAT-C point
+    of each cell of the grids in turn (cells of two regions at the same place are one point: TAT-C
+    identifies a point by its coordinates)."""
     from rossim import coverage_run
 
     sc = coverage_run.load_scenario(SCENARIO)
     days, res, orbit, instruments, start, grids = coverage_run.prepare(sc, days=DAYS, resolution_km=RESOLUTION_KM)
     if regions == "russia":
         grids = {"russia": grids["russia"]}
-    lon = np.concatenate([g.lon_deg for g in grids.values()])
-    lat = np.concatenate([g.lat_deg for g in grids.values()])
+    pairs = np.column_stack([np.concatenate([g.lon_deg for g in grids.values()]),
+                             np.concatenate([g.lat_deg for g in grids.values()])])
+    _, first, inverse = np.unique(pairs, axis=0, return_index=True, return_inverse=True)
+    order = np.argsort(first)  # the points in the order of the cells they first stand for
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    point_of_cell = rank[inverse.ravel()]
+    lon, lat = pairs[first[order]].T
     case = {"name": sc.name, "elements": _elements(orbit.satrec), "instruments": [_tatc_instrument(i) for i in instruments],
             "start": start.isoformat(), "days": days, "lon_deg": lon.tolist(), "lat_deg": lat.tolist(),
             "track_step_s": TRACK_STEP_S}
-    return sc, orbit, instruments, start, days, grids, case
+    return sc, orbit, instruments, start, days, grids, case, point_of_cell
 
 
 def _command(out: Path) -> list[str]:
@@ -356,17 +365,20 @@ def track_difference(orbit, start, tatc_track: dict) -> tuple[float, float]:
     return float(distance_km.max()), float(np.abs(ours.height_km - np.asarray(tatc_track["height_km"])).max())
 
 
-def agreement(result, tatc_cells: dict, sl: slice) -> dict:
+def agreement(result, tatc_cells: dict, points: np.ndarray) -> dict:
     """The two tools' figures for one region and instrument: rossim's ``CoverageResult`` and
-    TAT-C's per-point accesses (``_per_point``) of the same cells (``sl`` of the points)."""
+    TAT-C's per-point accesses (``_per_point``); ``points``: the TAT-C point of each of the region's
+    cells (distinct)."""
     area = result.area_km2
     ours = np.asarray(result.access_count)
-    theirs = np.asarray(tatc_cells["samples"][sl])
-    revisit_h = np.array([np.nan if v is None else v / 3600.0 for v in tatc_cells["revisit_mean_s"][sl]])
+    theirs = np.asarray(tatc_cells["samples"])[points]
+    revisit_h = np.array([np.nan if v is None else v / 3600.0 for v in tatc_cells["revisit_mean_s"]])[points]
     # the accesses of the cells both tools count alike, matched in order (both sorted by cell, start)
-    point = np.asarray(tatc_cells["access_point"], dtype=int)
-    inside = (point >= sl.start) & (point < sl.stop)
-    point = point[inside] - sl.start
+    cell_of_point = np.full(len(tatc_cells["samples"]), -1)
+    cell_of_point[points] = np.arange(points.size)
+    point = cell_of_point[np.asarray(tatc_cells["access_point"], dtype=int)]
+    inside = point >= 0
+    point = point[inside]
     their_start = np.asarray(tatc_cells["access_start_s"])[inside]
     their_end = np.asarray(tatc_cells["access_end_s"])[inside]
     order = np.lexsort((their_start, point))
@@ -421,7 +433,7 @@ def main(argv=None) -> None:
               file=sys.stderr)
         raise SystemExit(2)
     python = find_tatc_python(args.tatc_python)
-    sc, orbit, instruments, start, days, grids, case = prepare_case(args.regions)
+    sc, orbit, instruments, start, days, grids, case, point_of_cell = prepare_case(args.regions)
     step_s = sc.coverage.step_s
     from rossim import coverage_run
 
@@ -462,12 +474,12 @@ def main(argv=None) -> None:
             tatc.close()
             blas.__exit__(None, None, None)
 
-    cells = sum(len(g) for g in grids.values())
+    cells = len(point_of_cell)
     print(f"\nrossim coverage {SCENARIO.relative_to(ROOT)} --days {DAYS:g} --resolution-km {RESOLUTION_KM:g} "
           f"against TAT-C {tatc.ready['version']} ({python}); best of {args.rounds} alternate rounds; "
           f"{'bytecode cached' if args.bytecode else 'modules compiled as the environment says'}; "
           + (f"{args.blas_threads} BLAS thread(s) each" if args.blas_threads else "BLAS threads as the libraries choose"))
-    print(f"  points: {cells:,} cells ({', '.join(grids)}); instruments: "
+    print(f"  points: {len(case['lon_deg']):,} for {cells:,} cells ({', '.join(grids)}); instruments: "
           + ", ".join(f"{i['name']} (field of regard {i['field_of_regard']:g} deg"
                       + (f", Sun >= {i['min_target_solar_elevation']:g} deg" if i["min_target_solar_elevation"] is not None else "")
                       + ")" for i in case["instruments"]))
@@ -494,12 +506,12 @@ def main(argv=None) -> None:
               + ("   (issue 11: >= 10x)" if key == "command" else ""))
 
     print("\n  agreement (rossim | TAT-C), last round:")
-    start_index = 0
+    first = 0
     for region, g in grids.items():
-        sl = slice(start_index, start_index + len(g))
-        start_index += len(g)
+        points = point_of_cell[first:first + len(g)]
+        first += len(g)
         for inst in instruments:
-            a = agreement(results[region][inst.name], answer["cells"][inst.name], sl)
+            a = agreement(results[region][inst.name], answer["cells"][inst.name], points)
             print(f"    {region}, {inst.name}: observed {a['observed %'][0]:.2f} % | {a['observed %'][1]:.2f} % of the area; "
                   f"accesses a cell, median {a['accesses/cell median'][0]:g} | {a['accesses/cell median'][1]:g}, "
                   f"total {a['accesses total'][0]:,} | {a['accesses total'][1]:,}; cell mean revisit, median "
