@@ -9,7 +9,9 @@ the chord, ``|u_cell - u_point|^2 <= chord^2`` summed as ``scipy.spatial.cKDTree
 y, then z), keeps exactly the points a KD-tree's ``query_ball_point`` returns (tests: against an
 all-pairs brute force and against cKDTree, near the poles, across the antimeridian, on the cap's
 edge). It replaces that KD-tree, whose import (``scipy.spatial``: qhull, linalg, sparse) took
-~0.44 s of every ``rossim coverage`` command; the search is as fast (design notes).
+~0.44 s of every ``rossim coverage`` command; the access search is no slower for a 5 deg cone
+and faster for wider ones (design notes, ``coverage._BANDS_PER_RADIUS``). :meth:`CapIndex.nearest`
+serves the maps' pixel -> nearest cell lookup the same way.
 
 Geometry. A point at latitude ``phi`` and longitude difference ``dlon`` from a cap's centre
 ``(phi_s, lon_s)`` lies within the central angle ``rho`` when (spherical law of cosines)
@@ -67,7 +69,8 @@ class CapIndex:
     """(M,3) unit vectors ``unit_xyz``, sorted by latitude band (bins of ``band_rad``) then longitude.
 
     :meth:`pairs` gives, for (K,3) unit vectors, every (point, indexed vector) pair whose chord is at
-    most ``chord``, in batches of a bounded number of candidates.
+    most ``chord``, in batches of a bounded number of candidates; :meth:`nearest` the nearest
+    indexed vector of each point.
     """
 
     def __init__(self, unit_xyz, band_rad: float):
