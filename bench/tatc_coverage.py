@@ -59,7 +59,8 @@ Fairness (what makes it "the same case"; every item checked or printed by the sc
   accesses per cell (a cell never observed counts 0), the cells whose counts differ, the total of
   accesses, the median of the cells' mean revisit, and how far apart the starts and ends of the
   accesses are in the cells both count alike (largest and 99th percentile, s; TAT-C refines them
-  to 1 ms).
+  to 1 ms). A lit instrument's counts may differ where the Sun at an access's midpoint is within
+  the two Sun models' difference of the threshold (``tests/test_coverage_tatc.py``).
 * Excluded from TAT-C's time: its import (printed apart) and a warm-up: the whole analysis (every
   instrument, aggregate, reduce) run once untimed on ``WARMUP_POINTS`` of the points over the full
   span, which compiles TAT-C's numba functions (``numba.njit(cache=True)``: compiled once, then
