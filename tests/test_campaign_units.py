@@ -69,6 +69,28 @@ def test_cancel_after_a_launch_frees_the_launcher_after_that_launch():
     assert rocket.next_free == 35.0
 
 
+def test_cancel_is_max_of_the_holds_left_bit_for_bit():
+    """Against the plain formula, max(0, last launch + gap, each booking + gap), on random books
+    with ties, launches before time 0 and none (-inf), gaps of 0: the same float, bits and all."""
+    import random
+    import struct
+
+    rng = random.Random(11)
+    for _ in range(2000):
+        gap = rng.choice([0.0, 1.0, 30.0, rng.uniform(0, 90)])
+        rocket = Launcher(gap_days=gap)
+        rocket.last_launch = rng.choice([-math.inf, -gap, 0.0, rng.uniform(-50, 50)])
+        dates = [rng.choice([0.0, 10.0, rng.uniform(0, 100)]) for _ in range(rng.randint(1, 5))]
+        for d in dates:
+            rocket.book(d)
+        off = rng.choice(dates)
+        rocket.cancel(off)
+        left = list(dates)
+        left.remove(off)
+        want = max(0.0, rocket.last_launch + gap, *(b + gap for b in left))
+        assert struct.pack("<d", rocket.next_free) == struct.pack("<d", want)
+
+
 def test_first_opportunity_when_vehicle_and_pad_are_both_free():
     rocket, pad = Launcher(gap_days=30.0), Launcher(gap_days=10.0, windows=[5.0, 41.0, 44.0, 60.0])
     rocket.book(10.0)  # free from 40

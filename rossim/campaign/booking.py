@@ -58,7 +58,16 @@ class Launcher:
     def cancel(self, t: float) -> None:
         """The flight booked at ``t`` is off: free the launcher as if it had never been booked."""
         self.bookings.remove(t)
-        self.next_free = max(0.0, self.last_launch + self.gap_days, *(b + self.gap_days for b in self.bookings))
+        # max(0.0, last launch + gap, each booking + gap), unrolled to the same value (the first of
+        # equals, as max keeps it): max of a generator cost ~1 us, ~25 times a replication
+        gap = self.gap_days
+        free = 0.0
+        if self.last_launch + gap > free:
+            free = self.last_launch + gap
+        for b in self.bookings:
+            if b + gap > free:
+                free = b + gap
+        self.next_free = free
 
     def opportunity(self, t: float, at: float | None = None) -> float:
         """The site's first launch opportunity at or after ``t`` (days; inf if none is left).
