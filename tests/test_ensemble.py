@@ -119,3 +119,15 @@ def test_a_chunk_gives_the_collector_back_as_it_found_it(hl, monkeypatch):
     with pytest.raises(RuntimeError, match="boom"):
         ensemble._run_chunk(sc, 4, 3, range(3))
     assert gc.get_freeze_count() == 0
+    monkeypatch.undo()
+
+    # a caller's own freeze is left as it was: its objects stay frozen after the chunk
+    marker = [object()]
+    gc.freeze()
+    try:
+        assert ensemble._run_chunk(sc, 4, 3, range(2, 3))[0].events == plain.events
+        assert gc.get_freeze_count() > 0  # (objects freed meanwhile leave the count, so not equal)
+        assert not any(o is marker for o in gc.get_objects())  # still frozen: out of every generation
+    finally:
+        gc.unfreeze()
+    assert any(o is marker for o in gc.get_objects())
