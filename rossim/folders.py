@@ -33,6 +33,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -203,7 +204,10 @@ def _file_list(folder: Path) -> list[dict]:
     return files
 
 
+@functools.cache
 def _versions() -> dict:
+    """The installed versions of :data:`PACKAGES` (read once a process: the provisional and the
+    final manifest of a folder both record them)."""
     out = {}
     for name in PACKAGES:
         try:
@@ -224,7 +228,7 @@ def write_manifest(folder: Path, provenance: dict | None = None, *, started: dt.
         "producer": PRODUCER,
         "rossim_version": __version__,
         "python": platform.python_version(),
-        "packages": _versions(),
+        "packages": dict(_versions()),
         "platform": platform.platform(),
         "cores": os.cpu_count(),
         **(provenance or {}),
