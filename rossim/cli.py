@@ -1204,7 +1204,30 @@ def console() -> None:
     except KeyboardInterrupt:
         code = 130
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    sys.exit(code)
+    _exit(code)
+
+
+def _exit(code: int) -> None:
+    """Exit with ``code`` as Python would, without its teardown of every module.
+
+    At exit Python joins the threads that are not daemons, runs the ``atexit`` functions
+    (logging's flush, multiprocessing's and dask's cleanups), flushes the standard streams, and
+    then takes every module apart object by object: ~0.2 s after matplotlib is imported, ~0.15 s
+    after the scenario models, ~0.4 s for ``rossim coverage`` (~15 % of the command), with
+    nothing left to write (every output is written and closed, atomically, before :func:`main`
+    returns). So: the first three as Python does them, then :func:`os._exit`. With a thread
+    that is not a daemon still running, Python's own exit (it waits for the thread)."""
+    if any(t is not threading.main_thread() and not t.daemon for t in threading.enumerate()):
+        sys.exit(code)
+    import atexit
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # as Python's exit: a stream that cannot be flushed, status 120
+            code = code or 120
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover
