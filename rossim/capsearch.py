@@ -138,8 +138,9 @@ class CapIndex:
 
     def pairs(self, points, chord: float, max_candidates: int = 2_000_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(point index, vector index) int arrays of every pair with ``|u - point| <= chord``, in
-        batches of whole points, each from at most ~``max_candidates`` candidates (a point with more
-        is a batch alone). Points (K,3) unit vectors; chord in [0, 2]."""
+        batches of whole points; a batch closes once its candidates pass a multiple of
+        ``max_candidates``, so it holds at most ~``max_candidates`` plus the candidates of its
+        last point. Points (K,3) unit vectors; chord in [0, 2]."""
         for r, cell, _ in self._within(points, chord, max_candidates):
             yield r, cell
 

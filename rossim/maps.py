@@ -377,13 +377,15 @@ def _pixel_cells(lat_deg: np.ndarray, lon_deg: np.ndarray, region) -> tuple[np.n
     The same for every map of one grid (each instrument's map of a run, every run at the same
     resolution): kept in memory and in the regions' disk cache (:func:`rossim.regions.cache_dir`),
     named by a digest of the cells' coordinates, the region's geometry, the raster's size and this
-    module's and :mod:`rossim.regions`'s source, so an entry is never used for other inputs."""
+    module's, :mod:`rossim.capsearch`'s and :mod:`rossim.regions`'s source, so an entry is never
+    used for other inputs."""
     import shapely
 
     from . import regions
 
     geom = (region or regions.russia()).geometry
     h = hashlib.sha256(Path(__file__).read_bytes())
+    h.update(Path(capsearch.__file__).read_bytes())  # the nearest cells are found there
     for part in (shapely.to_wkb(regions.russia().geometry), shapely.to_wkb(geom), lat_deg.tobytes(),
                  lon_deg.tobytes(), str(_RASTER_WIDTH_PX).encode()):
         h.update(len(part).to_bytes(8, "little") + part)

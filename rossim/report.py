@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 import html
 import json
+import os
 import shlex
 from pathlib import Path
 from typing import Any, Sequence
@@ -486,7 +487,8 @@ def _coverage_summary_table(cov: dict, instruments: Sequence[str]) -> str:
 def _made_by(folder: Path) -> str:
     """"How this was made": the provenance in the folder's ``manifest.json`` (or, for a run
     inside a comparison, the comparison's), as a table; empty when there is none."""
-    m = read_manifest(folder) or read_manifest(folder.parent)
+    home = folder if read_manifest(folder) is not None else folder.parent
+    m = read_manifest(home)
     if m is None:
         return ""
 
@@ -502,9 +504,9 @@ def _made_by(folder: Path) -> str:
         if isinstance(item, dict):
             digest = item.get("sha256") or item.get("manifest_sha256")
             rows.append(("input", f"{text(item.get('path'))}" + (f" (SHA-256 {text(digest)})" if digest else "")))
-    if m.get("finished_utc") is None and (folder / PARTIAL_MARKER).is_file():
-        # a folder being written: its command writes the report last, before it seals the
-        # manifest (which lists the report's SHA-256): the work is finished now, the folder next
+    if m.get("finished_utc") is None and _written_here(home):
+        # a folder this process is writing: its command writes the report last, before it seals
+        # the manifest (which lists the report's SHA-256): the work is finished now, the folder next
         m = {**m, "finished_utc": now_utc()}
     for key, label in (("overrides", "overrides"), ("seed", "seed"), ("replications", "replications"),
                        ("workers_requested", "workers asked for"), ("workers", "worker processes"),
@@ -518,6 +520,15 @@ def _made_by(folder: Path) -> str:
     return ("<h2>How this was made</h2>\n" + _table(("", ""), rows)
             + '\n<p class="note">From manifest.json, which also lists every file of the folder with its '
               "size and SHA-256.</p>")
+
+
+def _written_here(folder: Path) -> bool:
+    """Whether this process is writing ``folder`` (:func:`rossim.folders.output_dir` marks it with
+    its process id until it is in place; a killed run's leftover names another process)."""
+    try:
+        return (folder / PARTIAL_MARKER).read_text(encoding="utf-8").strip() == str(os.getpid())
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _write_page(path: Path, title: str, body: Sequence[str]) -> None:

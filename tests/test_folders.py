@@ -5,6 +5,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -299,6 +300,32 @@ def test_the_report_shows_how_the_result_was_made(tmp_path, capsys):
     table = section.split("</table>", 1)[0]
     assert "<thead>" not in table and "<th>" not in table  # rows of name and value: no empty header row
 
+
+
+def test_reports_inside_a_comparison_say_when_it_finished_and_a_leftover_does_not(tmp_path, capsys):
+    """A comparison's reports, its own and each scenario's (whose manifest is the comparison's),
+    say when the work finished; a killed run's leftover folder (its partial marker names another
+    process) does not pretend it finished now."""
+    from rossim import folders, report
+
+    out = tmp_path / "cmp"
+    assert run(capsys, "compare", HL, HL.with_name("ross_angara_trouble.toml"), "-n", "3", "--workers", "1", "--days", "1",
+               "--set", "coverage.resolution_km=400", "--out", out) == 0
+    m = json.loads((out / "manifest.json").read_text())
+    pages = [out / "report.html", *sorted(out.glob("*/report.html"))]
+    assert len(pages) == 3
+    for page in pages:
+        row = re.search(r"<td>finished \(UTC\)</td><td>([^<]+)</td>", page.read_text())
+        assert row and m["started_utc"] <= row.group(1) <= m["finished_utc"], page
+
+    left = tmp_path / ".res.tmp-1-abcd"
+    shutil.copytree(out / sorted(p.name for p in out.iterdir() if p.is_dir())[0], left)
+    data = json.loads((out / "manifest.json").read_text())
+    data["finished_utc"] = None
+    (left / "manifest.json").write_text(json.dumps(data))
+    (left / folders.PARTIAL_MARKER).write_text("1\n")  # another process's (pid 1)
+    report.write_run_report(left)
+    assert "finished (UTC)" not in (left / "report.html").read_text()
 
 def test_an_error_inside_names_the_destination_not_the_temporary_folder(tmp_path, capsys, monkeypatch):
     from rossim import results

@@ -4,6 +4,8 @@ and applies it to every map. The twin is matplotlib's plain AxesImage resampling
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -111,3 +113,22 @@ def test_a_damaged_stored_resampling_is_rebuilt(cache, damage):
     maps._RESAMPLED.clear()
     assert np.array_equal(_draw(rgba, (6.0, 4.0), 100, indexed), theirs)
     assert entry.stat().st_size > 1000  # replaced by a good one
+
+
+def test_the_stored_nearest_cells_follow_the_code_that_finds_them(cache, monkeypatch, tmp_path):
+    """The disk entry of the pixels' nearest cells is named by rossim.capsearch's source too (it
+    finds them): another capsearch, another entry, never the old one reused."""
+    from rossim import capsearch
+
+    lat = np.repeat(np.linspace(45.0, 75.0, 7), 9)
+    lon = np.tile(np.linspace(30.0, 170.0, 9), 7)
+    monkeypatch.setattr(maps, "_PIXEL_CELLS", {})
+    first = maps._pixel_cells(lat, lon, None)
+    assert len(list(cache.glob("mappixels-*"))) == 1
+    changed = tmp_path / "capsearch.py"
+    changed.write_bytes(Path(capsearch.__file__).read_bytes() + b"\n# changed\n")
+    monkeypatch.setattr(capsearch, "__file__", str(changed))
+    monkeypatch.setattr(maps, "_PIXEL_CELLS", {})
+    again = maps._pixel_cells(lat, lon, None)
+    assert len(list(cache.glob("mappixels-*"))) == 2
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
