@@ -1199,12 +1199,32 @@ def console() -> None:
     """The ``rossim`` program: :func:`main`, exiting with its code. A second Ctrl-C that lands
     while rossim is already exiting (after the first was handled) changes nothing: exit 130, no
     traceback."""
+    sys.unraisablehook = _interrupt_again
     try:
         code = main()
     except KeyboardInterrupt:
         code = 130
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit(code)
+
+
+def _interrupt_again(unraisable) -> None:
+    """The program's :data:`sys.unraisablehook`. A Ctrl-C that lands while Python runs a finalizer
+    or a weak reference's callback (matplotlib's, as a figure is drawn) cannot propagate from
+    there: Python would print "Exception ignored in ... Traceback" and lose the interrupt. It is
+    sent again a millisecond later (a timer: sent from here, it would land here again), to land
+    in rossim's own code ("rossim: interrupted", exit 130; inside a step that defers signals,
+    when the step is done). Other unraisable exceptions are reported as Python reports them."""
+    if issubclass(unraisable.exc_type, KeyboardInterrupt) and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGALRM, _send_interrupt)
+        signal.setitimer(signal.ITIMER_REAL, 0.001)
+        return
+    sys.__unraisablehook__(unraisable)
+
+
+def _send_interrupt(signum, frame) -> None:
+    """SIGALRM of :func:`_interrupt_again`'s timer: the Ctrl-C, again (to this process only)."""
+    signal.raise_signal(signal.SIGINT)
 
 
 def _exit(code: int) -> None:

@@ -65,3 +65,35 @@ def test_the_interpreters_teardown_is_skipped(tmp_path):
     assert not (tmp_path / "teardown.txt").exists()
     plain = subprocess.run([sys.executable, "-c", textwrap.dedent(before)], cwd=tmp_path, timeout=60)
     assert plain.returncode == 0 and (tmp_path / "teardown.txt").exists()  # the check can fail
+
+
+def test_a_ctrl_c_inside_a_finalizer_is_not_lost(tmp_path):
+    """A Ctrl-C that lands in a finalizer or a weakref callback (in a run: matplotlib's, while a
+    figure is drawn) would be printed by Python as "Exception ignored ... Traceback" and lost; the
+    program delivers it again: "interrupted", status 130, no traceback."""
+    before = """
+        from rossim import cli as _cli
+        class Struck:
+            def __del__(self):
+                raise KeyboardInterrupt  # as a Ctrl-C landing in here
+        validate = _cli.cmd_validate
+        def struck_validate(args):
+            Struck()  # finalized at once
+            return validate(args)
+        _cli.cmd_validate = struck_validate
+    """
+    r = program(tmp_path, before, "validate", str(HL))
+    assert r.returncode == 130, (r.returncode, r.stderr)
+    assert "interrupted" in r.stderr and "Traceback" not in r.stderr and "Exception ignored" not in r.stderr
+    assert not r.stdout  # stopped before the command's work
+
+
+def test_other_unraisable_exceptions_are_reported_as_python_reports_them(tmp_path):
+    before = """
+        class Broken:
+            def __del__(self):
+                raise ValueError("in a finalizer")
+        Broken()
+    """
+    r = program(tmp_path, before, "validate", str(HL))
+    assert r.returncode == 0 and "Exception ignored" in r.stderr and "ValueError: in a finalizer" in r.stderr
