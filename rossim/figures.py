@@ -40,7 +40,7 @@ from .folders import atomic_file
 
 __all__ = [
     "COLORS", "DPI", "WIDTH_IN", "Bands", "ModuleBar", "MilestoneSample", "CoverageCurve",
-    "capacity_figure", "timeline_figure", "milestone_cdf_figure", "coverage_time_figure", "save", "color",
+    "capacity_figure", "timeline_figure", "milestone_cdf_figure", "coverage_time_figure", "save", "write_png", "color",
     "plain", "title_text", "TITLE_CHARS", "LABEL_CHARS", "TITLE_LINES", "TITLE_WRAP", "Occupancy", "occupancy_figure",
     "occupancy_by_year_figure",
 ]
@@ -144,7 +144,7 @@ def save(fig: Figure, path: str | Path, svg: bool = False) -> list[Path]:
     """Write ``fig`` as ``path`` (PNG) and, with ``svg``, next to it as SVG. Returns the paths."""
     path = Path(path)
     with atomic_file(path) as tmp:
-        _write_png(fig, tmp)
+        write_png(fig, tmp)
     out = [path]
     if svg:
         p = path.with_suffix(".svg")
@@ -154,7 +154,7 @@ def save(fig: Figure, path: str | Path, svg: bool = False) -> list[Path]:
     return out
 
 
-def _write_png(fig: Figure, target, dpi: float = DPI, level: int | None = None) -> None:
+def write_png(fig: Figure, target, dpi: float = DPI, level: int | None = None) -> None:
     """The pixels of ``fig.savefig(target, dpi=dpi, format="png", metadata={"Software": "rossim"})``
     from one draw (``savefig`` draws a figure with a layout engine twice: once without rendering, to
     lay it out, then for real; ~13 % of a figure's saving), written by :func:`rossim.png.write_png`

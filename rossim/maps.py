@@ -68,9 +68,6 @@ _TRACK_MIN_LAT_DEG = 20.0
 _TITLE_CHARS = 170
 #: Title lines are wrapped at this many characters (about the map's width at 12 pt), up to 4 lines.
 _TITLE_WRAP = 140
-#: zlib level of the maps' PNGs (unfiltered rows, rossim.png): 3 writes a map in ~16 ms and ~405 kB
-#: (6: ~35 ms, ~373 kB; Pillow's adaptive filtering at 1: ~60 ms, ~463 kB); the same pixels.
-_PNG_COMPRESS_LEVEL = 3
 #: Map frame margin around Russia's projected bounding box (fraction of its size).
 _MARGIN = 0.02
 
@@ -652,12 +649,12 @@ def difference_map(diff, *, title: str, stamp: str | None = None, show_nsr: bool
 
 
 def save(fig, path: str | Path) -> Path:
-    """Write ``fig`` as a PNG of exactly its size (no tight cropping) at its own dpi, Agg renderer, by
-    :func:`rossim.png.write_png` at zlib level :data:`_PNG_COMPRESS_LEVEL`; as RGB when every pixel is
-    opaque (a map's always are: its background is white), else RGBA."""
-    from .figures import _write_png
+    """Write ``fig`` as a PNG of exactly its size (no tight cropping) at its own dpi, as every rossim
+    figure is written (:func:`rossim.figures.write_png`: a map in ~16 ms and ~405 kB at zlib level 3,
+    against ~60 ms and ~463 kB by Pillow at level 1; RGB, its background being white)."""
+    from .figures import write_png
 
     path = Path(path)
     with atomic_file(path) as tmp:
-        _write_png(fig, tmp, dpi=fig.dpi, level=_PNG_COMPRESS_LEVEL)
+        write_png(fig, tmp, dpi=fig.dpi)
     return path

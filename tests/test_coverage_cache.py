@@ -15,7 +15,7 @@ import pytest
 import shapely
 from PIL import Image
 
-from rossim import coverage_run, maps, regions
+from rossim import coverage_run, maps, png, regions
 
 
 def _fresh():
@@ -112,7 +112,7 @@ def test_maps_have_the_pixels_of_the_float_raster(cache, tmp_path, monkeypatch):
 
     fast = draw("fast.png")
     monkeypatch.setattr(maps, "_bytes", lambda rgba: rgba)  # the float image, as before
-    monkeypatch.setattr(maps, "_PNG_COMPRESS_LEVEL", 6)
+    monkeypatch.setattr(png, "ZLIB_LEVEL", 6)
     monkeypatch.setattr(maps, "_PIXEL_CELLS", {})
     monkeypatch.setenv(regions.CACHE_ENV, "")  # the pixels' nearest cells found again
     plain = draw("plain.png")

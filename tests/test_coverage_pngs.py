@@ -1,7 +1,7 @@
 """rossim's PNGs: the pixels ``savefig`` and Pillow write, from one draw and a faster encoder.
 
 ``Figure.savefig`` lays a figure with a layout engine out in a draw that renders nothing, then
-draws it again; :func:`rossim.figures._write_png` draws once and encodes with
+draws it again; :func:`rossim.figures.write_png` draws once and encodes with
 :func:`rossim.png.write_png` (unfiltered rows). Truth: ``savefig`` itself, on the coverage command's
 figures, a campaign figure and a figure made at another dpi, decoded by Pillow; random images
 read back by Pillow.
@@ -27,7 +27,7 @@ def _savefig_bytes(fig) -> bytes:
 
 def _one_draw_bytes(fig) -> bytes:
     out = io.BytesIO()
-    figures._write_png(fig, out)
+    figures.write_png(fig, out)
     return out.getvalue()
 
 
