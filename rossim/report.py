@@ -596,6 +596,10 @@ def _extra_pngs(folder: Path, run: RunFolder | None, done: set[Path]) -> list[tu
     return out
 
 
+#: "99 %": the share of a year's observable area that counts as full coverage, in words.
+_FULL_PERCENT = f"{campaign_coverage_compare.FULL_SHARE * 100:.0f} %"
+
+
 def _campaign_coverage_section(run: RunFolder, folder: Path) -> str:
     """The campaign coverage of a run made with ``--coverage`` (:mod:`rossim.campaign_coverage`):
     a table of a few calendar years (mean percent observed and P(full), each with its 95 %
@@ -615,8 +619,8 @@ def _campaign_coverage_section(run: RunFolder, folder: Path) -> str:
     out.append('<p class="note">Mean % observed: the mean over the replications of the percent of the region '
                "observed that year [its 95 % Monte Carlo interval] (a replication observes a year mostly all or "
                "nothing, so the median is 0 or 100 %). P(full) %: the share of replications observing "
-               "at least 99 % of what a year of uninterrupted observation gives, in percent [its 95 % Wilson "
-               "interval]. A first or "
+               f"at least {_FULL_PERCENT} of what a year of uninterrupted observation gives, in percent "
+               "[its 95 % Wilson interval]. A first or "
                "last year cut by the start or the horizon counts its simulated days only. Every year, with the "
                "10 % and 90 % of replications and the revisit: campaign_coverage.csv.</p>")
     fig = folder / campaign_coverage_compare.FIGURE_FILE
@@ -697,8 +701,8 @@ def _campaign_comparison_note(comp: Comparison) -> str:
         text = (f"Coverage over the campaign ({comp.campaign_instrument}, rows \u201cobserved in YEAR\u201d): in each "
                 "calendar year, the mean over the replications of the percent of the region observed given "
                 "each replication's commissioning and crew dates ± its Monte Carlo error, and P(full coverage), "
-                "the share of replications observing at least 99 % of what a year of uninterrupted observation "
-                "gives ± percentage points (Wilson); the first year of full coverage is the median ± years. "
+                f"the share of replications observing at least {_FULL_PERCENT} of what a year of uninterrupted "
+                "observation gives ± percentage points (Wilson); the first year of full coverage is the median ± years. "
                 "A difference is called only beyond the Monte Carlo noise (for P(full), Fisher's exact test on "
                 "the counts of replications). ")
     if comp.campaign_notes:
